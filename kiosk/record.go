@@ -1,0 +1,88 @@
+package kiosk
+
+import (
+	"context"
+	"time"
+)
+
+// TxKind is what a resident did.
+type TxKind string
+
+const (
+	TxStatus     TxKind = "status_check"
+	TxChangeAuth TxKind = "change_auth_pin"
+	TxChangeSign TxKind = "change_sign_pin"
+	TxSignCheck  TxKind = "sign_cert_check"
+	TxCardError  TxKind = "card_error"
+	TxSystem     TxKind = "system" // kiosk events: journal reset, start-up, …
+)
+
+// Outcome is how it ended.
+type Outcome string
+
+const (
+	OutcomeOK          Outcome = "ok"
+	OutcomeWrongPIN    Outcome = "wrong_pin"
+	OutcomeLocked      Outcome = "locked"
+	OutcomeUnknown     Outcome = "unknown" // sent to the card, no answer came back
+	OutcomeCancelled   Outcome = "cancelled"
+	OutcomeRemoved     Outcome = "card_removed" // before anything changed
+	OutcomeError       Outcome = "error"
+	OutcomeNotPossible Outcome = "office_needed"
+)
+
+// Record is one journal entry. It holds what staff need and nothing more:
+// never a PIN, a name, an address, a birth date or a My Number. A
+// certificate appears only as a keyed hash of its serial (CertRef).
+type Record struct {
+	Seq          uint64    `json:"seq"`  // set by the journal (NextSequence)
+	Time         time.Time `json:"time"` // kiosk clock
+	ClockTrusted bool      `json:"clock_trusted"`
+	KioskID      string    `json:"kiosk_id"` // set by the journal
+	Kind         TxKind    `json:"kind"`
+	Outcome      Outcome   `json:"outcome"`
+	Card         CardKind  `json:"card,omitempty"`
+	Status       string    `json:"status,omitempty"` // verdict code, e.g. "valid", "renewal", "expired"
+	CertRef      string    `json:"cert_ref,omitempty"`
+	AuthTries    *int      `json:"auth_tries,omitempty"` // tries left after the transaction, when known
+	SignTries    *int      `json:"sign_tries,omitempty"`
+	Reference    string    `json:"reference,omitempty"` // the slip's reference number
+	Detail       string    `json:"detail,omitempty"`    // short machine code, e.g. "printer_out_of_paper"
+	PrevHash     string    `json:"prev_hash"`           // hex SHA-256 of the previous record, set by the journal
+	Hash         string    `json:"hash"`                // hex SHA-256 over this record's canonical form
+}
+
+// Journal is the durable outbox. Append returns only after the record is
+// on stable storage; it fills Seq, KioskID, PrevHash and Hash.
+type Journal interface {
+	Append(ctx context.Context, r Record) (Record, error)
+}
+
+// Slip is what a printed slip says, already decided by the domain; the
+// printer driver only lays it out. Text is Japanese first, English second.
+type Slip struct {
+	Time      time.Time
+	Office    string // e.g. 〇〇村役場 住民福祉課
+	Counter   string
+	Phone     string
+	Hours     string
+	TitleJA   string
+	TitleEN   string
+	LinesJA   []string // what happened and what to do next
+	LinesEN   []string
+	BringJA   []string // what to bring to the office
+	Reference string   // also printed as a QR code
+}
+
+// Printer prints a slip. It reports paper-out and absence as errors
+// wrapping ErrPrinterUnavailable so the screen can show the reference instead.
+type Printer interface {
+	Print(ctx context.Context, s Slip) error
+}
+
+// ErrPrinterUnavailable covers paper out, cover open and a missing printer.
+var ErrPrinterUnavailable = errorString("printer unavailable")
+
+type errorString string
+
+func (e errorString) Error() string { return string(e) }
