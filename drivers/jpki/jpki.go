@@ -165,6 +165,9 @@ func (c *Card) readDER(fid uint16) ([]byte, error) {
 		return nil, fmt.Errorf("EF %04X: DER object of %d bytes exceeds short READ BINARY range: %w", fid, total, kiosk.ErrBadResponse)
 	}
 	out := make([]byte, 0, total)
+	if len(first) < min(total, 256) {
+		return nil, fmt.Errorf("EF %04X: file ends at %d of %d DER bytes: %w", fid, len(first), total, kiosk.ErrBadResponse)
+	}
 	out = append(out, first[:min(len(first), total)]...)
 	for len(out) < total {
 		le := min(total-len(out), 256)
@@ -175,10 +178,13 @@ func (c *Card) readDER(fid uint16) ([]byte, error) {
 		if sw != swOK {
 			return nil, fmt.Errorf("EF %04X at offset %d: %w", fid, len(out), &kiosk.StatusWordError{Op: "read binary", SW: sw})
 		}
-		if len(chunk) == 0 {
-			return nil, fmt.Errorf("EF %04X: file ends at %d of %d DER bytes: %w", fid, len(out), total, kiosk.ErrBadResponse)
+		// A card answers short only at the end of the file: anything less
+		// than asked means the certificate is cut off (and it bounds the
+		// loop to ceil(N/256) reads whatever the card says).
+		if len(chunk) < le {
+			return nil, fmt.Errorf("EF %04X: file ends at %d of %d DER bytes: %w", fid, len(out)+len(chunk), total, kiosk.ErrBadResponse)
 		}
-		out = append(out, chunk[:min(len(chunk), total-len(out))]...)
+		out = append(out, chunk...)
 	}
 	return out, nil
 }
