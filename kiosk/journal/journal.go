@@ -1,0 +1,724 @@
+// Package journal is the kiosk's durable outbox: every transaction record is
+// hash-chained and committed to a bbolt file (fsync per append) before the UI
+// may say "done", and stays there until the town hall acknowledges it.
+package journal
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/villagehall/kiosk/kiosk"
+)
+
+// Errors callers act on.
+var (
+	// ErrFull: the record could not be stored (MaxSize reached or disk
+	// full). The UI must refuse a transaction it cannot record.
+	ErrFull = errors.New("journal full: the transaction cannot be recorded")
+	// ErrInUse: another process (usually the running kiosk) holds the file.
+	ErrInUse = errors.New("journal in use by another process")
+	// ErrCorrupt: the file is unusable and the caller asked not to reset it.
+	ErrCorrupt = errors.New("journal file corrupt")
+	// ErrNeedKey: the file is HMAC-chained and no key was given to verify it.
+	ErrNeedKey = errors.New("journal is HMAC-chained: the key is needed to verify it")
+	// ErrClosed: the journal was closed.
+	ErrClosed = errors.New("journal closed")
+)
+
+// DetailReset is the Detail of the TxSystem record that starts a journal
+// created after a corrupt one was moved aside.
+const DetailReset = "journal_reset"
+
+var (
+	bucketRecords = []byte("records")
+	bucketMeta    = []byte("meta")
+
+	metaKioskID       = []byte("kiosk_id")
+	metaHashAlg       = []byte("hash_alg")
+	metaHeadSeq       = []byte("head_seq")
+	metaHeadHash      = []byte("head_hash")
+	metaTailSeq       = []byte("acked_seq") // last released record: anchors the chain after deletes
+	metaTailHash      = []byte("acked_hash")
+	metaLastTime      = []byte("last_record_time")
+	metaLastSync      = []byte("last_sync")
+	metaCollectorTime = []byte("collector_time")
+)
+
+// ackBatch bounds one Ack transaction so a 100k backlog does not build one
+// huge dirty-page set.
+const ackBatch = 1000
+
+// Options configure Open.
+type Options struct {
+	// KioskID is written into every record. Required to create a journal;
+	// empty means "whatever the file says" (staff tools).
+	KioskID string
+	// HMACKey, when set, makes Hash an HMAC-SHA-256; otherwise plain SHA-256.
+	HMACKey []byte
+	// MaxSize caps the file in bytes (0 = no cap). Appends are refused with
+	// ErrFull a little before the cap so acknowledging still has room.
+	MaxSize int
+	// LockTimeout bounds the wait for the file lock (default 5 s).
+	LockTimeout time.Duration
+	// ReadOnly opens with a shared lock and never repairs.
+	ReadOnly bool
+	// NoReset returns ErrCorrupt instead of moving a corrupt file aside.
+	NoReset bool
+	Logger  *slog.Logger
+	Now     func() time.Time
+}
+
+// ResetInfo says that Open found an unusable file and started a new one.
+type ResetInfo struct {
+	MovedTo string       // where the old file now is (never deleted)
+	Reason  string       // why it was unusable
+	Record  kiosk.Record // the journal_reset record that starts the new chain
+}
+
+// Journal implements kiosk.Journal on bbolt.
+type Journal struct {
+	// mu is held shared by every operation (bbolt does its own locking) and
+	// exclusively only while Compact swaps the file underneath.
+	mu      sync.RWMutex
+	db      *bolt.DB
+	path    string
+	opts    Options
+	kioskID string
+	alg     string // hash algorithm the file was created with
+	log     *slog.Logger
+	now     func() time.Time
+	reset   *ResetInfo
+}
+
+var _ kiosk.Journal = (*Journal)(nil)
+
+// Open opens or creates the journal at path. A file bbolt cannot open or
+// whose consistency check fails is renamed to path.corrupt-<time>, a fresh
+// journal is created and a TxSystem "journal_reset" record appended; Reset()
+// then reports it.
+func Open(path string, opts Options) (*Journal, error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 5 * time.Second
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	j := &Journal{path: path, opts: opts, log: opts.Logger, now: opts.Now}
+	db, reason, err := j.openChecked()
+	if err != nil {
+		return nil, err
+	}
+	if reason == "" {
+		j.db = db
+		if err := j.initMeta(0); err != nil {
+			_ = db.Close()
+			return nil, err
+		}
+		return j, nil
+	}
+	if opts.ReadOnly || opts.NoReset {
+		return nil, fmt.Errorf("open journal %s: %s: %w", path, reason, ErrCorrupt)
+	}
+	return j, j.resetCorrupt(reason)
+}
+
+func (j *Journal) boltOptions() *bolt.Options {
+	return &bolt.Options{Timeout: j.opts.LockTimeout, MaxSize: j.opts.MaxSize, ReadOnly: j.opts.ReadOnly}
+}
+
+// openChecked opens the file and runs bbolt's consistency check. A non-empty
+// reason means the content is unusable; err means something else is wrong
+// (lock held, permissions) and the file must be left alone.
+func (j *Journal) openChecked() (db *bolt.DB, reason string, err error) {
+	db, err = bolt.Open(j.path, 0o600, j.boltOptions())
+	if err != nil {
+		switch {
+		case errors.Is(err, berrors.ErrTimeout):
+			return nil, "", fmt.Errorf("open journal %s: %w", j.path, ErrInUse)
+		case errors.Is(err, berrors.ErrInvalid), errors.Is(err, berrors.ErrChecksum),
+			errors.Is(err, berrors.ErrVersionMismatch), strings.Contains(err.Error(), "file size too small"):
+			return nil, err.Error(), nil
+		}
+		return nil, "", fmt.Errorf("open journal %s: %w", j.path, err)
+	}
+	if reason = checkFile(db); reason != "" {
+		_ = db.Close()
+		return nil, reason, nil
+	}
+	return db, "", nil
+}
+
+// checkFile runs tx.Check and a few schema checks; it recovers from panics
+// because bbolt may panic on pages it cannot make sense of.
+func checkFile(db *bolt.DB) (reason string) {
+	defer func() {
+		if r := recover(); r != nil {
+			reason = fmt.Sprintf("panic while checking: %v", r)
+		}
+	}()
+	err := db.View(func(tx *bolt.Tx) error {
+		var errs []string
+		for e := range tx.Check() {
+			errs = append(errs, e.Error())
+		}
+		if len(errs) > 0 {
+			return fmt.Errorf("consistency check: %s", strings.Join(errs[:min(len(errs), 3)], "; "))
+		}
+		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
+		if rb == nil && mb == nil {
+			return nil // new file
+		}
+		if rb == nil || mb == nil {
+			return errors.New("records or meta bucket missing")
+		}
+		if mb.Get(metaKioskID) == nil {
+			return errors.New("kiosk ID missing")
+		}
+		// Chain and head mismatches are not "unusable": they are evidence
+		// Verify reports, and the file must stay where staff can see it.
+		return nil
+	})
+	if err != nil {
+		return err.Error()
+	}
+	return ""
+}
+
+// initMeta creates the buckets on a new file (sequence starting after
+// seqBase) and checks a used file belongs to this kiosk and hash algorithm.
+func (j *Journal) initMeta(seqBase uint64) error {
+	alg := Alg(j.opts.HMACKey)
+	check := func(mb *bolt.Bucket) error {
+		id, fileAlg := string(mb.Get(metaKioskID)), string(mb.Get(metaHashAlg))
+		if j.opts.KioskID != "" && id != j.opts.KioskID {
+			return fmt.Errorf("journal %s belongs to kiosk %q, not %q", j.path, id, j.opts.KioskID)
+		}
+		if fileAlg != alg && !(j.opts.ReadOnly && len(j.opts.HMACKey) == 0) {
+			return fmt.Errorf("journal %s is hashed with %s, configured %s", j.path, fileAlg, alg)
+		}
+		j.kioskID, j.alg = id, fileAlg
+		return nil
+	}
+	if j.opts.ReadOnly {
+		return j.db.View(func(tx *bolt.Tx) error {
+			mb := tx.Bucket(bucketMeta)
+			if mb == nil {
+				return fmt.Errorf("open journal %s: not a journal (no meta bucket)", j.path)
+			}
+			return check(mb)
+		})
+	}
+	return j.db.Update(func(tx *bolt.Tx) error {
+		if mb := tx.Bucket(bucketMeta); mb != nil {
+			return check(mb)
+		}
+		if j.opts.KioskID == "" {
+			return fmt.Errorf("create journal %s: kiosk ID required", j.path)
+		}
+		rb, err := tx.CreateBucket(bucketRecords)
+		if err != nil {
+			return fmt.Errorf("create records bucket: %w", err)
+		}
+		if err := rb.SetSequence(seqBase); err != nil {
+			return fmt.Errorf("set sequence: %w", err)
+		}
+		mb, err := tx.CreateBucket(bucketMeta)
+		if err != nil {
+			return fmt.Errorf("create meta bucket: %w", err)
+		}
+		j.kioskID, j.alg = j.opts.KioskID, alg
+		for k, v := range map[string][]byte{
+			string(metaKioskID): []byte(j.kioskID), string(metaHashAlg): []byte(alg),
+			string(metaHeadSeq): be64(seqBase), string(metaHeadHash): []byte(Genesis),
+			string(metaTailSeq): be64(seqBase), string(metaTailHash): []byte(Genesis),
+		} {
+			if err := mb.Put([]byte(k), v); err != nil {
+				return fmt.Errorf("init meta: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
+// resetCorrupt moves the unusable file aside and starts a new chain.
+func (j *Journal) resetCorrupt(reason string) error {
+	now := j.now().UTC()
+	moved := fmt.Sprintf("%s.corrupt-%s", j.path, now.Format("20060102T150405.000000000Z"))
+	if err := os.Rename(j.path, moved); err != nil {
+		return fmt.Errorf("move corrupt journal aside: %w", err)
+	}
+	if err := syncDir(filepath.Dir(j.path)); err != nil {
+		return err
+	}
+	db, err := bolt.Open(j.path, 0o600, j.boltOptions())
+	if err != nil {
+		return fmt.Errorf("create fresh journal after reset: %w", err)
+	}
+	j.db = db
+	// The old chain's sequence is lost with the file. Starting from a
+	// clock-derived base keeps new seqs above the old ones the town hall
+	// already holds (assuming the clock is roughly right).
+	var base uint64
+	if now.Year() >= 2024 {
+		base = uint64(now.Unix()) * 1000
+	}
+	if err := j.initMeta(base); err != nil {
+		_ = db.Close()
+		return err
+	}
+	rec, err := j.Append(context.Background(), kiosk.Record{
+		Time: now, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeError, Detail: DetailReset,
+	})
+	if err != nil {
+		return fmt.Errorf("record journal reset: %w", err)
+	}
+	j.reset = &ResetInfo{MovedTo: moved, Reason: reason, Record: rec}
+	j.log.Warn("journal was unusable; moved aside and started a new one",
+		"moved_to", moved, "reason", reason, "first_seq", rec.Seq)
+	return nil
+}
+
+// Reset reports whether Open replaced a corrupt file (nil when it did not).
+func (j *Journal) Reset() *ResetInfo { return j.reset }
+
+// KioskID is the kiosk this journal belongs to.
+func (j *Journal) KioskID() string { return j.kioskID }
+
+// Path is the journal file.
+func (j *Journal) Path() string { return j.path }
+
+// HashKey is the HMAC key records are hashed with (nil for plain SHA-256).
+func (j *Journal) HashKey() []byte { return j.opts.HMACKey }
+
+// Close closes the file.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.db == nil {
+		return nil
+	}
+	err := j.db.Close()
+	j.db = nil
+	if err != nil {
+		return fmt.Errorf("close journal: %w", err)
+	}
+	return nil
+}
+
+// Append stores r durably (one fsynced bbolt transaction) and returns it with
+// Seq, KioskID, PrevHash and Hash filled in.
+func (j *Journal) Append(ctx context.Context, r kiosk.Record) (kiosk.Record, error) {
+	if err := ctx.Err(); err != nil {
+		return kiosk.Record{}, fmt.Errorf("append: %w", err)
+	}
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.db == nil {
+		return kiosk.Record{}, fmt.Errorf("append: %w", ErrClosed)
+	}
+	if r.Time.IsZero() {
+		r.Time = j.now()
+	}
+	r.Time = r.Time.UTC().Round(0)
+	var free int
+	if j.opts.MaxSize > 0 {
+		// Pending pages are released when this write transaction begins,
+		// so they count as free; counting them keeps the answer stable.
+		st := j.db.Stats()
+		free = (st.FreePageN + st.PendingPageN) * j.db.Info().PageSize
+	}
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		if j.opts.MaxSize > 0 {
+			if used := int(tx.Size()) - free; used > j.softLimit() {
+				return fmt.Errorf("%d bytes in use of %d: %w", used, j.opts.MaxSize, ErrFull)
+			}
+		}
+		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
+		seq, err := rb.NextSequence()
+		if err != nil {
+			return err
+		}
+		r.Seq, r.KioskID = seq, j.kioskID
+		r.PrevHash = string(mb.Get(metaHeadHash))
+		r.Hash = HashRecord(r, j.opts.HMACKey)
+		v, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		if err := rb.Put(be64(seq), v); err != nil {
+			return err
+		}
+		if err := mb.Put(metaHeadSeq, be64(seq)); err != nil {
+			return err
+		}
+		if err := mb.Put(metaHeadHash, []byte(r.Hash)); err != nil {
+			return err
+		}
+		if last := getTime(mb, metaLastTime); r.Time.After(last) {
+			return putTime(mb, metaLastTime, r.Time)
+		}
+		return nil
+	})
+	if err != nil {
+		return kiosk.Record{}, j.writeErr("append", err)
+	}
+	return r, nil
+}
+
+// softLimit keeps an eighth of MaxSize (at least 64 KiB) for Ack, whose
+// deletes need fresh pages too: a full journal must still be drainable.
+func (j *Journal) softLimit() int {
+	return j.opts.MaxSize - max(j.opts.MaxSize/8, 64<<10)
+}
+
+func (j *Journal) writeErr(op string, err error) error {
+	if errors.Is(err, ErrFull) {
+		return fmt.Errorf("journal %s: %w", op, err)
+	}
+	if errors.Is(err, berrors.ErrMaxSizeReached) || errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
+		return fmt.Errorf("journal %s: %w: %w", op, ErrFull, err)
+	}
+	return fmt.Errorf("journal %s: %w", op, err)
+}
+
+// Pending returns up to limit unacknowledged records, oldest first.
+func (j *Journal) Pending(limit int) ([]kiosk.Record, error) {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.db == nil {
+		return nil, fmt.Errorf("pending: %w", ErrClosed)
+	}
+	var out []kiosk.Record
+	err := j.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucketRecords).Cursor()
+		for k, v := c.First(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Next() {
+			var r kiosk.Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				return fmt.Errorf("record %d: %w", u64(k), err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("pending: %w", err)
+	}
+	return out, nil
+}
+
+// Ack releases every record with Seq <= upTo and returns how many it
+// deleted. The released tail's hash stays in meta so the chain still verifies.
+func (j *Journal) Ack(upTo uint64) (int, error) {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.db == nil {
+		return 0, fmt.Errorf("ack: %w", ErrClosed)
+	}
+	total := 0
+	for {
+		n := 0
+		err := j.db.Update(func(tx *bolt.Tx) error {
+			rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
+			var keys [][]byte
+			var lastHash string
+			c := rb.Cursor()
+			// Collect first, then delete: deleting under a cursor can skip keys.
+			for k, v := c.First(); k != nil && len(keys) < ackBatch && u64(k) <= upTo; k, v = c.Next() {
+				var h struct {
+					Hash string `json:"hash"`
+				}
+				if err := json.Unmarshal(v, &h); err != nil {
+					return fmt.Errorf("record %d: %w", u64(k), err)
+				}
+				keys = append(keys, bytes.Clone(k))
+				lastHash = h.Hash
+			}
+			for _, k := range keys {
+				if err := rb.Delete(k); err != nil {
+					return err
+				}
+			}
+			if n = len(keys); n == 0 {
+				return nil
+			}
+			if err := mb.Put(metaTailSeq, keys[n-1]); err != nil {
+				return err
+			}
+			return mb.Put(metaTailHash, []byte(lastHash))
+		})
+		if err != nil {
+			return total, j.writeErr("ack", err)
+		}
+		total += n
+		if n < ackBatch {
+			return total, nil
+		}
+	}
+}
+
+// SetSynced records a successful upload at kiosk time at, and the
+// collector's clock as it reported it (zero to leave unchanged).
+func (j *Journal) SetSynced(at, collectorTime time.Time) error {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.db == nil {
+		return fmt.Errorf("set synced: %w", ErrClosed)
+	}
+	err := j.db.Update(func(tx *bolt.Tx) error {
+		mb := tx.Bucket(bucketMeta)
+		if err := putTime(mb, metaLastSync, at); err != nil {
+			return err
+		}
+		if collectorTime.IsZero() {
+			return nil
+		}
+		return putTime(mb, metaCollectorTime, collectorTime)
+	})
+	if err != nil {
+		return j.writeErr("set synced", err)
+	}
+	return nil
+}
+
+// LastTime is the latest time the journal has seen: newest record, last
+// sync or the collector's reported clock. A kiosk clock earlier than this
+// has gone backwards and must not be trusted.
+func (j *Journal) LastTime() (time.Time, error) {
+	var t time.Time
+	err := j.view(func(tx *bolt.Tx) error {
+		mb := tx.Bucket(bucketMeta)
+		for _, k := range [][]byte{metaLastTime, metaLastSync, metaCollectorTime} {
+			if v := getTime(mb, k); v.After(t) {
+				t = v
+			}
+		}
+		return nil
+	})
+	return t, err
+}
+
+func (j *Journal) view(fn func(tx *bolt.Tx) error) error {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.db == nil {
+		return ErrClosed
+	}
+	return j.db.View(fn)
+}
+
+// Status is what staff and the heartbeat need to know about the journal.
+type Status struct {
+	Path           string
+	KioskID        string
+	HashAlg        string
+	Depth          int       // records not yet acknowledged
+	OldestSeq      uint64    // oldest unsent record (0 when empty)
+	OldestTime     time.Time // its kiosk time
+	HeadSeq        uint64
+	HeadHash       string
+	AckedSeq       uint64 // last released record
+	LastSync       time.Time
+	CollectorTime  time.Time
+	ChainOK        bool
+	ChainBreak     *Break
+	ChainUnchecked string // why the chain was not walked (HMAC key missing)
+	FileSize       int64
+}
+
+// Status reports depth, times, the chain check and the file size.
+func (j *Journal) Status() (Status, error) {
+	s := Status{Path: j.path, KioskID: j.kioskID}
+	err := j.view(func(tx *bolt.Tx) error {
+		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
+		s.HashAlg = string(mb.Get(metaHashAlg))
+		s.HeadSeq, s.HeadHash = u64(mb.Get(metaHeadSeq)), string(mb.Get(metaHeadHash))
+		s.AckedSeq = u64(mb.Get(metaTailSeq))
+		s.LastSync, s.CollectorTime = getTime(mb, metaLastSync), getTime(mb, metaCollectorTime)
+		s.FileSize = tx.Size()
+		c := rb.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if s.Depth == 0 {
+				var r kiosk.Record
+				if err := json.Unmarshal(v, &r); err == nil {
+					s.OldestSeq, s.OldestTime = r.Seq, r.Time
+				}
+			}
+			s.Depth++
+		}
+		return nil
+	})
+	if err != nil {
+		return s, fmt.Errorf("status: %w", err)
+	}
+	if fi, err := os.Stat(j.path); err == nil {
+		s.FileSize = fi.Size()
+	}
+	b, err := j.Verify()
+	switch {
+	case errors.Is(err, ErrNeedKey):
+		s.ChainUnchecked = err.Error()
+	case err != nil:
+		return s, err
+	default:
+		s.ChainOK, s.ChainBreak = b == nil, b
+	}
+	return s, nil
+}
+
+// Verify walks the stored chain from the last released record to the head
+// and returns the first break, or nil when it holds.
+func (j *Journal) Verify() (*Break, error) {
+	if j.alg == AlgHMACSHA256 && len(j.opts.HMACKey) == 0 {
+		return nil, fmt.Errorf("verify: %w", ErrNeedKey)
+	}
+	var brk *Break
+	err := j.view(func(tx *bolt.Tx) error {
+		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
+		prevSeq, prevHash := u64(mb.Get(metaTailSeq)), string(mb.Get(metaTailHash))
+		headSeq, headHash := u64(mb.Get(metaHeadSeq)), string(mb.Get(metaHeadHash))
+		c := rb.Cursor()
+		i := 0
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			var r kiosk.Record
+			if err := json.Unmarshal(v, &r); err != nil {
+				brk = &Break{Seq: u64(k), Index: i, Reason: "stored record cannot be decoded"}
+				return nil
+			}
+			if r.Seq != u64(k) {
+				brk = &Break{Seq: u64(k), Index: i, Reason: fmt.Sprintf("stored under key %d but says seq %d", u64(k), r.Seq)}
+				return nil
+			}
+			if r.KioskID != j.kioskID {
+				brk = &Break{Seq: r.Seq, Index: i, Reason: fmt.Sprintf("kiosk ID %q is not this journal's", r.KioskID)}
+				return nil
+			}
+			if b := VerifyChain([]kiosk.Record{r}, prevSeq, prevHash, j.opts.HMACKey); b != nil {
+				b.Index = i
+				brk = b
+				return nil
+			}
+			prevSeq, prevHash = r.Seq, r.Hash
+			i++
+		}
+		if prevSeq != headSeq || prevHash != headHash {
+			brk = &Break{Seq: headSeq, Index: -1, Reason: fmt.Sprintf("newest stored record %d does not match the chain head %d (records lost)", prevSeq, headSeq)}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("verify: %w", err)
+	}
+	return brk, nil
+}
+
+// Compact rewrites the file without its free pages when that would give
+// back at least half of it (or force is set); bbolt files never shrink on
+// their own. The sequence, chain head and meta survive. Appends wait while
+// it runs. It reports whether it compacted.
+func (j *Journal) Compact(force bool) (bool, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.db == nil {
+		return false, fmt.Errorf("compact: %w", ErrClosed)
+	}
+	if j.opts.ReadOnly {
+		return false, errors.New("compact: journal opened read-only")
+	}
+	fi, err := os.Stat(j.path)
+	if err != nil {
+		return false, fmt.Errorf("compact: %w", err)
+	}
+	freeBytes := int64(j.db.Stats().FreePageN * j.db.Info().PageSize)
+	if !force && (fi.Size() < 1<<20 || freeBytes < fi.Size()/2) {
+		return false, nil
+	}
+	tmp := j.path + ".compact"
+	_ = os.Remove(tmp) // a leftover from a cut during an earlier compaction
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: j.opts.LockTimeout})
+	if err != nil {
+		return false, fmt.Errorf("compact: create %s: %w", tmp, err)
+	}
+	if err := bolt.Compact(dst, j.db, 4<<20); err != nil {
+		_ = dst.Close()
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("compact: copy: %w", err)
+	}
+	if err := dst.Close(); err != nil {
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("compact: close copy: %w", err)
+	}
+	if err := j.db.Close(); err != nil {
+		return false, fmt.Errorf("compact: close journal: %w", err)
+	}
+	j.db = nil
+	// Rename is atomic: a cut leaves either the old or the compacted file.
+	renameErr := os.Rename(tmp, j.path)
+	if renameErr == nil {
+		renameErr = syncDir(filepath.Dir(j.path))
+	}
+	db, err := bolt.Open(j.path, 0o600, j.boltOptions())
+	if err != nil {
+		return false, fmt.Errorf("compact: reopen: %w", err)
+	}
+	j.db = db
+	if renameErr != nil {
+		_ = os.Remove(tmp)
+		return false, fmt.Errorf("compact: replace file: %w", renameErr)
+	}
+	j.log.Info("journal compacted", "before_bytes", fi.Size())
+	return true, nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync dir: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync dir %s: %w", dir, err)
+	}
+	return nil
+}
+
+func be64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
+
+func u64(b []byte) uint64 {
+	if len(b) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(b)
+}
+
+func getTime(b *bolt.Bucket, k []byte) time.Time {
+	var t time.Time
+	if v := b.Get(k); v != nil {
+		_ = t.UnmarshalBinary(v) // a bad value reads as "never"
+	}
+	return t
+}
+
+func putTime(b *bolt.Bucket, k []byte, t time.Time) error {
+	v, err := t.UTC().MarshalBinary()
+	if err != nil {
+		return err
+	}
+	return b.Put(k, v)
+}

@@ -1,0 +1,500 @@
+package journal
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/villagehall/kiosk/kiosk"
+)
+
+func openTest(t *testing.T, path string, opts Options) *Journal {
+	t.Helper()
+	if opts.KioskID == "" {
+		opts.KioskID = "kiosk-01"
+	}
+	j, err := Open(path, opts)
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { _ = j.Close() })
+	return j
+}
+
+func rec(i int) kiosk.Record {
+	tries := i % 4
+	return kiosk.Record{
+		Time:      time.Date(2026, 4, 1, 9, 0, i, 0, time.FixedZone("JST", 9*3600)),
+		Kind:      kiosk.TxStatus,
+		Outcome:   kiosk.OutcomeOK,
+		Card:      kiosk.CardMyNumber,
+		Status:    "valid",
+		AuthTries: &tries,
+		Reference: "R-" + string(rune('A'+i%26)),
+	}
+}
+
+func appendN(t testing.TB, j *Journal, n int) []kiosk.Record {
+	t.Helper()
+	out := make([]kiosk.Record, 0, n)
+	for i := range n {
+		r, err := j.Append(context.Background(), rec(i))
+		if err != nil {
+			t.Fatalf("Append %d: %v", i, err)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+func TestAppendPendingAckChain(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "j.db"), Options{})
+	got := appendN(t, j, 5)
+	for i, r := range got {
+		if r.Seq != uint64(i+1) || r.KioskID != "kiosk-01" {
+			t.Fatalf("record %d: seq %d kiosk %q", i, r.Seq, r.KioskID)
+		}
+		want := Genesis
+		if i > 0 {
+			want = got[i-1].Hash
+		}
+		if r.PrevHash != want || r.Hash != HashRecord(r, nil) || len(r.Hash) != 64 {
+			t.Fatalf("record %d: bad links %+v", i, r)
+		}
+	}
+	tests := []struct {
+		name      string
+		ack       uint64
+		wantDepth int
+		wantFirst uint64
+	}{
+		{"nothing acked", 0, 5, 1},
+		{"first two", 2, 3, 3},
+		{"same again is harmless", 2, 3, 3},
+		{"beyond head", 99, 0, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := j.Ack(tc.ack); err != nil {
+				t.Fatal(err)
+			}
+			p, err := j.Pending(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p) != tc.wantDepth || (len(p) > 0 && p[0].Seq != tc.wantFirst) {
+				t.Fatalf("pending %d records first %v, want %d first %d", len(p), p, tc.wantDepth, tc.wantFirst)
+			}
+			if b, err := j.Verify(); err != nil || b != nil {
+				t.Fatalf("Verify after ack: %v %v", b, err)
+			}
+		})
+	}
+	// The chain continues across released records.
+	r, err := j.Append(context.Background(), rec(9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Seq != 6 || r.PrevHash != got[4].Hash {
+		t.Fatalf("after full ack: seq %d prev %s", r.Seq, r.PrevHash)
+	}
+	st, err := j.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Depth != 1 || st.OldestSeq != 6 || !st.ChainOK || st.AckedSeq != 5 || st.FileSize == 0 {
+		t.Fatalf("status %+v", st)
+	}
+}
+
+func TestPendingLimit(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "j.db"), Options{})
+	appendN(t, j, 10)
+	p, err := j.Pending(3)
+	if err != nil || len(p) != 3 || p[2].Seq != 3 {
+		t.Fatalf("Pending(3) = %d records, %v", len(p), err)
+	}
+}
+
+// editStore changes the file underneath a closed journal, as an attacker or
+// a bad SD card would.
+func editStore(t *testing.T, path string, fn func(rb, mb *bolt.Bucket) error) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx *bolt.Tx) error {
+		return fn(tx.Bucket(bucketRecords), tx.Bucket(bucketMeta))
+	}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestVerifyDetectsTampering(t *testing.T) {
+	tests := []struct {
+		name    string
+		edit    func(rb, mb *bolt.Bucket) error
+		wantSeq uint64
+		reason  string
+	}{
+		{"edited outcome", func(rb, mb *bolt.Bucket) error {
+			v := bytes.Replace(rb.Get(be64(3)), []byte(`"outcome":"ok"`), []byte(`"outcome":"wrong_pin"`), 1)
+			return rb.Put(be64(3), v)
+		}, 3, "edited"},
+		{"deleted middle record", func(rb, mb *bolt.Bucket) error { return rb.Delete(be64(2)) }, 3, "missing"},
+		{"swapped records", func(rb, mb *bolt.Bucket) error {
+			a, b := bytes.Clone(rb.Get(be64(2))), bytes.Clone(rb.Get(be64(3)))
+			if err := rb.Put(be64(2), b); err != nil {
+				return err
+			}
+			return rb.Put(be64(3), a)
+		}, 2, "seq"},
+		{"newest record removed", func(rb, mb *bolt.Bucket) error { return rb.Delete(be64(5)) }, 5, "lost"},
+		{"re-hashed edit still breaks the link", func(rb, mb *bolt.Bucket) error {
+			// An editor who recomputes the edited record's hash still breaks
+			// the next record's prev_hash.
+			var r kiosk.Record
+			if err := jsonUnmarshal(rb.Get(be64(2)), &r); err != nil {
+				return err
+			}
+			r.Outcome = kiosk.OutcomeLocked
+			r.Hash = HashRecord(r, nil)
+			return rb.Put(be64(2), jsonMarshal(r))
+		}, 3, "prev_hash"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "j.db")
+			j := openTest(t, path, Options{})
+			appendN(t, j, 5)
+			if err := j.Close(); err != nil {
+				t.Fatal(err)
+			}
+			editStore(t, path, tc.edit)
+			j = openTest(t, path, Options{})
+			b, err := j.Verify()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if b == nil {
+				t.Fatal("Verify found no break")
+			}
+			if b.Seq != tc.wantSeq || !strings.Contains(b.Error(), tc.reason) {
+				t.Fatalf("break %v, want seq %d mentioning %q", b, tc.wantSeq, tc.reason)
+			}
+			st, err := j.Status()
+			if err != nil || st.ChainOK {
+				t.Fatalf("status says chain ok: %+v %v", st, err)
+			}
+		})
+	}
+}
+
+func TestHMACChain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	j := openTest(t, path, Options{HMACKey: []byte("village-secret")})
+	got := appendN(t, j, 3)
+	if got[0].Hash == HashRecord(got[0], nil) {
+		t.Fatal("HMAC hash equals plain SHA-256")
+	}
+	if b := VerifyChain(got, 0, Genesis, []byte("village-secret")); b != nil {
+		t.Fatal(b)
+	}
+	if b := VerifyChain(got, 0, Genesis, []byte("wrong")); b == nil {
+		t.Fatal("wrong key verified")
+	}
+	j.Close()
+	if _, err := Open(path, Options{KioskID: "kiosk-01"}); err == nil {
+		t.Fatal("opened an HMAC journal for writing without the key")
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	if _, err := ro.Verify(); !errors.Is(err, ErrNeedKey) {
+		t.Fatalf("Verify without key: %v", err)
+	}
+}
+
+func TestCorruptFileMovedAside(t *testing.T) {
+	tests := []struct {
+		name    string
+		content func(t *testing.T, path string) []byte
+	}{
+		{"garbage", func(*testing.T, string) []byte { return bytes.Repeat([]byte("not a bolt file "), 1024) }},
+		{"zeros", func(*testing.T, string) []byte { return make([]byte, 64<<10) }},
+		{"short", func(*testing.T, string) []byte { return []byte("x") }},
+		{"damaged meta pages", func(t *testing.T, path string) []byte {
+			j := openTest(t, path, Options{})
+			appendN(t, j, 3)
+			j.Close()
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ps := 4096
+			for _, off := range []int{0, ps} { // both meta pages
+				copy(b[off+16:off+64], bytes.Repeat([]byte{0xA5}, 48))
+			}
+			return b
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "j.db")
+			content := tc.content(t, path)
+			if err := os.WriteFile(path, content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			j := openTest(t, path, Options{})
+			ri := j.Reset()
+			if ri == nil {
+				t.Fatal("corrupt file not reported")
+			}
+			old, err := os.ReadFile(ri.MovedTo)
+			if err != nil || !bytes.Equal(old, content) || !strings.Contains(ri.MovedTo, ".corrupt-") {
+				t.Fatalf("corrupt file not kept intact at %s: %v", ri.MovedTo, err)
+			}
+			p, err := j.Pending(0)
+			if err != nil || len(p) != 1 || p[0].Kind != kiosk.TxSystem || p[0].Detail != DetailReset || p[0].PrevHash != Genesis {
+				t.Fatalf("pending after reset: %+v %v", p, err)
+			}
+			if b, err := j.Verify(); b != nil || err != nil {
+				t.Fatalf("fresh chain: %v %v", b, err)
+			}
+			r, err := j.Append(context.Background(), rec(1))
+			if err != nil || r.Seq != p[0].Seq+1 {
+				t.Fatalf("append after reset: %v %v", r.Seq, err)
+			}
+		})
+	}
+}
+
+func TestCorruptNoReset(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	if err := os.WriteFile(path, bytes.Repeat([]byte{1}, 8192), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range []Options{{NoReset: true, KioskID: "k"}, {ReadOnly: true}} {
+		if _, err := Open(path, o); !errors.Is(err, ErrCorrupt) {
+			t.Fatalf("%+v: err %v, want ErrCorrupt", o, err)
+		}
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal("file moved despite NoReset/ReadOnly")
+	}
+}
+
+func TestLockedFileIsNotCorrupt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	openTest(t, path, Options{})
+	_, err := Open(path, Options{KioskID: "kiosk-01", LockTimeout: 50 * time.Millisecond})
+	if !errors.Is(err, ErrInUse) {
+		t.Fatalf("second open: %v, want ErrInUse", err)
+	}
+	m, _ := filepath.Glob(path + ".corrupt-*")
+	if len(m) != 0 {
+		t.Fatal("a locked file was moved aside")
+	}
+}
+
+func TestKioskIDMismatch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	j := openTest(t, path, Options{})
+	j.Close()
+	if _, err := Open(path, Options{KioskID: "kiosk-02"}); err == nil {
+		t.Fatal("opened another kiosk's journal")
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "new.db"), Options{}); err == nil {
+		t.Fatal("created a journal without a kiosk ID")
+	}
+}
+
+func TestMaxSizeErrFull(t *testing.T) {
+	const maxSize = 512 << 10
+	j := openTest(t, filepath.Join(t.TempDir(), "j.db"), Options{MaxSize: maxSize})
+	var n int
+	var err error
+	for n = 0; n < 100000; n++ {
+		r := rec(n)
+		r.Detail = strings.Repeat("d", 200) // bigger records fill it faster
+		if _, err = j.Append(context.Background(), r); err != nil {
+			break
+		}
+	}
+	if !errors.Is(err, ErrFull) {
+		t.Fatalf("after %d appends: %v, want ErrFull", n, err)
+	}
+	if n == 0 {
+		t.Fatal("nothing fitted")
+	}
+	// Still refused, still drainable, then usable again.
+	t.Logf("full after %d appends: %v", n, err)
+	if _, err := j.Append(context.Background(), rec(0)); !errors.Is(err, ErrFull) {
+		t.Fatalf("second append: %v", err)
+	}
+	st, _ := j.Status()
+	if st.FileSize > maxSize {
+		t.Fatalf("file %d bytes exceeds MaxSize", st.FileSize)
+	}
+	if _, err := j.Ack(st.HeadSeq); err != nil {
+		t.Fatalf("ack on a full journal: %v", err)
+	}
+	// Freed pages become reusable after the next commit.
+	if err := j.SetSynced(time.Now(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Append(context.Background(), rec(1)); err != nil {
+		t.Fatalf("append after drain: %v", err)
+	}
+	if b, err := j.Verify(); b != nil || err != nil {
+		t.Fatalf("chain after full: %v %v", b, err)
+	}
+}
+
+func TestCompactKeepsSequenceAndChain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	j := openTest(t, path, Options{})
+	for range 3000 {
+		r := rec(1)
+		r.Detail = strings.Repeat("x", 400)
+		if _, err := j.Append(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if done, err := j.Compact(false); err != nil || done {
+		t.Fatalf("compacted a full journal: %v %v", done, err)
+	}
+	if _, err := j.Ack(2998); err != nil {
+		t.Fatal(err)
+	}
+	if err := j.SetSynced(time.Now(), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.Stat(path)
+	done, err := j.Compact(false)
+	if err != nil || !done {
+		t.Fatalf("Compact: %v %v", done, err)
+	}
+	after, _ := os.Stat(path)
+	if after.Size() >= before.Size()/2 {
+		t.Fatalf("file %d -> %d bytes", before.Size(), after.Size())
+	}
+	r, err := j.Append(context.Background(), rec(2))
+	if err != nil || r.Seq != 3001 {
+		t.Fatalf("seq after compact %d, %v", r.Seq, err)
+	}
+	if b, err := j.Verify(); b != nil || err != nil {
+		t.Fatalf("chain after compact: %v %v", b, err)
+	}
+	if _, err := os.Stat(path + ".compact"); !os.IsNotExist(err) {
+		t.Fatal("temporary file left behind")
+	}
+}
+
+func TestReopenPreservesChainAndTimes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	j := openTest(t, path, Options{})
+	got := appendN(t, j, 4)
+	coll := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
+	if err := j.SetSynced(coll.Add(-time.Hour), coll); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.Ack(2); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+	j = openTest(t, path, Options{})
+	r, err := j.Append(context.Background(), rec(7))
+	if err != nil || r.Seq != 5 || r.PrevHash != got[3].Hash {
+		t.Fatalf("after reopen: %+v %v", r, err)
+	}
+	if b, err := j.Verify(); b != nil || err != nil {
+		t.Fatalf("%v %v", b, err)
+	}
+	lt, err := j.LastTime()
+	if err != nil || !lt.Equal(coll) {
+		t.Fatalf("LastTime %v %v, want %v", lt, err, coll)
+	}
+	st, _ := j.Status()
+	if !st.CollectorTime.Equal(coll) || !st.LastSync.Equal(coll.Add(-time.Hour)) {
+		t.Fatalf("times not kept: %+v", st)
+	}
+}
+
+func TestAppendHonoursContext(t *testing.T) {
+	j := openTest(t, filepath.Join(t.TempDir(), "j.db"), Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := j.Append(ctx, rec(0)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	j.Close()
+	if _, err := j.Append(context.Background(), rec(0)); !errors.Is(err, ErrClosed) {
+		t.Fatalf("append after close: %v", err)
+	}
+}
+
+// TestCanonicalCoversEveryField fails when kiosk.Record grows a field that
+// Canonical does not hash yet: extend Canonical (and its tag) first.
+func TestCanonicalCoversEveryField(t *testing.T) {
+	if n := reflect.TypeFor[kiosk.Record]().NumField(); n != 15 {
+		t.Fatalf("kiosk.Record has %d fields; Canonical knows 15", n)
+	}
+	base := rec(3)
+	one, two := 1, 2
+	mutate := []func(r *kiosk.Record){
+		func(r *kiosk.Record) { r.Seq++ },
+		func(r *kiosk.Record) { r.Time = r.Time.Add(time.Nanosecond) },
+		func(r *kiosk.Record) { r.ClockTrusted = !r.ClockTrusted },
+		func(r *kiosk.Record) { r.KioskID = "x" },
+		func(r *kiosk.Record) { r.Kind = kiosk.TxChangeAuth },
+		func(r *kiosk.Record) { r.Outcome = kiosk.OutcomeLocked },
+		func(r *kiosk.Record) { r.Card = kiosk.CardJuki },
+		func(r *kiosk.Record) { r.Status = "expired" },
+		func(r *kiosk.Record) { r.CertRef = "c" },
+		func(r *kiosk.Record) { r.AuthTries = nil },
+		func(r *kiosk.Record) { r.SignTries = &one },
+		func(r *kiosk.Record) { r.AuthTries = &two },
+		func(r *kiosk.Record) { r.Reference = "other" },
+		func(r *kiosk.Record) { r.Detail = "d" },
+		func(r *kiosk.Record) { r.PrevHash = "p" },
+	}
+	h := HashRecord(base, nil)
+	for i, m := range mutate {
+		r := base
+		m(&r)
+		if HashRecord(r, nil) == h {
+			t.Errorf("mutation %d does not change the hash", i)
+		}
+	}
+	// The zone the kiosk happened to use does not matter.
+	r := base
+	r.Time = r.Time.UTC()
+	if HashRecord(r, nil) != h {
+		t.Error("hash depends on the time zone")
+	}
+}
+
+func jsonMarshal(r kiosk.Record) []byte {
+	b, err := jsonMarshalErr(r)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+var _ = binary.BigEndian
