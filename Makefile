@@ -1,0 +1,42 @@
+# Village hall kiosk. `make run` starts the kiosk with simulated devices;
+# `make test` runs every test against the real PC/SC stack (root needed
+# for the per-package network + mount namespaces).
+GO      ?= go
+export CGO_ENABLED = 1
+PKGS    := ./...
+TESTP   ?= 2
+EXEC    := $(CURDIR)/.ci/pcsc-exec
+
+.PHONY: all deps build run test lint bench vcard testpki fuzz clean
+
+all: build
+
+deps:
+	@bash .ci/deps
+
+build: deps
+	$(GO) build -o bin/ ./cmd/...
+
+run: deps
+	$(GO) run ./cmd/kiosk --sim --config testdata/config/kiosk-sim.toml
+
+lint:
+	$(GO) vet $(PKGS)
+	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+test: deps lint
+	$(GO) test -exec $(EXEC) -p $(TESTP) -count=1 -timeout 10m $(PKGS)
+
+bench: deps
+	$(GO) test -exec $(EXEC) -p 1 -count=1 -run '^$$' -bench . -benchtime 20x $(PKGS) | tee bench.txt
+
+fuzz: deps
+	$(GO) test -run '^$$' -fuzz FuzzResponses -fuzztime 30s ./drivers/jpki
+	$(GO) test -run '^$$' -fuzz FuzzDERLength -fuzztime 15s ./drivers/jpki
+
+# Regenerate the fake JPKI (CA keys, CA certificates, card key pairs).
+testpki:
+	$(GO) run ./cmd/vcard gen-pki testdata/pki
+
+clean:
+	rm -rf bin bench.txt

@@ -1,0 +1,101 @@
+// Command vcard plugs a virtual My Number Card into pcscd through
+// vsmartcard's vpcd driver, so the kiosk, kioskctl and OpenSC can be run
+// against any card profile without hardware.
+//
+//	vcard --profile testdata/cards/fresh.json [--vpcd 127.0.0.1:35963] [--apdu-log FILE]
+//	vcard gen-pki DIR    # write a new fake JPKI test PKI
+//
+// The card stays inserted until SIGINT/SIGTERM (card removal). PIN changes
+// persist for the process's lifetime, like a real card. If vpcd goes away
+// (pcscd restarted) the card is re-inserted when it comes back.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
+)
+
+func main() {
+	if err := run(os.Args[1:], os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "vcard:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "gen-pki" {
+		if len(args) != 2 {
+			return errors.New("usage: vcard gen-pki DIR")
+		}
+		return jpkitest.GeneratePKI(args[1])
+	}
+	fs := flag.NewFlagSet("vcard", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	profile := fs.String("profile", "", "card profile (JSON), e.g. testdata/cards/fresh.json")
+	addr := fs.String("vpcd", "127.0.0.1:35963", "vpcd address (35963 = reader 'Virtual PCD 00 00', 35964 = '... 00 01')")
+	apduLog := fs.String("apdu-log", "", "append one line per APDU (command hex, response hex); test cards only: VERIFY lines carry the test PIN")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *profile == "" {
+		fs.Usage()
+		return errors.New("--profile is required")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	p, err := jpkitest.LoadProfile(*profile, time.Now())
+	if err != nil {
+		return err
+	}
+	card := jpkitest.New(p)
+	opts := []vpcd.Option{vpcd.WithLogger(log)}
+	if *apduLog != "" {
+		f, err := os.OpenFile(*apduLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		if err != nil {
+			return fmt.Errorf("apdu log: %w", err)
+		}
+		defer f.Close()
+		opts = append(opts, vpcd.WithAPDULog(f))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return serve(ctx, log, *addr, card, p.Name, opts)
+}
+
+// serve keeps the card inserted until ctx ends, re-inserting with a
+// bounded backoff when vpcd closes the connection.
+func serve(ctx context.Context, log *slog.Logger, addr string, card vpcd.Card, name string, opts []vpcd.Option) error {
+	backoff := 100 * time.Millisecond
+	for {
+		slot, err := vpcd.Insert(ctx, addr, card, opts...)
+		if err == nil {
+			log.Info("card inserted", "profile", name, "vpcd", addr)
+			backoff = 100 * time.Millisecond
+			select {
+			case <-ctx.Done():
+				log.Info("card removed", "profile", name)
+				return slot.Remove()
+			case <-slot.Done():
+				log.Warn("vpcd closed the connection; re-inserting", "err", slot.Err())
+			}
+		} else {
+			log.Warn("vpcd not reachable", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 5*time.Second)
+	}
+}
