@@ -1,0 +1,326 @@
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is one kiosk's configuration, read from a TOML file that a
+// technician can edit (see testdata/config/kiosk-sim.toml). Field names
+// in errors are the TOML keys.
+type Config struct {
+	// KioskID is this kiosk's short ID, printed in reference numbers:
+	// 1–6 characters of A–Z and 0–9, e.g. "K01".
+	KioskID string `toml:"kiosk_id"`
+	// Language is the screen's first language: "ja" (default) or "en".
+	Language string `toml:"language"`
+	// IdleTimeout ends a visit nobody touches (default 60s); the last
+	// IdleWarning of it shows a countdown (default 20s, at least 20s).
+	IdleTimeout  time.Duration `toml:"idle_timeout"`
+	IdleWarning  time.Duration `toml:"idle_warning"`
+	Municipality Municipality  `toml:"municipality"`
+	Journal      JournalConfig `toml:"journal"`
+	Sync         SyncConfig    `toml:"sync"`
+	Devices      Devices       `toml:"devices"`
+}
+
+// Municipality is what the kiosk tells residents about the office.
+type Municipality struct {
+	Name      string `toml:"name"`       // 〇〇村
+	NameEN    string `toml:"name_en"`    // Sample Village
+	Office    string `toml:"office"`     // 住民福祉課
+	OfficeEN  string `toml:"office_en"`  // Resident Welfare Division
+	Counter   string `toml:"counter"`    // 1番窓口
+	CounterEN string `toml:"counter_en"` // Counter 1
+	Phone     string `toml:"phone"`
+	Hours     string `toml:"hours"`    // 平日 8:30〜17:15
+	HoursEN   string `toml:"hours_en"` // Weekdays 8:30–17:15
+	Address   string `toml:"address"`  // optional
+	// ETax: JPKI can be used for e-Tax here.
+	ETax bool `toml:"etax"`
+	// ConvenienceStore: convenience-store issuance of resident records
+	// (コンビニ交付) is available here.
+	ConvenienceStore bool `toml:"convenience_store"`
+}
+
+// OfficeLine is the office as one line, e.g. "〇〇村役場 住民福祉課".
+func (m Municipality) OfficeLine() string {
+	return strings.TrimSpace(m.Name + "役場 " + m.Office)
+}
+
+// OfficeLineEN is the office in English, e.g. "Sample Village Office, Resident Welfare Division".
+func (m Municipality) OfficeLineEN() string {
+	switch {
+	case m.NameEN == "":
+		return m.OfficeEN
+	case m.OfficeEN == "":
+		return m.NameEN + " Office"
+	}
+	return m.NameEN + " Office, " + m.OfficeEN
+}
+
+// JournalConfig says where records are kept.
+type JournalConfig struct {
+	Path string `toml:"path"`
+	// CertRefKey is a file holding the secret key for CertRef (provisioned
+	// per municipality). Empty: records carry no certificate reference.
+	CertRefKey string `toml:"cert_ref_key"`
+}
+
+// SyncConfig is the upload to the town hall. Sync is off when CollectorURL is empty.
+type SyncConfig struct {
+	CollectorURL string        `toml:"collector_url"`
+	CA           string        `toml:"ca"`
+	Cert         string        `toml:"cert"`
+	Key          string        `toml:"key"`
+	Interval     time.Duration `toml:"interval"` // default 5m
+}
+
+// Enabled reports whether the kiosk uploads its journal.
+func (s SyncConfig) Enabled() bool { return s.CollectorURL != "" }
+
+// Device modes.
+const (
+	ModeReal = "real"
+	ModeSim  = "sim"
+	ModeNone = "none"
+)
+
+// Devices configures each device; every mode is real, sim or none.
+type Devices struct {
+	Reader  ReaderConfig  `toml:"reader"`
+	Keypad  KeypadConfig  `toml:"keypad"`
+	Printer PrinterConfig `toml:"printer"`
+	Touch   TouchConfig   `toml:"touch"`
+	Screen  ScreenConfig  `toml:"screen"`
+}
+
+// ReaderConfig selects the card reader.
+type ReaderConfig struct {
+	Mode string `toml:"mode"`
+	// NamePrefix picks the first PC/SC reader whose name starts with it
+	// (empty: the first reader).
+	NamePrefix string `toml:"name_prefix"`
+}
+
+// KeypadConfig is a GPIO matrix keypad. Layout has one string per row,
+// one character per column, e.g. ["123", "456", "789", "*0#"].
+type KeypadConfig struct {
+	Mode    string   `toml:"mode"`
+	Layout  []string `toml:"layout"`
+	RowPins []string `toml:"row_pins"`
+	ColPins []string `toml:"col_pins"`
+}
+
+// PrinterConfig is the receipt printer.
+type PrinterConfig struct {
+	Mode    string `toml:"mode"`
+	Path    string `toml:"path"`     // device node (real) or output directory (sim)
+	WidthMM int    `toml:"width_mm"` // 58 or 80
+	Kanji   bool   `toml:"kanji"`    // printer has a kanji font (else Japanese is printed as an image)
+}
+
+// TouchConfig is the touchscreen and its calibration.
+type TouchConfig struct {
+	Mode        string           `toml:"mode"`
+	Device      string           `toml:"device"`
+	Calibration TouchCalibration `toml:"calibration"`
+}
+
+// TouchCalibration maps raw touch coordinates to the screen: swap first,
+// then invert, then add the offsets.
+type TouchCalibration struct {
+	OffsetX int  `toml:"offset_x"`
+	OffsetY int  `toml:"offset_y"`
+	SwapXY  bool `toml:"swap_xy"`
+	InvertX bool `toml:"invert_x"`
+	InvertY bool `toml:"invert_y"`
+}
+
+// ScreenConfig is the display: real (the console tcell draws on) or sim.
+type ScreenConfig struct {
+	Mode string `toml:"mode"`
+}
+
+// Defaults used when a field is absent.
+const (
+	DefaultIdleTimeout  = 60 * time.Second
+	DefaultIdleWarning  = 20 * time.Second
+	MinIdleWarning      = 20 * time.Second
+	DefaultSyncInterval = 5 * time.Minute
+)
+
+// DefaultConfig is the configuration before the file is applied.
+func DefaultConfig() Config {
+	return Config{
+		Language:    "ja",
+		IdleTimeout: DefaultIdleTimeout,
+		IdleWarning: DefaultIdleWarning,
+		Sync:        SyncConfig{Interval: DefaultSyncInterval},
+		Devices: Devices{
+			Reader:  ReaderConfig{Mode: ModeReal},
+			Keypad:  KeypadConfig{Mode: ModeNone},
+			Printer: PrinterConfig{Mode: ModeReal, Path: "/dev/usb/lp0", WidthMM: 80},
+			Touch:   TouchConfig{Mode: ModeNone},
+			Screen:  ScreenConfig{Mode: ModeReal},
+		},
+	}
+}
+
+// ConfigError is one problem in a configuration file.
+type ConfigError struct {
+	File  string
+	Line  int    // 0 when unknown
+	Field string // dotted TOML key, e.g. devices.printer.width_mm
+	Msg   string
+}
+
+func (e *ConfigError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	b.WriteString(": ")
+	if e.Field != "" {
+		b.WriteString(e.Field)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Msg)
+	return b.String()
+}
+
+// LoadConfig reads path over DefaultConfig and validates it. Every problem
+// is reported (errors.Join of *ConfigError), each naming the file, the
+// field and what is expected.
+func LoadConfig(path string) (Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("read config: %w", err)
+	}
+	return ParseConfig(path, data)
+}
+
+// ParseConfig is LoadConfig on bytes already read; name is used in errors.
+func ParseConfig(name string, data []byte) (Config, error) {
+	c := DefaultConfig()
+	md, err := toml.Decode(string(data), &c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return Config{}, &ConfigError{File: name, Line: pe.Position.Line, Field: pe.LastKey, Msg: pe.Message}
+		}
+		return Config{}, &ConfigError{File: name, Msg: err.Error()}
+	}
+	var errs []error
+	for _, k := range md.Undecoded() {
+		errs = append(errs, &ConfigError{File: name, Field: k.String(), Msg: "unknown key (misspelt?)"})
+	}
+	for _, e := range c.validate() {
+		e.File = name
+		errs = append(errs, e)
+	}
+	if len(errs) > 0 {
+		return Config{}, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+var kioskIDRe = regexp.MustCompile(`^[A-Z0-9]{1,6}$`)
+
+func (c *Config) validate() []*ConfigError {
+	var errs []*ConfigError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if !kioskIDRe.MatchString(c.KioskID) {
+		bad("kiosk_id", "must be 1-6 characters of A-Z and 0-9 (e.g. \"K01\"), got %q", c.KioskID)
+	}
+	if c.Language != "ja" && c.Language != "en" {
+		bad("language", "must be \"ja\" or \"en\", got %q", c.Language)
+	}
+	if c.IdleWarning < MinIdleWarning {
+		bad("idle_warning", "must be at least %s (write it as \"20s\"), got %s", MinIdleWarning, c.IdleWarning)
+	}
+	if c.IdleTimeout <= c.IdleWarning {
+		bad("idle_timeout", "must be longer than idle_warning (%s) (write it as \"60s\"), got %s", c.IdleWarning, c.IdleTimeout)
+	}
+	m := c.Municipality
+	for _, f := range []struct{ key, v string }{
+		{"municipality.name", m.Name}, {"municipality.office", m.Office},
+		{"municipality.phone", m.Phone}, {"municipality.hours", m.Hours},
+	} {
+		if strings.TrimSpace(f.v) == "" {
+			bad(f.key, "must be set: residents are told where to go")
+		}
+	}
+	if c.Journal.Path == "" {
+		bad("journal.path", "must be set (e.g. \"/data/journal.db\")")
+	}
+	if s := c.Sync; s.Enabled() {
+		u, err := url.Parse(s.CollectorURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			bad("sync.collector_url", "must be an https:// URL, got %q", s.CollectorURL)
+		}
+		for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
+			if f.v == "" {
+				bad(f.key, "must be set when sync.collector_url is set")
+			}
+		}
+		if s.Interval < 10*time.Second {
+			bad("sync.interval", "must be at least 10s, got %s", s.Interval)
+		}
+	}
+	d := c.Devices
+	mode := func(key, v string) {
+		if v != ModeReal && v != ModeSim && v != ModeNone {
+			bad(key, "must be real, sim or none, got %q", v)
+		}
+	}
+	mode("devices.reader.mode", d.Reader.Mode)
+	mode("devices.keypad.mode", d.Keypad.Mode)
+	mode("devices.printer.mode", d.Printer.Mode)
+	mode("devices.touch.mode", d.Touch.Mode)
+	if d.Screen.Mode != ModeReal && d.Screen.Mode != ModeSim {
+		bad("devices.screen.mode", "must be real or sim, got %q", d.Screen.Mode)
+	}
+	if d.Reader.Mode == ModeNone {
+		bad("devices.reader.mode", "must be real or sim: the kiosk cannot work without a card reader")
+	}
+	if d.Keypad.Mode == ModeNone && d.Touch.Mode == ModeNone && d.Screen.Mode != ModeSim {
+		bad("devices.keypad.mode", "keypad and touch are both none: residents would have no way to type")
+	}
+	if d.Keypad.Mode == ModeReal {
+		k := d.Keypad
+		if len(k.Layout) == 0 {
+			bad("devices.keypad.layout", "must list the keys row by row, e.g. [\"123\", \"456\", \"789\", \"*0#\"]")
+		}
+		if len(k.RowPins) != len(k.Layout) {
+			bad("devices.keypad.row_pins", "must have one pin per layout row (%d), got %d", len(k.Layout), len(k.RowPins))
+		}
+		for i, row := range k.Layout {
+			if n := len([]rune(row)); n != len(k.ColPins) {
+				bad(fmt.Sprintf("devices.keypad.layout[%d]", i), "must have one key per col_pins entry (%d), got %d", len(k.ColPins), n)
+			}
+		}
+	}
+	if d.Printer.Mode != ModeNone {
+		if d.Printer.WidthMM != 58 && d.Printer.WidthMM != 80 {
+			bad("devices.printer.width_mm", "must be 58 or 80, got %d", d.Printer.WidthMM)
+		}
+		if d.Printer.Path == "" {
+			bad("devices.printer.path", "must be set (device such as /dev/usb/lp0, or a directory for sim)")
+		}
+	}
+	if d.Touch.Mode == ModeReal && d.Touch.Device == "" {
+		bad("devices.touch.device", "must be set (e.g. /dev/input/event0)")
+	}
+	return errs
+}

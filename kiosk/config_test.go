@@ -1,0 +1,121 @@
+package kiosk_test
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/villagehall/kiosk/kiosk"
+)
+
+func TestLoadShippedConfigs(t *testing.T) {
+	for _, name := range []string{"kiosk-sim.toml", "kiosk-real.toml"} {
+		t.Run(name, func(t *testing.T) {
+			c, err := kiosk.LoadConfig(filepath.Join("..", "testdata", "config", name))
+			if err != nil {
+				t.Fatalf("LoadConfig: %v", err)
+			}
+			if c.KioskID != "K01" || c.IdleTimeout != 60*time.Second || c.IdleWarning != 20*time.Second {
+				t.Errorf("got id %q timeout %s warning %s", c.KioskID, c.IdleTimeout, c.IdleWarning)
+			}
+			if c.Municipality.Office != "住民福祉課" || !c.Municipality.ETax || c.Municipality.ConvenienceStore {
+				t.Errorf("municipality = %+v", c.Municipality)
+			}
+		})
+	}
+	c, _ := kiosk.LoadConfig(filepath.Join("..", "testdata", "config", "kiosk-sim.toml"))
+	if c.Devices.Printer.Mode != kiosk.ModeSim || c.Devices.Reader.Mode != kiosk.ModeSim || c.Sync.Enabled() {
+		t.Errorf("sim config not all-sim: %+v sync=%v", c.Devices, c.Sync.Enabled())
+	}
+	if got := c.Municipality.OfficeLine(); got != "〇〇村役場 住民福祉課" {
+		t.Errorf("OfficeLine = %q", got)
+	}
+}
+
+// base is a minimal valid config; each case appends TOML that overrides it.
+const base = `
+kiosk_id = "K01"
+[municipality]
+name = "〇〇村"
+office = "住民福祉課"
+phone = "0000-00-0000"
+hours = "平日 8:30〜17:15"
+[journal]
+path = "j.db"
+[devices.reader]
+mode = "sim"
+[devices.keypad]
+mode = "sim"
+`
+
+func TestConfigValidation(t *testing.T) {
+	tests := []struct {
+		name string
+		toml string // replaces lines of base by key; appended sections otherwise
+		want string // substring of the error; "" means valid
+	}{
+		{"base is valid", base, ""},
+		{"printer width", base + "[devices.printer]\nwidth_mm = 70\n", "kiosk.toml: devices.printer.width_mm: must be 58 or 80, got 70"},
+		{"printer path", base + "[devices.printer]\npath = \"\"\n", "devices.printer.path: must be set"},
+		{"printer none skips width", base + "[devices.printer]\nmode = \"none\"\nwidth_mm = 70\n", ""},
+		{"bad mode", base + "[devices.touch]\nmode = \"maybe\"\n", `devices.touch.mode: must be real, sim or none, got "maybe"`},
+		{"reader none", strings.Replace(base, `mode = "sim"`, `mode = "none"`, 1), "devices.reader.mode: must be real or sim"},
+		{"screen none", base + "[devices.screen]\nmode = \"none\"\n", "devices.screen.mode: must be real or sim"},
+		{"no input", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"none\"", 1), "devices.keypad.mode: keypad and touch are both none"},
+		{"kiosk id", strings.Replace(base, `"K01"`, `"k-01"`, 1), `kiosk_id: must be 1-6 characters of A-Z and 0-9 (e.g. "K01"), got "k-01"`},
+		{"language", "language = \"fr\"\n" + base, `language: must be "ja" or "en", got "fr"`},
+		{"idle warning short", "idle_warning = \"10s\"\n" + base, "idle_warning: must be at least 20s"},
+		{"idle timeout as int", "idle_timeout = 60\n" + base, "idle_timeout: must be longer than idle_warning (20s) (write it as \"60s\"), got 60ns"},
+		{"bad duration", "idle_timeout = \"a minute\"\n" + base, "kiosk.toml"},
+		{"office missing", strings.Replace(base, "office = \"住民福祉課\"\n", "", 1), "municipality.office: must be set"},
+		{"phone missing", strings.Replace(base, "phone = \"0000-00-0000\"\n", "", 1), "municipality.phone: must be set"},
+		{"journal path", strings.Replace(base, "path = \"j.db\"\n", "", 1), "journal.path: must be set"},
+		{"sync http", base + "[sync]\ncollector_url = \"http://x\"\nca=\"a\"\ncert=\"b\"\nkey=\"c\"\n", `sync.collector_url: must be an https:// URL, got "http://x"`},
+		{"sync key missing", base + "[sync]\ncollector_url = \"https://x\"\nca=\"a\"\ncert=\"b\"\n", "sync.key: must be set when sync.collector_url is set"},
+		{"sync interval", base + "[sync]\ncollector_url = \"https://x\"\nca=\"a\"\ncert=\"b\"\nkey=\"c\"\ninterval=\"1s\"\n", "sync.interval: must be at least 10s, got 1s"},
+		{"keypad rows", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"\nlayout=[\"12\",\"34\"]\nrow_pins=[\"A\"]\ncol_pins=[\"C\",\"D\"]", 1), "devices.keypad.row_pins: must have one pin per layout row (2), got 1"},
+		{"keypad cols", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"\nlayout=[\"12\",\"345\"]\nrow_pins=[\"A\",\"B\"]\ncol_pins=[\"C\",\"D\"]", 1), "devices.keypad.layout[1]: must have one key per col_pins entry (2), got 3"},
+		{"keypad layout", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"", 1), "devices.keypad.layout: must list the keys"},
+		{"touch device", base + "[devices.touch]\nmode = \"real\"\n", "devices.touch.device: must be set"},
+		{"unknown key", base + "[devices.printer]\nwidht_mm = 58\n", "devices.printer.widht_mm: unknown key"},
+		{"wrong type", base + "[devices.printer]\nwidth_mm = \"80\"\n", "kiosk.toml"},
+		{"syntax error with line", "kiosk_id = \"K01\"\n[municipality\nname = \"x\"\n", "to end table name"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := kiosk.ParseConfig("kiosk.toml", []byte(tt.toml))
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				if tt.toml == base && (c.IdleTimeout != kiosk.DefaultIdleTimeout || c.Devices.Printer.WidthMM != 80 || c.Language != "ja") {
+					t.Errorf("defaults not applied: %+v", c)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("no error, want %q", tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q\nwant it to contain %q", err, tt.want)
+			}
+			var ce *kiosk.ConfigError
+			if !errors.As(err, &ce) || ce.File != "kiosk.toml" {
+				t.Errorf("error is not a *ConfigError naming the file: %#v", err)
+			}
+			if strings.HasPrefix(tt.name, "syntax") && ce != nil && ce.Line == 0 {
+				t.Errorf("syntax error without a line: %v", err)
+			}
+		})
+	}
+}
+
+func TestLoadConfigMissingFile(t *testing.T) {
+	_, err := kiosk.LoadConfig(filepath.Join(t.TempDir(), "absent.toml"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("err = %v, want ErrNotExist", err)
+	}
+}
