@@ -1,0 +1,295 @@
+package escpos_test
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/villagehall/kiosk/drivers/escpos"
+	"github.com/villagehall/kiosk/drivers/escpos/escpostest"
+	"github.com/villagehall/kiosk/kiosk"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden slips in testdata/slips")
+
+const goldenDir = "../../testdata/slips"
+
+func TestEncodeSJIS(t *testing.T) {
+	tests := []struct {
+		in string
+		ok bool
+	}{
+		{"ASCII only 123", true},
+		{"〇〇村役場 住民福祉課", true},
+		{"ﾊﾝｶｸ", true},
+		{"暗証番号（4桁）", true},
+		{"①", false},          // NEC row 13: in Windows-31J, not in printer fonts
+		{"髙", false},          // IBM extension
+		{"😀", false},          // outside Shift_JIS altogether
+		{"a\x10\x04b", false}, // a control byte must never reach the printer
+	}
+	for _, tt := range tests {
+		_, ok := escpos.EncodeSJIS(tt.in)
+		if ok != tt.ok {
+			t.Errorf("EncodeSJIS(%q) ok = %v, want %v", tt.in, ok, tt.ok)
+		}
+	}
+}
+
+func TestWrap(t *testing.T) {
+	tests := []struct {
+		in   string
+		cols int
+		want []string
+	}{
+		{"The PIN you entered was not correct.", 16, []string{"The PIN you", "entered was not", "correct."}},
+		{"あいうえおかきくけこ", 8, []string{"あいうえ", "おかきく", "けこ"}},
+		// 。 may not start a line: the character before it moves down with it.
+		{"あいうえ。かき", 8, []string{"あいう", "え。かき"}},
+		// （ may not end a line.
+		{"あいう（え）", 8, []string{"あいう", "（え）"}},
+		{"abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
+		{"e-Taxの申請", 8, []string{"e-Taxの", "申請"}},
+	}
+	for _, tt := range tests {
+		got := escpos.Wrap(tt.in, tt.cols)
+		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
+			t.Errorf("Wrap(%q, %d) = %q, want %q", tt.in, tt.cols, got, tt.want)
+		}
+	}
+}
+
+func TestWrapNeverOverflows(t *testing.T) {
+	for kind, s := range escpostest.Samples() {
+		for _, cols := range []int{16, 24, 32, 48} {
+			for _, line := range slipLines(s) {
+				for _, w := range escpos.Wrap(line, cols) {
+					if n := displayWidth(w); n > cols {
+						t.Errorf("%s: %q is %d cells, more than %d", kind, w, n, cols)
+					}
+				}
+			}
+		}
+	}
+}
+
+func displayWidth(s string) int {
+	b, ok := escpos.EncodeSJIS(s)
+	if !ok {
+		return len([]rune(s)) * 2
+	}
+	return len(b) // on the printer a Shift_JIS byte is one half-width cell
+}
+
+// slipLines is everything a resident must be able to read on the slip.
+func slipLines(s kiosk.Slip) []string {
+	out := []string{s.Office, s.TitleJA, s.TitleEN, s.Counter, s.Phone, s.Hours, s.Reference}
+	out = append(out, s.LinesJA...)
+	out = append(out, s.LinesEN...)
+	return append(out, s.BringJA...)
+}
+
+func squash(s string) string {
+	return strings.NewReplacer(" ", "", "\n", "").Replace(s)
+}
+
+func TestRoundTrip(t *testing.T) {
+	for _, kind := range escpostest.SampleKinds() {
+		s := escpostest.Samples()[kind]
+		for _, w := range []escpos.Width{escpos.Width58, escpos.Width80} {
+			doc, err := escpos.Decode(escpos.RenderSlip(s, w, true), w)
+			if err != nil {
+				t.Fatalf("%s/%d: decode: %v", kind, w, err)
+			}
+			text := squash(doc.Text())
+			for _, line := range slipLines(s) {
+				if !strings.Contains(text, squash(line)) {
+					t.Errorf("%s/%d: decoded slip lacks %q", kind, w, line)
+				}
+			}
+			if !strings.Contains(doc.Text(), "[QR module=6 "+s.Reference+"]") {
+				t.Errorf("%s/%d: no QR code for the reference", kind, w)
+			}
+			if !strings.Contains(text, squash(escpos.FormatTimeJA(s.Time))) {
+				t.Errorf("%s/%d: no date", kind, w)
+			}
+			for _, bl := range doc.Blocks {
+				if bl.Kind == escpos.TextBlock && escposCells(bl) > w.Cols() {
+					t.Errorf("%s/%d: line %q overflows", kind, w, bl.Text)
+				}
+			}
+		}
+	}
+}
+
+func escposCells(bl escpos.Block) int { return displayWidth(bl.Text) * max(bl.Size, 1) }
+
+func TestRasterFallback(t *testing.T) {
+	s := escpostest.Samples()["status-ok"]
+	s.LinesJA = append(s.LinesJA, "丸数字①は印刷できない")
+
+	t.Run("kanji printer rasters only the unencodable line", func(t *testing.T) {
+		b := escpos.RenderSlip(s, escpos.Width58, true)
+		doc := mustDecode(t, b, escpos.Width58)
+		if n := count(doc, escpos.RasterBlock); n != 1 {
+			t.Errorf("raster blocks = %d, want 1", n)
+		}
+		if !strings.Contains(squash(doc.Text()), "利用者証明用電子証明書は有効です") {
+			t.Error("encodable Japanese line was not printed as text")
+		}
+	})
+	t.Run("printer without kanji rasters every Japanese line", func(t *testing.T) {
+		b := escpos.RenderSlip(s, escpos.Width58, false)
+		if bytes.Contains(b, []byte{0x1c, '&'}) || bytes.Contains(b, []byte{0x1d, '(', 'k'}) {
+			t.Error("kanji mode or GS ( k sent to a printer without them")
+		}
+		doc := mustDecode(t, b, escpos.Width58)
+		if !strings.Contains(squash(doc.Text()), squash(s.LinesEN[0])) || !strings.Contains(doc.Text(), s.Reference) {
+			t.Error("ASCII lines should stay text")
+		}
+		if strings.Contains(doc.Text(), "有効") {
+			t.Error("Japanese text leaked into an ASCII-only stream")
+		}
+		if n := count(doc, escpos.RasterBlock); n < len(s.LinesJA)+3 {
+			t.Errorf("raster blocks = %d, want at least %d", n, len(s.LinesJA)+3)
+		}
+	})
+}
+
+func count(d *escpos.Doc, k escpos.BlockKind) int {
+	n := 0
+	for _, b := range d.Blocks {
+		if b.Kind == k {
+			n++
+		}
+	}
+	return n
+}
+
+func mustDecode(t *testing.T, b []byte, w escpos.Width) *escpos.Doc {
+	t.Helper()
+	d, err := escpos.Decode(b, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func hasRealtime(b []byte) int {
+	for i := 0; i+1 < len(b); i++ {
+		if b[i] == 0x10 && (b[i+1] == 0x04 || b[i+1] == 0x05 || b[i+1] == 0x14) {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestRasterNeverCarriesRealtimeCommands(t *testing.T) {
+	bm := escpos.NewBitmap(64, 16) // height 16 = 0x10: the header itself is a trap
+	for i := range bm.Pix {
+		bm.Pix[i] = []byte{0x10, 0x04, 0x10, 0x14, 0x10, 0x05, 0x10, 0x01}[i%8]
+	}
+	var e escpos.Encoder
+	e.Raster(bm)
+	if i := hasRealtime(e.Bytes()); i >= 0 {
+		t.Fatalf("DLE real-time sequence at %d in % x", i, e.Bytes()[:min(len(e.Bytes()), 32)])
+	}
+	doc := mustDecode(t, e.Bytes(), escpos.Width58)
+	if got := doc.Blocks[0].Bitmap.H; got != 17 {
+		t.Errorf("height = %d, want 17 (padded past 0x10)", got)
+	}
+
+	for kind, s := range escpostest.Samples() {
+		for _, kanji := range []bool{true, false} {
+			if i := hasRealtime(escpos.RenderSlip(s, escpos.Width80, kanji)); i >= 0 {
+				t.Errorf("%s kanji=%v: real-time sequence at offset %d", kind, kanji, i)
+			}
+		}
+	}
+}
+
+func TestDecodeRejectsUnknown(t *testing.T) {
+	tests := map[string][]byte{
+		"unknown ESC":        {0x1b, 'z'},
+		"control byte":       {0x07, '\n'},
+		"truncated raster":   {0x1d, 'v', '0', 0, 1, 0, 5, 0, 0xff},
+		"unterminated":       []byte("abc"),
+		"kanji without FS C": {0x1c, '&'},
+	}
+	for name, b := range tests {
+		if _, err := escpos.Decode(b, escpos.Width58); err == nil {
+			t.Errorf("%s: Decode accepted % x", name, b)
+		}
+	}
+}
+
+// TestGolden compares every sample slip with testdata/slips: text for the
+// layout, PNG for what the paper looks like. go test -update rewrites them.
+func TestGolden(t *testing.T) {
+	font := escpos.DefaultFont()
+	type tc struct {
+		name  string
+		kind  string
+		width escpos.Width
+		kanji bool
+	}
+	var cases []tc
+	for _, kind := range escpostest.SampleKinds() {
+		for _, w := range []escpos.Width{escpos.Width58, escpos.Width80} {
+			cases = append(cases, tc{kind + "-" + widthName(w), kind, w, true})
+		}
+	}
+	// Printers without kanji mode: everything Japanese is a raster image.
+	cases = append(cases, tc{"status-ok-58-raster", "status-ok", escpos.Width58, false}, tc{"juki-80-raster", "juki", escpos.Width80, false})
+
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			s := escpostest.Samples()[c.kind]
+			l := escpos.Layout{Width: c.width, Kanji: c.kanji, NativeQR: c.kanji, Font: font}
+			doc := mustDecode(t, l.Render(s), c.width)
+			golden(t, c.name+".txt", []byte(doc.Text()))
+			if font == nil {
+				t.Skip("no CJK font: apt-get install fonts-ipafont-gothic for PNG goldens")
+			}
+			var png bytes.Buffer
+			if err := doc.WritePNG(&png, font); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, c.name+".png", png.Bytes())
+		})
+	}
+}
+
+func widthName(w escpos.Width) string {
+	if w == escpos.Width80 {
+		return "80"
+	}
+	return "58"
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	path := filepath.Join(goldenDir, name)
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./drivers/escpos -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		if strings.HasSuffix(name, ".txt") {
+			t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", name, got, want)
+		} else {
+			out := filepath.Join(t.TempDir(), name)
+			_ = os.WriteFile(out, got, 0o644)
+			t.Errorf("%s differs; got written to %s", name, out)
+		}
+	}
+}
