@@ -150,6 +150,13 @@ func TestRemovalDuringTransmitLoop(t *testing.T) {
 	pcsctest.StartPCSCD(t)
 	slot := pcsctest.Insert(t, &echoCard{})
 	card := connect(t, open(t))
+	// The kiosk watches while it transmits: both look at the reader when
+	// the card goes, on separate contexts.
+	wctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ev := pcsc.Watch(wctx, pcsctest.Reader, pcsc.WithWatchLogger(slog.New(slog.DiscardHandler)))
+	expect(t, ev, pcsc.ReaderAdded, pcsctest.Reader)
+	expect(t, ev, pcsc.CardInserted, pcsctest.Reader)
 
 	started := make(chan struct{})
 	done := make(chan error, 1)
@@ -180,9 +187,11 @@ func TestRemovalDuringTransmitLoop(t *testing.T) {
 		if !errors.Is(err, kiosk.ErrCardRemoved) {
 			t.Fatalf("after removal: %v, want ErrCardRemoved", err)
 		}
+		t.Logf("transmit after removal: %v", err)
 	case <-time.After(10 * time.Second):
 		t.Fatal("transmit loop hangs after removal")
 	}
+	expect(t, ev, pcsc.CardRemoved, pcsctest.Reader)
 }
 
 func TestReinsertThenReconnect(t *testing.T) {
