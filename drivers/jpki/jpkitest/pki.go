@@ -140,13 +140,20 @@ func keyID(k *rsa.PublicKey) []byte {
 // opaque serial-like CN, no personal data, keyUsage digitalSignature.
 func (p *PKI) IssueAuth(serial uint64, nb, na time.Time) ([]byte, error) {
 	tmpl := &x509.Certificate{
-		SerialNumber:       new(big.Int).SetUint64(serial),
-		RawSubject:         rawName(oidC, "JP", oidCN, fmt.Sprintf("TEST%016d", serial%1e16)),
-		NotBefore:          nb,
-		NotAfter:           na,
-		KeyUsage:           x509.KeyUsageDigitalSignature,
-		SubjectKeyId:       keyID(&p.AuthKey.PublicKey),
-		SignatureAlgorithm: x509.SHA256WithRSA,
+		SerialNumber: new(big.Int).SetUint64(serial),
+		RawSubject:   rawName(oidC, "JP", oidCN, fmt.Sprintf("TEST%016d", serial%1e16)),
+		NotBefore:    nb,
+		NotAfter:     na,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		SubjectKeyId: keyID(&p.AuthKey.PublicKey),
+		// The real profile's pointers, on hosts that cannot exist: they
+		// give the certificate its real size (about 1.2 KB).
+		PolicyIdentifiers:     []asn1.ObjectIdentifier{{1, 2, 392, 200149, 8, 5, 1, 3, 30}},
+		CRLDistributionPoints: []string{"http://crl.jpki-test.invalid/crl/user-authentication.crl"},
+		OCSPServer:            []string{"http://ocsp.jpki-test.invalid/user-authentication"},
+		IssuingCertificateURL: []string{"http://ca.jpki-test.invalid/certs/user-authentication-ca.cer"},
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		SignatureAlgorithm:    x509.SHA256WithRSA,
 	}
 	return x509.CreateCertificate(rand.Reader, tmpl, p.AuthCA, &p.AuthKey.PublicKey, p.AuthCAKey)
 }
@@ -217,14 +224,18 @@ func (p *PKI) IssueSign(serial uint64, nb, na time.Time) ([]byte, error) {
 		return nil, err
 	}
 	tmpl := &x509.Certificate{
-		SerialNumber:       new(big.Int).SetUint64(serial),
-		RawSubject:         rawName(oidC, "JP", oidL, "Shiken-ken", oidL, "Shiken-mura", oidCN, fmt.Sprintf("TESTSIGN%012d", serial%1e12)),
-		NotBefore:          nb,
-		NotAfter:           na,
-		KeyUsage:           x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
-		SubjectKeyId:       keyID(&p.SignKey.PublicKey),
-		ExtraExtensions:    []pkix.Extension{{Id: oidSAN, Value: san}},
-		SignatureAlgorithm: x509.SHA256WithRSA,
+		SerialNumber:          new(big.Int).SetUint64(serial),
+		RawSubject:            rawName(oidC, "JP", oidL, "Shiken-ken", oidL, "Shiken-mura", oidCN, fmt.Sprintf("TESTSIGN%012d", serial%1e12)),
+		NotBefore:             nb,
+		NotAfter:              na,
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		SubjectKeyId:          keyID(&p.SignKey.PublicKey),
+		PolicyIdentifiers:     []asn1.ObjectIdentifier{{1, 2, 392, 200149, 8, 5, 1, 1, 10}},
+		CRLDistributionPoints: []string{"http://crl.jpki-test.invalid/crl/digital-signature.crl"},
+		OCSPServer:            []string{"http://ocsp.jpki-test.invalid/digital-signature"},
+		IssuingCertificateURL: []string{"http://ca.jpki-test.invalid/certs/digital-signature-ca.cer"},
+		ExtraExtensions:       []pkix.Extension{{Id: oidSAN, Value: san}},
+		SignatureAlgorithm:    x509.SHA256WithRSA,
 	}
 	return x509.CreateCertificate(rand.Reader, tmpl, p.SignCA, &p.SignKey.PublicKey, p.SignCAKey)
 }

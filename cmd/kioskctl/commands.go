@@ -1,0 +1,7 @@
+package main
+
+func commands() map[string]command {
+	return map[string]command{
+		"card": cardCmd,
+	}
+}

@@ -1,0 +1,47 @@
+// Command kioskctl is the staff and technician tool: card status, journal
+// status/export/verify, receipt preview, device self-test.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+const usage = `usage: kioskctl COMMAND [ARGS]
+
+  card status [--reader PREFIX] [--json]   read the inserted card (no PIN, spends nothing)
+  journal status|export|verify|ack ...     staff: the transaction journal
+  receipt preview ...                      staff: render a sample slip to PNG
+  selftest [keypad|printer|touch|all] ...  technician: exercise each device
+`
+
+// command runs one subcommand; errors are printed as one line.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		if !errors.Is(err, errUsage) {
+			fmt.Fprintln(os.Stderr, "kioskctl:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+var errUsage = errors.New("usage")
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmds := commands()
+	if len(args) == 0 || cmds[args[0]] == nil {
+		fmt.Fprint(stderr, usage)
+		return errUsage
+	}
+	return cmds[args[0]](ctx, args[1:], stdout, stderr)
+}
