@@ -722,3 +722,16 @@ func putTime(b *bolt.Bucket, k []byte, t time.Time) error {
 	}
 	return b.Put(k, v)
 }
+
+// Depth is the number of records not yet acknowledged.
+func (j *Journal) Depth() (int, error) {
+	n := 0
+	err := j.view(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketRecords).Stats().KeyN
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("depth: %w", err)
+	}
+	return n, nil
+}
