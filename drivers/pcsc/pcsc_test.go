@@ -21,12 +21,16 @@ var testATR = []byte{0x3B, 0xE0, 0x00, 0xFF, 0x81, 0x31, 0xFE, 0x45, 0x14}
 // a fixed reply when set.
 type echoCard struct {
 	reply  []byte
+	delay  time.Duration // a slow card profile
 	resets atomic.Int32
 }
 
 func (c *echoCard) ATR() []byte { return testATR }
 func (c *echoCard) Reset()      { c.resets.Add(1) }
 func (c *echoCard) Process(apdu []byte) []byte {
+	if c.delay > 0 {
+		time.Sleep(c.delay) // the card being slow is the point here, not synchronisation
+	}
 	if c.reply != nil {
 		return slices.Clone(c.reply)
 	}
@@ -79,7 +83,6 @@ func expect(t *testing.T, ev <-chan pcsc.Event, kind pcsc.EventKind, reader stri
 
 func TestTransmitRoundTrip(t *testing.T) {
 	pcsctest.StartPCSCD(t)
-	pcsctest.Insert(t, &echoCard{})
 	ctx := open(t)
 	reader, err := ctx.FindReader("")
 	if err != nil {
@@ -88,7 +91,12 @@ func TestTransmitRoundTrip(t *testing.T) {
 	if reader != pcsctest.Reader {
 		t.Fatalf("FindReader(\"\") = %q, want %q", reader, pcsctest.Reader)
 	}
+	ec := &echoCard{}
+	pcsctest.Insert(t, ec)
 	card := connect(t, ctx)
+	if ec.resets.Load() == 0 {
+		t.Fatal("card never saw power-on/reset: volatile state would survive")
+	}
 	if !bytes.Equal(card.ATR(), testATR) {
 		t.Fatalf("ATR = % X, want % X", card.ATR(), testATR)
 	}
@@ -114,6 +122,24 @@ func TestTransmitRoundTrip(t *testing.T) {
 	}
 	if _, err := card.Transmit(nil); err == nil {
 		t.Fatal("Transmit(nil) succeeded")
+	}
+}
+
+// pcscd polls the slot with get-ATR every 400 ms; it must not take a slow
+// APDU (longer than several polls) for a dead card.
+func TestSlowCard(t *testing.T) {
+	pcsctest.StartPCSCD(t)
+	pcsctest.Insert(t, &echoCard{delay: 1200 * time.Millisecond})
+	card := connect(t, open(t))
+	for i := range 2 {
+		cmd := []byte{0x00, 0xB0, 0x00, byte(i), 0x00}
+		rsp, err := card.Transmit(cmd)
+		if err != nil {
+			t.Fatalf("slow APDU %d: %v", i, err)
+		}
+		if want := append(cmd, 0x90, 0x00); !bytes.Equal(rsp, want) {
+			t.Fatalf("slow APDU %d = % X, want % X", i, rsp, want)
+		}
 	}
 }
 
