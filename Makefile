@@ -38,5 +38,8 @@ fuzz: deps
 testpki:
 	$(GO) run ./cmd/vcard gen-pki testdata/pki
 
+# The SD-card image (make image, make image-test, make cross) lives in images/.
+-include images/image.mk
+
 clean:
 	rm -rf bin bench.txt
