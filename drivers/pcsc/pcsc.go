@@ -147,9 +147,12 @@ func (c *Card) EndTransaction() error {
 func (c *Card) Close() error {
 	c.closeOnce.Do(func() {
 		err := c.card.Disconnect(scard.LeaveCard)
-		if err == nil || errors.Is(kioskErr(scardErr(err), false), kiosk.ErrCardRemoved) ||
-			scardErr(err) == scard.ErrInvalidHandle || scardErr(err) == scard.ErrNoService {
+		if err == nil || scardErr(err) == scard.ErrInvalidHandle {
 			return
+		}
+		switch kioskErr(scardErr(err), false) {
+		case kiosk.ErrCardRemoved, kiosk.ErrServiceDown, kiosk.ErrReaderGone:
+			return // nothing left to disconnect from
 		}
 		c.closeErr = mapErr("disconnect", err, false)
 	})

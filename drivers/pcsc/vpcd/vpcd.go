@@ -13,6 +13,7 @@
 // socket, so pcscd cannot send its 400 ms get-ATR poll while an APDU is
 // pending; the poll simply waits until the slow APDU is answered. A card
 // whose Process never returns therefore hangs that reader until Remove.
+// drivers/pcsc's TestSlowCard checks a 1.2 s APDU against the real pcscd.
 package vpcd
 
 import (
