@@ -48,6 +48,13 @@ const (
 	CodeChangeUnsure Code = "pin_change_unknown"
 )
 
+// Outcome codes of the PIN flows (guidance and slips).
+const (
+	CodePINChanged Code = "pin_changed"
+	CodeWrongPIN   Code = "wrong_pin"    // refused, tries remain, nothing changed
+	CodeRemoved    Code = "card_removed" // card taken out before anything changed
+)
+
 // CertAssessment is the verdict for one certificate. It keeps only the
 // validity dates and the serial (for CertRef); nothing personal.
 type CertAssessment struct {
