@@ -206,7 +206,9 @@ func TestChangePIN(t *testing.T) {
 			wantOutcome: kiosk.OutcomeLocked, wantCode: kiosk.CodeAuthLocked, wantTries: 0, wantCalls: "tries",
 			wantPIN: "1234", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "card removed before change", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
-			setup:       func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.changeErr = fmt.Errorf("change: %w", kiosk.ErrCardRemoved) },
+			setup: func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) {
+				c.changeErr = fmt.Errorf("change: %w", kiosk.ErrCardRemoved)
+			},
 			wantOutcome: kiosk.OutcomeRemoved, wantCode: kiosk.CodeRemoved, wantTries: -1, wantCalls: "tries,change",
 			wantPIN: "1234", wantRecords: 1},
 		{name: "card removed while reading tries", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
@@ -220,7 +222,9 @@ func TestChangePIN(t *testing.T) {
 			wantOutcome: kiosk.OutcomeUnknown, wantCode: kiosk.CodeChangeUnsure, wantTries: -1, wantCalls: "tries,change",
 			wantPIN: "1234", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "other card error", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
-			setup:       func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.changeErr = &kiosk.StatusWordError{Op: "change", SW: 0x6F00} },
+			setup: func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) {
+				c.changeErr = &kiosk.StatusWordError{Op: "change", SW: 0x6F00}
+			},
 			wantOutcome: kiosk.OutcomeError, wantCode: kiosk.CodeUnreadable, wantTries: -1, wantCalls: "tries,change",
 			wantPIN: "1234", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "printer out of paper", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
