@@ -1,0 +1,433 @@
+// Package touch reads a touchscreen from evdev (/dev/input/eventN) and turns
+// taps into terminal cells. The kiosk needs this because neither cage nor
+// foot passes touch to terminal programs.
+//
+// The 24-byte input_event parsing is owned here on golang.org/x/sys rather
+// than taken from github.com/kenshaw/evdev: we need one struct layout, four
+// event codes and one ioctl (EVIOCGABS), about forty lines, and owning them
+// keeps a small, pre-1.0 dependency out of the firmware and lets tests feed
+// plain byte streams through an io.Reader. The layout assumed is the 64-bit
+// one (struct timeval is 16 bytes), which is what the arm64 image runs.
+package touch
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"os"
+	"time"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// Event types and codes from linux/input-event-codes.h.
+const (
+	EvSyn = 0x00
+	EvKey = 0x01
+	EvAbs = 0x03
+
+	SynReport  = 0
+	SynDropped = 3
+
+	BtnTouch = 0x14a
+
+	AbsX           = 0x00
+	AbsY           = 0x01
+	AbsMTPositionX = 0x35
+	AbsMTPositionY = 0x36
+	AbsMTTracking  = 0x39
+)
+
+// EventSize is sizeof(struct input_event) on 64-bit Linux.
+const EventSize = 24
+
+// Event is one input_event.
+type Event struct {
+	Time  time.Time
+	Type  uint16
+	Code  uint16
+	Value int32
+}
+
+// Marshal encodes e in the kernel's 64-bit little-endian layout.
+func (e Event) Marshal() []byte {
+	b := make([]byte, EventSize)
+	us := e.Time.UnixMicro()
+	binary.LittleEndian.PutUint64(b[0:], uint64(us/1e6))
+	binary.LittleEndian.PutUint64(b[8:], uint64(us%1e6))
+	binary.LittleEndian.PutUint16(b[16:], e.Type)
+	binary.LittleEndian.PutUint16(b[18:], e.Code)
+	binary.LittleEndian.PutUint32(b[20:], uint32(e.Value))
+	return b
+}
+
+// ReadEvent reads exactly one event.
+func ReadEvent(r io.Reader) (Event, error) {
+	var b [EventSize]byte
+	if _, err := io.ReadFull(r, b[:]); err != nil {
+		return Event{}, err
+	}
+	sec := int64(binary.LittleEndian.Uint64(b[0:]))
+	usec := int64(binary.LittleEndian.Uint64(b[8:]))
+	return Event{
+		Time:  time.Unix(sec, usec*1000),
+		Type:  binary.LittleEndian.Uint16(b[16:]),
+		Code:  binary.LittleEndian.Uint16(b[18:]),
+		Value: int32(binary.LittleEndian.Uint32(b[20:])),
+	}, nil
+}
+
+// Range is an axis's raw extent.
+type Range struct{ Min, Max int32 }
+
+// Axes are the raw ranges of the X and Y axes.
+type Axes struct{ X, Y Range }
+
+// absInfo is struct input_absinfo.
+type absInfo struct {
+	Value, Minimum, Maximum, Fuzz, Flat, Resolution int32
+}
+
+// eviocgabs is _IOR('E', 0x40 + abs, struct input_absinfo).
+func eviocgabs(abs int) uint {
+	const iocRead = 2
+	return uint(iocRead)<<30 | uint(unsafe.Sizeof(absInfo{}))<<16 | uint('E')<<8 | uint(0x40+abs)
+}
+
+// QueryAxes asks the kernel for the ranges, preferring ABS_MT_POSITION_*
+// and falling back to ABS_X/ABS_Y.
+func QueryAxes(f *os.File) (Axes, error) {
+	get := func(code int) (Range, error) {
+		var ai absInfo
+		rc, err := f.SyscallConn()
+		if err != nil {
+			return Range{}, err
+		}
+		var errno unix.Errno
+		if err := rc.Control(func(fd uintptr) {
+			_, _, errno = unix.Syscall(unix.SYS_IOCTL, fd, uintptr(eviocgabs(code)), uintptr(unsafe.Pointer(&ai)))
+		}); err != nil {
+			return Range{}, err
+		}
+		if errno != 0 {
+			return Range{}, errno
+		}
+		if ai.Maximum <= ai.Minimum {
+			return Range{}, fmt.Errorf("empty range %d..%d", ai.Minimum, ai.Maximum)
+		}
+		return Range{ai.Minimum, ai.Maximum}, nil
+	}
+	var a Axes
+	var err error
+	for _, codes := range [][2]int{{AbsMTPositionX, AbsMTPositionY}, {AbsX, AbsY}} {
+		if a.X, err = get(codes[0]); err != nil {
+			continue
+		}
+		if a.Y, err = get(codes[1]); err != nil {
+			continue
+		}
+		return a, nil
+	}
+	return Axes{}, fmt.Errorf("touch: EVIOCGABS on %s: %w", f.Name(), err)
+}
+
+// Calibration maps raw axes onto the screen. Swap is applied first, then
+// the inversions; a non-zero override replaces the kernel's range (panels
+// often report a wider range than they can produce).
+type Calibration struct {
+	SwapXY, InvertX, InvertY bool
+	X, Y                     Range
+}
+
+// Tap is a touch that went down and up without dragging.
+type Tap struct {
+	Col, Row int
+	X, Y     float64 // 0..1 across the screen, after calibration
+	Time     time.Time
+}
+
+// Config configures the touchscreen.
+type Config struct {
+	Path string
+	// Grid returns the current terminal size; the UI passes the screen's
+	// size so taps follow resizes (the terminal starts at 80×24).
+	Grid func() (cols, rows int)
+	Cal  Calibration
+	// DragThreshold is how far, as a fraction of the screen, a finger may
+	// move before a touch counts as a drag and is ignored. Default 0.04.
+	DragThreshold float64
+	// DoubleTap drops a second tap on the same cell within this time: an
+	// impatient double tap must not press a button twice. Default 400 ms.
+	DoubleTap  time.Duration
+	BackoffMin time.Duration // default 250 ms
+	BackoffMax time.Duration // default 10 s
+}
+
+func (c Config) withDefaults() Config {
+	if c.Grid == nil {
+		c.Grid = func() (int, int) { return 80, 24 }
+	}
+	if c.DragThreshold <= 0 {
+		c.DragThreshold = 0.04
+	}
+	if c.DoubleTap <= 0 {
+		c.DoubleTap = 400 * time.Millisecond
+	}
+	if c.BackoffMin <= 0 {
+		c.BackoffMin = 250 * time.Millisecond
+	}
+	if c.BackoffMax <= 0 {
+		c.BackoffMax = 10 * time.Second
+	}
+	return c
+}
+
+// Tracker turns events into taps. It is a pure state machine.
+type Tracker struct {
+	cfg  Config
+	axes Axes
+
+	x, y        int32
+	startX      float64
+	startY      float64
+	down, moved bool
+	pendingDown bool
+	pendingUp   bool
+	sawBtnTouch bool
+	lastTap     Tap
+	haveLastTap bool
+}
+
+// NewTracker builds a tracker for a device with the given raw axes.
+func NewTracker(cfg Config, axes Axes) *Tracker {
+	return &Tracker{cfg: cfg.withDefaults(), axes: axes}
+}
+
+// Reset forgets a touch in progress (device reopened, events dropped).
+func (t *Tracker) Reset() {
+	t.down, t.moved, t.pendingDown, t.pendingUp = false, false, false, false
+}
+
+// Feed consumes one event and returns a tap when a touch ends.
+func (t *Tracker) Feed(ev Event) (Tap, bool) {
+	switch ev.Type {
+	case EvAbs:
+		switch ev.Code {
+		case AbsX, AbsMTPositionX:
+			t.x = ev.Value
+		case AbsY, AbsMTPositionY:
+			t.y = ev.Value
+		case AbsMTTracking:
+			if !t.sawBtnTouch { // type B panels without BTN_TOUCH
+				if ev.Value < 0 {
+					t.pendingUp = true
+				} else {
+					t.pendingDown = true
+				}
+			}
+		}
+	case EvKey:
+		if ev.Code == BtnTouch {
+			t.sawBtnTouch = true
+			if ev.Value != 0 {
+				t.pendingDown = true
+			} else {
+				t.pendingUp = true
+			}
+		}
+	case EvSyn:
+		switch ev.Code {
+		case SynDropped:
+			t.Reset()
+		case SynReport:
+			return t.report(ev.Time)
+		}
+	}
+	return Tap{}, false
+}
+
+func (t *Tracker) report(now time.Time) (Tap, bool) {
+	nx, ny := t.normalise()
+	if t.pendingDown && !t.down {
+		t.down, t.moved = true, false
+		t.startX, t.startY = nx, ny
+	}
+	t.pendingDown = false
+	if t.down && math.Hypot(nx-t.startX, ny-t.startY) > t.cfg.DragThreshold {
+		t.moved = true
+	}
+	if !t.pendingUp || !t.down {
+		t.pendingUp = false
+		return Tap{}, false
+	}
+	t.pendingUp, t.down = false, false
+	if t.moved {
+		return Tap{}, false
+	}
+	cols, rows := t.cfg.Grid()
+	tap := Tap{Col: cell(t.startX, cols), Row: cell(t.startY, rows), X: t.startX, Y: t.startY, Time: now}
+	if t.haveLastTap && tap.Col == t.lastTap.Col && tap.Row == t.lastTap.Row && now.Sub(t.lastTap.Time) < t.cfg.DoubleTap {
+		return Tap{}, false
+	}
+	t.lastTap, t.haveLastTap = tap, true
+	return tap, true
+}
+
+func cell(v float64, n int) int {
+	return min(max(int(v*float64(n)), 0), max(n-1, 0))
+}
+
+// normalise maps the raw point to 0..1 on the screen.
+func (t *Tracker) normalise() (float64, float64) {
+	xr, yr := t.axes.X, t.axes.Y
+	if t.cfg.Cal.X.Max > t.cfg.Cal.X.Min {
+		xr = t.cfg.Cal.X
+	}
+	if t.cfg.Cal.Y.Max > t.cfg.Cal.Y.Min {
+		yr = t.cfg.Cal.Y
+	}
+	nx, ny := unit(t.x, xr), unit(t.y, yr)
+	if t.cfg.Cal.SwapXY {
+		nx, ny = ny, nx
+	}
+	if t.cfg.Cal.InvertX {
+		nx = 1 - nx
+	}
+	if t.cfg.Cal.InvertY {
+		ny = 1 - ny
+	}
+	return nx, ny
+}
+
+func unit(v int32, r Range) float64 {
+	if r.Max <= r.Min {
+		return 0
+	}
+	return min(max(float64(v-r.Min)/float64(r.Max-r.Min), 0), 1)
+}
+
+// Opener opens the device and reports its axes. Tests return pipes.
+type Opener func() (io.ReadCloser, Axes, error)
+
+// OpenPath is the real Opener for an evdev node.
+func OpenPath(path string) Opener {
+	return func() (io.ReadCloser, Axes, error) {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, Axes{}, fmt.Errorf("touch: open: %w", err)
+		}
+		a, err := QueryAxes(f)
+		if err != nil {
+			f.Close()
+			return nil, Axes{}, err
+		}
+		return f, a, nil
+	}
+}
+
+// Reader owns the device: it reads, reopens after errors and emits taps.
+type Reader struct {
+	cfg   Config
+	open  Opener
+	log   *slog.Logger
+	after func(time.Duration) <-chan time.Time
+}
+
+// New returns a Reader for cfg.Path.
+func New(cfg Config, log *slog.Logger) *Reader {
+	return NewWithOpener(OpenPath(cfg.Path), cfg, log, nil)
+}
+
+// NewWithOpener is New with an injected opener and backoff timer (nil:
+// time.After), for tests.
+func NewWithOpener(open Opener, cfg Config, log *slog.Logger, after func(time.Duration) <-chan time.Time) *Reader {
+	if log == nil {
+		log = slog.Default()
+	}
+	if after == nil {
+		after = time.After
+	}
+	return &Reader{cfg: cfg.withDefaults(), open: open, log: log, after: after}
+}
+
+// Run reads taps until ctx ends, sending them to out (never closed here).
+// When the device vanishes (USB unplugged, read error) it reopens it with
+// exponential backoff capped at BackoffMax, forever: a touchscreen that
+// comes back should work again without a restart.
+func (r *Reader) Run(ctx context.Context, out chan<- Tap) error {
+	backoff := r.cfg.BackoffMin
+	var tracker *Tracker
+	failing := false
+	for ctx.Err() == nil {
+		rc, axes, err := r.open()
+		if err != nil {
+			if !failing {
+				r.log.Warn("touchscreen unavailable; retrying", "path", r.cfg.Path, "err", err)
+				failing = true
+			}
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-r.after(backoff):
+			}
+			backoff = min(backoff*2, r.cfg.BackoffMax)
+			continue
+		}
+		if failing {
+			r.log.Info("touchscreen back", "path", r.cfg.Path)
+		}
+		failing, backoff = false, r.cfg.BackoffMin
+		if tracker == nil {
+			tracker = NewTracker(r.cfg, axes)
+		} else {
+			tracker.axes = axes
+			tracker.Reset()
+		}
+		err = r.readLoop(ctx, rc, tracker, out)
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.log.Warn("touchscreen read failed; reopening", "path", r.cfg.Path, "err", err)
+		failing = true
+		// Wait even before the first reopen: a node that opens but fails
+		// every read must not make this loop spin.
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-r.after(backoff):
+		}
+	}
+	return nil
+}
+
+// readLoop reads until an error; closing rc on ctx cancellation unblocks
+// the read, so no goroutine outlives Run.
+func (r *Reader) readLoop(ctx context.Context, rc io.ReadCloser, t *Tracker, out chan<- Tap) error {
+	stop := context.AfterFunc(ctx, func() { rc.Close() })
+	defer func() {
+		if stop() {
+			rc.Close()
+		}
+	}()
+	for {
+		ev, err := ReadEvent(rc)
+		if err != nil {
+			if errors.Is(err, io.ErrUnexpectedEOF) {
+				err = fmt.Errorf("touch: short event: %w", err)
+			}
+			return err
+		}
+		if tap, ok := t.Feed(ev); ok {
+			select {
+			case out <- tap:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+}
