@@ -136,11 +136,13 @@ func QueryAxes(f *os.File) (Axes, error) {
 	return Axes{}, fmt.Errorf("touch: EVIOCGABS on %s: %w", f.Name(), err)
 }
 
-// Calibration maps raw axes onto the screen. Swap is applied first, then
-// the inversions; a non-zero override replaces the kernel's range (panels
-// often report a wider range than they can produce).
+// Calibration maps raw axes onto the screen, in raw units: swap first,
+// then invert, then add the offsets (as kiosk.TouchCalibration says). A
+// non-empty X or Y range replaces the kernel's (panels often report a
+// wider range than they can produce).
 type Calibration struct {
 	SwapXY, InvertX, InvertY bool
+	OffsetX, OffsetY         int32
 	X, Y                     Range
 }
 
@@ -284,24 +286,24 @@ func cell(v float64, n int) int {
 
 // normalise maps the raw point to 0..1 on the screen.
 func (t *Tracker) normalise() (float64, float64) {
-	xr, yr := t.axes.X, t.axes.Y
-	if t.cfg.Cal.X.Max > t.cfg.Cal.X.Min {
-		xr = t.cfg.Cal.X
+	c := t.cfg.Cal
+	x, y, xr, yr := t.x, t.y, t.axes.X, t.axes.Y
+	if c.SwapXY {
+		x, y, xr, yr = y, x, yr, xr
 	}
-	if t.cfg.Cal.Y.Max > t.cfg.Cal.Y.Min {
-		yr = t.cfg.Cal.Y
+	if c.X.Max > c.X.Min {
+		xr = c.X
 	}
-	nx, ny := unit(t.x, xr), unit(t.y, yr)
-	if t.cfg.Cal.SwapXY {
-		nx, ny = ny, nx
+	if c.Y.Max > c.Y.Min {
+		yr = c.Y
 	}
-	if t.cfg.Cal.InvertX {
-		nx = 1 - nx
+	if c.InvertX {
+		x = xr.Max - (x - xr.Min)
 	}
-	if t.cfg.Cal.InvertY {
-		ny = 1 - ny
+	if c.InvertY {
+		y = yr.Max - (y - yr.Min)
 	}
-	return nx, ny
+	return unit(x+c.OffsetX, xr), unit(y+c.OffsetY, yr)
 }
 
 func unit(v int32, r Range) float64 {

@@ -83,6 +83,7 @@ func TestTracker(t *testing.T) {
 		}, []cell{{19, 5}, {58, 5}}},
 		{"swap and invert", touch.Calibration{SwapXY: true, InvertX: true}, func(s *touchtest.Script) { s.Tap(0, 0) }, []cell{{79, 0}}},
 		{"calibrated range", touch.Calibration{X: touch.Range{200, 3900}, Y: touch.Range{300, 3800}}, func(s *touchtest.Script) { s.Tap(200, 3800) }, []cell{{0, 23}}},
+		{"offset", touch.Calibration{OffsetX: 2048}, func(s *touchtest.Script) { s.Tap(0, 0) }, []cell{{40, 0}}},
 		{"dropped events cancel the touch", touch.Calibration{}, func(s *touchtest.Script) {
 			s.Down(100, 100).Dropped().Up()
 		}, nil},
