@@ -2,6 +2,7 @@ package main
 
 func commands() map[string]command {
 	return map[string]command{
-		"card": cardCmd,
+		"card":    cardCmd,
+		"journal": journalCmd,
 	}
 }

@@ -122,6 +122,12 @@ func (c *Card) Transmit(cmd []byte) ([]byte, error) {
 	if err != nil {
 		return nil, c.classify("transmit", err)
 	}
+	if len(rsp) < 2 && c.cardGone() {
+		// vpcd (and some reader drivers) answer a command cut off by
+		// removal with an empty response and no error: without this
+		// check a yanked card would look like a card speaking garbage.
+		return nil, fmt.Errorf("pcsc: transmit: %d-byte response: %w", len(rsp), kiosk.ErrCardRemoved)
+	}
 	return rsp, nil
 }
 
