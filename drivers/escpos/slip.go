@@ -2,11 +2,10 @@ package escpos
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"image/color"
 
 	"github.com/boombuler/barcode/qr"
 
