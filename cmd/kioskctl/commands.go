@@ -2,7 +2,9 @@ package main
 
 func commands() map[string]command {
 	return map[string]command{
-		"card":    cardCmd,
-		"journal": journalCmd,
+		"card":     cardCmd,
+		"journal":  journalCmd,
+		"receipt":  receiptCmd,
+		"selftest": selftestCmd,
 	}
 }
