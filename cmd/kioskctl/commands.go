@@ -6,5 +6,7 @@ func commands() map[string]command {
 		"journal":  journalCmd,
 		"receipt":  receiptCmd,
 		"selftest": selftestCmd,
+
+		"provision": provisionCmd,
 	}
 }

@@ -1,0 +1,146 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/villagehall/kiosk/kiosk"
+)
+
+var fullWrite = []string{
+	"--kiosk-id", "K07", "--municipality", "〇〇村", "--office", "住民福祉課",
+	"--phone", "0000-00-0000", "--hours", "平日 8:30〜17:15",
+}
+
+func runProvision(t *testing.T, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var o, e bytes.Buffer
+	err = provisionCmd(context.Background(), args, &o, &e)
+	return o.String(), e.String(), err
+}
+
+func TestProvisionWriteThenCheck(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "kiosk-provision.toml")
+	args := append([]string{"write", "--collector", "https://collector.example.jp/v1/journal", "--cert-ref-key",
+		"--printer-width", "58", "--touch", "real", "--out", out}, fullWrite...)
+	if _, stderr, err := runProvision(t, args...); err != nil {
+		t.Fatalf("write: %v\n%s", err, stderr)
+	}
+	cfg, err := kiosk.LoadConfig(out)
+	if err != nil {
+		t.Fatalf("written file does not load: %v", err)
+	}
+	if cfg.KioskID != "K07" || cfg.Municipality.Name != "〇〇村" || cfg.Devices.Printer.WidthMM != 58 ||
+		cfg.Sync.Key != "/var/lib/kiosk/keys/kiosk-key.pem" || cfg.Journal.Path != "/var/lib/kiosk/journal/journal.db" ||
+		cfg.IdleTimeout != time.Minute || cfg.Sync.Interval != 5*time.Minute || len(cfg.Devices.Keypad.RowPins) != 4 {
+		t.Errorf("written config = %+v", cfg)
+	}
+	stdout, _, err := runProvision(t, "check", out)
+	if err != nil || !strings.Contains(stdout, "ok: kiosk K07") {
+		t.Errorf("check = %v, %q", err, stdout)
+	}
+	// On a PC the key files are not there: --files says which and where.
+	stdout, _, err = runProvision(t, "check", "--files", out)
+	if err == nil {
+		t.Fatal("check --files passed without the key files")
+	}
+	for _, want := range []string{"sync.ca:", "sync.key:", "journal.cert_ref_key:", "kiosk-keys/", "journal.path:"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("check --files output lacks %q:\n%s", want, stdout)
+		}
+	}
+	// Writing again without --force must not clobber the technician's edits.
+	if _, _, err := runProvision(t, append([]string{"write", "--out", out}, fullWrite...)...); err == nil {
+		t.Error("write over an existing file without --force succeeded")
+	}
+}
+
+func TestProvisionCheckNamesEveryField(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "bad.toml")
+	bad := `kiosk_id = "k-7"
+[municipality]
+name = "〇〇村"
+office = "住民福祉課"
+phone = "1"
+hours = "x"
+[journal]
+path = "/var/lib/kiosk/journal/journal.db"
+[devices.printer]
+width_mm = 70
+[devices.keypad]
+mode = "sim"
+[devices.screen]
+mdoe = "real"
+`
+	if err := os.WriteFile(p, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout, _, err := runProvision(t, "check", p)
+	if err == nil {
+		t.Fatal("check passed a bad file")
+	}
+	if errors.Is(err, errUsage) {
+		t.Fatalf("check returned usage: %v", err)
+	}
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	if len(lines) != 3 {
+		t.Errorf("want one line per problem (3), got:\n%s", stdout)
+	}
+	for _, want := range []string{"kiosk_id:", "devices.printer.width_mm:", "devices.screen.mdoe: unknown key"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if !strings.Contains(err.Error(), "3 problem(s)") {
+		t.Errorf("error = %v", err)
+	}
+}
+
+func TestProvisionWriteIncompleteSaysWhatToFill(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "p.toml")
+	_, stderr, err := runProvision(t, "write", "--kiosk-id", "K01", "--out", out)
+	if err == nil {
+		t.Fatal("write without municipality details succeeded")
+	}
+	for _, want := range []string{"municipality.name", "municipality.phone", "municipality.hours", "municipality.office"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	data, rerr := os.ReadFile(out)
+	if rerr != nil || !bytes.Contains(data, []byte("FILL IN")) {
+		t.Errorf("incomplete file not written with FILL IN marks: %v", rerr)
+	}
+}
+
+func TestProvisionWriteQuotesLikeTOML(t *testing.T) {
+	o := provisionOpts{
+		KioskID: "K1", Language: "en", IdleTimeout: 90 * time.Second, IdleWarning: 20 * time.Second,
+		Municipality: kiosk.Municipality{Name: `A "quoted" \ village`, Office: "tab\there\x1b", Phone: "1", Hours: "line\nbreak"},
+		SyncInterval: time.Minute, Reader: "sim", Keypad: "sim", KeypadLayout: "12", RowPins: "A", Cols: "B,C",
+		Printer: "sim", PrinterPath: "/tmp/r", PrinterWidth: 80, Touch: "none", Screen: "sim",
+	}
+	data := renderProvision(o, time.Unix(0, 0))
+	cfg, err := kiosk.ParseConfig("p.toml", data)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, data)
+	}
+	if cfg.Municipality.Name != o.Municipality.Name || cfg.Municipality.Office != o.Municipality.Office ||
+		cfg.Municipality.Hours != o.Municipality.Hours || cfg.IdleTimeout != 90*time.Second {
+		t.Errorf("round trip: %+v", cfg.Municipality)
+	}
+}
+
+func TestProvisionUsage(t *testing.T) {
+	for _, args := range [][]string{nil, {"frobnicate"}, {"check"}, {"write", "--kiosk-id", "K1"}} {
+		if _, _, err := runProvision(t, args...); !errors.Is(err, errUsage) {
+			t.Errorf("%q: err = %v, want usage", args, err)
+		}
+	}
+}
