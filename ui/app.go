@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/mattn/go-runewidth"
 	"log/slog"
 	"time"
 	"unicode"
@@ -50,6 +51,12 @@ type Options struct {
 	// block for long. An IntentSubmitPIN's PIN now belongs to it: wipe it.
 	OnIntent func(Intent)
 	Logger   *slog.Logger
+	// Hotkey sees every key before the keypad mapping; returning true
+	// consumes it. The simulator inserts and removes cards this way.
+	Hotkey func(*tcell.EventKey) bool
+	// Banner, when set, is drawn over the bottom row (the simulator's
+	// key help). It never carries anything about a visit.
+	Banner func() string
 }
 
 // App is the kiosk's screen. Create with New, then Run.
@@ -205,6 +212,9 @@ func (a *App) draw() {
 			}
 		}
 	}
+	if a.opts.Banner != nil && a.frame.H > 0 {
+		a.drawBanner(a.opts.Banner(), a.frame.W, a.frame.H-1)
+	}
 	if a.resync {
 		a.resync = false
 		a.scr.Sync()
@@ -224,6 +234,9 @@ func (a *App) handle(ev tcell.Event) {
 			a.tap(ev.Position())
 		}
 	case *tcell.EventKey:
+		if a.opts.Hotkey != nil && a.opts.Hotkey(ev) {
+			return
+		}
 		a.key(ev)
 	case *tcell.EventInterrupt:
 		switch d := ev.Data().(type) {
@@ -346,4 +359,21 @@ func (a *App) submit() {
 func (a *App) emit(in Intent) {
 	a.log.Debug("ui intent", "kind", in.Kind, "action", int(in.Action), "page", a.view.Page)
 	a.opts.OnIntent(in)
+}
+
+// drawBanner writes one line of reverse-video text on row y.
+func (a *App) drawBanner(text string, w, y int) {
+	st := tcell.StyleDefault.Reverse(true)
+	x := 0
+	for _, r := range text {
+		rw := runewidth.RuneWidth(r)
+		if x+rw > w {
+			break
+		}
+		a.scr.SetContent(x, y, r, nil, st)
+		x += rw
+	}
+	for ; x < w; x++ {
+		a.scr.SetContent(x, y, ' ', nil, st)
+	}
 }

@@ -1,0 +1,218 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/villagehall/kiosk/drivers/jpki"
+	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/pcsc"
+	"github.com/villagehall/kiosk/kiosk"
+	"github.com/villagehall/kiosk/ui/session"
+)
+
+// pcscCards turns the PC/SC watcher's events into connected cards.
+func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- session.CardEvent) {
+	send := func(ev session.CardEvent) bool {
+		select {
+		case out <- ev:
+			return true
+		case <-ctx.Done():
+			if ev.Close != nil {
+				ev.Close()
+			}
+			return false
+		}
+	}
+	// Until the watcher reports a reader, the kiosk is out of service.
+	if !send(session.CardEvent{Kind: session.ReaderLost}) {
+		return
+	}
+	var pc *pcsc.Context
+	defer func() {
+		if pc != nil {
+			pc.Close()
+		}
+	}()
+	readers := map[string]bool{}
+	current := "" // the reader whose card the session holds
+	for ev := range pcsc.Watch(ctx, prefix, pcsc.WithWatchLogger(log)) {
+		switch ev.Kind {
+		case pcsc.ReaderAdded:
+			readers[ev.Reader] = true
+			if len(readers) == 1 {
+				readerPresent.Store(true)
+				send(session.CardEvent{Kind: session.ReaderBack})
+			}
+			log.Info("card reader", "reader", ev.Reader, "event", "added")
+		case pcsc.ReaderRemoved:
+			delete(readers, ev.Reader)
+			log.Warn("card reader", "reader", ev.Reader, "event", "removed")
+			if ev.Reader == current {
+				current = ""
+			}
+			if len(readers) == 0 {
+				readerPresent.Store(false)
+				send(session.CardEvent{Kind: session.ReaderLost})
+				if pc != nil { // pcscd may have restarted: a new context next time
+					pc.Close()
+					pc = nil
+				}
+			}
+		case pcsc.CardRemoved:
+			if ev.Reader == current {
+				current = ""
+				send(session.CardEvent{Kind: session.CardRemoved})
+			}
+		case pcsc.CardInserted:
+			if current != "" {
+				continue // one card at a time
+			}
+			conn, err := connect(&pc, ev.Reader)
+			if err != nil {
+				log.Warn("card could not be connected", "reader", ev.Reader, "err", err)
+				continue
+			}
+			current = ev.Reader
+			send(session.CardEvent{Kind: session.CardInserted, Card: jpki.New(conn), Close: func() { conn.Close() }})
+		}
+	}
+}
+
+func connect(pc **pcsc.Context, reader string) (*pcsc.Card, error) {
+	for attempt := 0; attempt < 2; attempt++ {
+		if *pc == nil {
+			c, err := pcsc.Open()
+			if err != nil {
+				return nil, err
+			}
+			*pc = c
+		}
+		conn, err := (*pc).Connect(reader)
+		if errors.Is(err, kiosk.ErrServiceDown) {
+			(*pc).Close()
+			*pc = nil
+			continue
+		}
+		return conn, err
+	}
+	return nil, fmt.Errorf("connect %s: %w", reader, kiosk.ErrServiceDown)
+}
+
+// simProfiles are the cards F1–F9 insert, in order.
+var simProfiles = []struct{ file, short string }{
+	{"fresh", "fresh"}, {"renewal", "renewal"}, {"expired", "expired"}, {"auth-last-try", "last-try"},
+	{"auth-locked", "auth-lock"}, {"sign-locked", "sign-lock"}, {"no-sign", "no-sign"}, {"juki", "juki"}, {"not-jpki", "other"},
+}
+
+// simCards are virtual cards in process: F1–F9 insert one, F12 removes
+// it. Each card keeps its PINs and counters for the whole run, like a
+// real card in a resident's pocket.
+type simCards struct {
+	out   chan<- session.CardEvent
+	log   *slog.Logger
+	mu    sync.Mutex
+	cards []*jpkitest.Card
+	in    int // index of the inserted card, -1 none
+}
+
+func newSimCards(dir string, out chan<- session.CardEvent, log *slog.Logger) (*simCards, error) {
+	s := &simCards{out: out, log: log, in: -1}
+	for _, p := range simProfiles {
+		prof, err := jpkitest.LoadProfile(filepath.Join(dir, p.file+".json"), time.Now())
+		if err != nil {
+			return nil, fmt.Errorf("sim cards: %w", err)
+		}
+		s.cards = append(s.cards, jpkitest.New(prof))
+	}
+	return s, nil
+}
+
+// hotkey runs in the screen's goroutine; sends never block it.
+func (s *simCards) hotkey(ev *tcell.EventKey) bool {
+	k := ev.Key()
+	switch {
+	case k >= tcell.KeyF1 && k <= tcell.KeyF9:
+		s.insert(int(k - tcell.KeyF1))
+		return true
+	case k == tcell.KeyF12:
+		s.remove()
+		return true
+	}
+	return false
+}
+
+func (s *simCards) insert(i int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.in >= 0 {
+		s.push(session.CardEvent{Kind: session.CardRemoved})
+	}
+	s.cards[i].Reset() // power-on: volatile state starts clean
+	s.in = i
+	s.log.Info("sim: card inserted", "profile", simProfiles[i].file)
+	s.push(session.CardEvent{Kind: session.CardInserted, Card: jpki.New(s.cards[i])})
+}
+
+func (s *simCards) remove() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.in < 0 {
+		return
+	}
+	s.log.Info("sim: card removed", "profile", simProfiles[s.in].file)
+	s.in = -1
+	s.push(session.CardEvent{Kind: session.CardRemoved})
+}
+
+func (s *simCards) push(ev session.CardEvent) {
+	select {
+	case s.out <- ev:
+	default:
+		s.log.Warn("sim: card event dropped (session busy)")
+	}
+}
+
+// banner is the key help on the bottom row, as long as the screen allows.
+func (s *simCards) banner(width int) string {
+	s.mu.Lock()
+	in := "none"
+	if s.in >= 0 {
+		in = simProfiles[s.in].short
+	}
+	s.mu.Unlock()
+	var b strings.Builder
+	fmt.Fprintf(&b, " SIM card:%s | F12 remove |", in)
+	for i, p := range simProfiles {
+		fmt.Fprintf(&b, " F%d %s", i+1, p.short)
+	}
+	if len(b.String()) > width {
+		return fmt.Sprintf(" SIM card:%s | F1-F9 insert (see README) | F12 remove", in)
+	}
+	return b.String()
+}
+
+// repoRoot finds testdata/ for the simulator's card profiles: the working
+// directory when run from the repository (make run), else beside the binary.
+func repoRoot() string {
+	if _, err := os.Stat(filepath.Join("testdata", "cards")); err == nil {
+		return "."
+	}
+	if exe, err := os.Executable(); err == nil {
+		for d := filepath.Dir(exe); d != filepath.Dir(d); d = filepath.Dir(d) {
+			if _, err := os.Stat(filepath.Join(d, "testdata", "cards")); err == nil {
+				return d
+			}
+		}
+	}
+	return "."
+}
