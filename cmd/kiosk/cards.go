@@ -118,6 +118,7 @@ var simProfiles = []struct{ file, short string }{
 // it. Each card keeps its PINs and counters for the whole run, like a
 // real card in a resident's pocket.
 type simCards struct {
+	quit  func() // Ctrl-C on a laptop; a real kiosk ignores it
 	out   chan<- session.CardEvent
 	log   *slog.Logger
 	mu    sync.Mutex
@@ -125,8 +126,8 @@ type simCards struct {
 	in    int // index of the inserted card, -1 none
 }
 
-func newSimCards(dir string, out chan<- session.CardEvent, log *slog.Logger) (*simCards, error) {
-	s := &simCards{out: out, log: log, in: -1}
+func newSimCards(dir string, out chan<- session.CardEvent, quit func(), log *slog.Logger) (*simCards, error) {
+	s := &simCards{out: out, log: log, in: -1, quit: quit}
 	for _, p := range simProfiles {
 		prof, err := jpkitest.LoadProfile(filepath.Join(dir, p.file+".json"), time.Now())
 		if err != nil {
@@ -146,6 +147,9 @@ func (s *simCards) hotkey(ev *tcell.EventKey) bool {
 		return true
 	case k == tcell.KeyF12:
 		s.remove()
+		return true
+	case k == tcell.KeyCtrlC:
+		s.quit()
 		return true
 	}
 	return false
@@ -191,12 +195,12 @@ func (s *simCards) banner(width int) string {
 	}
 	s.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, " SIM card:%s | F12 remove |", in)
+	fmt.Fprintf(&b, " SIM card:%s | F12 remove | Ctrl-C quit |", in)
 	for i, p := range simProfiles {
 		fmt.Fprintf(&b, " F%d %s", i+1, p.short)
 	}
 	if len(b.String()) > width {
-		return fmt.Sprintf(" SIM card:%s | F1-F9 insert (see README) | F12 remove", in)
+		return fmt.Sprintf(" SIM card:%s | F1-F9 insert (see README) | F12 remove | Ctrl-C quit", in)
 	}
 	return b.String()
 }

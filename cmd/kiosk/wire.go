@@ -109,7 +109,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 	case kiosk.ModeReal:
 		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, log, cards) })
 	case kiosk.ModeSim:
-		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, log); err != nil {
+		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, cancel, log); err != nil {
 			return err
 		}
 		readerPresent.Store(true)
