@@ -201,7 +201,9 @@ func (s *Session) work(fn func() func()) {
 				// Never let a panic carry a PIN buffer into a crash log:
 				// the value is reported by type only.
 				s.log.Error("card work panicked", "type", fmt.Sprintf("%T", r))
-				apply = func() { s.handle(kiosk.FlowDone{At: s.cfg.Now(), Result: kiosk.Result{Outcome: kiosk.OutcomeError, TriesLeft: -1}}) }
+				apply = func() {
+					s.handle(kiosk.FlowDone{At: s.cfg.Now(), Result: kiosk.Result{Outcome: kiosk.OutcomeError, TriesLeft: -1}})
+				}
 			}
 			s.results <- apply
 		}()
