@@ -93,7 +93,7 @@ mode = "sim"
 			t.Logf("kiosk log:\n%s", b)
 		}
 	})
-	s.waitFor("差しこんでください", 10*time.Second)
+	s.waitFor(waitingText, 10*time.Second)
 	return s
 }
 
@@ -115,14 +115,30 @@ func (s *screen) capture() string {
 // waitFor polls the screen (the only way to read a terminal) until want shows.
 func (s *screen) waitFor(want string, within time.Duration) string {
 	s.t.Helper()
+	return s.waitUntil(fmt.Sprintf("%q", want), within, func(f string) bool { return strings.Contains(f, want) })
+}
+
+// waitWaiting waits for the waiting screen with gone no longer on it
+// (other screens also ask to insert a card).
+func (s *screen) waitWaiting(gone string, within time.Duration) string {
+	s.t.Helper()
+	return s.waitUntil("the waiting screen", within, func(f string) bool {
+		return strings.Contains(f, waitingText) && !strings.Contains(f, gone)
+	})
+}
+
+const waitingText = "顔写真のある面を上にして"
+
+func (s *screen) waitUntil(what string, within time.Duration, ok func(string) bool) string {
+	s.t.Helper()
 	deadline := time.Now().Add(within)
 	for {
 		frame := s.capture()
-		if strings.Contains(frame, want) {
+		if ok(frame) {
 			return frame
 		}
 		if time.Now().After(deadline) {
-			s.t.Fatalf("screen never showed %q; last screen:\n%s", want, frame)
+			s.t.Fatalf("screen never showed %s; last screen:\n%s", what, frame)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -166,7 +182,7 @@ func TestWholeProgramStatusEveryProfile(t *testing.T) {
 				}
 			}
 			pcsctest.Remove(t, slot)
-			frame = s.waitFor("差しこんでください", 5*time.Second)
+			frame = s.waitWaiting(tt.want[0], 5*time.Second)
 			// The screen forgot the visit: no status, dates or counters.
 			for _, trace := range []string{tt.want[0], "あと", "年", "入っています"} {
 				if strings.Contains(frame, trace) {
@@ -225,7 +241,7 @@ func TestWholeProgramChangePINsWithCanary(t *testing.T) {
 		t.Fatal("the card does not hold the new signing PIN in upper case")
 	}
 	pcsctest.Remove(t, slot)
-	s.waitFor("差しこんでください", 5*time.Second)
+	s.waitWaiting("暗証番号を変えました", 5*time.Second)
 
 	// The canary search: every byte the kiosk wrote, and every screen.
 	var written bytes.Buffer
