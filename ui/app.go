@@ -57,6 +57,9 @@ type Options struct {
 	// Banner, when set, is drawn over the bottom row (the simulator's
 	// key help). It never carries anything about a visit.
 	Banner func() string
+	// OnFrame, when set, is called after each frame reaches the screen
+	// (benchmarks measure card-to-screen latency with it).
+	OnFrame func(View)
 }
 
 // App is the kiosk's screen. Create with New, then Run.
@@ -218,9 +221,12 @@ func (a *App) draw() {
 	if a.resync {
 		a.resync = false
 		a.scr.Sync()
-		return
+	} else {
+		a.scr.Show()
 	}
-	a.scr.Show()
+	if a.opts.OnFrame != nil {
+		a.opts.OnFrame(a.view)
+	}
 }
 
 func (a *App) handle(ev tcell.Event) {

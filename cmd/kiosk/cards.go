@@ -74,6 +74,7 @@ func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- 
 				send(session.CardEvent{Kind: session.CardRemoved})
 			}
 		case pcsc.CardInserted:
+			seen := time.Now()
 			if current != "" {
 				continue // one card at a time
 			}
@@ -83,7 +84,7 @@ func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- 
 				continue
 			}
 			current = ev.Reader
-			send(session.CardEvent{Kind: session.CardInserted, Card: jpki.New(conn), Close: func() { conn.Close() }})
+			send(session.CardEvent{Kind: session.CardInserted, Card: jpki.New(conn), Close: func() { conn.Close() }, Seen: seen})
 		}
 	}
 }

@@ -53,6 +53,29 @@ func startKiosk(t *testing.T) *screen {
 		t.Fatal("tmux missing (apt-get install tmux): make test installs it")
 	}
 	dir := t.TempDir()
+	writeConfig(t, dir)
+	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock"), dir: dir}
+	cmd := fmt.Sprintf("%s --config %s --log %s; echo KIOSK-EXITED $?; sleep 60", kioskBin,
+		filepath.Join(dir, "kiosk.toml"), filepath.Join(dir, "kiosk.log"))
+	s.tmux("new-session", "-d", "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", cmd)
+	t.Cleanup(func() {
+		// SIGTERM is how systemd stops the kiosk: it must exit cleanly.
+		exec.Command("pkill", "-TERM", "-f", "^"+kioskBin+" ").Run()
+		s.waitFor("KIOSK-EXITED 0", 10*time.Second)
+		s.tmux("kill-server")
+		if t.Failed() {
+			b, _ := os.ReadFile(filepath.Join(dir, "kiosk.log"))
+			t.Logf("kiosk log:\n%s", b)
+		}
+	})
+	s.waitFor(waitingText, 10*time.Second)
+	return s
+}
+
+// writeConfig writes dir/kiosk.toml: the real PC/SC reader, every other
+// device simulated, the journal and slips in dir.
+func writeConfig(t testing.TB, dir string) {
+	t.Helper()
 	cfg := fmt.Sprintf(`kiosk_id = "T01"
 [municipality]
 name = "〇〇村"
@@ -79,22 +102,6 @@ mode = "sim"
 	if err := os.WriteFile(filepath.Join(dir, "kiosk.toml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock"), dir: dir}
-	cmd := fmt.Sprintf("%s --config %s --log %s; echo KIOSK-EXITED $?; sleep 60", kioskBin,
-		filepath.Join(dir, "kiosk.toml"), filepath.Join(dir, "kiosk.log"))
-	s.tmux("new-session", "-d", "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", cmd)
-	t.Cleanup(func() {
-		// SIGTERM is how systemd stops the kiosk: it must exit cleanly.
-		exec.Command("pkill", "-TERM", "-f", "^"+kioskBin+" ").Run()
-		s.waitFor("KIOSK-EXITED 0", 10*time.Second)
-		s.tmux("kill-server")
-		if t.Failed() {
-			b, _ := os.ReadFile(filepath.Join(dir, "kiosk.log"))
-			t.Logf("kiosk log:\n%s", b)
-		}
-	})
-	s.waitFor(waitingText, 10*time.Second)
-	return s
 }
 
 func (s *screen) tmux(args ...string) string {
@@ -146,7 +153,7 @@ func (s *screen) waitUntil(what string, within time.Duration, ok func(string) bo
 
 func (s *screen) keys(keys ...string) { s.tmux(append([]string{"send-keys"}, keys...)...) }
 
-func card(t *testing.T, name string) *jpkitest.Card {
+func card(t testing.TB, name string) *jpkitest.Card {
 	t.Helper()
 	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), time.Now())
 	if err != nil {

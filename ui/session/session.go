@@ -35,6 +35,9 @@ type CardEvent struct {
 	// Close releases the connection; the session calls it once, when the
 	// card leaves or a new one arrives.
 	Close func()
+	// Seen is when the reader reported the card (zero if unknown); the
+	// session logs the time from there to the status on screen.
+	Seen time.Time
 }
 
 // Config wires a session.
