@@ -2,6 +2,8 @@ package jpki_test
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"slices"
@@ -122,6 +124,60 @@ func BenchmarkOpenSC(b *testing.B) {
 				"--read-object", "--type", "cert", "--id", "02", "-o", os.DevNull)
 			cmd.Env = append(os.Environ(), "OPENSC_DRIVER=jpki")
 			return cmd.Run()
+		})
+	})
+}
+
+type benchJournal struct{ n uint64 }
+
+func (j *benchJournal) Append(_ context.Context, r kiosk.Record) (kiosk.Record, error) {
+	j.n++
+	r.Seq = j.n
+	return r, nil
+}
+
+// BenchmarkFlows: what a resident's PIN change and signing-certificate
+// check cost on the card, as the kiosk runs them: tries shown (Prepare),
+// then the domain flow, which re-reads the tries right before VERIFY.
+func BenchmarkFlows(b *testing.B) {
+	pcsctest.StartPCSCD(b)
+	_, vc := loadNow(b, "fresh")
+	var apdus lineCounter
+	pcsctest.Insert(b, vc, vpcd.WithAPDULog(&apdus))
+	_, c := connect(b)
+	f := &kiosk.Flows{Journal: &benchJournal{}}
+	ctx := context.Background()
+	b.Run("change-auth-pin", func(b *testing.B) {
+		pins := []string{"1234", "5678"}
+		i := 0
+		measure(b, &apdus, func() error {
+			if _, err := f.Prepare(c, kiosk.PINAuth); err != nil {
+				return err
+			}
+			old, new := pins[i%2], pins[(i+1)%2]
+			i++
+			res, err := f.ChangePIN(ctx, c, kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte(old), New: []byte(new), Repeat: []byte(new)})
+			if err == nil && res.Outcome != kiosk.OutcomeOK {
+				err = fmt.Errorf("outcome %s", res.Outcome)
+			}
+			return err
+		})
+		if i%2 == 1 {
+			if err := c.ChangePIN(kiosk.PINAuth, []byte("5678"), []byte("1234")); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("sign-cert-check", func(b *testing.B) {
+		measure(b, &apdus, func() error {
+			if _, err := f.Prepare(c, kiosk.PINSign); err != nil {
+				return err
+			}
+			res, err := f.CheckSignCert(ctx, c, []byte("ABC123"), false)
+			if err == nil && res.Outcome != kiosk.OutcomeOK {
+				err = fmt.Errorf("outcome %s", res.Outcome)
+			}
+			return err
 		})
 	})
 }
