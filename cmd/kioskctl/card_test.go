@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
+)
+
+// TestCardStatus runs `kioskctl card status` against pcscd + vpcd + the
+// virtual card, and through each failure a technician meets.
+func TestCardStatus(t *testing.T) {
+	d := pcsctest.StartPCSCD(t)
+	run1 := func(args ...string) (string, error) {
+		var out, errb bytes.Buffer
+		err := run(context.Background(), append([]string{"card", "status"}, args...), &out, &errb)
+		return out.String(), err
+	}
+	if _, err := run1(); err == nil || !strings.Contains(err.Error(), "no card in the reader") {
+		t.Fatalf("empty reader: %v", err)
+	}
+	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "auth-last-try.json"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	slot := pcsctest.Insert(t, jpkitest.New(p))
+	out, err := run1("--json", "--reader", "Virtual PCD 00 00")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep struct {
+		Card string `json:"card"`
+		Auth struct {
+			NotBefore string `json:"not_before"`
+			NotAfter  string `json:"not_after"`
+			TriesLeft int    `json:"tries_left"`
+			Blocked   bool   `json:"blocked"`
+		} `json:"auth"`
+		Sign struct {
+			Present   bool `json:"present"`
+			TriesLeft int  `json:"tries_left"`
+			Blocked   bool `json:"blocked"`
+		} `json:"sign"`
+		APDUs int `json:"apdus"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	nb, err1 := time.Parse(time.RFC3339, rep.Auth.NotBefore)
+	na, err2 := time.Parse(time.RFC3339, rep.Auth.NotAfter)
+	if err1 != nil || err2 != nil || !na.After(nb) {
+		t.Fatalf("dates %q %q", rep.Auth.NotBefore, rep.Auth.NotAfter)
+	}
+	if rep.Card != "mynumber" || rep.Auth.TriesLeft != 1 || rep.Auth.Blocked || !rep.Sign.Present || rep.Sign.TriesLeft != 5 || rep.APDUs != 15 {
+		t.Fatalf("report %+v", rep)
+	}
+	if _, err := run1("--reader", "No Such Reader"); err == nil || !strings.Contains(err.Error(), "no card reader") {
+		t.Fatalf("unknown reader: %v", err)
+	}
+	pcsctest.Remove(t, slot)
+	nj, _ := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "not-jpki.json"), time.Now())
+	pcsctest.Insert(t, jpkitest.New(nj))
+	if _, err := run1(); err == nil || !strings.Contains(err.Error(), "not a My Number Card") {
+		t.Fatalf("not JPKI: %v", err)
+	}
+	d.Stop()
+	if _, err := run1(); err == nil || !strings.Contains(err.Error(), "pcscd is not running") {
+		t.Fatalf("pcscd down: %v", err)
+	}
+}
