@@ -288,3 +288,73 @@ func TestWholeProgramChangePINsWithCanary(t *testing.T) {
 		}
 	}
 }
+
+// TestWholeProgramLastTryLockAndSignCheck: through the real stack, the
+// last-try warning, a lock with its slip, and the signing-certificate
+// check with a wrong and then the right PIN.
+func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
+	pcsctest.StartPCSCD(t)
+	s := startKiosk(t)
+	vc := card(t, "auth-last-try")
+	slot := pcsctest.Insert(t, vc)
+	s.waitFor("あと 1 回", 5*time.Second)
+	s.keys("Enter")
+	s.waitFor("なにをしますか", 5*time.Second)
+
+	// Signing certificate: a wrong PIN costs one try and says so; the right one shows the validity.
+	s.keys("4")
+	s.waitFor("あと 5 回", 5*time.Second)
+	s.keys("Z", "Z", "Z", "9", "9", "9", "Enter")
+	s.waitFor("暗証番号がちがいました", 5*time.Second)
+	if vc.Tries(jpki.EFSignPIN) != 4 {
+		t.Fatalf("sign tries %d, want 4", vc.Tries(jpki.EFSignPIN))
+	}
+	s.keys("Enter")
+	s.waitFor("なにをしますか", 5*time.Second)
+	s.keys("4")
+	s.waitFor("あと 4 回", 5*time.Second)
+	s.keys("A", "B", "C", "1", "2", "3", "Enter")
+	frame := s.waitFor("署名用電子証明書: 有効です", 5*time.Second)
+	if !strings.Contains(frame, "有効期限（署名用）") {
+		t.Fatalf("no validity on the signing result:\n%s", frame)
+	}
+	for _, personal := range []string{jpkitest.FakeName, jpkitest.FakeAddress, "1980"} {
+		if strings.Contains(frame, personal) {
+			t.Fatalf("personal data %q on screen", personal)
+		}
+	}
+	s.keys("Enter")
+	s.waitFor("なにをしますか", 5*time.Second)
+
+	// One auth try left: a separate warning before entry; then a wrong PIN locks it.
+	s.keys("2")
+	s.waitFor("のこり 1 回です", 5*time.Second)
+	if vc.Tries(jpki.EFAuthPIN) != 1 {
+		t.Fatal("the warning spent a try")
+	}
+	s.keys("Enter") // 入力する
+	s.waitFor("いまの4けた", 5*time.Second)
+	s.keys("9", "9", "9", "9", "Enter")
+	s.waitFor("新しい", 5*time.Second)
+	s.keys("1", "1", "1", "1", "Enter")
+	s.waitFor("もう一度", 5*time.Second)
+	s.keys("1", "1", "1", "1", "Enter")
+	frame = s.waitFor("暗証番号がロックされました", 5*time.Second)
+	if !strings.Contains(frame, "窓口") {
+		t.Fatalf("no office guidance with the lock:\n%s", frame)
+	}
+	if vc.Tries(jpki.EFAuthPIN) != 0 {
+		t.Fatal("the card is not locked")
+	}
+	slips, _ := filepath.Glob(filepath.Join(s.dir, "slips", "*.txt"))
+	found := false
+	for _, p := range slips {
+		b, _ := os.ReadFile(p)
+		found = found || bytes.Contains(b, []byte("ロック"))
+	}
+	if !found {
+		t.Fatalf("no slip about the lock among %d slips", len(slips))
+	}
+	pcsctest.Remove(t, slot)
+	s.waitWaiting("ロック", 5*time.Second)
+}
