@@ -137,7 +137,9 @@ func measureIdle(b *testing.B) (cpuPct, rssMB float64, err error) {
 	dir := b.TempDir()
 	writeConfig(b, dir)
 	sock := filepath.Join(dir, "tmux.sock")
-	tm := func(args ...string) error { return exec.Command("tmux", append([]string{"-S", sock}, args...)...).Run() }
+	tm := func(args ...string) error {
+		return exec.Command("tmux", append([]string{"-S", sock}, args...)...).Run()
+	}
 	if err := tm("new-session", "-d", "-x", "100", "-y", "30", "-e", "TERM=xterm-256color", kioskBin+" --config "+filepath.Join(dir, "kiosk.toml")+" --log "+filepath.Join(dir, "kiosk.log")); err != nil {
 		return 0, 0, fmt.Errorf("tmux: %w", err)
 	}
