@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Builds the SD-card image: images/out/kiosk-$VERSION-arm64.img.zst (+ .sha256).
+#
+#   1. cross-compile ./cmd/... for arm64 (cross.sh)
+#   2. base tree: mmdebstrap --arch=arm64 of packages.txt, initramfs made once
+#      (base-hooks.sh); cached in images/work/base-<hash>/ while packages.txt,
+#      base-hooks.sh and the mirrors stay the same
+#   3. customize a copy with our binaries, units and settings (customize.sh)
+#   4. assemble partitions without loop devices or mounts (assemble.sh), zstd
+#
+# Environment: VERSION (default: git describe), MIRROR, SECURITY_MIRROR,
+# PROVISION (a provisioning TOML to put on the boot partition; default none:
+# the technician copies one there), REBUILD_BASE=1 to ignore the cache,
+# KIOSK_STANDIN=1 to put images/standin in place of cmd/kiosk (to test the
+# image apart from the kiosk).
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+work=$here/work
+out=$here/out
+suite=bookworm
+mirror=${MIRROR:-http://deb.debian.org/debian}
+security_mirror=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+export VERSION=${VERSION:-$(git -C "$top" describe --tags --always --dirty 2>/dev/null || echo dev)}
+
+t_start=$(date +%s)
+declare -a timings=()
+step() { # step NAME: closes the previous step's timer, starts the next
+  local now
+  now=$(date +%s)
+  if [[ -n ${step_name:-} ]]; then timings+=("$step_name $((now - step_t)) s"); fi
+  step_name=$1
+  step_t=$now
+  [[ -n $1 ]] && echo "== image: $1"
+  return 0
+}
+
+if [[ $(id -u) -ne 0 ]]; then
+  echo "image: must run as root (mmdebstrap root mode, chroot, file ownership in the image)" >&2
+  exit 1
+fi
+mkdir -p "$work" "$out"
+
+step "host tools"
+bash "$here/deps.sh" image
+
+step "cross-compile"
+KEEP_GOING=1 bash "$here/cross.sh"
+bindir=$work/bin-arm64
+kiosk_kind=real
+if [[ ! -x $bindir/kiosk || -n ${KIOSK_STANDIN:-} ]]; then
+  # cmd/kiosk is being written by another engineer; the image must still be
+  # buildable and bootable, so a stand-in that speaks the same systemd
+  # protocol (READY=1, WATCHDOG=1) takes its place and the image says so.
+  echo "image: WARNING: cmd/kiosk did not build; using the stand-in from images/standin" >&2
+  (cd "$top" && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -ldflags='-s -w' -o "$bindir/kiosk" ./images/standin)
+  kiosk_kind=standin
+fi
+[[ -x $bindir/kioskctl ]] || { echo "image: cmd/kioskctl did not build" >&2; exit 1; }
+
+step "base tree"
+mapfile -t pkgs < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' "$here/packages.txt" | tr -s ' \t' '\n' | sed '/^$/d')
+sources=(
+  "deb $mirror $suite main non-free-firmware"
+  "deb $mirror $suite-updates main non-free-firmware"
+  "deb $security_mirror $suite-security main non-free-firmware"
+)
+# Documentation, man pages and translations are dead weight on a kiosk;
+# copyright files stay (licences travel with the binaries).
+dpkgopts=(
+  'path-exclude=/usr/share/man/*'
+  'path-exclude=/usr/share/info/*'
+  'path-exclude=/usr/share/doc/*'
+  'path-include=/usr/share/doc/*/copyright'
+  'path-exclude=/usr/share/locale/*'
+  'path-include=/usr/share/locale/locale.alias'
+  'path-exclude=/usr/share/lintian/*'
+)
+key=$({
+  printf '%s\n' "${pkgs[@]}" "${sources[@]}" "${dpkgopts[@]}"
+  cat "$here/base-hooks.sh"
+} | sha256sum | cut -c1-16)
+base=$work/base-$key
+if [[ -n ${REBUILD_BASE:-} ]]; then rm -rf "$base"; fi
+if [[ -d $base ]]; then
+  echo "image: reusing the base tree ${base#"$top"/}"
+else
+  # Old bases are a gigabyte each: keep only the one being built.
+  rm -rf "$work"/base-* "$work"/base.tmp
+  mmopts=()
+  for o in "${dpkgopts[@]}"; do mmopts+=("--dpkgopt=$o"); done
+  IFS=, pkglist="${pkgs[*]}"
+  mmdebstrap --mode=root --arch=arm64 --variant=minbase --format=directory \
+    --include="$pkglist" "${mmopts[@]}" \
+    --essential-hook="bash '$here/base-hooks.sh' essential \"\$1\"" \
+    --customize-hook="bash '$here/base-hooks.sh' finish \"\$1\"" \
+    "$suite" "$work/base.tmp" "${sources[@]}"
+  mv "$work/base.tmp" "$base"
+fi
+
+step "customize"
+rm -rf "$work/rootfs"
+cp -a "$base" "$work/rootfs"
+KIOSK_KIND=$kiosk_kind bash "$here/customize.sh" "$work/rootfs" "$bindir"
+
+step "assemble"
+img=$work/kiosk.img
+bash "$here/assemble.sh" "$work/rootfs" "$img" "${PROVISION:-}"
+
+step "compress"
+name=kiosk-$VERSION-arm64.img.zst
+rm -f "$out"/kiosk-*-arm64.img.zst "$out"/kiosk-*-arm64.img.zst.sha256
+zstd -q -T0 -6 --sparse -f "$img" -o "$out/$name"
+(cd "$out" && sha256sum "$name" >"$name.sha256")
+step ""
+
+echo "== image: done in $(($(date +%s) - t_start)) s"
+for t in "${timings[@]}"; do echo "   $t"; done
+ls -l "$out/$name" "$out/$name.sha256"
+echo "   raw image $(du -h --apparent-size "$img" | cut -f1) (sparse, $(du -h "$img" | cut -f1) allocated), compressed $(du -h "$out/$name" | cut -f1)"
+[[ $kiosk_kind == real ]] || echo "image: NOTE: the kiosk in this image is the STAND-IN (cmd/kiosk did not build)"

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Turns a copy of the base tree into the kiosk's root filesystem:
+#   customize.sh ROOT BINDIR
+# ROOT is modified in place; BINDIR holds the arm64 kiosk and kioskctl.
+# Commands inside ROOT run through chroot + qemu-user (binfmt), which is fine
+# for the handful here; nothing slow (initramfs) happens at this stage.
+set -euo pipefail
+
+root=$1
+bindir=$2
+here=$(cd "$(dirname "$0")" && pwd)
+version=${VERSION:-dev}
+kiosk_uid=900 # fixed: files on the data partition must keep their owner across root updates (A/B)
+
+in_root() { chroot "$root" "$@"; }
+
+# Our binaries. vcard and collector are test and town-hall tools: not shipped.
+install -m 0755 "$bindir/kiosk" "$bindir/kioskctl" "$root/usr/local/bin/"
+
+# Units, scripts and settings: images/rootfs is copied as it is, owned by root.
+cp -r --no-preserve=ownership "$here/rootfs/." "$root/"
+chmod 0755 "$root"/usr/libexec/kiosk/*
+
+# The unprivileged user the kiosk runs as (cage refuses root). Groups: input
+# (touchscreen evdev), gpio (keypad), lp (receipt printer), plugdev, and
+# video/render for the display under cage.
+in_root groupadd --system gpio 2>/dev/null || true
+in_root groupadd --gid "$kiosk_uid" kiosk
+groups=()
+for g in input gpio lp plugdev video render; do
+  if in_root getent group "$g" >/dev/null; then groups+=("$g"); fi
+done
+in_root useradd --uid "$kiosk_uid" --gid kiosk --groups "$(IFS=,; echo "${groups[*]}")" \
+  --home-dir /var/lib/kiosk/home --no-create-home --shell /usr/sbin/nologin \
+  --comment "village hall kiosk" kiosk
+
+# Units: pcscd runs as a plain service (no socket activation, no --auto-exit):
+# the kiosk watches the reader all day and must not race an exiting daemon.
+in_root systemctl enable pcscd.service kiosk-provision.service kiosk.service kiosk-smoke.service \
+  systemd-networkd.service systemd-resolved.service systemd-timesyncd.service
+in_root systemctl mask pcscd.socket
+# No login prompt anywhere: tty1 belongs to the kiosk, other VTs are off
+# (logind NAutoVTs=0), and the serial console only shows boot messages (root
+# has no password; technicians use ssh with a provisioned key).
+in_root systemctl mask getty@tty1.service autovt@.service serial-getty@.service
+# Without a network it would fail after two minutes and nothing needs it.
+in_root systemctl mask systemd-networkd-wait-online.service
+# SSH is installed but off; kiosk-provision starts it when the boot partition
+# carries kiosk-ssh.pub. Host keys are made per kiosk on the data partition:
+# keys baked into the image would be the same on every kiosk.
+in_root systemctl disable ssh.service >/dev/null 2>&1 || true
+rm -f "$root"/etc/ssh/ssh_host_*
+
+# Japan time for everything the kiosk prints or logs.
+ln -sf ../usr/share/zoneinfo/Asia/Tokyo "$root/etc/localtime"
+echo Asia/Tokyo >"$root/etc/timezone"
+echo kiosk >"$root/etc/hostname"
+printf '127.0.0.1\tlocalhost\n127.0.1.1\tkiosk\n::1\t\tlocalhost ip6-localhost ip6-loopback\n' >"$root/etc/hosts"
+ln -sf ../run/systemd/resolve/stub-resolv.conf "$root/etc/resolv.conf"
+# Empty machine-id: the root is read-only, systemd makes a new one per boot
+# (the journal is volatile anyway) and every kiosk does not share one.
+: >"$root/etc/machine-id"
+rm -f "$root/var/lib/dbus/machine-id"
+
+# Mount points (the data partition is mounted over /var/lib/kiosk; /var
+# itself is a tmpfs with systemd.volatile=state).
+mkdir -p "$root/boot/firmware" "$root/var/lib/kiosk"
+
+cat >"$root/etc/kiosk-release" <<EOF
+VERSION=$version
+KIOSK=${KIOSK_KIND:-real}
+BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+EOF
+echo "customize: root filesystem ready (kiosk $version, ${KIOSK_KIND:-real})"
