@@ -27,7 +27,8 @@ lint:
 	$(GO) vet $(PKGS)
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-test: deps lint
+# cross: the arm64 board build (images/cross.sh), so a change that breaks it fails here at once.
+test: deps lint cross
 	$(GO) test -exec $(EXEC) -p $(TESTP) -count=1 -timeout 10m $(PKGS)
 
 # Card, screen and device benchmarks: 20 runs each, medians reported. The
