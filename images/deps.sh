@@ -20,6 +20,7 @@ image_pkgs=(
   dosfstools mtools fdisk e2fsprogs # assemble the image without loop devices
   qemu-system-arm                   # image-test: boot it under -M virt
   zstd                              # compress the image
+  bmap-tools                        # a block map, so flashing skips the image's holes
   arch-test                         # mmdebstrap's check that arm64 can run
 )
 case $level in

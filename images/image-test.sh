@@ -128,6 +128,7 @@ v=$(smoke getty-tty1 "$log"); check "no getty on tty1" "$([[ $v == masked ]] && 
 v=$(smoke runtime-watchdog "$log"); check "RuntimeWatchdogSec" "$([[ $v == 15s ]] && echo 0 || echo 1)" "$v"
 v=$(smoke kiosk-watchdog "$log"); check "kiosk WatchdogSec" "$([[ $v == 30s ]] && echo 0 || echo 1)" "$v"
 v=$(smoke kiosk-user "$log"); check "kiosk user" "$([[ $v == kiosk ]] && echo 0 || echo 1)" "$v"
+v=$(smoke watchdog-kept "$log"); check "watchdog fed" "$([[ $v == "active restarts=0" ]] && echo 0 || echo 1)" "kiosk after one WatchdogSec: $v"
 v=$(smoke data-fast-commit "$log"); check "data fast_commit off" "$([[ $v == off ]] && echo 0 || echo 1)" "$v"
 echo "  (guest: KIOSK-READY at $(tr -d '\r' <"$log" | grep -ao 'KIOSK-READY.*uptime=[0-9.]*s' | head -1 | sed 's/.*uptime=//') uptime; whole boot + probe ${boot_s}s)"
 
