@@ -8,7 +8,8 @@ TESTP   ?= 2
 EXEC    := $(CURDIR)/.ci/pcsc-exec
 # The commit time: a kiosk clock earlier than this is certainly wrong.
 BUILDTIME := $(shell git log -1 --format=%cI 2>/dev/null)
-LDFLAGS := -X main.buildTime=$(BUILDTIME)
+VERSION_STAMP := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.buildTime=$(BUILDTIME) -X main.version=$(VERSION_STAMP)
 
 .PHONY: all deps build run test lint bench vcard testpki fuzz clean
 

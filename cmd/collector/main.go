@@ -1,6 +1,7 @@
 // Command collector is the town hall's reference receiving end of kiosk sync.
 //
 //	collector --listen :8443 --ca ca.pem --cert server.pem --key server-key.pem --data /var/lib/collector
+//	collector gen-test-pki DIR K01 K02 staff-1   # a test village CA, a loopback server cert, client certs
 package main
 
 import (
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/kiosk/sync/collector"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 func main() {
@@ -28,6 +30,25 @@ func main() {
 }
 
 func run(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "gen-test-pki" {
+		// For trying sync on one machine: a real village CA is made and
+		// kept offline by the town hall, not by this command.
+		if len(args) < 3 {
+			return errors.New("usage: collector gen-test-pki DIR KIOSK_ID|staff-NAME ...")
+		}
+		if err := os.MkdirAll(args[1], 0o700); err != nil {
+			return err
+		}
+		pki, err := synctest.GenerateTestPKI(args[1], args[2:]...)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("CA %s\nserver %s %s\n", pki.CAFile, pki.ServerCert, pki.ServerKey)
+		for _, cn := range args[2:] {
+			fmt.Printf("client %s %s %s\n", cn, pki.Clients[cn].Cert, pki.Clients[cn].Key)
+		}
+		return nil
+	}
 	fs := flag.NewFlagSet("collector", flag.ContinueOnError)
 	listen := fs.String("listen", ":8443", "address to listen on")
 	ca := fs.String("ca", "", "village CA (PEM) that signs kiosk and staff client certificates")

@@ -30,6 +30,9 @@ import (
 // A kiosk clock earlier than this is certainly wrong.
 var buildTime string
 
+// version is `git describe` of the build, set by the Makefile; heartbeats carry it.
+var version = "dev"
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	err := run(ctx, os.Args[1:], os.Stderr)
@@ -68,7 +71,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer closeLog()
 	log.Info("kiosk starting", "kiosk_id", cfg.KioskID, "reader", cfg.Devices.Reader.Mode, "keypad", cfg.Devices.Keypad.Mode,
-		"printer", cfg.Devices.Printer.Mode, "touch", cfg.Devices.Touch.Mode, "screen", cfg.Devices.Screen.Mode, "build", buildStamp())
+		"printer", cfg.Devices.Printer.Mode, "touch", cfg.Devices.Touch.Mode, "screen", cfg.Devices.Screen.Mode, "version", version, "build", buildStamp())
 	err = runKiosk(ctx, cfg, log)
 	if err != nil {
 		log.Error("kiosk stopped", "err", err)

@@ -78,13 +78,12 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 			Idle: cfg.Sync.Interval, Logger: log,
 			OnServerTime: clock.Observe,
 			Health: func() ksync.Health {
-				return ksync.Health{ReaderPresent: readerPresent.Load(), PrinterState: printerState(), Version: buildStamp().Format(time.RFC3339)}
+				return ksync.Health{ReaderPresent: readerPresent.Load(), PrinterState: printerState(), Version: version}
 			},
 		})
 		if err != nil {
 			return fmt.Errorf("sync: %w", err)
 		}
-		g.Go(func() { _ = syncer.Run(ctx) })
 	}
 	g.Go(func() { compactWhenDrained(ctx, j, log) })
 
@@ -117,6 +116,9 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 		cards <- session.CardEvent{Kind: session.ReaderLost}
 	}
 
+	if syncer != nil { // after the card source: the first heartbeat reports the reader truly
+		g.Go(func() { _ = syncer.Run(ctx) })
+	}
 	g.Go(func() {
 		if err := sess.Run(ctx, cards, intents, views); err != nil {
 			log.Error("session", "err", err)
