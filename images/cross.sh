@@ -59,7 +59,9 @@ fi
 export CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
   CGO_CFLAGS="--sysroot=$sysroot -O2" CGO_LDFLAGS="--sysroot=$sysroot" \
   PKG_CONFIG_SYSROOT_DIR="$sysroot" PKG_CONFIG_LIBDIR="$sysroot/usr/lib/aarch64-linux-gnu/pkgconfig"
-ldflags="-s -w -X main.version=${VERSION:-dev}"
+# The commit time, as the top-level Makefile sets it: the kiosk takes a clock
+# earlier than this as certainly wrong (the Pi has no battery clock).
+ldflags="-s -w -X main.buildTime=$(git -C "$top" log -1 --format=%cI 2>/dev/null || true)"
 mkdir -p "$out"
 cd "$top"
 if [[ -z ${KEEP_GOING:-} ]]; then
