@@ -10,9 +10,7 @@
 #
 # Environment: VERSION (default: git describe), MIRROR, SECURITY_MIRROR,
 # PROVISION (a provisioning TOML to put on the boot partition; default none:
-# the technician copies one there), REBUILD_BASE=1 to ignore the cache,
-# KIOSK_STANDIN=1 to put images/standin in place of cmd/kiosk (to test the
-# image apart from the kiosk).
+# the technician copies one there), REBUILD_BASE=1 to ignore the cache.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -46,17 +44,9 @@ step "host tools"
 bash "$here/deps.sh" image
 
 step "cross-compile"
-KEEP_GOING=1 bash "$here/cross.sh"
+bash "$here/cross.sh"
 bindir=$work/bin-arm64
-kiosk_kind=real
-if [[ ! -x $bindir/kiosk || -n ${KIOSK_STANDIN:-} ]]; then
-  # cmd/kiosk is being written by another engineer; the image must still be
-  # buildable and bootable, so a stand-in that speaks the same systemd
-  # protocol (READY=1, WATCHDOG=1) takes its place and the image says so.
-  echo "image: WARNING: cmd/kiosk did not build; using the stand-in from images/standin" >&2
-  (cd "$top" && CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -ldflags='-s -w' -o "$bindir/kiosk" ./images/standin)
-  kiosk_kind=standin
-fi
+[[ -x $bindir/kiosk ]] || { echo "image: cmd/kiosk did not build" >&2; exit 1; }
 [[ -x $bindir/kioskctl ]] || { echo "image: cmd/kioskctl did not build" >&2; exit 1; }
 
 step "base tree"
@@ -102,7 +92,7 @@ fi
 step "customize"
 rm -rf "$work/rootfs"
 cp -a "$base" "$work/rootfs"
-KIOSK_KIND=$kiosk_kind bash "$here/customize.sh" "$work/rootfs" "$bindir"
+bash "$here/customize.sh" "$work/rootfs" "$bindir"
 
 step "assemble"
 img=$work/kiosk.img
@@ -122,4 +112,3 @@ echo "== image: done in $(($(date +%s) - t_start)) s"
 for t in "${timings[@]}"; do echo "   $t"; done
 ls -l "$out/$name" "$out/$name.sha256" "$out/$bmap"
 echo "   raw image $(du -h --apparent-size "$img" | cut -f1) (sparse, $(du -h "$img" | cut -f1) allocated), compressed $(du -h "$out/$name" | cut -f1)"
-[[ $kiosk_kind == real ]] || echo "image: NOTE: the kiosk in this image is the STAND-IN (cmd/kiosk did not build)"

@@ -45,9 +45,7 @@ fi
 
 [[ ${1:-} == sysroot ]] && exit 0
 
-# Only what the board runs; a command directory without Go files yet (another
-# engineer's work in progress) is skipped rather than failing the build.
-mapfile -t cmds < <(cd "$top" && "$go" list -e -f '{{if .GoFiles}}{{.ImportPath}}{{end}}' ./cmd/...)
+mapfile -t cmds < <(cd "$top" && "$go" list -f '{{.ImportPath}}' ./cmd/...)
 if ((${#cmds[@]} == 0)); then
   echo "cross: no commands under ./cmd to build" >&2
   exit 1
@@ -62,22 +60,9 @@ export CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
 # The commit time, as the top-level Makefile sets it: the kiosk takes a clock
 # earlier than this as certainly wrong (the Pi has no battery clock).
 ldflags="-s -w -X main.buildTime=$(git -C "$top" log -1 --format=%cI 2>/dev/null || true)"
+ldflags+=" -X main.version=$(git -C "$top" describe --tags --always --dirty 2>/dev/null || echo dev)"
 mkdir -p "$out"
 cd "$top"
-if [[ -z ${KEEP_GOING:-} ]]; then
-  echo "cross: go build linux/arm64 ${cmds[*]##*/}"
-  "$go" build -trimpath -ldflags="$ldflags" -o "$out/" "${cmds[@]}"
-else
-  # The image build takes whatever builds (KEEP_GOING=1): one command that
-  # another engineer has half-written must not stop the image; build.sh
-  # decides which missing binaries it can live with.
-  failed=()
-  for c in "${cmds[@]}"; do
-    rm -f "$out/${c##*/}"
-    if ! "$go" build -trimpath -ldflags="$ldflags" -o "$out/" "$c"; then
-      failed+=("${c##*/}")
-    fi
-  done
-  ((${#failed[@]} == 0)) || echo "cross: WARNING: did not build for arm64: ${failed[*]}" >&2
-fi
+echo "cross: go build linux/arm64 ${cmds[*]##*/}"
+"$go" build -trimpath -ldflags="$ldflags" -o "$out/" "${cmds[@]}"
 ls -l "$out"

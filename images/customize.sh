@@ -78,7 +78,6 @@ mkdir -p "$root/boot/firmware" "$root/var/lib/kiosk"
 
 cat >"$root/etc/kiosk-release" <<EOF
 VERSION=$version
-KIOSK=${KIOSK_KIND:-real}
 BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 EOF
-echo "customize: root filesystem ready (kiosk $version, ${KIOSK_KIND:-real})"
+echo "customize: root filesystem ready (kiosk $version)"

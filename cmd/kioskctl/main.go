@@ -18,6 +18,7 @@ const usage = `usage: kioskctl COMMAND [ARGS]
   journal status|export|verify|ack ...     staff: the transaction journal
   receipt preview ...                      staff: render a sample slip to PNG
   selftest [keypad|printer|touch|all] ...  technician: exercise each device
+  provision check|write ...                technician: check or write a kiosk's provisioning file
 `
 
 // command runs one subcommand; errors are printed as one line.
