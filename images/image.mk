@@ -19,8 +19,12 @@ image-deps:
 image:
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" PROVISION="$(PROVISION)" bash images/build.sh
 
+# On success the images/ tree that passed is recorded in .ci/image-tested, so
+# .ci/run can tell whether a submission changed images/ since (commit it).
 image-test:
 	@bash images/image-test.sh $(IMG)
+	@if [ -z "$(IMG)" ] && git diff --quiet HEAD -- images && [ -z "$$(git ls-files --others --exclude-standard images)" ]; then \
+		echo "tree $$(git rev-parse HEAD:images)" > .ci/image-tested; echo "image-test: recorded the images/ tree in .ci/image-tested"; fi
 
 # Keeps the cached sysroot; the base tree (1 GB) is removed.
 image-clean:
