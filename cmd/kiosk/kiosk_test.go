@@ -178,6 +178,7 @@ func TestWholeProgramStatusEveryProfile(t *testing.T) {
 		{"no-sign", []string{"有効です", "入っていません"}},
 		{"juki", []string{"住基カードです"}},
 		{"not-jpki", []string{"マイナンバーカードではないようです"}},
+		{"garbage", []string{"カードを読み取れませんでした"}}, // answers one byte from its 3rd APDU on
 	}
 	for _, tt := range tests {
 		t.Run(tt.profile, func(t *testing.T) {
