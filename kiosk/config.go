@@ -117,6 +117,10 @@ type KeypadConfig struct {
 	Layout  []string `toml:"layout"`
 	RowPins []string `toml:"row_pins"`
 	ColPins []string `toml:"col_pins"`
+	// Keys gives printed labels a function where the keypad differs from
+	// the default (# Enter, * Clear, A Cancel), e.g. {"D" = "enter"}.
+	// Values: enter, cancel, clear.
+	Keys map[string]string `toml:"keys"`
 }
 
 // PrinterConfig is the receipt printer.
@@ -308,6 +312,15 @@ func (c *Config) validate() []*ConfigError {
 		for i, row := range k.Layout {
 			if n := len([]rune(row)); n != len(k.ColPins) {
 				bad(fmt.Sprintf("devices.keypad.layout[%d]", i), "must have one key per col_pins entry (%d), got %d", len(k.ColPins), n)
+			}
+		}
+		for label, fn := range k.Keys {
+			field := fmt.Sprintf("devices.keypad.keys.%s", label)
+			if r := []rune(label); len(r) != 1 || !strings.ContainsRune(strings.Join(k.Layout, ""), r[0]) {
+				bad(field, "must be one key label printed in the layout, got %q", label)
+			}
+			if fn != "enter" && fn != "cancel" && fn != "clear" {
+				bad(field, "must be enter, cancel or clear, got %q", fn)
 			}
 		}
 	}

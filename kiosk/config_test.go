@@ -78,6 +78,8 @@ func TestConfigValidation(t *testing.T) {
 		{"sync interval", base + "[sync]\ncollector_url = \"https://x\"\nca=\"a\"\ncert=\"b\"\nkey=\"c\"\ninterval=\"1s\"\n", "sync.interval: must be at least 10s, got 1s"},
 		{"keypad rows", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"\nlayout=[\"12\",\"34\"]\nrow_pins=[\"A\"]\ncol_pins=[\"C\",\"D\"]", 1), "devices.keypad.row_pins: must have one pin per layout row (2), got 1"},
 		{"keypad cols", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"\nlayout=[\"12\",\"345\"]\nrow_pins=[\"A\",\"B\"]\ncol_pins=[\"C\",\"D\"]", 1), "devices.keypad.layout[1]: must have one key per col_pins entry (2), got 3"},
+		{"keypad key label", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"\nlayout=[\"12\",\"34\"]\nrow_pins=[\"A\",\"B\"]\ncol_pins=[\"C\",\"D\"]\nkeys={\"#\"=\"enter\"}", 1), "devices.keypad.keys.#: must be one key label printed in the layout"},
+		{"keypad key function", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"\nlayout=[\"12\",\"34\"]\nrow_pins=[\"A\",\"B\"]\ncol_pins=[\"C\",\"D\"]\nkeys={\"4\"=\"ok\"}", 1), "devices.keypad.keys.4: must be enter, cancel or clear"},
 		{"keypad layout", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"", 1), "devices.keypad.layout: must list the keys"},
 		{"touch device", base + "[devices.touch]\nmode = \"real\"\n", "devices.touch.device: must be set"},
 		{"unknown key", base + "[devices.printer]\nwidht_mm = 58\n", "devices.printer.widht_mm: unknown key"},

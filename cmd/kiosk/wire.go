@@ -248,18 +248,22 @@ func openPrinter(pc kiosk.PrinterConfig, log *slog.Logger) (kiosk.Printer, func(
 // to the screen; sim mode uses the terminal's keyboard and mouse.
 func startInputDevices(ctx context.Context, g *group, cfg kiosk.Config, app *ui.App, scr tcell.Screen, log *slog.Logger) error {
 	if kc := cfg.Devices.Keypad; kc.Mode == kiosk.ModeReal {
-		sc, err := keypad.Open(kc.RowPins, kc.ColPins, keypad.Config{Layout: kc.Layout}, log)
+		keys := keypad.DefaultMap()
+		for label, fn := range kc.Keys { // validated by kiosk.LoadConfig
+			keys[[]rune(label)[0]] = map[string]keypad.Key{"enter": keypad.KeyEnter, "cancel": keypad.KeyCancel, "clear": keypad.KeyClear}[fn]
+		}
+		sc, err := keypad.Open(kc.RowPins, kc.ColPins, keypad.Config{Layout: kc.Layout, Map: keys}, log)
 		if err != nil {
 			return fmt.Errorf("devices.keypad: %w", err)
 		}
-		keys := make(chan keypad.Event, 8)
-		g.Go(func() { _ = sc.Run(ctx, keys) })
+		events := make(chan keypad.Event, 8)
+		g.Go(func() { _ = sc.Run(ctx, events) })
 		g.Go(func() {
 			for {
 				select {
 				case <-ctx.Done():
 					return
-				case ev := <-keys:
+				case ev := <-events:
 					if ev.Kind == keypad.Stuck {
 						log.Warn("keypad key stuck", "key", string(ev.Key))
 						continue
