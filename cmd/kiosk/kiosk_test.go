@@ -136,6 +136,33 @@ func (s *screen) waitWaiting(gone string, within time.Duration) string {
 
 const waitingText = "顔写真のある面を上にして"
 
+type pinStep int
+
+const (
+	stepCurrent pinStep = iota
+	stepNew
+	stepConfirm
+)
+
+// waitStep waits for a PIN entry screen of that step with its entry still
+// empty: keys typed before the screen changes would land in the old entry,
+// which the new screen wipes.
+func (s *screen) waitStep(step pinStep) string {
+	s.t.Helper()
+	return s.waitUntil(fmt.Sprintf("PIN step %d", step), 5*time.Second, func(f string) bool {
+		if strings.Contains(f, "●") {
+			return false
+		}
+		switch step {
+		case stepCurrent:
+			return strings.Contains(f, "いまの")
+		case stepNew:
+			return strings.Contains(f, "新しい") && !strings.Contains(f, "確認のため")
+		}
+		return strings.Contains(f, "確認のため")
+	})
+}
+
 func (s *screen) waitUntil(what string, within time.Duration, ok func(string) bool) string {
 	s.t.Helper()
 	deadline := time.Now().Add(within)
@@ -216,16 +243,18 @@ func TestWholeProgramChangePINsWithCanary(t *testing.T) {
 	s.keys("2")
 	s.waitFor("あと 3 回", 5*time.Second)
 	s.keys("1", "2", "3", "4", "Enter")
-	s.waitFor("新しい", 5*time.Second)
+	s.waitStep(stepNew)
 	s.keys("7", "3", "9", "1", "Enter")
-	s.waitFor("もう一度", 5*time.Second)
+	s.waitStep(stepConfirm)
 	s.keys("7", "3", "9", "2", "Enter")
-	s.waitFor("ちがっていました", 5*time.Second)
+	s.waitUntil("the mismatch notice", 5*time.Second, func(f string) bool {
+		return strings.Contains(f, "ちがっていました") && !strings.Contains(f, "確認のため") && !strings.Contains(f, "●")
+	})
 	if bytes.Contains(apdus.Bytes(), []byte("00240180")) {
 		t.Fatal("a CHANGE was sent on a mismatch")
 	}
 	s.keys("7", "3", "9", "1", "Enter")
-	s.waitFor("もう一度", 5*time.Second)
+	s.waitStep(stepConfirm)
 	s.keys("7", "3", "9", "1", "Enter")
 	s.waitFor("暗証番号を変えました", 5*time.Second)
 	if !vc.PINMatches(jpki.EFAuthPIN, []byte(newAuth)) {
@@ -238,10 +267,10 @@ func TestWholeProgramChangePINsWithCanary(t *testing.T) {
 	s.keys("3")
 	s.waitFor("あと 5 回", 5*time.Second)
 	s.keys("a", "b", "c", "1", "2", "3", "Enter")
-	s.waitFor("新しい", 5*time.Second)
+	s.waitStep(stepNew)
 	s.keys(strings.Split(strings.ToLower(newSign), "")...)
 	s.keys("Enter")
-	s.waitFor("もう一度", 5*time.Second)
+	s.waitStep(stepConfirm)
 	s.keys(strings.Split(newSign, "")...)
 	s.keys("Enter")
 	s.waitFor("暗証番号を変えました", 5*time.Second)
@@ -334,11 +363,11 @@ func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
 		t.Fatal("the warning spent a try")
 	}
 	s.keys("Enter") // 入力する
-	s.waitFor("いまの4けた", 5*time.Second)
+	s.waitStep(stepCurrent)
 	s.keys("9", "9", "9", "9", "Enter")
-	s.waitFor("新しい", 5*time.Second)
+	s.waitStep(stepNew)
 	s.keys("1", "1", "1", "1", "Enter")
-	s.waitFor("もう一度", 5*time.Second)
+	s.waitStep(stepConfirm)
 	s.keys("1", "1", "1", "1", "Enter")
 	frame = s.waitFor("暗証番号がロックされました", 5*time.Second)
 	if !strings.Contains(frame, "窓口") {
