@@ -38,19 +38,30 @@ func (g *group) Go(fn func()) {
 }
 
 func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
+	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log})
+	if err != nil {
+		return fmt.Errorf("journal %s: %w", cfg.Journal.Path, err)
+	}
+	// Closed last: after every goroutine that may append has stopped.
+	defer j.Close()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var g group
 	defer g.wg.Wait()
 	defer cancel() // runs first: stop every goroutine, then wait
 
-	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log})
-	if err != nil {
-		return fmt.Errorf("journal %s: %w", cfg.Journal.Path, err)
-	}
-	defer j.Close()
 	if r := j.Reset(); r != nil {
 		log.Error("journal was unusable and was moved aside; a new one was started", "info", fmt.Sprintf("%+v", *r))
+	}
+	// Staff tools reach the journal through the kiosk while it runs.
+	if ln, err := journal.Listen(cfg.Journal.Path); err != nil {
+		log.Warn("journal control socket not available; kioskctl journal needs the kiosk stopped", "err", err)
+	} else {
+		g.Go(func() {
+			if err := journal.Serve(ctx, ln, j, log); err != nil {
+				log.Warn("journal control socket", "err", err)
+			}
+		})
 	}
 	clock := kiosk.NewClockTrust(buildStamp())
 	if t, err := j.LastTime(); err == nil {

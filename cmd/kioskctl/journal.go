@@ -30,7 +30,7 @@ The journal file is locked while the kiosk runs: stop it first (systemctl stop k
 `
 
 const (
-	defaultJournalDB = "/var/lib/kiosk/journal.db"
+	defaultJournalDB = "/var/lib/kiosk/journal/journal.db" // where provisioning puts it on the image
 	exportRecords    = "records.jsonl"
 	exportManifest   = "manifest.json"
 )
@@ -100,13 +100,21 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	return errUsage
 }
 
-func openJournal(path string, key []byte, readOnly bool) (*journal.Journal, error) {
+// openJournal reaches a running kiosk through its control socket, or
+// opens the file when no kiosk runs (bbolt allows one process).
+func openJournal(path string, key []byte, readOnly bool) (journal.Handle, error) {
+	if _, err := os.Stat(journal.ControlSocket(path)); err == nil {
+		if r, err := journal.Dial(path); err == nil {
+			return r, nil
+		}
+		// A socket nobody answers on: a kiosk that did not stop cleanly.
+	}
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
 	j, err := journal.Open(path, journal.Options{HMACKey: key, ReadOnly: readOnly, NoReset: true, LockTimeout: time.Second})
 	if errors.Is(err, journal.ErrInUse) {
-		return nil, fmt.Errorf("%w: the kiosk is running; stop it first (talking to a running kiosk is not available yet)", err)
+		return nil, fmt.Errorf("%w: another program holds it and no kiosk answers on %s", err, journal.ControlSocket(path))
 	}
 	return j, err
 }

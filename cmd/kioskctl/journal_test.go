@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,8 +38,43 @@ func runJournal(t *testing.T, args ...string) (string, error) {
 	return out.String() + errb.String(), err
 }
 
+// serveJournal plays a running kiosk: it holds the journal open (so the
+// file cannot be opened again) and serves it on the control socket.
+func serveJournal(t *testing.T, db string) {
+	t.Helper()
+	j, err := journal.Open(db, journal.Options{KioskID: "kiosk-07"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := journal.Listen(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- journal.Serve(ctx, ln, j, slog.New(slog.DiscardHandler)) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+		j.Close()
+	})
+}
+
 func TestJournalExportVerifyAck(t *testing.T) {
-	db := makeJournal(t, 6)
+	for _, running := range []bool{false, true} {
+		t.Run(map[bool]string{false: "kiosk stopped", true: "kiosk running"}[running], func(t *testing.T) {
+			db := makeJournal(t, 6)
+			if running {
+				serveJournal(t, db)
+			}
+			exportVerifyAck(t, db)
+		})
+	}
+}
+
+func exportVerifyAck(t *testing.T, db string) {
 	dir := filepath.Join(t.TempDir(), "usb")
 	out, err := runJournal(t, "status", "--db", db)
 	if err != nil || !strings.Contains(out, "unsent records: 6") || !strings.Contains(out, "chain:          ok") {

@@ -1,0 +1,185 @@
+package journal
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/villagehall/kiosk/kiosk"
+)
+
+// ControlSocket is where a running kiosk serves its journal to staff
+// tools: bbolt lets one process open the file, so kioskctl talks to the
+// kiosk instead while it runs.
+func ControlSocket(dbPath string) string { return dbPath + ".sock" }
+
+// Handle is what staff tools need of a journal, opened directly or
+// reached through a running kiosk's control socket.
+type Handle interface {
+	KioskID() string
+	Status() (Status, error)
+	Verify() (*Break, error)
+	Pending(limit int) ([]kiosk.Record, error)
+	Ack(upTo uint64) (int, error)
+	Close() error
+}
+
+var _ Handle = (*Journal)(nil)
+
+// Serve answers staff tools on ln until ctx ends. Only the kiosk's user
+// and root can reach the socket (0660); it carries what an export
+// carries, never more.
+func Serve(ctx context.Context, ln net.Listener, j *Journal, log *slog.Logger) error {
+	mux := http.NewServeMux()
+	reply := func(w http.ResponseWriter, v any, err error) {
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(v)
+	}
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		st, err := j.Status()
+		reply(w, st, err)
+	})
+	mux.HandleFunc("GET /verify", func(w http.ResponseWriter, r *http.Request) {
+		b, err := j.Verify()
+		if errors.Is(err, ErrNeedKey) {
+			http.Error(w, err.Error(), http.StatusConflict)
+			return
+		}
+		reply(w, struct{ Break *Break }{b}, err)
+	})
+	mux.HandleFunc("GET /pending", func(w http.ResponseWriter, r *http.Request) {
+		recs, err := j.Pending(0)
+		reply(w, struct {
+			KioskID string
+			Records []kiosk.Record
+		}{j.KioskID(), recs}, err)
+	})
+	mux.HandleFunc("POST /ack", func(w http.ResponseWriter, r *http.Request) {
+		upTo, err := strconv.ParseUint(r.URL.Query().Get("upto"), 10, 64)
+		if err != nil {
+			http.Error(w, "upto: "+err.Error(), http.StatusBadRequest)
+			return
+		}
+		n, err := j.Ack(upTo)
+		log.Info("journal released by a staff tool", "up_to", upTo, "released", n)
+		reply(w, struct{ Released int }{n}, err)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	stop := context.AfterFunc(ctx, func() { srv.Close() })
+	defer stop()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("journal control: %w", err)
+	}
+	return nil
+}
+
+// Listen makes the control socket for dbPath, replacing a stale one left
+// by a kiosk that did not stop cleanly.
+func Listen(dbPath string) (net.Listener, error) {
+	sock := ControlSocket(dbPath)
+	_ = os.Remove(sock)
+	ln, err := net.Listen("unix", sock)
+	if err != nil {
+		return nil, fmt.Errorf("journal control socket: %w", err)
+	}
+	if err := os.Chmod(sock, 0o660); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("journal control socket: %w", err)
+	}
+	return ln, nil
+}
+
+// Remote is a running kiosk's journal, through its control socket.
+type Remote struct {
+	c       *http.Client
+	kioskID string
+}
+
+// Dial reaches the kiosk serving dbPath. It fails at once when no kiosk
+// listens (no socket, or a stale one).
+func Dial(dbPath string) (*Remote, error) {
+	sock := ControlSocket(dbPath)
+	c := &http.Client{Timeout: time.Minute, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}
+	r := &Remote{c: c}
+	st, err := r.Status()
+	if err != nil {
+		return nil, err
+	}
+	r.kioskID = st.KioskID
+	return r, nil
+}
+
+func (r *Remote) call(method, path string, q url.Values, out any) error {
+	u := "http://kiosk" + path
+	if q != nil {
+		u += "?" + q.Encode()
+	}
+	req, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := r.c.Do(req)
+	if err != nil {
+		return fmt.Errorf("kiosk control socket: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusConflict {
+		return ErrNeedKey
+	}
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
+		return fmt.Errorf("kiosk control socket: %s: %s", resp.Status, msg)
+	}
+	return json.NewDecoder(resp.Body).Decode(out)
+}
+
+func (r *Remote) KioskID() string { return r.kioskID }
+
+func (r *Remote) Status() (Status, error) {
+	var st Status
+	err := r.call("GET", "/status", nil, &st)
+	return st, err
+}
+
+func (r *Remote) Verify() (*Break, error) {
+	var v struct{ Break *Break }
+	err := r.call("GET", "/verify", nil, &v)
+	return v.Break, err
+}
+
+// Pending returns every unacknowledged record (limit is ignored: an
+// export takes them all).
+func (r *Remote) Pending(int) ([]kiosk.Record, error) {
+	var v struct {
+		KioskID string
+		Records []kiosk.Record
+	}
+	err := r.call("GET", "/pending", nil, &v)
+	return v.Records, err
+}
+
+func (r *Remote) Ack(upTo uint64) (int, error) {
+	var v struct{ Released int }
+	err := r.call("POST", "/ack", url.Values{"upto": {strconv.FormatUint(upTo, 10)}}, &v)
+	return v.Released, err
+}
+
+func (r *Remote) Close() error { r.c.CloseIdleConnections(); return nil }
