@@ -40,14 +40,5 @@ func watchdog(ctx context.Context) {
 	if err != nil || usec <= 0 {
 		return
 	}
-	t := time.NewTicker(time.Duration(usec) * time.Microsecond / 2)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			_ = sdNotify("WATCHDOG=1")
-		}
-	}
+	every(ctx, time.Duration(usec)*time.Microsecond/2, func() { _ = sdNotify("WATCHDOG=1") })
 }

@@ -201,20 +201,40 @@ func canRecord(path string) error {
 
 // compactWhenDrained gives space back once the town hall has everything.
 func compactWhenDrained(ctx context.Context, j *journal.Journal, log *slog.Logger) {
-	t := time.NewTicker(time.Hour)
+	every(ctx, time.Hour, func() {
+		if n, err := j.Depth(); err != nil || n > 0 {
+			return
+		}
+		if done, err := j.Compact(false); err != nil {
+			log.Warn("journal compaction failed", "err", err)
+		} else if done {
+			log.Info("journal compacted")
+		}
+	})
+}
+
+// every runs fn every d until ctx ends.
+func every(ctx context.Context, d time.Duration, fn func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if n, err := j.Depth(); err == nil && n == 0 {
-				if done, err := j.Compact(false); err != nil {
-					log.Warn("journal compaction failed", "err", err)
-				} else if done {
-					log.Info("journal compacted")
-				}
-			}
+			fn()
+		}
+	}
+}
+
+// forward hands each value from ch to fn until ctx ends.
+func forward[T any](ctx context.Context, ch <-chan T, fn func(T)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case v := <-ch:
+			fn(v)
 		}
 	}
 }
@@ -270,20 +290,15 @@ func startInputDevices(ctx context.Context, g *group, cfg kiosk.Config, app *ui.
 		events := make(chan keypad.Event, 8)
 		g.Go(func() { _ = sc.Run(ctx, events) })
 		g.Go(func() {
-			for {
-				select {
-				case <-ctx.Done():
+			forward(ctx, events, func(ev keypad.Event) {
+				if ev.Kind == keypad.Stuck {
+					log.Warn("keypad key stuck", "key", string(ev.Key))
 					return
-				case ev := <-events:
-					if ev.Kind == keypad.Stuck {
-						log.Warn("keypad key stuck", "key", string(ev.Key))
-						continue
-					}
-					if k, r, ok := uiKey(ev.Key); ok {
-						_ = app.Press(k, r)
-					}
 				}
-			}
+				if k, r, ok := uiKey(ev.Key); ok {
+					_ = app.Press(k, r)
+				}
+			})
 		})
 	}
 	if tc := cfg.Devices.Touch; tc.Mode == kiosk.ModeReal {
@@ -292,16 +307,7 @@ func startInputDevices(ctx context.Context, g *group, cfg kiosk.Config, app *ui.
 		r := touch.New(touch.Config{Path: tc.Device, Grid: scr.Size, Cal: cal}, log)
 		taps := make(chan touch.Tap, 8)
 		g.Go(func() { _ = r.Run(ctx, taps) })
-		g.Go(func() {
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case t := <-taps:
-					_ = app.Tap(t.Col, t.Row)
-				}
-			}
-		})
+		g.Go(func() { forward(ctx, taps, func(t touch.Tap) { _ = app.Tap(t.Col, t.Row) }) })
 	}
 	return nil
 }
