@@ -205,8 +205,10 @@ func TestStatusPages(t *testing.T) {
 			needsOffice := kiosk.Guide(tt.code, kiosk.PINAuth, kiosk.DefaultConfig().Municipality).NeedsOffice
 			r.send(ui.Intent{Kind: ui.IntentNext})
 			if needsOffice {
-				g := r.page(ui.PageGuidance)
-				if g.Guidance != tt.code || g.Reference == "" {
+				// The reference appears once the status record is durable
+				// (and its slip printed), a moment after the page itself.
+				g := r.await("guidance with its reference", func(v ui.View) bool { return v.Page == ui.PageGuidance && v.Reference != "" })
+				if g.Guidance != tt.code {
 					t.Fatalf("guidance %s ref %q", g.Guidance, g.Reference)
 				}
 				if len(r.printer.slips) != 1 || r.printer.slips[0].Reference != g.Reference {
