@@ -249,27 +249,26 @@ func (c *Card) readBinary(p1, p2 byte, le int) ([]byte, uint16) {
 	return append([]byte{}, data[off:end]...), swOK
 }
 
-func (c *Card) currentPIN(p1, p2 byte) (*pinState, uint16) {
-	if p2 != 0x80 {
+// usablePIN checks P1/P2 and returns the selected PIN EF's state, or the
+// status word refusing the command (6984 once blocked, for every try).
+func (c *Card) usablePIN(p1, wantP1, p2 byte) (*pinState, uint16) {
+	if p1 != wantP1 || p2 != 0x80 {
 		return nil, swWrongP1P2
 	}
 	pin, ok := c.pins[c.selEF]
 	if !ok {
 		return nil, swConditions
 	}
+	if pin.blocked() {
+		return nil, swBlocked
+	}
 	return pin, 0
 }
 
 func (c *Card) verify(p1, p2 byte, body []byte) ([]byte, uint16) {
-	if p1 != 0x00 {
-		return nil, swWrongP1P2
-	}
-	pin, sw := c.currentPIN(p1, p2)
+	pin, sw := c.usablePIN(p1, 0x00, p2)
 	if pin == nil {
 		return nil, sw
-	}
-	if pin.blocked() {
-		return nil, swBlocked
 	}
 	if body == nil {
 		if pin.verified && c.p.Quirks.VerifiedEmptyVerify9000 {
@@ -287,15 +286,9 @@ func (c *Card) verify(p1, p2 byte, body []byte) ([]byte, uint16) {
 }
 
 func (c *Card) change(p1, p2 byte, body []byte) ([]byte, uint16) {
-	if p1 != 0x01 {
-		return nil, swWrongP1P2
-	}
-	pin, sw := c.currentPIN(p1, p2)
+	pin, sw := c.usablePIN(p1, 0x01, p2)
 	if pin == nil {
 		return nil, sw
-	}
-	if pin.blocked() {
-		return nil, swBlocked
 	}
 	if !pin.verified {
 		return nil, swSecurity
