@@ -49,7 +49,6 @@ const (
 
 const (
 	swOK         = 0x9000
-	swEndOfFile  = 0x6B00
 	maxOffset    = 0x7FFF // P1 bit 8 must stay 0 in READ BINARY
 	maxCertBytes = maxOffset + 1
 )

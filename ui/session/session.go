@@ -74,9 +74,7 @@ type Session struct {
 	printFail bool
 
 	// flow part
-	flow      flowState
-	lastFlows kiosk.Result
-	hasResult bool
+	flow flowState
 
 	// notice outlives the visit: an unknown PIN-change outcome after the
 	// card was pulled must still be said.
@@ -269,8 +267,7 @@ func (s *Session) handle(ev kiosk.Event) {
 			s.flow.wipe()
 		case kiosk.EffectForget:
 			s.flow.wipe()
-			s.showGuide, s.statusRef, s.printFail, s.hasResult = false, "", false, false
-			s.lastFlows = kiosk.Result{}
+			s.showGuide, s.statusRef, s.printFail = false, "", false
 		}
 	}
 }
@@ -470,7 +467,6 @@ func (s *Session) onIntent(in ui.Intent) {
 			s.showGuide = false
 			s.handle(kiosk.Continue{At: now})
 		case kiosk.StateFinished:
-			s.hasResult = false
 			s.handle(kiosk.Back{At: now}) // back to the menu: a resident may change both PINs
 		default:
 			s.handle(kiosk.Continue{At: now})
@@ -585,7 +581,6 @@ func (s *Session) run(call func(kiosk.Card) (kiosk.Result, error)) {
 				}
 				return
 			}
-			s.lastFlows, s.hasResult = res, true
 			s.handle(kiosk.FlowDone{At: s.cfg.Now(), Result: res})
 		}
 	})
