@@ -348,7 +348,7 @@ type blockingCard struct {
 	reached, release chan struct{}
 }
 
-func (b *blockingCard) ChangePIN(k kiosk.PINKind, old, new []byte) error {
+func (b *blockingCard) ChangePIN(k kiosk.PINKind, shown int, old, new []byte) error {
 	close(b.reached)
 	<-b.release
 	return fmt.Errorf("change: %w: %w", kiosk.ErrOutcomeUnknown, kiosk.ErrCardRemoved)
