@@ -19,8 +19,12 @@ import (
 //	    signature AlgorithmIdentifier, issuer Name, validity Validity, … } … }
 func ParseCertValidity(prefix []byte) (*CertValidity, int, error) {
 	fail := func(what string, err error) (*CertValidity, int, error) {
-		if err == nil {
+		switch {
+		case err == nil:
 			err = ErrBadResponse
+		case !errors.Is(err, ErrBadResponse):
+			// encoding/asn1's errors: still the card's bad answer.
+			err = fmt.Errorf("%w: %w", ErrBadResponse, err)
 		}
 		return nil, 0, fmt.Errorf("certificate %s: %w", what, err)
 	}

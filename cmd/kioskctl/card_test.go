@@ -57,7 +57,7 @@ func TestCardStatus(t *testing.T) {
 	if err1 != nil || err2 != nil || !na.After(nb) {
 		t.Fatalf("dates %q %q", rep.Auth.NotBefore, rep.Auth.NotAfter)
 	}
-	if rep.Card != "mynumber" || rep.Auth.TriesLeft != 1 || rep.Auth.Blocked || !rep.Sign.Present || rep.Sign.TriesLeft != 5 || rep.APDUs != 15 {
+	if rep.Card != "mynumber" || rep.Auth.TriesLeft != 1 || rep.Auth.Blocked || !rep.Sign.Present || rep.Sign.TriesLeft != 5 || rep.APDUs != 12 {
 		t.Fatalf("report %+v", rep)
 	}
 	if _, err := run1("--reader", "No Such Reader"); err == nil || !strings.Contains(err.Error(), "no card reader") {

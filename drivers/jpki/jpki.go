@@ -8,6 +8,7 @@
 package jpki
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -145,76 +146,6 @@ func (c *Card) readBinary(offset int, le int) ([]byte, uint16, error) {
 	return data, sw, nil
 }
 
-// readDER reads the DER object at the start of the selected EF, sized from
-// its header: files carry filler after the certificate, so never a fixed
-// size. The first READ of 256 bytes already holds the header.
-func (c *Card) readDER(fid uint16) ([]byte, error) {
-	first, sw, err := c.readBinary(0, 0)
-	if err != nil {
-		return nil, err
-	}
-	if sw != swOK {
-		return nil, &kiosk.StatusWordError{Op: fmt.Sprintf("read EF %04X", fid), SW: sw}
-	}
-	total, err := DERLength(first)
-	if err != nil {
-		return nil, fmt.Errorf("EF %04X: %w", fid, err)
-	}
-	if total > maxCertBytes {
-		return nil, fmt.Errorf("EF %04X: DER object of %d bytes exceeds short READ BINARY range: %w", fid, total, kiosk.ErrBadResponse)
-	}
-	out := make([]byte, 0, total)
-	if len(first) < min(total, 256) {
-		return nil, fmt.Errorf("EF %04X: file ends at %d of %d DER bytes: %w", fid, len(first), total, kiosk.ErrBadResponse)
-	}
-	out = append(out, first[:min(len(first), total)]...)
-	for len(out) < total {
-		le := min(total-len(out), 256)
-		chunk, sw, err := c.readBinary(len(out), le&0xFF)
-		if err != nil {
-			return nil, err
-		}
-		if sw != swOK {
-			return nil, fmt.Errorf("EF %04X at offset %d: %w", fid, len(out), &kiosk.StatusWordError{Op: "read binary", SW: sw})
-		}
-		// A card answers short only at the end of the file: anything less
-		// than asked means the certificate is cut off (and it bounds the
-		// loop to ceil(N/256) reads whatever the card says).
-		if len(chunk) < le {
-			return nil, fmt.Errorf("EF %04X: file ends at %d of %d DER bytes: %w", fid, len(out)+len(chunk), total, kiosk.ErrBadResponse)
-		}
-		out = append(out, chunk...)
-	}
-	return out, nil
-}
-
-// DERLength returns the total length (header + content) of the DER
-// SEQUENCE that starts b, from its header alone.
-func DERLength(b []byte) (int, error) {
-	if len(b) < 2 {
-		return 0, fmt.Errorf("DER header: %d bytes: %w", len(b), kiosk.ErrBadResponse)
-	}
-	if b[0] != 0x30 {
-		return 0, fmt.Errorf("DER header: tag %02X is not a SEQUENCE: %w", b[0], kiosk.ErrBadResponse)
-	}
-	l := int(b[1])
-	if l < 0x80 {
-		return 2 + l, nil
-	}
-	n := l & 0x7F
-	if n == 0 || n > 3 || len(b) < 2+n {
-		return 0, fmt.Errorf("DER header: length of %d bytes: %w", n, kiosk.ErrBadResponse)
-	}
-	v := 0
-	for _, x := range b[2 : 2+n] {
-		v = v<<8 | int(x)
-	}
-	if v < 0x80 || (n > 1 && b[2] == 0) {
-		return 0, fmt.Errorf("DER header: non-minimal length: %w", kiosk.ErrBadResponse)
-	}
-	return 2 + n + v, nil
-}
-
 func pinEF(k kiosk.PINKind) uint16 {
 	if k == kiosk.PINSign {
 		return EFSignPIN
@@ -273,7 +204,11 @@ func (c *Card) verify(k kiosk.PINKind, pin []byte) error {
 
 // ReadStatus reads, in one transaction, everything the kiosk shows
 // without a PIN: card kind, which certificates exist, the authentication
-// certificate and tries left for both PINs. Cost: 10 + ⌈N/256⌉ APDUs.
+// certificate's serial and validity and tries left for both PINs. Cost:
+// 12 APDUs (SELECT applet; SELECT + READ of the token label and of the
+// certificate flags; SELECT and two READs of the authentication
+// certificate, up to its validity; SELECT + empty VERIFY per PIN), 3 for
+// a 住基カード.
 func (c *Card) ReadStatus() (*kiosk.CardStatus, error) {
 	st := &kiosk.CardStatus{Kind: kiosk.CardUnknown}
 	start := c.apdus
@@ -445,8 +380,10 @@ func (c *Card) ChangePIN(k kiosk.PINKind, shown int, old, new []byte) error {
 
 // ReadSignCert checks the tries left against shown, verifies the signing
 // PIN and reads the signing certificate's serial and validity, in one
-// transaction. The certificate's subject and subjectAltName hold personal
-// data; only what comes before them is kept.
+// transaction: 7 APDUs (SELECT applet, SELECT PIN EF, empty VERIFY,
+// VERIFY, SELECT certificate, two READs). The certificate's subject and
+// subjectAltName hold personal data: the reads stop where the validity
+// ends, so not one byte of them leaves the card.
 func (c *Card) ReadSignCert(shown int, pin []byte) (*kiosk.CertValidity, error) {
 	if err := kiosk.ValidatePIN(kiosk.PINSign, pin); err != nil {
 		return nil, err
@@ -478,26 +415,18 @@ func (c *Card) ReadSignCert(shown int, pin []byte) (*kiosk.CertValidity, error) 
 	return v, nil
 }
 
-// readValidity reads the selected certificate EF and keeps its serial and
-// validity only. The buffer is wiped: for the signing certificate it
-// holds personal data.
-//
-// TODO(issue 15): read only up to the end of the validity.
-func (c *Card) readValidity(fid uint16) (*kiosk.CertValidity, error) {
-	der, err := c.readDER(fid)
-	defer kiosk.Wipe(der)
-	if err != nil {
-		return nil, err
-	}
-	v, _, err := kiosk.ParseCertValidity(der)
-	if err != nil {
-		return nil, fmt.Errorf("EF %04X: %w", fid, err)
-	}
-	return v, nil
-}
+// ErrPersonalData: ReadCert refuses the signing certificate, whose
+// subject and subjectAltName hold the resident's name, address and birth
+// date. ReadSignCert reads what the kiosk needs of it.
+var ErrPersonalData = errors.New("the signing certificate holds personal data: read its validity with ReadSignCert")
 
-// ReadCert reads a freely readable certificate EF (auth cert, either CA).
+// ReadCert reads a whole freely readable certificate EF (the
+// authentication certificate, either CA certificate): for tools and CA
+// checks; the kiosk itself needs only ReadStatus's validity.
 func (c *Card) ReadCert(fid uint16) ([]byte, error) {
+	if fid == EFSignCert {
+		return nil, fmt.Errorf("read certificate EF %04X: %w", fid, ErrPersonalData)
+	}
 	var der []byte
 	err := c.do(func() error {
 		if err := c.selectApplet(); err != nil {

@@ -9,6 +9,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
+	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
@@ -57,7 +59,8 @@ func TestStackStatusEveryProfile(t *testing.T) {
 	for _, name := range []string{"fresh", "renewal", "expired", "auth-last-try", "auth-locked", "sign-locked", "no-sign", "juki", "not-jpki", "garbage", "quirk-verified-9000"} {
 		t.Run(name, func(t *testing.T) {
 			p, vc := loadNow(t, name)
-			slot := pcsctest.Insert(t, vc)
+			var log bytes.Buffer
+			slot := pcsctest.Insert(t, vc, vpcd.WithAPDULog(&log))
 			defer pcsctest.Remove(t, slot)
 			_, c := connect(t)
 			st, err := c.ReadStatus()
@@ -88,8 +91,9 @@ func TestStackStatusEveryProfile(t *testing.T) {
 			if st.AuthTries != p.Auth.Tries || st.SignTries != p.Sign.Tries {
 				t.Fatalf("tries %d/%d, profile %d/%d", st.AuthTries, st.SignTries, p.Auth.Tries, p.Sign.Tries)
 			}
-			if budget := 10 + (len(p.Auth.Cert())+255)/256; st.APDUs > budget {
-				t.Fatalf("%d APDUs > budget %d", st.APDUs, budget)
+			// Counted where the card answers, behind pcscd, not by the driver.
+			if n := parseAPDULog(t, log.Bytes()).apdus; n != statusAPDUs || st.APDUs != n {
+				t.Fatalf("the card answered %d APDUs (driver counted %d), want %d", n, st.APDUs, statusAPDUs)
 			}
 		})
 	}
@@ -122,6 +126,46 @@ func TestStackChangePINAndSignCert(t *testing.T) {
 	if n, err := c.TriesLeft(kiosk.PINSign); err != nil || n != 4 {
 		t.Fatalf("sign tries %d, %v", n, err)
 	}
+}
+
+// TestStackSignCertNoSubjectByte: after a signing-certificate check
+// through pcscd and vpcd, the virtual card's own APDU log shows that not
+// one byte of the certificate's subject or anything after it (the
+// subjectAltName with the resident's name, address and birth date) was
+// sent, and that the check cost 7 APDUs. The subject's offset comes from
+// crypto/x509, not from the driver's walk.
+func TestStackSignCertNoSubjectByte(t *testing.T) {
+	pcsctest.StartPCSCD(t)
+	p, vc := loadNow(t, "fresh")
+	var log bytes.Buffer
+	pcsctest.Insert(t, vc, vpcd.WithAPDULog(&log))
+	_, c := connect(t)
+	v, err := c.ReadSignCert(5, []byte("ABC123"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameValidity(t, v, p.Sign.Cert()) {
+		t.Fatalf("validity %+v differs from the certificate's", v)
+	}
+	r := parseAPDULog(t, log.Bytes())
+	der := p.Sign.Cert()
+	subject, _ := certLayout(t, der)
+	sent := r.extent(t, jpki.EFSignCert, der)
+	if sent > subject {
+		t.Fatalf("the card sent %d bytes of the signing certificate; its subject starts at %d", sent, subject)
+	}
+	if sent < subject {
+		t.Fatalf("only %d bytes sent, the validity ends at %d: the log does not show the read", sent, subject)
+	}
+	for _, personal := range []string{virtualcard.FakeName, virtualcard.FakeAddress, virtualcard.FakeBirth, "Shiken-mura", "TESTSIGN"} {
+		if bytes.Contains(log.Bytes(), []byte(hex.EncodeToString([]byte(personal)))) {
+			t.Fatalf("%q crossed pcscd", personal)
+		}
+	}
+	if r.apdus != signCertAPDUs {
+		t.Fatalf("the card answered %d APDUs, want %d", r.apdus, signCertAPDUs)
+	}
+	t.Logf("%d APDUs; %d of %d bytes sent, the subject starts at %d", r.apdus, sent, len(der), subject)
 }
 
 // gate blocks the card at APDU number n until released, so a test can
