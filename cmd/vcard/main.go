@@ -2,7 +2,7 @@
 // vsmartcard's vpcd driver, so the kiosk, kioskctl and OpenSC can be run
 // against any card profile without hardware.
 //
-//	vcard --profile testdata/cards/fresh.json [--vpcd 127.0.0.1:35963] [--apdu-log FILE]
+//	vcard --profile testdata/cards/fresh.json [--vpcd 127.0.0.1:35963] [--apdu-log FILE] [--apdu-delay 40ms]
 //	vcard gen-pki DIR    # write a new fake JPKI test PKI
 //
 // The card stays inserted until SIGINT/SIGTERM (card removal). PIN changes
@@ -45,6 +45,7 @@ func run(args []string, stderr io.Writer) error {
 	profile := fs.String("profile", "", "card profile (JSON), e.g. testdata/cards/fresh.json")
 	addr := fs.String("vpcd", "127.0.0.1:35963", "vpcd address (35963 = reader 'Virtual PCD 00 00', 35964 = '... 00 01')")
 	apduLog := fs.String("apdu-log", "", "append one line per APDU (command hex, response hex); test cards only: VERIFY lines carry the test PIN")
+	delay := fs.Duration("apdu-delay", -1, "answer each APDU after this long, like a real card's tens of ms (default: the profile's quirk, else at once)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,9 @@ func run(args []string, stderr io.Writer) error {
 		return err
 	}
 	card := virtualcard.New(p)
+	if *delay >= 0 {
+		card.SetAPDUDelay(*delay)
+	}
 	opts := []vpcd.Option{vpcd.WithLogger(log)}
 	if *apduLog != "" {
 		f, err := os.OpenFile(*apduLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"sync/atomic"
 	"testing"
@@ -46,21 +47,47 @@ func measure(b *testing.B, apdus *lineCounter, op func() error) {
 	b.ReportMetric(float64(times[len(times)/2].Microseconds())/1000, "median-ms")
 }
 
-// BenchmarkStack: our driver through ebfe/scard → pcscd → vpcd → virtual card.
-func BenchmarkStack(b *testing.B) {
+// slowAPDU is roughly what one APDU costs on a real card (tens of
+// milliseconds): the *SlowCard benchmarks make the virtual card answer
+// each APDU after this long, so the figures show what a resident waits.
+const slowAPDU = 40 * time.Millisecond
+
+// insertBenchCard starts pcscd and inserts the fresh profile's card,
+// answering each APDU after delay, with its APDUs counted.
+func insertBenchCard(b *testing.B, delay time.Duration) *lineCounter {
 	pcsctest.StartPCSCD(b)
 	_, vc := loadNow(b, "fresh")
+	vc.SetAPDUDelay(delay)
 	var apdus lineCounter
 	pcsctest.Insert(b, vc, vpcd.WithAPDULog(&apdus))
+	return &apdus
+}
+
+// BenchmarkStack: our driver through ebfe/scard → pcscd → vpcd → virtual card.
+func BenchmarkStack(b *testing.B) { benchStack(b, 0) }
+
+// BenchmarkStackSlowCard: the same on a card that takes 40 ms per APDU.
+func BenchmarkStackSlowCard(b *testing.B) { benchStack(b, slowAPDU) }
+
+func benchStack(b *testing.B, delay time.Duration) {
+	bin := buildKioskctl(b)
+	apdus := insertBenchCard(b, delay)
 	_, c := connect(b)
 	b.Run("status", func(b *testing.B) {
-		measure(b, &apdus, func() error { _, err := c.ReadStatus(); return err })
+		measure(b, apdus, func() error { _, err := c.ReadStatus(); return err })
+	})
+	b.Run("status-tool", func(b *testing.B) {
+		// kioskctl card status, process start included, as OpenSC's
+		// figures are: tool against tool.
+		measure(b, apdus, func() error { return exec.Command(bin, "card", "status").Run() })
 	})
 	b.Run("auth-cert", func(b *testing.B) {
-		measure(b, &apdus, func() error { _, err := c.ReadCert(jpki.EFAuthCert); return err })
+		// The whole certificate, as OpenSC's --read-certificate gives it;
+		// the kiosk itself reads only up to the validity (status).
+		measure(b, apdus, func() error { _, err := c.ReadCert(jpki.EFAuthCert); return err })
 	})
 	b.Run("tries-both", func(b *testing.B) {
-		measure(b, &apdus, func() error {
+		measure(b, apdus, func() error {
 			if _, err := c.TriesLeft(kiosk.PINAuth); err != nil {
 				return err
 			}
@@ -69,12 +96,12 @@ func BenchmarkStack(b *testing.B) {
 		})
 	})
 	b.Run("tries-one", func(b *testing.B) {
-		measure(b, &apdus, func() error { _, err := c.TriesLeft(kiosk.PINAuth); return err })
+		measure(b, apdus, func() error { _, err := c.TriesLeft(kiosk.PINAuth); return err })
 	})
 	b.Run("change-pin", func(b *testing.B) {
 		pins := [][]byte{[]byte("1234"), []byte("5678")}
 		i := 0
-		measure(b, &apdus, func() error {
+		measure(b, apdus, func() error {
 			err := c.ChangePIN(kiosk.PINAuth, 3, slices.Clone(pins[i%2]), slices.Clone(pins[(i+1)%2]))
 			i++
 			return err
@@ -86,18 +113,30 @@ func BenchmarkStack(b *testing.B) {
 		}
 	})
 	b.Run("sign-cert-with-pin", func(b *testing.B) {
-		measure(b, &apdus, func() error { _, err := c.ReadSignCert(5, []byte("ABC123")); return err })
+		measure(b, apdus, func() error { _, err := c.ReadSignCert(5, []byte("ABC123")); return err })
 	})
+}
+
+// buildKioskctl builds cmd/kioskctl once per benchmark run.
+func buildKioskctl(b *testing.B) string {
+	b.Helper()
+	bin := filepath.Join(b.TempDir(), "kioskctl")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/villagehall/kiosk/cmd/kioskctl").CombinedOutput(); err != nil {
+		b.Fatalf("build kioskctl: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // BenchmarkOpenSC: the same card read by OpenSC 0.23's tools with the JPKI
 // driver forced, for the side-by-side table in the README. Process start
 // is included in its time: that is what a user of the tool waits for.
-func BenchmarkOpenSC(b *testing.B) {
-	pcsctest.StartPCSCD(b)
-	_, vc := loadNow(b, "fresh")
-	var apdus lineCounter
-	pcsctest.Insert(b, vc, vpcd.WithAPDULog(&apdus))
+func BenchmarkOpenSC(b *testing.B) { benchOpenSC(b, 0) }
+
+// BenchmarkOpenSCSlowCard: the same on a card that takes 40 ms per APDU.
+func BenchmarkOpenSCSlowCard(b *testing.B) { benchOpenSC(b, slowAPDU) }
+
+func benchOpenSC(b *testing.B, delay time.Duration) {
+	apdus := insertBenchCard(b, delay)
 	tool := func(args ...string) func() error {
 		return func() error {
 			cmd := exec.Command("pkcs15-tool", args...)
@@ -105,12 +144,12 @@ func BenchmarkOpenSC(b *testing.B) {
 			return cmd.Run()
 		}
 	}
-	b.Run("auth-cert", func(b *testing.B) { measure(b, &apdus, tool("--read-certificate", "1")) })
-	b.Run("tries-both", func(b *testing.B) { measure(b, &apdus, tool("--list-pins")) })
+	b.Run("auth-cert", func(b *testing.B) { measure(b, apdus, tool("--read-certificate", "1")) })
+	b.Run("tries-both", func(b *testing.B) { measure(b, apdus, tool("--list-pins")) })
 	b.Run("status-equivalent", func(b *testing.B) {
 		// What our one status read gives costs OpenSC two runs.
 		read, pins := tool("--read-certificate", "1"), tool("--list-pins")
-		measure(b, &apdus, func() error {
+		measure(b, apdus, func() error {
 			if err := read(); err != nil {
 				return err
 			}
@@ -118,7 +157,7 @@ func BenchmarkOpenSC(b *testing.B) {
 		})
 	})
 	b.Run("sign-cert-with-pin", func(b *testing.B) {
-		measure(b, &apdus, func() error {
+		measure(b, apdus, func() error {
 			cmd := exec.Command("pkcs11-tool", "--module", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so",
 				"--token-label", "JPKI (Digital Signature PIN)", "--login", "--pin", "ABC123",
 				"--read-object", "--type", "cert", "--id", "02", "-o", os.DevNull)
@@ -138,19 +177,22 @@ func (j *benchJournal) Append(_ context.Context, r kiosk.Record) (kiosk.Record, 
 
 // BenchmarkFlows: what a resident's PIN change and signing-certificate
 // check cost on the card, as the kiosk runs them: tries shown (Prepare),
-// then the domain flow, which re-reads the tries right before VERIFY.
-func BenchmarkFlows(b *testing.B) {
-	pcsctest.StartPCSCD(b)
-	_, vc := loadNow(b, "fresh")
-	var apdus lineCounter
-	pcsctest.Insert(b, vc, vpcd.WithAPDULog(&apdus))
+// then the domain flow, whose driver call re-reads the tries right
+// before VERIFY.
+func BenchmarkFlows(b *testing.B) { benchFlows(b, 0) }
+
+// BenchmarkFlowsSlowCard: the same on a card that takes 40 ms per APDU.
+func BenchmarkFlowsSlowCard(b *testing.B) { benchFlows(b, slowAPDU) }
+
+func benchFlows(b *testing.B, delay time.Duration) {
+	apdus := insertBenchCard(b, delay)
 	_, c := connect(b)
 	f := &kiosk.Flows{Journal: &benchJournal{}}
 	ctx := context.Background()
 	b.Run("change-auth-pin", func(b *testing.B) {
 		pins := []string{"1234", "5678"}
 		i := 0
-		measure(b, &apdus, func() error {
+		measure(b, apdus, func() error {
 			tries, err := f.Prepare(c, kiosk.PINAuth)
 			if err != nil {
 				return err
@@ -170,7 +212,7 @@ func BenchmarkFlows(b *testing.B) {
 		}
 	})
 	b.Run("sign-cert-check", func(b *testing.B) {
-		measure(b, &apdus, func() error {
+		measure(b, apdus, func() error {
 			tries, err := f.Prepare(c, kiosk.PINSign)
 			if err != nil {
 				return err

@@ -52,13 +52,14 @@ type Card struct {
 	selAP    bool
 	selEF    uint16
 	nAPDU    int
+	delay    time.Duration // before each answer
 	sleep    func(time.Duration)
 	apduHook func(n int) []byte // quirk: garbage answers
 }
 
 // New builds a card from a loaded profile.
 func New(p *Profile) *Card {
-	c := &Card{p: p, hasAP: p.JPKI, files: map[uint16][]byte{}, keys: map[uint16]*rsa.PrivateKey{}, pins: map[uint16]*pinState{}, sleep: time.Sleep}
+	c := &Card{p: p, hasAP: p.JPKI, files: map[uint16][]byte{}, keys: map[uint16]*rsa.PrivateKey{}, pins: map[uint16]*pinState{}, delay: p.Quirks.APDUDelay.Duration, sleep: time.Sleep}
 	pad := func(der []byte, filler int) []byte {
 		// Real cards keep filler after the DER object; clients must size
 		// reads from the DER header, never from the file.
@@ -102,6 +103,14 @@ func (c *Card) Reset() {
 	}
 }
 
+// SetAPDUDelay makes the card answer each APDU after d, as a real card's
+// tens of milliseconds (0: at once). It overrides the profile's quirk.
+func (c *Card) SetAPDUDelay(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.delay = d
+}
+
 // Tries returns a PIN's counter (test helper): fid 0x0018 auth, 0x001B sign.
 func (c *Card) Tries(fid uint16) int {
 	c.mu.Lock()
@@ -124,7 +133,7 @@ func (c *Card) Process(cmd []byte) []byte {
 	c.mu.Lock()
 	c.nAPDU++
 	n := c.nAPDU
-	delay := c.p.Quirks.APDUDelay.Duration
+	delay := c.delay
 	c.mu.Unlock()
 	if delay > 0 {
 		c.sleep(delay)
