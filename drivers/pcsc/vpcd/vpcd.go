@@ -175,7 +175,13 @@ func (s *Slot) serve() {
 }
 
 func (s *Slot) loop() error {
-	r := quickAckReader{c: s.conn}
+	return s.serveFrames(quickAckReader{c: s.conn}, s.conn)
+}
+
+// serveFrames answers the frames read from r on w, one at a time, until r
+// ends or fails (io.EOF at a frame boundary, io.ErrUnexpectedEOF inside
+// one) or a reply cannot be written.
+func (s *Slot) serveFrames(r io.Reader, w io.Writer) error {
 	var hdr [2]byte
 	for {
 		if _, err := io.ReadFull(r, hdr[:]); err != nil {
@@ -184,13 +190,18 @@ func (s *Slot) loop() error {
 		n := binary.BigEndian.Uint16(hdr[:])
 		msg := make([]byte, n)
 		if _, err := io.ReadFull(r, msg); err != nil {
+			if err == io.EOF {
+				// The length promised a payload: the stream was cut
+				// inside a frame, not closed between frames.
+				err = io.ErrUnexpectedEOF
+			}
 			return fmt.Errorf("read frame of %d bytes: %w", n, err)
 		}
 		reply, ok := s.handle(msg)
 		if !ok {
 			continue
 		}
-		if err := writeFrame(s.conn, reply); err != nil {
+		if err := writeFrame(w, reply); err != nil {
 			return err
 		}
 	}
