@@ -43,9 +43,21 @@ bench: deps
 	$(GO) test -p 1 -count=1 -run '^$$' -bench Append -benchtime 500x ./kiosk/journal | tee -a bench.txt
 	KIOSK_BENCH_BACKLOG=100000 $(GO) test -p 1 -count=1 -run '^$$' -bench 'Drain|Throughput' -benchtime 1x $(BENCH_SLOW) | tee -a bench.txt
 
+# Every parser's fuzz target, one after another, FUZZTIME each (make fuzz
+# FUZZTIME=10m for a long run). One worker each: the machine is shared.
+# New interesting inputs are minimised for at most 5 s so short runs fuzz.
+# Seeds live in each package's testdata/fuzz/<target>; make test runs them.
+FUZZTIME ?= 20s
+FUZZ_TARGETS := \
+	./drivers/jpki:FuzzResponses ./drivers/jpki:FuzzDERLength ./drivers/jpki:FuzzCertRead \
+	./drivers/jpki/virtualcard:FuzzApplet ./drivers/pcsc/vpcd:FuzzFrames \
+	./kiosk:FuzzParseConfig ./cmd/kioskctl:FuzzProvisionWrite
 fuzz: deps
-	$(GO) test -run '^$$' -fuzz FuzzResponses -fuzztime 30s ./drivers/jpki
-	$(GO) test -run '^$$' -fuzz FuzzDERLength -fuzztime 15s ./drivers/jpki
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name in $$pkg for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s -parallel 1 $$pkg; \
+	done
 
 # Regenerate the fake JPKI (CA keys, CA certificates, card key pairs).
 testpki:
