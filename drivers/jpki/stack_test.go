@@ -92,8 +92,12 @@ func TestStackStatusEveryProfile(t *testing.T) {
 				t.Fatalf("tries %d/%d, profile %d/%d", st.AuthTries, st.SignTries, p.Auth.Tries, p.Sign.Tries)
 			}
 			// Counted where the card answers, behind pcscd, not by the driver.
-			if n := parseAPDULog(t, log.Bytes()).apdus; n != statusAPDUs || st.APDUs != n {
-				t.Fatalf("the card answered %d APDUs (driver counted %d), want %d", n, st.APDUs, statusAPDUs)
+			r := parseAPDULog(t, log.Bytes())
+			if r.apdus != statusAPDUs || st.APDUs != r.apdus {
+				t.Fatalf("the card answered %d APDUs (driver counted %d), want %d", r.apdus, st.APDUs, statusAPDUs)
+			}
+			if subject, _ := certLayout(t, p.Auth.Cert()); r.extent(t, jpki.EFAuthCert, p.Auth.Cert()) != subject {
+				t.Fatalf("auth certificate: read %d bytes, its validity ends at %d", r.extent(t, jpki.EFAuthCert, p.Auth.Cert()), subject)
 			}
 		})
 	}
