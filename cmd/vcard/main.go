@@ -45,7 +45,15 @@ func run(args []string, stderr io.Writer) error {
 	profile := fs.String("profile", "", "card profile (JSON), e.g. testdata/cards/fresh.json")
 	addr := fs.String("vpcd", "127.0.0.1:35963", "vpcd address (35963 = reader 'Virtual PCD 00 00', 35964 = '... 00 01')")
 	apduLog := fs.String("apdu-log", "", "append one line per APDU (command hex, response hex); test cards only: VERIFY lines carry the test PIN")
-	delay := fs.Duration("apdu-delay", -1, "answer each APDU after this long, like a real card's tens of ms (default: the profile's quirk, else at once)")
+	var delay *time.Duration // nil: the profile's quirk, else at once
+	fs.Func("apdu-delay", "answer each APDU after this long, e.g. 40ms for a real card's pace (default: the profile's apdu_delay)", func(s string) error {
+		d, err := time.ParseDuration(s)
+		if err != nil || d < 0 {
+			return fmt.Errorf("want a duration such as 40ms, got %q", s)
+		}
+		delay = &d
+		return nil
+	})
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -59,7 +67,7 @@ func run(args []string, stderr io.Writer) error {
 		return err
 	}
 	card := virtualcard.New(p)
-	if *delay >= 0 {
+	if delay != nil {
 		card.SetAPDUDelay(*delay)
 	}
 	opts := []vpcd.Option{vpcd.WithLogger(log)}
