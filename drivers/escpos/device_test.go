@@ -4,16 +4,33 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/villagehall/kiosk/drivers/escpos"
 	"github.com/villagehall/kiosk/drivers/escpos/escpostest"
 	"github.com/villagehall/kiosk/kiosk"
 )
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// fast keeps the fakes' timeouts short; a stall must still end the slip
+// by itself, so no test below gives Print a deadline.
+func fast() escpos.Options {
+	return escpos.Options{Width: escpos.Width58, Kanji: true, NativeQR: true, StatusTimeout: 20 * time.Millisecond,
+		StallTimeout: 100 * time.Millisecond, Logger: quiet}
+}
+
+// bound is far above any timeout in fast(): exceeding it means a hang.
+const bound = 10 * time.Second
 
 func TestDevicePrint(t *testing.T) {
 	slip := escpostest.Samples()["pin-changed"]
@@ -21,31 +38,52 @@ func TestDevicePrint(t *testing.T) {
 	tests := []struct {
 		name        string
 		setup       func(p *escpostest.Printer)
-		wantErr     bool
+		wantState   kiosk.PrinterState // the error's state; ok = no error; health after a success
 		wantPrinted bool
 	}{
-		{"healthy", func(p *escpostest.Printer) {}, false, true},
-		{"paper out", func(p *escpostest.Printer) { p.PaperOut() }, true, false},
+		{"healthy", func(p *escpostest.Printer) {}, kiosk.PrinterOK, true},
+		{"paper out", func(p *escpostest.Printer) { p.PaperOut() }, kiosk.PrinterPaperOut, false},
 		{"cover open", func(p *escpostest.Printer) {
 			p.SetStatus(escpostest.StatusOffline, escpostest.CauseCoverOpen, escpostest.PaperOK)
-		}, true, false},
+		}, kiosk.PrinterCoverOpen, false},
+		{"offline, no cause given", func(p *escpostest.Printer) {
+			p.SetStatus(escpostest.StatusOffline, escpostest.CauseNone, escpostest.PaperOK)
+		}, kiosk.PrinterOffline, false},
 		{"paper near end still prints", func(p *escpostest.Printer) {
 			p.SetStatus(escpostest.StatusOnline, escpostest.CauseNone, escpostest.PaperNearEnd)
-		}, false, true},
-		{"never answers: unknown, still printed", func(p *escpostest.Printer) { p.Silent() }, false, true},
-		{"device gone", func(p *escpostest.Printer) { p.FailWrites(syscall.ENODEV) }, true, false},
+		}, kiosk.PrinterOK, true},
+		{"never answers: unknown, still printed", func(p *escpostest.Printer) { p.Silent() }, kiosk.PrinterUnknown, true},
+		{"answers garbage: unknown, still printed", func(p *escpostest.Printer) { p.Garbage(0xff) }, kiosk.PrinterUnknown, true},
+		{"unidirectional (EINVAL on read): unknown, still printed", func(p *escpostest.Printer) { p.Unidirectional() }, kiosk.PrinterUnknown, true},
+		{"unplugged (ENODEV)", func(p *escpostest.Printer) { p.FailWrites(syscall.ENODEV) }, kiosk.PrinterAbsent, false},
+		{"write refused (EPIPE)", func(p *escpostest.Printer) { p.FailWrites(syscall.EPIPE) }, kiosk.PrinterFailed, false},
+		{"takes no byte at all", func(p *escpostest.Printer) { p.Stall() }, kiosk.PrinterStalled, false},
+		{"stalls in the middle of the slip", func(p *escpostest.Printer) { p.StallAfter(3*4 + 200) }, kiosk.PrinterStalled, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := escpostest.New()
 			tt.setup(p)
-			d := escpos.New(p, escpos.Options{Width: escpos.Width58, Kanji: true, NativeQR: true, StatusTimeout: 20 * time.Millisecond})
+			d := escpos.New(p, fast())
+			start := time.Now()
 			err := d.Print(context.Background(), slip)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("Print error = %v, want error %v", err, tt.wantErr)
+			if el := time.Since(start); el > bound {
+				t.Fatalf("Print took %v", el)
 			}
-			if err != nil && !errors.Is(err, kiosk.ErrPrinterUnavailable) {
-				t.Errorf("error %v does not wrap ErrPrinterUnavailable", err)
+			wantErr := !tt.wantPrinted
+			if (err != nil) != wantErr {
+				t.Fatalf("Print error = %v, want error %v", err, wantErr)
+			}
+			if err != nil {
+				if !errors.Is(err, kiosk.ErrPrinterUnavailable) {
+					t.Errorf("error %v does not match ErrPrinterUnavailable", err)
+				}
+				if got := kiosk.PrinterStateOf(err); got != tt.wantState {
+					t.Errorf("state of %v = %s, want %s", err, got, tt.wantState)
+				}
+			}
+			if got := d.Health().State; got != string(tt.wantState) {
+				t.Errorf("health %+v, want state %s", d.Health(), tt.wantState)
 			}
 			if got := bytes.Equal(p.Printed(), want); got != tt.wantPrinted {
 				t.Errorf("slip printed = %v, want %v (%d bytes received)", got, tt.wantPrinted, len(p.Printed()))
@@ -54,26 +92,109 @@ func TestDevicePrint(t *testing.T) {
 	}
 }
 
+func TestDeviceStallIsTyped(t *testing.T) {
+	p := escpostest.New()
+	p.Stall()
+	err := escpos.New(p, fast()).Print(context.Background(), escpostest.Samples()["status-ok"])
+	if !errors.Is(err, kiosk.ErrPrinterStalled) || !errors.Is(err, kiosk.ErrPrinterUnavailable) {
+		t.Fatalf("stalled print: %v; want ErrPrinterStalled and ErrPrinterUnavailable", err)
+	}
+	if d := kiosk.PrinterDetail(err); d != "printer_stalled" {
+		t.Errorf("journal detail %q, want printer_stalled", d)
+	}
+}
+
+// TestDeviceUnidirectional: after one EINVAL the device stops asking, so
+// a printer without a back channel costs nothing per slip.
+func TestDeviceUnidirectional(t *testing.T) {
+	p := escpostest.New()
+	p.Unidirectional()
+	d := escpos.New(p, fast())
+	slip := escpostest.Samples()["status-ok"]
+	for i := range 3 {
+		if err := d.Print(context.Background(), slip); err != nil {
+			t.Fatalf("print %d: %v", i, err)
+		}
+	}
+	if n := p.Requests(); n != 1 {
+		t.Errorf("%d DLE EOT requests for 3 slips, want 1 (the one that found out)", n)
+	}
+	st, err := d.Status(context.Background())
+	if err != nil || st.Known || !strings.Contains(st.Note, "EINVAL") {
+		t.Errorf("status %+v, %v; want unknown saying EINVAL", st, err)
+	}
+}
+
+// TestDeviceCancelWakesBlockedWrite: with a stall timeout of an hour,
+// only the caller's cancellation can end the write, and it does at once.
+func TestDeviceCancelWakesBlockedWrite(t *testing.T) {
+	p := escpostest.New()
+	p.StallAfter(100)
+	opts := fast()
+	opts.StallTimeout, opts.MaxPrintTime = time.Hour, time.Hour
+	d := escpos.New(p, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Print(ctx, escpostest.Samples()["status-ok"]) }()
+	for !p.Waiting() {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("cancelled print: %v, want context.Canceled", err)
+		}
+	case <-time.After(bound):
+		t.Fatal("cancel did not wake the blocked write")
+	}
+	if h := d.Health(); h.State == string(kiosk.PrinterStalled) {
+		t.Errorf("a cancelled print blamed the printer: %+v", h)
+	}
+}
+
+func TestDeviceHealthSince(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	opts := fast()
+	opts.Now = func() time.Time { return now }
+	p := escpostest.New()
+	d := escpos.New(p, opts)
+	if _, err := d.Status(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h := d.Health(); h.Name != "printer" || h.State != "ok" || !h.Since.Equal(now) {
+		t.Fatalf("health %+v", h)
+	}
+	p.PaperOut()
+	now = now.Add(time.Minute)
+	_, _ = d.Status(context.Background())
+	now = now.Add(time.Minute)
+	_, _ = d.Status(context.Background())
+	if h := d.Health(); h.State != "paper_out" || !h.Since.Equal(time.Unix(1_700_000_060, 0)) {
+		t.Errorf("health %+v, want paper_out since the first query that saw it", h)
+	}
+}
+
 func TestDeviceStatus(t *testing.T) {
 	p := escpostest.New()
-	d := escpos.New(p, escpos.Options{StatusTimeout: 20 * time.Millisecond})
+	d := escpos.New(p, fast())
 	p.PaperOut()
 	st, err := d.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Known || !st.PaperOut || !st.Offline || st.Ready() {
+	if !st.Known || !st.PaperOut || !st.Offline || st.Ready() || st.State() != kiosk.PrinterPaperOut {
 		t.Errorf("paper-out status = %+v", st)
 	}
 	p.Silent()
 	st, err = d.Status(context.Background())
-	if err != nil || st.Known || !st.Ready() {
-		t.Errorf("silent printer: status %+v, err %v; want unknown and ready", st, err)
+	if err != nil || st.Known || !st.Ready() || st.Note != "no answer to DLE EOT" {
+		t.Errorf("silent printer: status %+v, err %v; want unknown (no answer) and ready", st, err)
 	}
 }
 
 // TestDeviceOnPipes runs the device over a real file pair (os.Pipe), so
-// read deadlines go through Go's poller as with /dev/usb/lp0.
+// deadlines go through Go's poller as with /dev/usb/lp0.
 func TestDeviceOnPipes(t *testing.T) {
 	toPrinter, hostW, err := os.Pipe()
 	if err != nil {
@@ -101,14 +222,10 @@ func TestDeviceOnPipes(t *testing.T) {
 			}
 		}
 	}()
-	d := escpos.New(pipePort{hostR, hostW}, escpos.Options{Kanji: true, NativeQR: true, StatusTimeout: 30 * time.Millisecond})
+	d := escpos.New(pipePort{hostR, hostW}, fast())
 	slip := escpostest.Samples()["status-ok"]
-	start := time.Now()
 	if err := d.Print(context.Background(), slip); err != nil {
 		t.Fatalf("silent printer on pipes: %v", err)
-	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("Print took %v despite a 30 ms status timeout", el)
 	}
 	hostW.Close()
 	select {
@@ -116,7 +233,7 @@ func TestDeviceOnPipes(t *testing.T) {
 		if !bytes.Contains(got, escpos.RenderSlip(slip, escpos.Width58, true)) {
 			t.Error("slip bytes did not reach the printer")
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(bound):
 		t.Fatal("printer side never saw EOF")
 	}
 }
@@ -126,14 +243,104 @@ type pipePort struct {
 	w *os.File
 }
 
-func (p pipePort) Read(b []byte) (int, error)        { return p.r.Read(b) }
-func (p pipePort) Write(b []byte) (int, error)       { return p.w.Write(b) }
-func (p pipePort) SetReadDeadline(t time.Time) error { return p.r.SetReadDeadline(t) }
+func (p pipePort) Read(b []byte) (int, error)         { return p.r.Read(b) }
+func (p pipePort) Write(b []byte) (int, error)        { return p.w.Write(b) }
+func (p pipePort) SetReadDeadline(t time.Time) error  { return p.r.SetReadDeadline(t) }
+func (p pipePort) SetWriteDeadline(t time.Time) error { return p.w.SetWriteDeadline(t) }
 
-func TestOpenMissingDevice(t *testing.T) {
-	_, err := escpos.Open(filepath.Join(t.TempDir(), "lp9"), escpos.Options{Kanji: true})
-	if !errors.Is(err, kiosk.ErrPrinterUnavailable) {
-		t.Errorf("Open(missing) = %v, want ErrPrinterUnavailable", err)
+// TestOpenStalledPTY: a real character device whose far end never reads.
+// Print fails by itself, stalled, though its context never ends; once the
+// far end reads again the next slip goes through.
+func TestOpenStalledPTY(t *testing.T) {
+	pty, err := escpostest.NewPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pty.Close()
+	if n, err := pty.Fill(); err != nil || n == 0 {
+		t.Fatalf("fill pty: %d bytes, %v", n, err)
+	}
+	d, err := escpos.Open(pty.Path, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if k := d.Node().Kind; k != escpos.NodePTY {
+		t.Errorf("node kind %v, want pty: %s", k, d.Node())
+	}
+	slip := escpostest.Samples()["pin-changed"]
+	start := time.Now()
+	err = d.Print(context.Background(), slip)
+	if el := time.Since(start); el > bound {
+		t.Fatalf("Print on a stalled pty took %v", el)
+	}
+	if kiosk.PrinterStateOf(err) != kiosk.PrinterStalled {
+		t.Fatalf("Print on a stalled pty: %v, want stalled", err)
+	}
+	if h := d.Health(); h.State != "stalled" {
+		t.Errorf("health %+v", h)
+	}
+
+	// The printer reads again: everything the buffer held, then the slip.
+	got := make(chan []byte, 1)
+	go func() {
+		var all []byte
+		buf := make([]byte, 1<<16)
+		for {
+			n, err := pty.Master.Read(buf)
+			all = append(all, buf[:n]...)
+			if err != nil || bytes.Contains(all, []byte(slip.Reference)) {
+				got <- all
+				return
+			}
+		}
+	}()
+	if err := d.Print(context.Background(), slip); err != nil {
+		t.Fatalf("print after the printer recovered: %v", err)
+	}
+	select {
+	case all := <-got:
+		if !bytes.Contains(all, []byte(slip.Reference)) {
+			t.Error("the slip did not reach the pty")
+		}
+	case <-time.After(bound):
+		t.Fatal("the slip never reached the pty")
+	}
+	if h := d.Health(); h.State != "unknown" {
+		t.Errorf("health after printing on a pty that never answers: %+v", h)
+	}
+}
+
+func TestOpenRefusesNonPrinters(t *testing.T) {
+	dir := t.TempDir()
+	regular := filepath.Join(dir, "lp0")
+	if err := os.WriteFile(regular, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path, want string
+		state      kiosk.PrinterState
+	}{
+		{regular, "a regular file, not a character device", kiosk.PrinterAbsent},
+		{dir, "a directory, not a character device", kiosk.PrinterAbsent},
+		{fifo, "a FIFO (named pipe), not a character device", kiosk.PrinterAbsent},
+		{"/dev/null", "a memory device (char 1:3, like /dev/null), not a printer", kiosk.PrinterAbsent},
+		{filepath.Join(dir, "lp9"), "no such device", kiosk.PrinterAbsent},
+	}
+	for _, tt := range tests {
+		t.Run(filepath.Base(tt.path), func(t *testing.T) {
+			_, err := escpos.Open(tt.path, fast())
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Open(%s) = %v, want an error saying %q", tt.path, err, tt.want)
+			}
+			if !errors.Is(err, kiosk.ErrPrinterUnavailable) || kiosk.PrinterStateOf(err) != tt.state {
+				t.Errorf("Open(%s): %v is not a printer error in state %s", tt.path, err, tt.state)
+			}
+		})
 	}
 }
 
