@@ -336,7 +336,7 @@ func (d *Device) writeAll(ctx context.Context, data []byte, stall time.Duration)
 			limit = hard
 		}
 		_ = d.port.SetWriteDeadline(limit) // not pollable: EAGAIN below, retried until limit
-		if err := ctx.Err(); err != nil {   // after the deadline is set: AfterFunc cannot be undone
+		if err := ctx.Err(); err != nil {  // after the deadline is set: AfterFunc cannot be undone
 			return fmt.Errorf("escpos: write cancelled after %d bytes: %w", sent, err)
 		}
 		n, err := d.port.Write(data)

@@ -41,7 +41,7 @@ type Printer struct {
 	wake      chan struct{} // closed when a deadline or the state changes
 	pending   []byte
 	requests  int
-	waiting   int // Writes blocked on a stall
+	waiting   int    // Writes blocked on a stall
 	tail      []byte // last bytes of the previous write, for split requests
 }
 
