@@ -366,12 +366,18 @@ func (d *Device) writeAll(ctx context.Context, data []byte, stall time.Duration)
 	return nil
 }
 
-// fail classifies an I/O error: a device that went away (unplugged) is
-// absent, anything else an error.
+// fail classifies an I/O error from the node. usblp answers ENODEV once
+// unplugged, ENOSPC when the printer says it is out of paper and EIO when
+// it is offline or in error; a pty answers EIO once its far end hung up.
 func (d *Device) fail(err error) error {
 	state := kiosk.PrinterFailed
-	if errors.Is(err, unix.ENODEV) || errors.Is(err, unix.ENXIO) || errors.Is(err, unix.EIO) || errors.Is(err, os.ErrClosed) {
+	switch {
+	case errors.Is(err, unix.ENODEV), errors.Is(err, unix.ENXIO), errors.Is(err, os.ErrClosed):
 		state = kiosk.PrinterAbsent
+	case errors.Is(err, unix.ENOSPC):
+		state = kiosk.PrinterPaperOut
+	case errors.Is(err, unix.EIO):
+		state = kiosk.PrinterOffline
 	}
 	return &kiosk.PrinterError{State: state, Err: err}
 }

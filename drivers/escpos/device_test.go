@@ -370,3 +370,58 @@ func TestDirPrinter(t *testing.T) {
 		t.Errorf("Print into a missing dir = %v, want ErrPrinterUnavailable", err)
 	}
 }
+
+// TestPathPrinterReopens: a printer switched on after the kiosk, then
+// unplugged (its node answers EIO) and plugged back in as a new node, is
+// used each time without a restart. The path is a symlink, moved to each
+// new pty as udev would recreate /dev/usb/lp0.
+func TestPathPrinterReopens(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lp0")
+	p := escpos.NewPathPrinter(path, fast())
+	defer p.Close()
+	slip := escpostest.Samples()["status-ok"]
+	if err := p.Print(context.Background(), slip); kiosk.PrinterStateOf(err) != kiosk.PrinterAbsent {
+		t.Fatalf("no printer yet: %v, want absent", err)
+	}
+	if h := p.Health(); h.State != "absent" || !strings.Contains(h.Detail, "no such device") {
+		t.Errorf("health %+v", h)
+	}
+	plug := func() (*escpostest.PTY, <-chan []byte) {
+		t.Helper()
+		pty, err := escpostest.NewPTY()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(path)
+		if err := os.Symlink(pty.Path, path); err != nil {
+			t.Fatal(err)
+		}
+		got := make(chan []byte, 1)
+		go func() { // the printer reads until the slip's reference has come
+			var all []byte
+			buf := make([]byte, 4096)
+			for {
+				n, err := pty.Master.Read(buf)
+				all = append(all, buf[:n]...)
+				if err != nil || bytes.Contains(all, []byte(slip.Reference)) {
+					got <- all
+					return
+				}
+			}
+		}()
+		return pty, got
+	}
+	for round := range 2 {
+		pty, got := plug()
+		if err := p.Print(context.Background(), slip); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if all := <-got; !bytes.Contains(all, []byte(slip.Reference)) {
+			t.Fatalf("round %d: slip not received", round)
+		}
+		pty.Close() // unplugged: the open descriptor now answers EIO
+		if err := p.Print(context.Background(), slip); err == nil {
+			t.Fatalf("round %d: printing to an unplugged printer succeeded", round)
+		}
+	}
+}
