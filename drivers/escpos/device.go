@@ -144,6 +144,11 @@ type Device struct {
 	node   Node
 	health *kiosk.HealthCell
 	mu     sync.Mutex // one slip (and one status exchange) at a time
+	// probeMu guards probeStop, which cancels a running Probe so that a
+	// slip never waits behind a background query of a stalled printer.
+	probeMu      sync.Mutex
+	probeStop    context.CancelFunc
+	slipsWaiting int
 	// unidirectional is set once a read fails with EINVAL (usblp on a
 	// printer without a back channel): status is not asked again.
 	unidirectional bool
@@ -232,6 +237,51 @@ func (d *Device) Status(ctx context.Context) (Status, error) {
 	st, err := d.status(ctx)
 	d.record(st, err)
 	return st, err
+}
+
+// Probe is Status for a background check (the heartbeat's printer state):
+// a slip that comes along cancels it rather than wait for its timeouts,
+// and it does not wait for a slip in progress.
+func (d *Device) Probe(ctx context.Context) (Status, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if !d.mu.TryLock() {
+		return Status{}, fmt.Errorf("escpos: probe: %w", errBusy)
+	}
+	defer d.mu.Unlock()
+	d.probeMu.Lock()
+	if d.slipsWaiting > 0 { // a slip came between the two locks: let it go first
+		d.probeMu.Unlock()
+		return Status{}, fmt.Errorf("escpos: probe: %w", errBusy)
+	}
+	d.probeStop = cancel
+	d.probeMu.Unlock()
+	defer func() {
+		d.probeMu.Lock()
+		d.probeStop = nil
+		d.probeMu.Unlock()
+	}()
+	st, err := d.status(ctx)
+	d.record(st, err)
+	return st, err
+}
+
+// errBusy: a slip is being printed; its outcome will say how the printer is.
+var errBusy = errors.New("printer busy with a slip")
+
+// lockForSlip takes the device for a slip, cancelling a running Probe
+// instead of waiting for its timeouts.
+func (d *Device) lockForSlip() {
+	d.probeMu.Lock()
+	d.slipsWaiting++
+	if d.probeStop != nil {
+		d.probeStop()
+	}
+	d.probeMu.Unlock()
+	d.mu.Lock()
+	d.probeMu.Lock()
+	d.slipsWaiting--
+	d.probeMu.Unlock()
 }
 
 func (d *Device) status(ctx context.Context) (Status, error) {
@@ -398,7 +448,7 @@ func (d *Device) record(st Status, err error) {
 	state, detail := st.State(), st.Note
 	if err != nil {
 		state, detail = kiosk.PrinterStateOf(err), err.Error()
-		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, errBusy) {
 			return // the caller gave up; says nothing about the printer
 		}
 	}
@@ -423,7 +473,7 @@ func (d *Device) Print(ctx context.Context, s kiosk.Slip) error {
 
 // Write sends already-encoded bytes with the same status checks as Print.
 func (d *Device) Write(ctx context.Context, data []byte) error {
-	d.mu.Lock()
+	d.lockForSlip()
 	defer d.mu.Unlock()
 	st, err := d.write(ctx, data)
 	d.record(st, err)

@@ -425,3 +425,43 @@ func TestPathPrinterReopens(t *testing.T) {
 		}
 	}
 }
+
+// TestProbeGivesWayToSlip: a background status query stuck on a stalled
+// printer is cancelled by a slip, which then gets its own full chance.
+func TestProbeGivesWayToSlip(t *testing.T) {
+	p := escpostest.New()
+	p.Stall()
+	opts := fast()
+	opts.StallTimeout, opts.MaxPrintTime = time.Hour, time.Hour // only the slip can end the probe
+	d := escpos.New(p, opts)
+	probed := make(chan error, 1)
+	go func() { _, err := d.Probe(context.Background()); probed <- err }()
+	for !p.Waiting() {
+		time.Sleep(time.Millisecond)
+	}
+	printed := make(chan error, 1)
+	go func() { printed <- d.Print(context.Background(), escpostest.Samples()["status-ok"]) }()
+	select {
+	case err := <-probed:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("probe: %v, want cancelled", err)
+		}
+	case <-time.After(bound):
+		t.Fatal("the slip waited behind the probe")
+	}
+	for !p.Waiting() { // the slip's own status request, on the still stalled printer
+		time.Sleep(time.Millisecond)
+	}
+	p.StallAfter(-1)
+	select {
+	case err := <-printed:
+		if err != nil {
+			t.Errorf("print after the printer recovered: %v", err)
+		}
+	case <-time.After(bound):
+		t.Fatal("print never finished")
+	}
+	if _, err := d.Probe(context.Background()); err != nil {
+		t.Errorf("probe on a healthy printer: %v", err)
+	}
+}

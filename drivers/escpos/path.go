@@ -91,6 +91,16 @@ func (p *PathPrinter) Status(ctx context.Context) (Status, error) {
 	return st, p.done(d, err)
 }
 
+// Probe is Device.Probe, opening the device first if needed.
+func (p *PathPrinter) Probe(ctx context.Context) (Status, error) {
+	d, err := p.device()
+	if err != nil {
+		return Status{}, err
+	}
+	st, err := d.Probe(ctx)
+	return st, p.done(d, err)
+}
+
 // Health is the open device's, or why none is open.
 func (p *PathPrinter) Health() kiosk.DeviceHealth {
 	p.mu.Lock()
@@ -113,4 +123,3 @@ func (p *PathPrinter) Close() error {
 	p.dev = nil
 	return err
 }
-

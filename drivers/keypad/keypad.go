@@ -220,6 +220,12 @@ func WithSleep(sleep func(time.Duration)) Option {
 	return func(s *Scanner) { s.sleep = sleep }
 }
 
+// WithHealth makes the scanner keep its health in c, which its owner may
+// also write (the kiosk records an open failure there).
+func WithHealth(c *kiosk.HealthCell) Option {
+	return func(s *Scanner) { s.health = c }
+}
+
 // New builds a scanner on already-resolved pins; tests pass
 // keypadtest.Matrix pins. Columns get pull-ups, rows start high-Z.
 func New(rows, cols []gpio.PinIO, cfg Config, log *slog.Logger, opts ...Option) (*Scanner, error) {
@@ -251,7 +257,9 @@ func New(rows, cols []gpio.PinIO, cfg Config, log *slog.Logger, opts ...Option) 
 	for _, o := range opts {
 		o(s)
 	}
-	s.health = kiosk.NewHealthCell("keypad", "ok", "", s.now())
+	if s.health == nil {
+		s.health = kiosk.NewHealthCell("keypad", "ok", "", s.now())
+	}
 	for _, c := range cols {
 		if err := c.In(gpio.PullUp, gpio.NoEdge); err != nil {
 			return nil, fmt.Errorf("keypad: column %s: %w", c, err)
@@ -260,6 +268,7 @@ func New(rows, cols []gpio.PinIO, cfg Config, log *slog.Logger, opts ...Option) 
 	if err := s.release(); err != nil {
 		return nil, err
 	}
+	s.health.Set("ok", "", s.now())
 	return s, nil
 }
 
@@ -267,7 +276,7 @@ func New(rows, cols []gpio.PinIO, cfg Config, log *slog.Logger, opts ...Option) 
 // "GPIO17"). This is the constructor for real hardware. periph drivers
 // that failed to load are logged, and named in the error when a pin is
 // then missing: that is usually why.
-func Open(rowNames, colNames []string, cfg Config, log *slog.Logger) (*Scanner, error) {
+func Open(rowNames, colNames []string, cfg Config, log *slog.Logger, opts ...Option) (*Scanner, error) {
 	if log == nil {
 		log = slog.Default()
 	}
@@ -305,7 +314,7 @@ func Open(rowNames, colNames []string, cfg Config, log *slog.Logger) (*Scanner, 
 	if err != nil {
 		return nil, err
 	}
-	return New(rows, cols, cfg, log)
+	return New(rows, cols, cfg, log, opts...)
 }
 
 // Health is ok, stuck (which keys) or error (the last GPIO failure).

@@ -659,3 +659,12 @@ func abs32(v int32) int32 {
 	}
 	return v
 }
+
+// FromConfig is the calibration the kiosk's configuration describes.
+func FromConfig(c kiosk.TouchCalibration) Calibration {
+	return Calibration{
+		SwapXY: c.SwapXY, InvertX: c.InvertX, InvertY: c.InvertY,
+		OffsetX: int32(c.OffsetX), OffsetY: int32(c.OffsetY),
+		X: Range{int32(c.MinX), int32(c.MaxX)}, Y: Range{int32(c.MinY), int32(c.MaxY)},
+	}
+}
