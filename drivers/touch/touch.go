@@ -172,9 +172,10 @@ type Calibration struct {
 
 // Tap is a touch that went down and up without dragging.
 type Tap struct {
-	Col, Row int
-	X, Y     float64 // 0..1 across the screen, after calibration
-	Time     time.Time
+	Col, Row   int
+	X, Y       float64 // 0..1 across the screen, after calibration
+	RawX, RawY int32   // the panel's own point, before calibration
+	Time       time.Time
 }
 
 // Config configures the touchscreen.
@@ -234,6 +235,7 @@ type Tracker struct {
 	down           bool
 	owner          int // MT: the slot that owns the tap; -1 once it lifted
 	startX, startY float64
+	rawX, rawY     int32 // the start point before calibration
 	moved          bool
 
 	lastTap     Tap
@@ -375,7 +377,8 @@ func (t *Tracker) reportMT(now time.Time) (Tap, bool) {
 		}
 		if first >= 0 {
 			t.down, t.moved, t.owner = true, false, first
-			t.startX, t.startY = t.normalise(t.slots[first].x, t.slots[first].y)
+			t.rawX, t.rawY = t.slots[first].x, t.slots[first].y
+			t.startX, t.startY = t.normalise(t.rawX, t.rawY)
 		}
 	}
 	anyActive := false
@@ -395,6 +398,7 @@ func (t *Tracker) report(now time.Time) (Tap, bool) {
 	if t.pendingDown && !t.down {
 		t.down, t.moved = true, false
 		t.startX, t.startY = nx, ny
+		t.rawX, t.rawY = t.x, t.y
 	}
 	t.pendingDown = false
 	if t.down && math.Hypot(nx-t.startX, ny-t.startY) > t.cfg.DragThreshold {
@@ -417,7 +421,7 @@ func (t *Tracker) lift(now time.Time) (Tap, bool) {
 		return Tap{}, false
 	}
 	cols, rows := t.cfg.Grid()
-	tap := Tap{Col: cell(t.startX, cols), Row: cell(t.startY, rows), X: t.startX, Y: t.startY, Time: now}
+	tap := Tap{Col: cell(t.startX, cols), Row: cell(t.startY, rows), X: t.startX, Y: t.startY, RawX: t.rawX, RawY: t.rawY, Time: now}
 	if t.haveLastTap && tap.Col == t.lastTap.Col && tap.Row == t.lastTap.Row && now.Sub(t.lastTap.Time) < t.cfg.DoubleTap {
 		return Tap{}, false
 	}
