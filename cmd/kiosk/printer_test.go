@@ -87,14 +87,7 @@ func (s *screen) stop() {
 // served. On the way: READY=1 once the screen is up, and watchdog pings.
 func TestWholeProgramStalledPrinter(t *testing.T) {
 	pcsctest.StartPCSCD(t)
-	pty, err := escpostest.NewPTY()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pty.Close()
-	if n, err := pty.Fill(); err != nil || n == 0 {
-		t.Fatalf("fill the printer's buffer: %d bytes, %v", n, err)
-	}
+	pty := escpostest.StalledPTY(t)
 	sockPath := filepath.Join(t.TempDir(), "notify.sock")
 	notify, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: sockPath, Net: "unixgram"})
 	if err != nil {

@@ -14,8 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/villagehall/kiosk/drivers/escpos/escpostest"
 	"github.com/villagehall/kiosk/drivers/keypad"
 	"github.com/villagehall/kiosk/drivers/keypad/keypadtest"
@@ -57,28 +55,14 @@ func TestSelftestHelp(t *testing.T) {
 // TestSelftestPrinterNonPrinters: nothing that cannot be a printer passes,
 // each is named, and a FIFO nobody reads does not hang the test.
 func TestSelftestPrinterNonPrinters(t *testing.T) {
-	dir := t.TempDir()
-	regular := filepath.Join(dir, "lp0")
-	if err := os.WriteFile(regular, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range []struct{ path, says string }{
-		{regular, "a regular file, not a character device"},
-		{"/dev/null", "a memory device (char 1:3, like /dev/null), not a printer"},
-		{fifo, "a FIFO (named pipe), not a character device"},
-		{filepath.Join(dir, "lp9"), "no such device"},
-	} {
-		out, err := selftest(t, "printer", "--printer", tt.path, "--width", "58", "--kanji", "true")
-		if err == nil || !strings.Contains(out, "printer: FAIL") || !strings.Contains(out, tt.says) {
-			t.Errorf("%s: %v\n%s", tt.path, err, out)
+	for _, np := range escpostest.NonPrinters(t) {
+		out, err := selftest(t, "printer", "--printer", np.Path, "--width", "58", "--kanji", "true")
+		if err == nil || !strings.Contains(out, "printer: FAIL") || !strings.Contains(out, np.Says) {
+			t.Errorf("%s: %v\n%s", np.Path, err, out)
 		}
-	}
-	if b, _ := os.ReadFile(regular); len(b) != 0 {
-		t.Errorf("%d bytes written into a regular file", len(b))
+		if st, err := os.Stat(np.Path); err == nil && st.Mode().IsRegular() && st.Size() != 0 {
+			t.Errorf("%d bytes written into the regular file %s", st.Size(), np.Path)
+		}
 	}
 }
 
@@ -104,14 +88,7 @@ func TestSelftestPrinterSilentPTY(t *testing.T) {
 }
 
 func TestSelftestPrinterStalled(t *testing.T) {
-	pty, err := escpostest.NewPTY()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pty.Close()
-	if _, err := pty.Fill(); err != nil {
-		t.Fatal(err)
-	}
+	pty := escpostest.StalledPTY(t)
 	out, err := selftest(t, "printer", "--printer", pty.Path, "--width", "58", "--kanji", "true")
 	if err == nil || !strings.Contains(out, "printer: FAIL: stalled: the device takes no data") {
 		t.Errorf("stalled printer: %v\n%s", err, out)
@@ -130,14 +107,7 @@ func TestSelftestBinarySIGTERM(t *testing.T) {
 	if out, err := exec.Command(bin, "selftest", "--help").CombinedOutput(); err != nil {
 		t.Fatalf("selftest --help: %v\n%s", err, out)
 	}
-	pty, err := escpostest.NewPTY()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pty.Close()
-	if _, err := pty.Fill(); err != nil {
-		t.Fatal(err)
-	}
+	pty := escpostest.StalledPTY(t)
 	var out syncBuffer
 	cmd := exec.Command(bin, "selftest", "printer", "--printer", pty.Path, "--width", "80", "--kanji", "true")
 	cmd.Stdout, cmd.Stderr = &out, &out

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/villagehall/kiosk/drivers/escpos"
 	"github.com/villagehall/kiosk/drivers/escpos/escpostest"
 	"github.com/villagehall/kiosk/kiosk"
@@ -31,6 +29,19 @@ func fast() escpos.Options {
 
 // bound is far above any timeout in fast(): exceeding it means a hang.
 const bound = 10 * time.Second
+
+// await is what ch delivers; waiting longer than bound fails the test.
+func await[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(bound):
+		t.Fatalf("%s: hung", what)
+	}
+	var zero T
+	return zero
+}
 
 func TestDevicePrint(t *testing.T) {
 	slip := escpostest.Samples()["pin-changed"]
@@ -65,11 +76,9 @@ func TestDevicePrint(t *testing.T) {
 			p := escpostest.New()
 			tt.setup(p)
 			d := escpos.New(p, fast())
-			start := time.Now()
-			err := d.Print(context.Background(), slip)
-			if el := time.Since(start); el > bound {
-				t.Fatalf("Print took %v", el)
-			}
+			done := make(chan error, 1)
+			go func() { done <- d.Print(context.Background(), slip) }()
+			err := await(t, done, "Print") // a stall must end it without a context deadline
 			wantErr := !tt.wantPrinted
 			if (err != nil) != wantErr {
 				t.Fatalf("Print error = %v, want error %v", err, wantErr)
@@ -140,13 +149,8 @@ func TestDeviceCancelWakesBlockedWrite(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	cancel()
-	select {
-	case err := <-done:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("cancelled print: %v, want context.Canceled", err)
-		}
-	case <-time.After(bound):
-		t.Fatal("cancel did not wake the blocked write")
+	if err := await(t, done, "cancel waking the blocked write"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled print: %v, want context.Canceled", err)
 	}
 	if h := d.Health(); h.State == string(kiosk.PrinterStalled) {
 		t.Errorf("a cancelled print blamed the printer: %+v", h)
@@ -228,13 +232,8 @@ func TestDeviceOnPipes(t *testing.T) {
 		t.Fatalf("silent printer on pipes: %v", err)
 	}
 	hostW.Close()
-	select {
-	case got := <-received:
-		if !bytes.Contains(got, escpos.RenderSlip(slip, escpos.Width58, true)) {
-			t.Error("slip bytes did not reach the printer")
-		}
-	case <-time.After(bound):
-		t.Fatal("printer side never saw EOF")
+	if got := await(t, received, "the printer side seeing EOF"); !bytes.Contains(got, escpos.RenderSlip(slip, escpos.Width58, true)) {
+		t.Error("slip bytes did not reach the printer")
 	}
 }
 
@@ -252,14 +251,7 @@ func (p pipePort) SetWriteDeadline(t time.Time) error { return p.w.SetWriteDeadl
 // Print fails by itself, stalled, though its context never ends; once the
 // far end reads again the next slip goes through.
 func TestOpenStalledPTY(t *testing.T) {
-	pty, err := escpostest.NewPTY()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pty.Close()
-	if n, err := pty.Fill(); err != nil || n == 0 {
-		t.Fatalf("fill pty: %d bytes, %v", n, err)
-	}
+	pty := escpostest.StalledPTY(t)
 	d, err := escpos.Open(pty.Path, fast())
 	if err != nil {
 		t.Fatal(err)
@@ -269,12 +261,9 @@ func TestOpenStalledPTY(t *testing.T) {
 		t.Errorf("node kind %v, want pty: %s", k, d.Node())
 	}
 	slip := escpostest.Samples()["pin-changed"]
-	start := time.Now()
-	err = d.Print(context.Background(), slip)
-	if el := time.Since(start); el > bound {
-		t.Fatalf("Print on a stalled pty took %v", el)
-	}
-	if kiosk.PrinterStateOf(err) != kiosk.PrinterStalled {
+	done := make(chan error, 1)
+	go func() { done <- d.Print(context.Background(), slip) }()
+	if err := await(t, done, "Print on a stalled pty"); kiosk.PrinterStateOf(err) != kiosk.PrinterStalled {
 		t.Fatalf("Print on a stalled pty: %v, want stalled", err)
 	}
 	if h := d.Health(); h.State != "stalled" {
@@ -282,29 +271,12 @@ func TestOpenStalledPTY(t *testing.T) {
 	}
 
 	// The printer reads again: everything the buffer held, then the slip.
-	got := make(chan []byte, 1)
-	go func() {
-		var all []byte
-		buf := make([]byte, 1<<16)
-		for {
-			n, err := pty.Master.Read(buf)
-			all = append(all, buf[:n]...)
-			if err != nil || bytes.Contains(all, []byte(slip.Reference)) {
-				got <- all
-				return
-			}
-		}
-	}()
+	got := pty.ReadUntil([]byte(slip.Reference))
 	if err := d.Print(context.Background(), slip); err != nil {
 		t.Fatalf("print after the printer recovered: %v", err)
 	}
-	select {
-	case all := <-got:
-		if !bytes.Contains(all, []byte(slip.Reference)) {
-			t.Error("the slip did not reach the pty")
-		}
-	case <-time.After(bound):
-		t.Fatal("the slip never reached the pty")
+	if all := await(t, got, "the slip reaching the pty"); !bytes.Contains(all, []byte(slip.Reference)) {
+		t.Error("the slip did not reach the pty")
 	}
 	if h := d.Health(); h.State != "unknown" {
 		t.Errorf("health after printing on a pty that never answers: %+v", h)
@@ -312,33 +284,14 @@ func TestOpenStalledPTY(t *testing.T) {
 }
 
 func TestOpenRefusesNonPrinters(t *testing.T) {
-	dir := t.TempDir()
-	regular := filepath.Join(dir, "lp0")
-	if err := os.WriteFile(regular, nil, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	fifo := filepath.Join(dir, "fifo")
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		path, want string
-		state      kiosk.PrinterState
-	}{
-		{regular, "a regular file, not a character device", kiosk.PrinterAbsent},
-		{dir, "a directory, not a character device", kiosk.PrinterAbsent},
-		{fifo, "a FIFO (named pipe), not a character device", kiosk.PrinterAbsent},
-		{"/dev/null", "a memory device (char 1:3, like /dev/null), not a printer", kiosk.PrinterAbsent},
-		{filepath.Join(dir, "lp9"), "no such device", kiosk.PrinterAbsent},
-	}
-	for _, tt := range tests {
-		t.Run(filepath.Base(tt.path), func(t *testing.T) {
-			_, err := escpos.Open(tt.path, fast())
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("Open(%s) = %v, want an error saying %q", tt.path, err, tt.want)
+	for _, np := range escpostest.NonPrinters(t) {
+		t.Run(filepath.Base(np.Path), func(t *testing.T) {
+			_, err := escpos.Open(np.Path, fast())
+			if err == nil || !strings.Contains(err.Error(), np.Says) {
+				t.Fatalf("Open(%s) = %v, want an error saying %q", np.Path, err, np.Says)
 			}
-			if !errors.Is(err, kiosk.ErrPrinterUnavailable) || kiosk.PrinterStateOf(err) != tt.state {
-				t.Errorf("Open(%s): %v is not a printer error in state %s", tt.path, err, tt.state)
+			if !errors.Is(err, kiosk.ErrPrinterUnavailable) || kiosk.PrinterStateOf(err) != kiosk.PrinterAbsent {
+				t.Errorf("Open(%s): %v is not a printer error in state absent", np.Path, err)
 			}
 		})
 	}
@@ -396,27 +349,14 @@ func TestPathPrinterReopens(t *testing.T) {
 		if err := os.Symlink(pty.Path, path); err != nil {
 			t.Fatal(err)
 		}
-		got := make(chan []byte, 1)
-		go func() { // the printer reads until the slip's reference has come
-			var all []byte
-			buf := make([]byte, 4096)
-			for {
-				n, err := pty.Master.Read(buf)
-				all = append(all, buf[:n]...)
-				if err != nil || bytes.Contains(all, []byte(slip.Reference)) {
-					got <- all
-					return
-				}
-			}
-		}()
-		return pty, got
+		return pty, pty.ReadUntil([]byte(slip.Reference))
 	}
 	for round := range 2 {
 		pty, got := plug()
 		if err := p.Print(context.Background(), slip); err != nil {
 			t.Fatalf("round %d: %v", round, err)
 		}
-		if all := <-got; !bytes.Contains(all, []byte(slip.Reference)) {
+		if all := await(t, got, "the slip"); !bytes.Contains(all, []byte(slip.Reference)) {
 			t.Fatalf("round %d: slip not received", round)
 		}
 		pty.Close() // unplugged: the open descriptor now answers EIO
@@ -441,25 +381,15 @@ func TestProbeGivesWayToSlip(t *testing.T) {
 	}
 	printed := make(chan error, 1)
 	go func() { printed <- d.Print(context.Background(), escpostest.Samples()["status-ok"]) }()
-	select {
-	case err := <-probed:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("probe: %v, want cancelled", err)
-		}
-	case <-time.After(bound):
-		t.Fatal("the slip waited behind the probe")
+	if err := await(t, probed, "the slip cancelling the probe"); !errors.Is(err, context.Canceled) {
+		t.Errorf("probe: %v, want cancelled", err)
 	}
 	for !p.Waiting() { // the slip's own status request, on the still stalled printer
 		time.Sleep(time.Millisecond)
 	}
 	p.StallAfter(-1)
-	select {
-	case err := <-printed:
-		if err != nil {
-			t.Errorf("print after the printer recovered: %v", err)
-		}
-	case <-time.After(bound):
-		t.Fatal("print never finished")
+	if err := await(t, printed, "the print after recovery"); err != nil {
+		t.Errorf("print after the printer recovered: %v", err)
 	}
 	if _, err := d.Probe(context.Background()); err != nil {
 		t.Errorf("probe on a healthy printer: %v", err)

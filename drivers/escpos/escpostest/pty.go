@@ -1,9 +1,12 @@
 package escpostest
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"testing"
 
 	"golang.org/x/sys/unix"
 )
@@ -83,4 +86,64 @@ func (p *PTY) Close() error {
 		errs = append(errs, unix.Close(p.filler))
 	}
 	return errors.Join(append(errs, p.Master.Close())...)
+}
+
+// StalledPTY is a pty whose buffer is already full and whose far end
+// never reads: a printer node that takes no more data. Closed at cleanup.
+func StalledPTY(t testing.TB) *PTY {
+	t.Helper()
+	p, err := NewPTY()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.Close() })
+	if n, err := p.Fill(); err != nil || n == 0 {
+		t.Fatalf("fill %s: %d bytes, %v", p.Path, n, err)
+	}
+	return p
+}
+
+// NonPrinter is a path that must never be taken for a printer, and the
+// words that should say what it is.
+type NonPrinter struct{ Path, Says string }
+
+// NonPrinters makes, in a fresh directory, a regular file, a FIFO nobody
+// reads and a missing path, and adds the directory and /dev/null.
+func NonPrinters(t testing.TB) []NonPrinter {
+	t.Helper()
+	dir := t.TempDir()
+	regular := filepath.Join(dir, "lp0")
+	if err := os.WriteFile(regular, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(dir, "fifo")
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []NonPrinter{
+		{regular, "a regular file, not a character device"},
+		{dir, "a directory, not a character device"},
+		{fifo, "a FIFO (named pipe), not a character device"},
+		{"/dev/null", "a memory device (char 1:3, like /dev/null), not a printer"},
+		{filepath.Join(dir, "lp9"), "no such device"},
+	}
+}
+
+// ReadUntil makes the "printer" read again: it reads the master until
+// marker has come (or the pty closes) and then delivers all it read.
+func (p *PTY) ReadUntil(marker []byte) <-chan []byte {
+	got := make(chan []byte, 1)
+	go func() {
+		var all []byte
+		buf := make([]byte, 1<<16)
+		for {
+			n, err := p.Master.Read(buf)
+			all = append(all, buf[:n]...)
+			if err != nil || bytes.Contains(all, marker) {
+				got <- all
+				return
+			}
+		}
+	}()
+	return got
 }
