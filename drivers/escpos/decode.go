@@ -42,13 +42,46 @@ type Doc struct {
 	Blocks []Block
 }
 
+// MaxPaperDots bounds a decoded document's length: 2 m of paper at 8
+// dots/mm. Real slips are far shorter; a longer document is a stream gone
+// wrong, and drawing it would take memory out of all proportion to its
+// bytes (a 3-byte ESC d feeds 255 lines).
+const MaxPaperDots = 16000
+
+// paperDots is the paper a block takes when drawn. For a QR code it is an
+// upper bound, as the symbol's size depends on the data: (n+4)·module
+// dots with n·module within the paper width and n ≥ 21 (see QRBitmap).
+func (bl Block) paperDots(width Width) int {
+	switch bl.Kind {
+	case TextBlock:
+		return cellH*max(bl.Size, 1) + lineGap
+	case RasterBlock:
+		return bl.Bitmap.H
+	case QRBlock:
+		return (int(width)*25 + 20) / 21
+	case FeedBlock:
+		return bl.Lines * lineHeight
+	case CutBlock:
+		return lineHeight
+	}
+	return 0
+}
+
 // Decode parses exactly the command set the encoder emits and fails on
 // anything else, so a golden test notices a stray byte. It also fails on
 // what a printer would not print as laid out: a text line or an image
 // wider than the paper (the printer would wrap or cut it; this decoder
-// never cuts silently).
+// never cuts silently), and a document longer than MaxPaperDots.
 func Decode(b []byte, width Width) (*Doc, error) {
 	d := &Doc{Width: width}
+	paper := 0
+	add := func(i int, bl Block) error {
+		if paper += bl.paperDots(width); paper > MaxPaperDots {
+			return errAt(i, "more than %d dots of paper (%d m): not a slip", MaxPaperDots, MaxPaperDots/8000)
+		}
+		d.Blocks = append(d.Blocks, bl)
+		return nil
+	}
 	var (
 		align     Align
 		bold      bool
@@ -92,7 +125,9 @@ func Decode(b []byte, width Width) (*Doc, error) {
 				case 'E':
 					bold = n&1 == 1
 				case 'd':
-					d.Blocks = append(d.Blocks, Block{Kind: FeedBlock, Lines: int(n)})
+					if err := add(i, Block{Kind: FeedBlock, Lines: int(n)}); err != nil {
+						return nil, err
+					}
 				}
 				i += 3
 			default:
@@ -123,7 +158,9 @@ func Decode(b []byte, width Width) (*Doc, error) {
 				if !lineStart {
 					return nil, errAt(i, "cut in the middle of a line")
 				}
-				d.Blocks = append(d.Blocks, Block{Kind: CutBlock, Lines: int(b[i+3])})
+				if err := add(i, Block{Kind: CutBlock, Lines: int(b[i+3])}); err != nil {
+					return nil, err
+				}
 				i += 4
 			case 'v':
 				if err := need(i, 8); err != nil {
@@ -141,7 +178,9 @@ func Decode(b []byte, width Width) (*Doc, error) {
 					return nil, errAt(i, "raster image %d dots wide on %d-dot paper", stride*8, width)
 				}
 				bm := &Bitmap{W: stride * 8, H: h, Stride: stride, Pix: append([]byte(nil), b[i+8:i+8+stride*h]...)}
-				d.Blocks = append(d.Blocks, Block{Kind: RasterBlock, Align: align, Bitmap: bm})
+				if err := add(i, Block{Kind: RasterBlock, Align: align, Bitmap: bm}); err != nil {
+					return nil, err
+				}
 				i += 8 + stride*h
 			case '(':
 				if err := need(i, 5); err != nil {
@@ -165,7 +204,9 @@ func Decode(b []byte, width Width) (*Doc, error) {
 				case 'P':
 					qrData = string(p[3:])
 				case 'Q':
-					d.Blocks = append(d.Blocks, Block{Kind: QRBlock, Align: align, QR: qrData, Module: qrModule})
+					if err := add(i, Block{Kind: QRBlock, Align: align, QR: qrData, Module: qrModule}); err != nil {
+						return nil, err
+					}
 				default:
 					return nil, errAt(i, "GS ( k function %c", p[1])
 				}
@@ -204,7 +245,9 @@ func Decode(b []byte, width Width) (*Doc, error) {
 			if dots > int(width) {
 				return nil, errAt(i, "line %q is %d dots wide on %d-dot paper", text, dots, width)
 			}
-			d.Blocks = append(d.Blocks, Block{Kind: TextBlock, Text: string(text), Dots: dots, Align: align, Bold: bold, Size: size})
+			if err := add(i, Block{Kind: TextBlock, Text: string(text), Dots: dots, Align: align, Bold: bold, Size: size}); err != nil {
+				return nil, err
+			}
 			line, dots, lineStart = line[:0], 0, true
 			i++
 		default:
@@ -281,25 +324,20 @@ func (d *Doc) Render(f *Font) *Bitmap {
 	var items []placed
 	y := 0
 	for _, bl := range d.Blocks {
-		p := placed{bl: bl, y: y, mul: 1}
+		p := placed{bl: bl, y: y, mul: 1, h: bl.paperDots(d.Width)}
 		switch bl.Kind {
 		case TextBlock:
 			p.mul = max(bl.Size, 1)
-			p.h = cellH*p.mul + lineGap
 			if bl.Text != "" {
 				p.bm = f.lineBitmap(bl.Text, bl.Bold)
 			}
 		case RasterBlock:
-			p.bm, p.h = bl.Bitmap, bl.Bitmap.H
+			p.bm = bl.Bitmap
 		case QRBlock:
-			p.bm = QRBitmap(bl.QR, bl.Module, int(d.Width))
+			p.bm, p.h = QRBitmap(bl.QR, bl.Module, int(d.Width)), 0
 			if p.bm != nil {
 				p.h = p.bm.H
 			}
-		case FeedBlock:
-			p.h = bl.Lines * lineHeight
-		case CutBlock:
-			p.h = lineHeight
 		}
 		items = append(items, p)
 		y += p.h
