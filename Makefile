@@ -51,7 +51,8 @@ FUZZTIME ?= 20s
 FUZZ_TARGETS := \
 	./drivers/jpki:FuzzResponses ./drivers/jpki:FuzzDERLength ./drivers/jpki:FuzzCertRead \
 	./drivers/jpki/virtualcard:FuzzApplet ./drivers/pcsc/vpcd:FuzzFrames \
-	./kiosk:FuzzParseConfig ./cmd/kioskctl:FuzzProvisionWrite
+	./kiosk:FuzzParseConfig ./cmd/kioskctl:FuzzProvisionWrite \
+	./drivers/escpos:FuzzDecode ./drivers/touch:FuzzEvents
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
