@@ -80,20 +80,8 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 	}
 	var syncer *ksync.Syncer
 	if cfg.Sync.Enabled() {
-		tc, err := ksync.ClientTLS(cfg.Sync.CA, cfg.Sync.Cert, cfg.Sync.Key)
-		if err != nil {
-			return fmt.Errorf("sync: %w", err)
-		}
-		syncer, err = ksync.New(ksync.Config{
-			BaseURL: cfg.Sync.CollectorURL, Client: ksync.NewHTTPClient(tc, 30*time.Second), KioskID: cfg.KioskID, Outbox: j,
-			Idle: cfg.Sync.Interval, Logger: log,
-			OnServerTime: clock.Observe,
-			Health: func() ksync.Health {
-				return ksync.Health{ReaderPresent: readerPresent.Load(), PrinterState: printerState(), Version: version}
-			},
-		})
-		if err != nil {
-			return fmt.Errorf("sync: %w", err)
+		if syncer, err = newSyncer(cfg, j, clock, printerState, log); err != nil {
+			return err
 		}
 	}
 	g.Go(func() { compactWhenDrained(ctx, j, log) })
@@ -172,6 +160,57 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 }
 
 var readerPresent atomic.Bool
+
+// newSyncer uploads j with the kiosk's certificate, which also signs every batch.
+func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, printerState func() string, log *slog.Logger) (*ksync.Syncer, error) {
+	pool, err := ksync.LoadCAPool(cfg.Sync.CA)
+	if err != nil {
+		return nil, fmt.Errorf("sync.ca: %w", err)
+	}
+	id, err := ksync.LoadIdentity(cfg.Sync.Cert, cfg.Sync.Key)
+	if err != nil {
+		return nil, fmt.Errorf("sync.cert, sync.key: %w", err)
+	}
+	if cn := id.Cert.Subject.CommonName; cn != cfg.KioskID {
+		return nil, fmt.Errorf("sync.cert: the certificate is kiosk %q's, this kiosk is %q: the collector would refuse every batch", cn, cfg.KioskID)
+	}
+	s, err := ksync.New(ksync.Config{
+		BaseURL: cfg.Sync.CollectorURL, Client: ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), KioskID: cfg.KioskID,
+		Signer: id.Signer, Outbox: j, Idle: cfg.Sync.Interval, Logger: log,
+		OnServerTime: clock.Observe,
+		Health:       func() ksync.Health { return health(cfg.Devices, printerState()) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sync: %w", err)
+	}
+	log.Info("sync on", "collector", cfg.Sync.CollectorURL, "journal_id", j.JournalID())
+	return s, nil
+}
+
+// health is what the heartbeat says of the devices. The reader and the
+// printer report their state; the keypad and the touchscreen are not
+// watched yet (issue 12) and say so.
+func health(d kiosk.Devices, printer string) ksync.Health {
+	h := ksync.Health{ReaderPresent: readerPresent.Load(), PrinterState: printer, Version: version}
+	dev := func(name, mode, state, detail string) {
+		switch mode {
+		case kiosk.ModeNone:
+			return
+		case kiosk.ModeSim:
+			state, detail = ksync.StateOK, "simulated"
+		}
+		h.Devices = append(h.Devices, ksync.DeviceHealth{Name: name, State: state, Detail: detail})
+	}
+	reader := ksync.StateAbsent
+	if h.ReaderPresent {
+		reader = ksync.StateOK
+	}
+	dev(ksync.DeviceReader, d.Reader.Mode, reader, "")
+	dev(ksync.DevicePrinter, d.Printer.Mode, printer, "")
+	dev(ksync.DeviceKeypad, d.Keypad.Mode, ksync.StateUnknown, "not watched")
+	dev(ksync.DeviceTouch, d.Touch.Mode, ksync.StateUnknown, "not watched")
+	return h
+}
 
 // kickingJournal wakes the syncer after each durable append.
 type kickingJournal struct {
