@@ -34,7 +34,7 @@ While the kiosk runs, these commands reach its journal through the kiosk.
 
 const (
 	defaultJournalDB = "/var/lib/kiosk/journal/journal.db" // where provisioning puts it on the image
-	defaultConfig    = dataDir + "/config.toml"             // the applied provisioning file
+	defaultConfig    = dataDir + "/config.toml"            // the applied provisioning file
 )
 
 // journalCmd handles `kioskctl journal ...`.

@@ -271,4 +271,6 @@ func TestJournalUsageAndMissingFile(t *testing.T) {
 
 func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
 
-func regexpReplace(re, s, with string) string { return regexp.MustCompile(re).ReplaceAllString(s, with) }
+func regexpReplace(re, s, with string) string {
+	return regexp.MustCompile(re).ReplaceAllString(s, with)
+}
