@@ -8,8 +8,6 @@ package main
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -28,6 +26,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 var binDir string // kiosk, collector and kioskctl, built once
@@ -364,7 +363,10 @@ mode = "sim"
 	if out, err := runBin(t, "kioskctl", "journal", "verify", "--cert", pem("client-T01"), usb); err != nil || !strings.Contains(out, "OK: 2 records") {
 		t.Fatalf("verify: %v\n%s", err, out)
 	}
-	forged := forgeExport(t, usb, filepath.Join(dir, "forged"))
+	forged := filepath.Join(dir, "forged")
+	if err := synctest.Forge(usb, forged, 0, func(r *kiosk.Record) { r.Status = "valid" }); err != nil {
+		t.Fatal(err)
+	}
 	if out, err := runBin(t, "kioskctl", "journal", "verify", "--cert", pem("client-T01"), forged); err == nil || !strings.Contains(out, "signature does not verify") {
 		t.Fatalf("an edited export with recomputed hashes verified: %v\n%s", err, out)
 	}
@@ -464,37 +466,4 @@ func slipReferences(t *testing.T, dir string) map[string]bool {
 		refs[string(ref)] = true
 	}
 	return refs
-}
-
-// forgeExport copies an export with one record edited and every hash, the
-// chain, the checksum and the manifest recomputed: all but the signature.
-func forgeExport(t *testing.T, from, to string) string {
-	t.Helper()
-	ex, err := ksync.ReadExport(from, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := ex.Records
-	recs[0].Outcome = kiosk.OutcomeOK
-	recs[0].Status = "valid"
-	var buf bytes.Buffer
-	for i := range recs {
-		if i > 0 {
-			recs[i].PrevHash = recs[i-1].Hash
-		}
-		recs[i].Hash = journal.HashRecord(recs[i], nil)
-		line, _ := json.Marshal(recs[i])
-		buf.Write(append(line, '\n'))
-	}
-	m := ex.Manifest
-	sum := sha256.Sum256(buf.Bytes())
-	m.RecordsSHA256, m.ChainHead = hex.EncodeToString(sum[:]), recs[len(recs)-1].Hash
-	os.MkdirAll(to, 0o700)
-	mb, _ := json.MarshalIndent(m, "", "  ")
-	os.WriteFile(filepath.Join(to, ksync.ExportManifest), mb, 0o600)
-	os.WriteFile(filepath.Join(to, ksync.ExportRecords), buf.Bytes(), 0o600)
-	if _, err := ksync.ReadExport(to, nil); err != nil {
-		t.Fatalf("the forgery is not self-consistent: %v", err)
-	}
-	return to
 }

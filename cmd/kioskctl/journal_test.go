@@ -18,6 +18,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/pki"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 // testPKI is a village CA with kiosk K07's certificate (and K08's).
@@ -244,10 +245,7 @@ func recompute(lines []string, man string) ([]string, string) {
 		recs = append(recs, r)
 	}
 	recs[2].Outcome = kiosk.OutcomeLocked
-	for i := 2; i < len(recs); i++ {
-		recs[i].PrevHash = recs[i-1].Hash
-		recs[i].Hash = journal.HashRecord(recs[i], nil)
-	}
+	synctest.Rechain(recs, 2)
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		b, _ := json.Marshal(r)

@@ -1,8 +1,6 @@
 package sync_test
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"os"
@@ -14,6 +12,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 func writeTestExport(t *testing.T, e *kioskEnv, n int) (string, *ksync.Manifest) {
@@ -64,30 +63,11 @@ func TestExportRoundTrip(t *testing.T) {
 func TestEditedExportFailsEvenWithRecomputedHashes(t *testing.T) {
 	e := newKioskEnv(t)
 	dir, _ := writeTestExport(t, e, 4)
-	ex, err := ksync.ReadExport(dir, nil)
-	if err != nil {
+	forgedDir := filepath.Join(t.TempDir(), "forged")
+	if err := synctest.Forge(dir, forgedDir, 2, func(r *kiosk.Record) { r.Outcome = kiosk.OutcomeLocked }); err != nil {
 		t.Fatal(err)
 	}
-	recs := ex.Records
-	recs[2].Outcome = kiosk.OutcomeLocked
-	var lines []string
-	for i := range recs {
-		if i > 0 {
-			recs[i].PrevHash = recs[i-1].Hash
-		}
-		recs[i].Hash = journal.HashRecord(recs[i], nil)
-		b, _ := json.Marshal(recs[i])
-		lines = append(lines, string(b))
-	}
-	data := []byte(strings.Join(lines, "\n") + "\n")
-	m := ex.Manifest
-	sum := sha256.Sum256(data)
-	m.RecordsSHA256, m.ChainHead = hex.EncodeToString(sum[:]), recs[len(recs)-1].Hash
-	mb, _ := json.MarshalIndent(m, "", "  ")
-	os.WriteFile(filepath.Join(dir, ksync.ExportRecords), data, 0o600)
-	os.WriteFile(filepath.Join(dir, ksync.ExportManifest), mb, 0o600)
-
-	forged, err := ksync.ReadExport(dir, nil)
+	forged, err := ksync.ReadExport(forgedDir, nil)
 	if err != nil {
 		t.Fatalf("the forgery should be self-consistent: %v", err)
 	}
@@ -95,10 +75,11 @@ func TestEditedExportFailsEvenWithRecomputedHashes(t *testing.T) {
 		t.Fatalf("edited export verified: %v", err)
 	}
 	// Without a signature at all it is refused too.
+	m := forged.Manifest
 	m.Signature = nil
-	mb, _ = json.Marshal(m)
-	os.WriteFile(filepath.Join(dir, ksync.ExportManifest), mb, 0o600)
-	unsigned, err := ksync.ReadExport(dir, nil)
+	mb, _ := json.Marshal(m)
+	os.WriteFile(filepath.Join(forgedDir, ksync.ExportManifest), mb, 0o600)
+	unsigned, err := ksync.ReadExport(forgedDir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/pki"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 const kioskID = "K01"
@@ -473,10 +474,7 @@ func TestBatchIsSignedAndHoldsNothingPersonal(t *testing.T) {
 		t.Fatalf("batch signature: %v", err)
 	}
 	b.Records[1].Outcome = kiosk.OutcomeLocked
-	for i := 1; i < len(b.Records); i++ { // an editor recomputes the hashes and the chain
-		b.Records[i].PrevHash = b.Records[i-1].Hash
-		b.Records[i].Hash = journal.HashRecord(b.Records[i], nil)
-	}
+	synctest.Rechain(b.Records, 1) // an editor recomputes the hashes and the chain
 	if br := journal.VerifyChain(b.Records, 0, journal.Genesis, nil); br != nil {
 		t.Fatalf("the edit did not keep the chain: %v", br)
 	}

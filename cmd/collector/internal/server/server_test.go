@@ -3,10 +3,8 @@ package server_test
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net"
@@ -25,6 +23,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/pki"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 const kioskID = "K01"
@@ -362,7 +361,10 @@ func TestExportClosesGap(t *testing.T) {
 	staff := e.client(t, "staff-ana", 5*time.Second)
 
 	// An edited export with recomputed hashes, checksum and manifest.
-	forgedDir := forge(t, dir)
+	forgedDir := filepath.Join(t.TempDir(), "forged")
+	if err := synctest.Forge(dir, forgedDir, 1, func(r *kiosk.Record) { r.Outcome = kiosk.OutcomeLocked }); err != nil {
+		t.Fatal(err)
+	}
 	if code, rep := e.post(t, staff, ksync.PathImport, importBody(t, forgedDir, nil)); code != http.StatusUnprocessableEntity || !strings.Contains(rep.Error, "does not verify") {
 		t.Fatalf("forged import: %d %q", code, rep.Error)
 	}
@@ -393,39 +395,6 @@ func TestExportClosesGap(t *testing.T) {
 	if k.Records != 11 || len(k.Flags) != 1 || k.Flags[0].Kind != store.FlagBadSignature || k.Flags[0].Count != 2 {
 		t.Fatalf("kiosk %+v", k)
 	}
-}
-
-// forge copies an export, edits a record and recomputes every hash, the
-// chain, the checksum and the manifest: everything but the signature.
-func forge(t *testing.T, dir string) string {
-	t.Helper()
-	ex, err := ksync.ReadExport(dir, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	recs := ex.Records
-	recs[1].Outcome = kiosk.OutcomeLocked
-	var buf bytes.Buffer
-	for i := range recs {
-		if i > 0 {
-			recs[i].PrevHash = recs[i-1].Hash
-		}
-		recs[i].Hash = journal.HashRecord(recs[i], nil)
-		b, _ := json.Marshal(recs[i])
-		buf.Write(append(b, '\n'))
-	}
-	m := ex.Manifest
-	sum := sha256Hex(buf.Bytes())
-	m.RecordsSHA256, m.ChainHead = sum, recs[len(recs)-1].Hash
-	out := filepath.Join(t.TempDir(), "forged")
-	os.MkdirAll(out, 0o700)
-	mb, _ := json.MarshalIndent(m, "", "  ")
-	os.WriteFile(filepath.Join(out, ksync.ExportManifest), mb, 0o600)
-	os.WriteFile(filepath.Join(out, ksync.ExportRecords), buf.Bytes(), 0o600)
-	if _, err := ksync.ReadExport(out, nil); err != nil {
-		t.Fatalf("forgery not self-consistent: %v", err)
-	}
-	return out
 }
 
 // TestImportNeedsAKnownCertificate: a kiosk the collector never saw can be
@@ -568,9 +537,4 @@ func walkKeys(v any, fn func(string)) {
 			walkKeys(e, fn)
 		}
 	}
-}
-
-func sha256Hex(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
 }
