@@ -67,7 +67,7 @@ type kioskEnv struct {
 	id   *ksync.Identity
 	j    *journal.Journal
 	coll *collectorStub
-	logs *lockedBuffer
+	logs *synctest.LogBuffer
 }
 
 func newKioskEnv(t testing.TB) *kioskEnv {
@@ -88,7 +88,7 @@ func newKioskEnv(t testing.TB) *kioskEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &kioskEnv{ca: ca, id: id, coll: &collectorStub{}, logs: &lockedBuffer{}}
+	e := &kioskEnv{ca: ca, id: id, coll: &collectorStub{}, logs: &synctest.LogBuffer{}}
 	e.coll.srv = httptest.NewUnstartedServer(e.coll)
 	e.coll.srv.TLS = &tls.Config{Certificates: []tls.Certificate{srvCert.TLS()}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
 	e.coll.srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0) // cut connections are the point here
@@ -117,23 +117,6 @@ func (e *kioskEnv) syncer(t testing.TB, timeout time.Duration, mod func(*ksync.C
 		t.Fatal(err)
 	}
 	return s
-}
-
-type lockedBuffer struct {
-	mu gosync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 func appendRecords(t testing.TB, j *journal.Journal, n int) {

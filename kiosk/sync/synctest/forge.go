@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	gosync "sync"
 
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
@@ -70,4 +71,23 @@ func Forge(dir, out string, i int, edit func(*kiosk.Record)) error {
 		return fmt.Errorf("forge: the copy is not consistent: %w", err)
 	}
 	return nil
+}
+
+// LogBuffer collects a logger's output for a test to read while others
+// may still be writing.
+type LogBuffer struct {
+	mu gosync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *LogBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *LogBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

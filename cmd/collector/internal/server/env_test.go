@@ -21,6 +21,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/pki"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 // faults sits in front of the collector and misbehaves per batch request
@@ -72,7 +73,7 @@ type env struct {
 	st   *boltstore.Store
 	srv  *httptest.Server
 	f    *faults
-	logs *lockedBuffer
+	logs *synctest.LogBuffer
 	log  *slog.Logger
 
 	mu    gosync.Mutex
@@ -85,7 +86,7 @@ func newEnv(t testing.TB, start bool) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{dir: t.TempDir(), ca: ca, logs: &lockedBuffer{}, certs: map[string]*pki.Issued{}}
+	e := &env{dir: t.TempDir(), ca: ca, logs: &synctest.LogBuffer{}, certs: map[string]*pki.Issued{}}
 	e.log = slog.New(slog.NewJSONHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	if e.st, err = boltstore.Open(e.dir, nil); err != nil {
 		t.Fatal(err)
@@ -219,21 +220,4 @@ func appendRecords(t testing.TB, j *journal.Journal, n int) []kiosk.Record {
 		out = append(out, r)
 	}
 	return out
-}
-
-type lockedBuffer struct {
-	mu gosync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
