@@ -573,6 +573,16 @@ func (j *Journal) SetSyncFailed(at time.Time, why string) error {
 	})
 }
 
+// SyncState is how the upload went, as last recorded.
+func (j *Journal) SyncState() (SyncState, error) {
+	var st SyncState
+	err := j.view(func(tx *bolt.Tx) error {
+		st = getSyncState(tx.Bucket(bucketMeta))
+		return nil
+	})
+	return st, err
+}
+
 func (j *Journal) updateMeta(op string, fn func(mb *bolt.Bucket) error) error {
 	j.mu.RLock()
 	defer j.mu.RUnlock()

@@ -378,6 +378,11 @@ func TestRunKeepsRecordsAndBacksOff(t *testing.T) {
 	if len(hb.Devices) != 2 || hb.Devices[1].State != ksync.StatePaperOut || hb.Devices[1].Since.IsZero() || !hb.ReaderPresent {
 		t.Errorf("heartbeat devices %+v", hb.Devices)
 	}
+	// A kiosk restarted goes on telling the failure the journal recorded.
+	again := e.syncer(t, 5*time.Second, nil)
+	if st := again.State(); st.Failures != 4 || !strings.Contains(st.LastError, "404") {
+		t.Errorf("restarted syncer's state %+v", st)
+	}
 }
 
 // TestHeartbeatDeviceSince: a device's Since stays while its state does,

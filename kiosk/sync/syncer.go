@@ -123,7 +123,16 @@ func New(cfg Config) (*Syncer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Syncer{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), devSince: map[string]stateSince{}}, nil
+	s := &Syncer{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), devSince: map[string]stateSince{}}
+	// A restarted kiosk goes on telling how the upload went before it.
+	if o, ok := cfg.Outbox.(interface {
+		SyncState() (journal.SyncState, error)
+	}); ok {
+		if st, err := o.SyncState(); err == nil {
+			s.state = st
+		}
+	}
+	return s, nil
 }
 
 // Kick asks for an upload soon (after an Append). It never blocks.
