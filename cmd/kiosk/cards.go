@@ -14,7 +14,7 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/ui/session"
@@ -123,18 +123,18 @@ type simCards struct {
 	out   chan<- session.CardEvent
 	log   *slog.Logger
 	mu    sync.Mutex
-	cards []*jpkitest.Card
+	cards []*virtualcard.Card
 	in    int // index of the inserted card, -1 none
 }
 
 func newSimCards(dir string, out chan<- session.CardEvent, quit func(), log *slog.Logger) (*simCards, error) {
 	s := &simCards{out: out, log: log, in: -1, quit: quit}
 	for _, p := range simProfiles {
-		prof, err := jpkitest.LoadProfile(filepath.Join(dir, p.file+".json"), time.Now())
+		prof, err := virtualcard.LoadProfile(filepath.Join(dir, p.file+".json"), time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("sim cards: %w", err)
 		}
-		s.cards = append(s.cards, jpkitest.New(prof))
+		s.cards = append(s.cards, virtualcard.New(prof))
 	}
 	return s, nil
 }

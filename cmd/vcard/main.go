@@ -22,7 +22,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 )
 
@@ -38,7 +38,7 @@ func run(args []string, stderr io.Writer) error {
 		if len(args) != 2 {
 			return errors.New("usage: vcard gen-pki DIR")
 		}
-		return jpkitest.GeneratePKI(args[1])
+		return virtualcard.GeneratePKI(args[1])
 	}
 	fs := flag.NewFlagSet("vcard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -53,11 +53,11 @@ func run(args []string, stderr io.Writer) error {
 		return errors.New("--profile is required")
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	p, err := jpkitest.LoadProfile(*profile, time.Now())
+	p, err := virtualcard.LoadProfile(*profile, time.Now())
 	if err != nil {
 		return err
 	}
-	card := jpkitest.New(p)
+	card := virtualcard.New(p)
 	opts := []vpcd.Option{vpcd.WithLogger(log)}
 	if *apduLog != "" {
 		f, err := os.OpenFile(*apduLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

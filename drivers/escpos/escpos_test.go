@@ -39,43 +39,6 @@ func TestEncodeSJIS(t *testing.T) {
 	}
 }
 
-func TestWrap(t *testing.T) {
-	tests := []struct {
-		in   string
-		cols int
-		want []string
-	}{
-		{"The PIN you entered was not correct.", 16, []string{"The PIN you", "entered was not", "correct."}},
-		{"あいうえおかきくけこ", 8, []string{"あいうえ", "おかきく", "けこ"}},
-		// 。 may not start a line: the character before it moves down with it.
-		{"あいうえ。かき", 8, []string{"あいう", "え。かき"}},
-		// （ may not end a line.
-		{"あいう（え）", 8, []string{"あいう", "（え）"}},
-		{"abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
-		{"e-Taxの申請", 8, []string{"e-Taxの", "申請"}},
-	}
-	for _, tt := range tests {
-		got := escpos.Wrap(tt.in, tt.cols)
-		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("Wrap(%q, %d) = %q, want %q", tt.in, tt.cols, got, tt.want)
-		}
-	}
-}
-
-func TestWrapNeverOverflows(t *testing.T) {
-	for kind, s := range escpostest.Samples() {
-		for _, cols := range []int{16, 24, 32, 48} {
-			for _, line := range slipLines(s) {
-				for _, w := range escpos.Wrap(line, cols) {
-					if n := displayWidth(w); n > cols {
-						t.Errorf("%s: %q is %d cells, more than %d", kind, w, n, cols)
-					}
-				}
-			}
-		}
-	}
-}
-
 func displayWidth(s string) int {
 	b, ok := escpos.EncodeSJIS(s)
 	if !ok {

@@ -10,19 +10,19 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
-func load(t testing.TB, name string) (*jpkitest.Profile, *jpkitest.Card) {
+func load(t testing.TB, name string) (*virtualcard.Profile, *virtualcard.Card) {
 	t.Helper()
-	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), now)
+	p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, jpkitest.New(p)
+	return p, virtualcard.New(p)
 }
 
 // recorder counts and keeps every command so tests can prove what reached the card.

@@ -22,19 +22,19 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
-func loadNow(t testing.TB, name string) (*jpkitest.Profile, *jpkitest.Card) {
+func loadNow(t testing.TB, name string) (*virtualcard.Profile, *virtualcard.Card) {
 	t.Helper()
-	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), time.Now())
+	p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, jpkitest.New(p)
+	return p, virtualcard.New(p)
 }
 
 func connect(t testing.TB) (*pcsc.Card, *jpki.Card) {
@@ -127,7 +127,7 @@ func TestStackChangePINAndSignCert(t *testing.T) {
 // gate blocks the card at APDU number n until released, so a test can
 // pull the card while a command is on its way.
 type gate struct {
-	*jpkitest.Card
+	*virtualcard.Card
 	n        int
 	mu       sync.Mutex
 	count    int
@@ -135,7 +135,7 @@ type gate struct {
 	released chan struct{}
 }
 
-func newGate(c *jpkitest.Card, n int) *gate {
+func newGate(c *virtualcard.Card, n int) *gate {
 	return &gate{Card: c, n: n, reached: make(chan struct{}), released: make(chan struct{})}
 }
 
