@@ -19,8 +19,8 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/visitrun"
 	"github.com/villagehall/kiosk/ui"
-	"github.com/villagehall/kiosk/ui/session"
 )
 
 // journalMaxSize guards the data partition: bbolt files never shrink.
@@ -37,7 +37,7 @@ func (g *group) Go(fn func()) {
 	go func() { defer g.wg.Done(); fn() }()
 }
 
-func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
+func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger) error {
 	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log})
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", cfg.Journal.Path, err)
@@ -104,42 +104,44 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 	}
 	flows := &kiosk.Flows{Journal: kj, Printer: printer, Municipality: cfg.Municipality, KioskID: cfg.KioskID,
 		CertRefKey: certRefKey, Clock: clock, Log: log}
-	sess := session.New(session.Config{
-		IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning, Flows: flows, CertRefKey: certRefKey,
-		Clock: clock, Log: log,
+	runner := visitrun.New(visitrun.Config{
+		Visit: kiosk.VisitConfig{IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning,
+			Lang: kiosk.ParseLang(cfg.Language), Municipality: cfg.Municipality},
+		Flows: flows, Clock: clock, Log: log,
 		CanRecord: func() error { return canRecord(cfg.Journal.Path) },
 	})
 
-	cards := make(chan session.CardEvent, 4)
-	intents := make(chan ui.Intent, 16)
-	views := make(chan ui.View, 1)
+	cards := make(chan visitrun.CardEvent, 4)
+	input := make(chan kiosk.Input, 16)
+	views := make(chan kiosk.View, 1)
+	keys := kiosk.KeypadFor(cfg.Devices.Keypad)
 
 	var sim *simCards
 	switch cfg.Devices.Reader.Mode {
 	case kiosk.ModeReal:
 		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, log, cards) })
 	case kiosk.ModeSim:
-		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, cancel, log); err != nil {
+		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, keys, cancel, log); err != nil {
 			return err
 		}
 		readerPresent.Store(true)
 	default:
-		cards <- session.CardEvent{Kind: session.ReaderLost}
+		cards <- visitrun.CardEvent{Kind: visitrun.ReaderLost}
 	}
 
 	if syncer != nil { // after the card source: the first heartbeat reports the reader truly
 		g.Go(func() { _ = syncer.Run(ctx) })
 	}
 	g.Go(func() {
-		if err := sess.Run(ctx, cards, intents, views); err != nil {
-			log.Error("session", "err", err)
+		if err := runner.Run(ctx, cards, input, views); err != nil {
+			log.Error("visits", "err", err)
 		}
 		cancel()
 	})
 
-	onIntent := func(in ui.Intent) {
+	onInput := func(in kiosk.Input) {
 		select {
-		case intents <- in:
+		case input <- in:
 		case <-ctx.Done():
 			kiosk.Wipe(in.PIN)
 		}
@@ -158,7 +160,8 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 		return fmt.Errorf("screen: %w", err)
 	}
 	defer scr.Fini()
-	opts := ui.Options{Lang: ui.ParseLang(cfg.Language), Municipality: cfg.Municipality, OnIntent: onIntent, Logger: log}
+	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone, TypeLetters: o.typeLetters,
+		OnInput: onInput, Logger: log}
 	if sim != nil {
 		opts.Hotkey = sim.hotkey
 		opts.Banner = func() string { w, _ := scr.Size(); return sim.banner(w) }
@@ -279,11 +282,15 @@ func openPrinter(pc kiosk.PrinterConfig, log *slog.Logger) (kiosk.Printer, func(
 // to the screen; sim mode uses the terminal's keyboard and mouse.
 func startInputDevices(ctx context.Context, g *group, cfg kiosk.Config, app *ui.App, scr tcell.Screen, log *slog.Logger) error {
 	if kc := cfg.Devices.Keypad; kc.Mode == kiosk.ModeReal {
-		keys := keypad.DefaultMap()
-		for label, fn := range kc.Keys { // validated by kiosk.LoadConfig
-			keys[[]rune(label)[0]] = map[string]keypad.Key{"enter": keypad.KeyEnter, "cancel": keypad.KeyCancel, "clear": keypad.KeyClear}[fn]
+		// The driver reports printed labels; what each does is the
+		// screen's kiosk.Keypad, so labels on screen and on the keys agree.
+		labels := map[rune]keypad.Key{}
+		for _, row := range kc.Layout {
+			for _, r := range row {
+				labels[r] = keypad.Key(string(r))
+			}
 		}
-		sc, err := keypad.Open(kc.RowPins, kc.ColPins, keypad.Config{Layout: kc.Layout, Map: keys}, log)
+		sc, err := keypad.Open(kc.RowPins, kc.ColPins, keypad.Config{Layout: kc.Layout, Map: labels}, log)
 		if err != nil {
 			return fmt.Errorf("devices.keypad: %w", err)
 		}
@@ -295,8 +302,8 @@ func startInputDevices(ctx context.Context, g *group, cfg kiosk.Config, app *ui.
 					log.Warn("keypad key stuck", "key", string(ev.Key))
 					return
 				}
-				if k, r, ok := uiKey(ev.Key); ok {
-					_ = app.Press(k, r)
+				if r := []rune(string(ev.Key)); len(r) == 1 {
+					_ = app.Press(r[0])
 				}
 			})
 		})
@@ -312,31 +319,16 @@ func startInputDevices(ctx context.Context, g *group, cfg kiosk.Config, app *ui.
 	return nil
 }
 
-func uiKey(k keypad.Key) (ui.Key, rune, bool) {
-	switch k {
-	case keypad.KeyEnter:
-		return ui.KeyEnter, 0, true
-	case keypad.KeyCancel:
-		return ui.KeyCancel, 0, true
-	case keypad.KeyClear:
-		return ui.KeyClear, 0, true
-	}
-	if len(k) == 1 && k[0] >= '0' && k[0] <= '9' {
-		return ui.KeyDigit, rune(k[0]), true
-	}
-	return 0, 0, false
-}
-
 // headless runs without a display (screen mode none, e.g. the qemu smoke
 // test): pages are logged so the visit can still be followed.
-func headless(ctx context.Context, views <-chan ui.View, log *slog.Logger) error {
+func headless(ctx context.Context, views <-chan kiosk.View, log *slog.Logger) error {
 	log.Info("kiosk ready (no screen)")
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case v := <-views:
-			log.Debug("page", "page", v.Page.String())
+			log.Debug("screen", "screen", v.Screen.String())
 		}
 	}
 }

@@ -121,15 +121,17 @@ func splitList(s string) []string {
 // testSlip carries no personal data, like every slip.
 func testSlip(m kiosk.Municipality, now time.Time) kiosk.Slip {
 	return kiosk.Slip{
-		Time:      now,
-		Office:    m.OfficeLine(),
-		Counter:   m.Counter,
-		Phone:     m.Phone,
-		Hours:     m.Hours,
-		TitleJA:   "印刷テスト",
-		TitleEN:   "Printer self-test",
-		LinesJA:   []string{"日本語の表示確認: 〇〇村役場 住民福祉課 暗証番号", "この用紙は点検用です。"},
-		LinesEN:   []string{"ASCII check: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ", "This slip is for maintenance only."},
+		Time:    now,
+		Office:  m.OfficeLine(),
+		Counter: m.Counter,
+		Phone:   m.Phone,
+		Hours:   m.Hours,
+		Sections: []kiosk.SlipSection{{
+			TitleJA: "印刷テスト",
+			TitleEN: "Printer self-test",
+			LinesJA: []string{"日本語の表示確認: 〇〇村役場 住民福祉課 暗証番号", "この用紙は点検用です。"},
+			LinesEN: []string{"ASCII check: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ", "This slip is for maintenance only."},
+		}},
 		Reference: "SELFTEST-0001",
 	}
 }

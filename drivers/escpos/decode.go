@@ -201,6 +201,9 @@ func Decode(b []byte, width Width) (*Doc, error) {
 			case c >= 0x20 && c < 0x7f:
 				line = append(line, c)
 				i++
+			case kanji && c >= 0xa1 && c <= 0xdf:
+				line = append(line, c) // half-width katakana: one byte
+				i++
 			case kanji && c >= 0x81:
 				if err := need(i, 2); err != nil {
 					return nil, err

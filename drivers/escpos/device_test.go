@@ -16,7 +16,7 @@ import (
 )
 
 func TestDevicePrint(t *testing.T) {
-	slip := escpostest.Samples()["pin-changed"]
+	slip := sample("pin-changed")
 	want := escpos.RenderSlip(slip, escpos.Width58, true)
 	tests := []struct {
 		name        string
@@ -102,7 +102,7 @@ func TestDeviceOnPipes(t *testing.T) {
 		}
 	}()
 	d := escpos.New(pipePort{hostR, hostW}, escpos.Options{Kanji: true, NativeQR: true, StatusTimeout: 30 * time.Millisecond})
-	slip := escpostest.Samples()["status-ok"]
+	slip := sample("renewal")
 	start := time.Now()
 	if err := d.Print(context.Background(), slip); err != nil {
 		t.Fatalf("silent printer on pipes: %v", err)
@@ -143,7 +143,7 @@ func TestDirPrinter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slip := escpostest.Samples()["locked"]
+	slip := sample("sign-locked")
 	if err := p.Print(context.Background(), slip); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"strings"
 
 	"golang.org/x/text/encoding/japanese"
 )
@@ -161,12 +162,18 @@ func breakRealtime(data []byte) {
 // and JIS X 0208 (rows 1–8 and 16–84). golang.org/x/text also maps the
 // Windows-31J extensions (①, ㈱, IBM kanji), which printer fonts lack, so
 // those are rejected here. ok is false when any rune does not fit.
+var jisTwins = strings.NewReplacer("\u301c", "\uff5e", "\u2016", "\u2225", "\u2212", "\uff0d")
+
 func EncodeSJIS(s string) (b []byte, ok bool) {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return nil, false
 		}
 	}
+	// JIS X 0208 characters that Unicode maps twice: x/text knows only
+	// the Windows forms, so 〜 (the wave dash of 6〜16, 8:30〜17:15) would
+	// otherwise go out as a raster image. Same printer codes either way.
+	s = jisTwins.Replace(s)
 	out, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(s))
 	if err != nil {
 		return nil, false
