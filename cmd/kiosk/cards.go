@@ -206,6 +206,8 @@ func (s *simCards) banner(width int) string {
 	}{{kiosk.KeyEnter, "Enter"}, {kiosk.KeyCancel, "Cancel"}, {kiosk.KeyClear, "Clear"}, {kiosk.KeyEnglish, "English"}} {
 		if k, ok := s.keys.Label(f.fn); ok {
 			fmt.Fprintf(&b, " %c=%s", k, f.name)
+		} else if f.fn == kiosk.KeyEnglish && s.keys.Has('0') {
+			b.WriteString(" 0=English") // where the digits are not a PIN
 		}
 	}
 	fmt.Fprintf(&b, " | card:%s F12 out ^C quit |", in)
