@@ -104,7 +104,7 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 	switch code {
 	case CodeValid:
 		p.Title = Text{cert.JA + "は有効です", "Your " + cert.EN + " is valid"}
-		p.Next = Text{"暗証番号の変更や署名用電子証明書の確認は「つぎへ」からできます。", "To change a PIN or check the signing certificate, choose Next."}
+		p.Next = Text{"暗証番号の変更などは、「つぎへ」から選べます。", "To change a PIN and more, choose Next."}
 	case CodeRenewal:
 		p.Title = Text{cert.JA + "は、有効期限が近づいています", "Your " + cert.EN + " expires soon"}
 		p.What = []Text{
@@ -157,7 +157,7 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 			kioskCannot,
 			separateLock,
 		}
-		p.Next = Text{"役場の窓口で初期化できます。持ち物は「つぎへ」でご案内します。", "The office can reset it. Choose Next to see what to bring."}
+		p.Next = Text{"ロックされた暗証番号は、役場の窓口で初期化できます。持ち物は「つぎへ」でご案内します。", "The office can reset a locked PIN. Choose Next to see what to bring."}
 		p.Bring = []Text{bringCard}
 	case CodeAuthLastTry, CodeSignLastTry:
 		p.Title = Text{pin.JA + "は、あと1回まちがえるとロックされます", "One more wrong entry locks your " + pin.EN}
@@ -223,13 +223,13 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 		p.Title = Text{pin.JA + "を変更しました", "Your " + pin.EN + " has been changed"}
 		p.What = []Text{
 			{"次からは、新しい暗証番号をお使いください。", "From now on, please use the new PIN."},
-			{"用紙には暗証番号を書いていません。", "No PIN is printed on the slip."},
+			{"用紙に暗証番号は印刷されません。", "No PIN is printed on the slip."},
 		}
 		p.Next = p.What[0]
 	case CodeWrongPIN:
 		p.Title = Text{pin.JA + "がちがいます", "That " + pin.EN + " is not correct"}
 		p.What = []Text{{"暗証番号は変わっていません。", "Nothing was changed."}, dontGuess}
-		p.Next = Text{"もう一度ためすときは「つぎへ」を選んでください。", "To try again, choose Next."}
+		p.Next = Text{"「つぎへ」でメニューにもどります。", "Choose Next to go back to the menu."}
 	case CodeRemoved:
 		p.Title = Catalogue().RemovedHead
 		p.What = []Text{Catalogue().RemovedWhat}

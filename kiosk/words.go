@@ -86,7 +86,7 @@ type Words struct {
 	SignOnCard, SignNotOnCard                           Text
 
 	PINNow, PINNew, PINAgain, PINForSign Text
-	TriesChanged, Mismatch               Text
+	TriesNow, TriesChanged, Mismatch     Text
 	RuleAuth, RuleLen, RuleLetter        Text
 	RuleDigit, PickHelp, PickTouch       Text
 	ProbShort, ProbLong, ProbChar        Text
@@ -150,8 +150,8 @@ func Catalogue() Words {
 		LastDay:       Text{"今日が最後の日です", "today is the last day"},
 		RenewFrom:     Text{"更新の受付: %sから", "Renewal accepted from: %s"},
 		TriesLocked:   Text{"%s: ロックされています", "%s: locked"},
-		TriesNone:     Text{"%s: ありません（署名用電子証明書が入っていないため）", "%s: none (the card has no signing certificate)"},
-		SignOnCard:    Text{"署名用電子証明書: 入っています（中身は暗証番号を入れると確かめられます）", "Signing certificate: on the card (its dates can be checked with its PIN)"},
+		TriesNone:     Text{"%s: ありません", "%s: none"},
+		SignOnCard:    Text{"署名用電子証明書: 入っています（有効期限は、暗証番号を入れると確かめられます）", "Signing certificate: on the card (its dates can be checked with its PIN)"},
 		SignNotOnCard: Text{"署名用電子証明書: 入っていません", "Signing certificate: not on the card"},
 
 		PINNow:       Text{"いまの%sを入れてください", "Enter your current %s"},
@@ -162,8 +162,9 @@ func Catalogue() Words {
 		Mismatch:     Text{"2回の入力がちがっていました。新しい暗証番号を、もう一度入れてください。", "The two entries did not match. Please enter the new PIN again."},
 		RuleAuth:     Text{"数字4けた", "4 digits"},
 		RuleLen:      Text{"6〜16文字", "6-16 characters"},
-		RuleLetter:   Text{"英字（A〜Z）を1つ以上", "a letter A-Z or more"},
-		RuleDigit:    Text{"数字（0〜9）を1つ以上", "a digit 0-9 or more"},
+		RuleLetter:   Text{"英字（A〜Z）を1つ以上", "has a letter A-Z"},
+		RuleDigit:    Text{"数字（0〜9）を1つ以上", "has a digit 0-9"},
+		TriesNow:     Text{"%s。", "This PIN %s."},
 		PickHelp:     Text{"キーの 2（上） 8（下） 4（左） 6（右） で文字を選び、5 で入れます。", "Keys 2 (up), 8 (down), 4 (left), 6 (right) choose a character; 5 types it."},
 		PickTouch:    Text{"画面の文字にさわっても入れられます。", "You can also touch the characters on the screen."},
 		ProbShort:    Text{"文字数がたりません", "Too short"},
@@ -189,7 +190,7 @@ func Catalogue() Words {
 
 		RemovedHead:      Text{"カードが抜かれました", "The card was taken out"},
 		RemovedWhat:      Text{"暗証番号は変わっていません。続けるときは、もう一度カードを入れてください。", "Nothing was changed. To go on, please insert the card again."},
-		RemovedMidChange: Text{"カードが途中で抜かれました。結果を確かめています。", "The card was taken out. Checking what happened."},
+		RemovedMidChange: Text{"結果を確かめています。しばらくお待ちください。", "Checking the result. Please wait."},
 
 		IdleHead: Text{"まだお使いですか", "Are you still there?"},
 		IdleLeft: Text{"あと%d秒で終わります", "Ending in %d seconds"},
@@ -201,9 +202,9 @@ func Catalogue() Words {
 func TriesLeft(l Lang, n int) string {
 	if l == English {
 		if n == 1 {
-			return "one more wrong entry locks it"
+			return "locks after one more wrong entry"
 		}
-		return fmt.Sprintf("it locks after %d more wrong entries", n)
+		return fmt.Sprintf("locks after %d more wrong entries", n)
 	}
 	return fmt.Sprintf("あと%d回まちがえるとロックされます", n)
 }

@@ -637,7 +637,7 @@ func (r *renderer) pin() {
 		if p.TriesLeft == 1 {
 			st = stWarnText
 		}
-		r.para(kiosk.TriesLeft(r.l, p.TriesLeft)+sentenceEnd(r.l), st)
+		r.para(r.t.TriesNow.F(r.l, kiosk.TriesLeft(r.l, p.TriesLeft)), st)
 	}
 	// Rules, each marked as it is met while typing.
 	mark := func(ok bool, t kiosk.Text) (string, tcell.Style) {
