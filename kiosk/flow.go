@@ -62,8 +62,9 @@ type Kept struct {
 	Reference string // the slip's reference number ("" if journaling failed)
 	Slip      *Slip  // the slip due (printed or not); nil if none was due
 	Printed   bool
-	// PrinterDetail is DetailPrinterUnavailable / DetailPrinterError when
-	// a slip was due but not printed: the screen shows Reference instead.
+	// PrinterDetail is set when a slip was due but not printed (see
+	// PrinterDetail: printer_stalled, printer_paper_out, …): the screen
+	// shows Reference instead.
 	PrinterDetail string
 }
 
@@ -351,10 +352,7 @@ func (f *Flows) keep(ctx context.Context, rec Record, secs []SlipSection) (Kept,
 		log.Info("recorded, slip printed")
 		return k, nil
 	}
-	k.PrinterDetail = DetailPrinterError
-	if errors.Is(perr, ErrPrinterUnavailable) {
-		k.PrinterDetail = DetailPrinterUnavailable
-	}
+	k.PrinterDetail = PrinterDetail(perr) // printer_stalled, printer_paper_out, …
 	log.Warn("slip not printed", "detail", k.PrinterDetail, "err", perr)
 	if _, err := f.Journal.Append(ctx, Record{
 		Time:         f.now(),

@@ -53,8 +53,11 @@ type Options struct {
 	// help). It never carries anything about a visit.
 	Banner func() string
 	// OnFrame, when set, is called after each frame reaches the screen
-	// (the watchdog and the benchmarks hook in here).
+	// (the benchmarks measure card-to-screen latency with it).
 	OnFrame func(kiosk.View)
+	// OnTick, when set, is called in the Run goroutine on every tick of
+	// Ticks: proof that the screen loop is alive (the systemd watchdog).
+	OnTick func()
 }
 
 // App is the kiosk's screen. Create with New, then Run.
@@ -152,6 +155,9 @@ func (a *App) Run(ctx context.Context, views <-chan kiosk.View) error {
 			}
 			a.apply(v)
 		case <-ticks:
+			if a.opts.OnTick != nil {
+				a.opts.OnTick()
+			}
 			if a.view.IdleLeft > 0 {
 				a.draw()
 			}

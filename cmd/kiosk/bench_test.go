@@ -45,7 +45,7 @@ func BenchmarkPresentToStatus(b *testing.B) {
 	cards := make(chan visitrun.CardEvent, 4)
 	seen := make(chan time.Time, 4)
 	wg.Add(2)
-	go func() { defer wg.Done(); pcscCards(ctx, "", log, raw) }()
+	go func() { defer wg.Done(); pcscCards(ctx, "", &kiosk.HealthCell{}, log, raw) }()
 	go func() {
 		defer wg.Done()
 		for {
@@ -135,7 +135,7 @@ func BenchmarkIdle(b *testing.B) {
 
 func measureIdle(b *testing.B) (cpuPct, rssMB float64, err error) {
 	dir := b.TempDir()
-	writeConfig(b, dir, devices{})
+	writeConfig(b, dir, kit{})
 	sock := filepath.Join(dir, "tmux.sock")
 	tm := func(args ...string) error {
 		return exec.Command("tmux", append([]string{"-S", sock}, args...)...).Run()

@@ -47,13 +47,13 @@ type screen struct {
 	frames []string
 }
 
-// devices is the keypad and touchscreen a test kiosk has.
-type devices struct {
+// kit is the keypad and touchscreen a test kiosk has.
+type kit struct {
 	layout  []string // the keypad's printed layout (nil: 4×3)
 	noTouch bool
 }
 
-func startKiosk(t *testing.T, d devices) *screen {
+func startKiosk(t *testing.T, d kit) *screen {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Fatal("tmux missing (apt-get install tmux): make test installs it")
@@ -81,7 +81,7 @@ func startKiosk(t *testing.T, d devices) *screen {
 // writeConfig writes dir/kiosk.toml: the real PC/SC reader, every other
 // device simulated (the terminal's keyboard as the keypad d has), the
 // journal and slips in dir.
-func writeConfig(t testing.TB, dir string, d devices) {
+func writeConfig(t testing.TB, dir string, d kit) {
 	t.Helper()
 	layout := d.layout
 	if layout == nil {
@@ -259,7 +259,7 @@ func card(t testing.TB, name string) *virtualcard.Card {
 
 func TestWholeProgramStatusEveryProfile(t *testing.T) {
 	pcsctest.StartPCSCD(t)
-	s := startKiosk(t, devices{})
+	s := startKiosk(t, kit{})
 	tests := []struct {
 		profile string
 		want    []string
@@ -299,7 +299,7 @@ func TestWholeProgramStatusEveryProfile(t *testing.T) {
 func TestWholeProgramChangePINsWithCanary(t *testing.T) {
 	const newAuth, newSign = "7391", "QZ7XK9CANARY"
 	pcsctest.StartPCSCD(t)
-	s := startKiosk(t, devices{})
+	s := startKiosk(t, kit{})
 	vc := card(t, "fresh")
 	var apdus bytes.Buffer
 	slot := pcsctest.Insert(t, vc, vpcd.WithAPDULog(vpcd.SyncWriter(&apdus)))
@@ -400,7 +400,7 @@ func (s *screen) canaries(newAuth, newSign string) {
 // signing-certificate check with a wrong and then the right PIN.
 func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
 	pcsctest.StartPCSCD(t)
-	s := startKiosk(t, devices{})
+	s := startKiosk(t, kit{})
 	vc := card(t, "auth-last-try")
 	slot := pcsctest.Insert(t, vc)
 	s.waitFor("あと1回まちがえると", 5*time.Second)
@@ -495,7 +495,7 @@ func TestWholeProgramKeypadOnly(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := startKiosk(t, devices{layout: tt.layout, noTouch: true})
+			s := startKiosk(t, kit{layout: tt.layout, noTouch: true})
 			frame := s.capture()
 			if strings.Contains(frame, "さわ") || strings.Contains(frame, "タッチ") {
 				t.Fatalf("a kiosk without touch asks for a touch:\n%s", frame)
