@@ -174,7 +174,7 @@ func (f *Flows) CheckSignCert(ctx context.Context, c Card, pin []byte, shown int
 	switch {
 	case shown <= 0:
 		res.TriesLeft = 0
-		res.Outcome, res.Code = OutcomeLocked, CodeSignLocked
+		res.Outcome, res.Code = OutcomeLocked, lockedCode(PINSign)
 		return f.finish(ctx, res, "", nil)
 	case shown == 1 && !confirmedLastTry:
 		return Result{}, ErrConfirmLastTry

@@ -62,7 +62,7 @@ var (
 	kioskCannot  = Text{"このキオスクではできません。", "This kiosk cannot do it."}
 	resetAtOffic = Text{"ロックの解除（暗証番号の初期化）は、役場の窓口でだけできます。", "Only the office can reset a locked PIN."}
 	separateLock = Text{"ロックは暗証番号ごとに別々にかかります。", "Each PIN locks on its own."}
-	dontGuess    = Text{"ためしに何度も入れると、ロックされるおそれがあります。", "Trying PINs to find out could lock the PIN."}
+	dontGuess    = Text{"何度もためすと、ロックされるおそれがあります。", "Trying PINs to find out could lock the PIN."}
 	askOffice    = Text{"役場の窓口でご相談ください。", "Please ask at the office."}
 )
 
