@@ -47,10 +47,11 @@ type screen struct {
 	frames []string
 }
 
-// kit is the keypad and touchscreen a test kiosk has.
+// kit is the keypad, touchscreen and printer a test kiosk has.
 type kit struct {
 	layout  []string // the keypad's printed layout (nil: 4×3)
 	noTouch bool
+	printer string // a real printer node (empty: the sim printer in dir/slips)
 }
 
 func startKiosk(t *testing.T, d kit) *screen {
@@ -91,6 +92,10 @@ func writeConfig(t testing.TB, dir string, d kit) {
 	if d.noTouch {
 		touch = "none"
 	}
+	printer, printerPath := "sim", filepath.Join(dir, "slips")
+	if d.printer != "" {
+		printer, printerPath = "real", d.printer
+	}
 	cfg := fmt.Sprintf(`kiosk_id = "T01"
 [municipality]
 name = "〇〇村"
@@ -108,13 +113,13 @@ name_prefix = "Virtual PCD 00 00"
 mode = "sim"
 layout = ["%s"]
 [devices.printer]
-mode = "sim"
+mode = %q
 path = %q
 width_mm = 58
 kanji = true
 [devices.touch]
 mode = %q
-`, filepath.Join(dir, "journal.db"), strings.Join(layout, `", "`), filepath.Join(dir, "slips"), touch)
+`, filepath.Join(dir, "journal.db"), strings.Join(layout, `", "`), printer, printerPath, touch)
 	if err := os.WriteFile(filepath.Join(dir, "kiosk.toml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

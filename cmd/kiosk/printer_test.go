@@ -31,31 +31,7 @@ func startKioskWithPrinter(t *testing.T, printerPath, notifySock string) *screen
 		t.Fatal("tmux missing (apt-get install tmux): make test installs it")
 	}
 	dir := t.TempDir()
-	cfg := fmt.Sprintf(`kiosk_id = "T01"
-[municipality]
-name = "〇〇村"
-office = "住民福祉課"
-counter = "1番窓口"
-phone = "0000-00-0000"
-hours = "平日 8:30〜17:15"
-[journal]
-path = %q
-[devices.reader]
-mode = "real"
-name_prefix = "Virtual PCD 00 00"
-[devices.keypad]
-mode = "sim"
-[devices.printer]
-mode = "real"
-path = %q
-width_mm = 58
-kanji = true
-[devices.touch]
-mode = "sim"
-`, filepath.Join(dir, "journal.db"), printerPath)
-	if err := os.WriteFile(filepath.Join(dir, "kiosk.toml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeConfig(t, dir, kit{printer: printerPath})
 	s := &screen{t: t, sock: filepath.Join(dir, "tmux.sock"), dir: dir}
 	cmd := fmt.Sprintf("%s --config %s --log %s; echo KIOSK-EXITED $?; sleep 60", kioskBin,
 		filepath.Join(dir, "kiosk.toml"), filepath.Join(dir, "kiosk.log"))
