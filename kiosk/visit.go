@@ -823,6 +823,10 @@ func (v *Visit) statusRead(e StatusRead) []Effect {
 		if v.a != nil && !e.Removed && e.Assessment.Card == CardMyNumber {
 			a := e.Assessment
 			v.a = &a
+			if n := len(v.officePages()); v.screen == ScreenGuidance && v.guideAt >= n {
+				// The page on screen went away with the news: go on.
+				v.afterStatus(n)
+			}
 		}
 		return nil
 	}

@@ -2,6 +2,7 @@ package kiosk_test
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 	"strings"
@@ -200,6 +201,11 @@ func TestVisit(t *testing.T) {
 		)},
 		{"an unknown outcome re-reads the status", append(slices.Clone(authChange),
 			step{done(7, unsure), RS, []string{"ReadStatus"}, nil},
+			step{kiosk.StatusRead{At: at(8), Gen: -1, Refresh: true, Assessment: good.WithTries(kiosk.PINAuth, 0)}, RS, nil, leadsWith(kiosk.CodeAuthLocked)},
+		)},
+		{"a refresh that removes the page on screen moves on", append(begin(good.WithTries(kiosk.PINSign, 0)),
+			step{press(2, kiosk.InputNext), G, nil, nil},
+			step{kiosk.StatusRead{At: at(3), Gen: -1, Refresh: true, Assessment: good}, M, nil, nil},
 		)},
 		{"two office pages, then the menu", append(begin(renewal),
 			step{kiosk.StatusKept{At: at(2), Gen: -1, Kept: kiosk.Kept{Reference: "R1", Slip: &kiosk.Slip{}, Printed: true}}, S, nil, nil},
@@ -446,4 +452,68 @@ func containsPIN(s string, pins ...string) bool {
 		}
 	}
 	return false
+}
+
+// TestVisitAnyOrder feeds the visit random events — answers from this and
+// earlier card sessions, inputs on any screen, time — and checks that it
+// never panics, never offers what the card does not allow, and forgets
+// everything on the waiting screen.
+func TestVisitAnyOrder(t *testing.T) {
+	r := rand.New(rand.NewPCG(11, 25))
+	good := goodAssessment()
+	assessments := []kiosk.Assessment{good, good.WithTries(kiosk.PINAuth, 1), good.WithTries(kiosk.PINSign, 0),
+		{Card: kiosk.CardJuki, Code: kiosk.CodeJuki, Conditions: []kiosk.Code{kiosk.CodeJuki}}, kiosk.AssessError(kiosk.ErrBadResponse)}
+	results := []kiosk.Result{
+		result(kiosk.PINAuth, kiosk.OutcomeOK, kiosk.CodePINChanged, 3), result(kiosk.PINSign, kiosk.OutcomeWrongPIN, kiosk.CodeWrongPIN, 2),
+		result(kiosk.PINAuth, kiosk.OutcomeLocked, kiosk.CodeAuthLocked, 0), result(kiosk.PINSign, kiosk.OutcomeUnknown, kiosk.CodeChangeUnsure, -1),
+		result(kiosk.PINAuth, kiosk.OutcomeRemoved, kiosk.CodeRemoved, -1),
+	}
+	inputs := []kiosk.InputKind{kiosk.InputActivity, kiosk.InputNext, kiosk.InputBack, kiosk.InputFinish, kiosk.InputChoose, kiosk.InputConfirm, kiosk.InputLang, kiosk.InputSubmit}
+	for run := 0; run < 200; run++ {
+		v := kiosk.NewVisit(kiosk.VisitConfig{IdleTimeout: 60 * time.Second, IdleWarning: 20 * time.Second, Municipality: testMunicipality()})
+		sec := 0
+		for i := 0; i < 200; i++ {
+			sec += r.IntN(30)
+			gen := v.Session() - r.IntN(2) // now and then an earlier card's answer
+			var ev kiosk.Event
+			switch r.IntN(9) {
+			case 0:
+				ev = kiosk.CardInserted{At: at(sec)}
+			case 1:
+				ev = kiosk.CardRemoved{At: at(sec)}
+			case 2:
+				ev = kiosk.Tick{At: at(sec)}
+			case 3:
+				ev = kiosk.StatusRead{At: at(sec), Gen: gen, Assessment: assessments[r.IntN(len(assessments))], Refresh: r.IntN(3) == 0}
+			case 4:
+				ev = kiosk.FlowDone{At: at(sec), Gen: gen, Result: results[r.IntN(len(results))]}
+			case 5:
+				ev = kiosk.WorkPanicked{At: at(sec), Gen: gen, Effect: []kiosk.Effect{kiosk.ChangePIN{}, kiosk.ReadStatus{}, kiosk.RecordStatus{}, kiosk.CheckSign{}}[r.IntN(4)]}
+			case 6:
+				ev = kiosk.StatusKept{At: at(sec), Gen: gen, Kept: kiosk.Kept{Reference: "R", Slip: &kiosk.Slip{}, Printed: r.IntN(2) == 0}}
+			default:
+				in := kiosk.Input{Kind: inputs[r.IntN(len(inputs))], Action: kiosk.Action(r.IntN(5))}
+				if in.Kind == kiosk.InputSubmit {
+					in.PIN, in.Serial = []byte([]string{"1234", "ABC123", "12"}[r.IntN(3)]), v.View().PIN.Serial
+				}
+				ev = kiosk.Pressed{At: at(sec), Input: in}
+			}
+			v.Handle(ev)
+			vw := v.View()
+			if vw.Screen == kiosk.ScreenWaiting && (vw.Assessment != nil || vw.Result != nil || vw.Page != nil) {
+				t.Fatalf("run %d step %d: waiting but data kept: %+v", run, i, vw)
+			}
+			if vw.Assessment != nil {
+				for _, a := range vw.Actions {
+					k := kiosk.PINAuth
+					if a != kiosk.ActionChangeAuth {
+						k = kiosk.PINSign
+					}
+					if !vw.Assessment.CanChange(k) {
+						t.Fatalf("run %d step %d: %s offered for %+v", run, i, a, vw.Assessment)
+					}
+				}
+			}
+		}
+	}
 }
