@@ -235,15 +235,37 @@ func selftestKeypad(ctx context.Context, kc kiosk.KeypadConfig, timeout time.Dur
 	if len(kc.RowPins) == 0 || len(kc.ColPins) == 0 {
 		return errors.New("no keypad pins: set devices.keypad in --config or pass --rows and --cols")
 	}
-	keys, err := keypad.KeyMap(kc.Keys)
-	if err != nil {
-		return err
-	}
+	keys := driverKeys(kc)
 	sc, err := keypad.Open(kc.RowPins, kc.ColPins, keypad.Config{Layout: kc.Layout, Map: keys}, log)
 	if err != nil {
 		return err
 	}
 	return listenKeypad(ctx, sc, cancelLabels(kc.Layout, keys), timeout, stdout)
+}
+
+// driverKeys is what each printed key does, as the kiosk's screens take it
+// (kiosk.KeypadFor: the layout's defaults, then devices.keypad.keys), so
+// the self-test's Cancel is the kiosk's. English and the plain keys report
+// their label.
+func driverKeys(kc kiosk.KeypadConfig) map[rune]keypad.Key {
+	kc.Mode = kiosk.ModeReal // the layout and keys count, whatever the mode
+	kp := kiosk.KeypadFor(kc)
+	m := map[rune]keypad.Key{}
+	for _, row := range kp.Layout {
+		for _, r := range row {
+			switch kp.Func(r) {
+			case kiosk.KeyEnter:
+				m[r] = keypad.KeyEnter
+			case kiosk.KeyCancel:
+				m[r] = keypad.KeyCancel
+			case kiosk.KeyClear:
+				m[r] = keypad.KeyClear
+			default:
+				m[r] = keypad.Key(string(r))
+			}
+		}
+	}
+	return m
 }
 
 // cancelLabels are the printed labels that mean Cancel on this layout.
