@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -379,8 +380,11 @@ func (s *screen) canaries(newAuth, newSign string) {
 	if bytes.Contains(bytes.ToUpper(written.Bytes()), []byte(strings.ToUpper(newSign))) {
 		t.Fatal("the signing PIN canary was found in the kiosk's files")
 	}
-	// The 4-digit PIN could occur by chance in a hash; search the text the kiosk wrote.
-	if b, _ := os.ReadFile(filepath.Join(s.dir, "kiosk.log")); newAuth != "" && bytes.Contains(b, []byte(newAuth)) {
+	// Four digits occur by chance inside a hash or a timestamp's
+	// nanoseconds; a PIN that leaked stands on its own: search the log
+	// for the canary with no digit or letter either side.
+	alone := regexp.MustCompile(`(^|[^0-9A-Za-z])` + regexp.QuoteMeta(newAuth) + `($|[^0-9A-Za-z])`)
+	if b, _ := os.ReadFile(filepath.Join(s.dir, "kiosk.log")); newAuth != "" && alone.Match(b) {
 		t.Fatal("the auth PIN canary is in kiosk.log")
 	}
 	slips, _ := filepath.Glob(filepath.Join(s.dir, "slips", "*.txt"))
