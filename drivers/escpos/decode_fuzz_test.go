@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"github.com/villagehall/kiosk/drivers/escpos"
-	"github.com/villagehall/kiosk/drivers/escpos/escpostest"
 )
 
 // FuzzDecode: whatever bytes reach the decoder (the simulated printer's
@@ -58,7 +57,7 @@ func TestDecodeRefusesEndlessPaper(t *testing.T) {
 		t.Fatalf("30 bytes of feeds: err = %v", err)
 	}
 	longest := 0
-	for _, s := range escpostest.Samples() {
+	for _, s := range samples() {
 		for _, kanji := range []bool{true, false} {
 			doc, err := escpos.Decode(escpos.RenderSlip(s, escpos.Width58, kanji), escpos.Width58)
 			if err != nil {
