@@ -62,7 +62,8 @@ FUZZ_TARGETS := \
 	./drivers/jpki:FuzzResponses ./drivers/jpki:FuzzDERLength ./drivers/jpki:FuzzCertRead \
 	./drivers/jpki/virtualcard:FuzzApplet ./drivers/pcsc/vpcd:FuzzFrames \
 	./kiosk:FuzzParseConfig ./cmd/kioskctl:FuzzProvisionWrite \
-	./drivers/escpos:FuzzDecode ./drivers/touch:FuzzEvents
+	./drivers/escpos:FuzzDecode ./drivers/touch:FuzzEvents \
+	./kiosk/sync:FuzzExport ./cmd/collector/internal/server:FuzzKioskBodies
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
