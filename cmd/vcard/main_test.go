@@ -55,19 +55,9 @@ func TestVcardAtARealCardsPace(t *testing.T) {
 	if _, err := pcsc.WaitCard(ctx, pcsctest.Reader, true); err != nil {
 		t.Fatal(err)
 	}
-	pc, err := pcsc.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close()
-	conn, err := pc.Connect(pcsctest.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Now()
-	st, err := jpki.New(conn).ReadStatus()
+	st, err := jpki.New(pcsctest.Connect(t)).ReadStatus()
 	took := time.Since(t0)
-	conn.Close()
 	if err != nil {
 		t.Fatal(err)
 	}

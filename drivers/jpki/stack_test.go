@@ -41,16 +41,7 @@ func loadNow(t testing.TB, name string) (*virtualcard.Profile, *virtualcard.Card
 
 func connect(t testing.TB) (*pcsc.Card, *jpki.Card) {
 	t.Helper()
-	pc, err := pcsc.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	conn, err := pc.Connect(pcsctest.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := pcsctest.Connect(t)
 	return conn, jpki.New(conn)
 }
 

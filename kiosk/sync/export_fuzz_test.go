@@ -25,16 +25,7 @@ import (
 // check. Seeds: a real export and pieces of it.
 func FuzzExport(f *testing.F) {
 	e := newKioskEnv(f)
-	appendRecords(f, e.j, 4)
-	recs, err := e.j.Pending(0)
-	if err != nil {
-		f.Fatal(err)
-	}
-	dir := filepath.Join(f.TempDir(), "usb")
-	signed, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: kioskID, JournalID: e.j.JournalID(), HashAlg: journal.AlgSHA256, Records: recs}, e.id, time.Now())
-	if err != nil {
-		f.Fatal(err)
-	}
+	dir, signed := writeTestExport(f, e, 4)
 	mb, err1 := os.ReadFile(filepath.Join(dir, ksync.ExportManifest))
 	rb, err2 := os.ReadFile(filepath.Join(dir, ksync.ExportRecords))
 	if err1 != nil || err2 != nil {

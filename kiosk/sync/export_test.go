@@ -15,7 +15,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
-func writeTestExport(t *testing.T, e *kioskEnv, n int) (string, *ksync.Manifest) {
+func writeTestExport(t testing.TB, e *kioskEnv, n int) (string, *ksync.Manifest) {
 	t.Helper()
 	appendRecords(t, e.j, n)
 	recs, err := e.j.Pending(0)

@@ -11,7 +11,6 @@ import (
 
 	"github.com/villagehall/kiosk/drivers/jpki"
 	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
-	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
 	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 	"github.com/villagehall/kiosk/kiosk"
@@ -33,16 +32,7 @@ func TestSignCheckAPDUs(t *testing.T) {
 		t.Fatal(err)
 	}
 	pcsctest.Insert(t, virtualcard.New(p), vpcd.WithAPDULog(log))
-	pc, err := pcsc.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	conn, err := pc.Connect(pcsctest.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := pcsctest.Connect(t)
 
 	r := newRig(t)
 	r.cards <- visitrun.CardEvent{Kind: visitrun.CardInserted, Card: jpki.New(conn)}

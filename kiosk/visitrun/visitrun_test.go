@@ -16,7 +16,6 @@ import (
 
 	"github.com/villagehall/kiosk/drivers/jpki"
 	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
-	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
 	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 	"github.com/villagehall/kiosk/kiosk"
@@ -681,16 +680,7 @@ func TestPINChangeAPDUs(t *testing.T) {
 	var apdus atomic.Int64
 	vc := loadCard(t, "fresh", time.Now())
 	pcsctest.Insert(t, vc, vpcd.WithAPDULog(lineCounter{&apdus}))
-	pc, err := pcsc.Open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
-	conn, err := pc.Connect(pcsctest.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
+	conn := pcsctest.Connect(t)
 
 	r := newRig(t)
 	r.cards <- visitrun.CardEvent{Kind: visitrun.CardInserted, Card: jpki.New(conn)}

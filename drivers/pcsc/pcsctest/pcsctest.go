@@ -272,3 +272,20 @@ func Remove(t testing.TB, s *vpcd.Slot) {
 		t.Fatalf("pcsctest: card still seen in %q: %v", Reader, err)
 	}
 }
+
+// Connect opens a PC/SC context and connects to the card in Reader; both
+// are closed at Cleanup.
+func Connect(t testing.TB) *pcsc.Card {
+	t.Helper()
+	pc, err := pcsc.Open()
+	if err != nil {
+		t.Fatalf("pcsctest: %v", err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	conn, err := pc.Connect(Reader)
+	if err != nil {
+		t.Fatalf("pcsctest: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
+}
