@@ -77,8 +77,8 @@ func TestFindByReference(t *testing.T) {
 	}
 	mustContain(t, "record", body, "K01-20261125-0003", "暗証番号の変更（利用者証明用・4けた）", "結果不明",
 		"暗証番号の変更結果が不明：新旧どちらの暗証番号が有効か", "対応済みにする",
-		`<a href="/console/record/K01/JK01A/2">K01-20261125-0002</a> — <span class="ok">✓ 正しくつながっています`,
-		`<a href="/console/record/K01/JK01A/4">K01-20261125-0004</a> — <span class="ok">✓`)
+		`<a href="/console/record/K01/JK01A/2">K01-20261125-0002</a>　<span class="ok">✓ 正しくつながっています`,
+		`<a href="/console/record/K01/JK01A/4">K01-20261125-0004</a>　<span class="ok">✓`)
 
 	code, body, _ = get(t, c, s.url+"/console/find?ref=K01-20261125-0099")
 	if code != 200 || !strings.Contains(body, "まだ役場に届いていません") {

@@ -133,7 +133,7 @@ var words = map[string]msg{
 	"import.ok":        {"取り込みました：端末 %s、記録 %d件（新しく届いたもの %d件、すでに届いていたもの %d件）。", "Imported: kiosk %s, %d records (%d new, %d already here)."},
 	"import.refused":   {"取り込みませんでした。", "Not imported."},
 	"import.nofiles":   {"ファイルが選ばれていません。", "No files were chosen."},
-	"audit.lead":       {"この管理画面での操作（表示・検索・書き出し・取り込み・対応済み）はすべて記録され、だれも書き換えや削除はできません。", "Every view, search, export, import and mark on this console is recorded; nobody can edit or delete the log."},
+	"audit.lead":       {"この管理画面での操作（表示・検索・書き出し・取り込み・対応済み）はすべて記録されます。記録はこの画面から書き換えも削除もできず、保存された記録がどこかで書き換えられると、下の確認で分かります。", "Every view, search, export, import and mark on this console is recorded. The console cannot edit or delete the log, and an edit of the stored log anywhere shows in the check below."},
 	"audit.ok":         {"記録のつながりを確認しました：%d件、書き換え・抜けはありません。", "Chain checked: %d entries, none edited or missing."},
 	"audit.broken":     {"記録のつながりが壊れています：%s", "The chain is broken: %s"},
 	"audit.head":       {"最新の記録のハッシュ（控えとして書き留められます）", "Hash of the latest entry (write it down as an anchor)"},
