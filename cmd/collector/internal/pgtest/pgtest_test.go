@@ -15,11 +15,11 @@ var pg *Server
 func TestMain(m *testing.M) { os.Exit(Main(m, &pg)) }
 
 // The harness's promises: a real server, as an unprivileged user when the
-// tests run as root, on a socket in its own directory, a database per test
+// tests run as root, on a socket in its own directory, a schema per test
 // that the next test does not see.
 func TestServer(t *testing.T) {
 	ctx := context.Background()
-	dsn := pg.NewDatabase(t)
+	dsn := pg.NewSchema(t)
 	c, err := pgx.Connect(ctx, dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -48,13 +48,13 @@ func TestServer(t *testing.T) {
 			t.Errorf("postgres runs as root: %s", line)
 		}
 	}
-	other := pg.NewDatabase(t)
+	other := pg.NewSchema(t)
 	c2, err := pgx.Connect(ctx, other)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c2.Close(ctx)
 	if _, err := c2.Exec(ctx, "SELECT * FROM x"); err == nil {
-		t.Error("a second database sees the first one's table")
+		t.Error("a second schema sees the first one's table")
 	}
 }
