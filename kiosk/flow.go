@@ -74,8 +74,10 @@ type Result struct {
 	Reference string
 	Slip      *Slip // the slip printed (or that would have been printed); nil if none
 	Printed   bool
-	// PrinterDetail is DetailPrinterUnavailable / DetailPrinterError when
-	// a slip was due but not printed: show Reference on screen instead.
+	// PrinterDetail is set when a slip was due but not printed (see
+	// PrinterDetail: printer_stalled, printer_paper_out, …, or
+	// DetailPrinterUnavailable / DetailPrinterError): show Reference on
+	// screen instead.
 	PrinterDetail string
 	Record        Record // the journaled record
 }
@@ -302,10 +304,7 @@ func (f *Flows) finish(ctx context.Context, res Result, certRef string, cert *Ce
 		log.Info("flow finished, slip printed")
 		return res, nil
 	}
-	res.PrinterDetail = DetailPrinterError
-	if errors.Is(perr, ErrPrinterUnavailable) {
-		res.PrinterDetail = DetailPrinterUnavailable
-	}
+	res.PrinterDetail = PrinterDetail(perr) // printer_stalled, printer_paper_out, …
 	log.Warn("slip not printed", "detail", res.PrinterDetail, "err", perr)
 	if _, err := f.Journal.Append(ctx, Record{
 		Time:         f.now(),

@@ -21,7 +21,7 @@ import (
 )
 
 // pcscCards turns the PC/SC watcher's events into connected cards.
-func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- session.CardEvent) {
+func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log *slog.Logger, out chan<- session.CardEvent) {
 	send := func(ev session.CardEvent) bool {
 		select {
 		case out <- ev:
@@ -50,7 +50,7 @@ func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- 
 		case pcsc.ReaderAdded:
 			readers[ev.Reader] = true
 			if len(readers) == 1 {
-				readerPresent.Store(true)
+				health.Set("ok", ev.Reader, time.Now())
 				send(session.CardEvent{Kind: session.ReaderBack})
 			}
 			log.Info("card reader", "reader", ev.Reader, "event", "added")
@@ -61,7 +61,7 @@ func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- 
 				current = ""
 			}
 			if len(readers) == 0 {
-				readerPresent.Store(false)
+				health.Set("absent", "reader removed: "+ev.Reader, time.Now())
 				send(session.CardEvent{Kind: session.ReaderLost})
 				if pc != nil { // pcscd may have restarted: a new context next time
 					pc.Close()

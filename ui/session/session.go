@@ -339,10 +339,7 @@ func (s *Session) recordStatus() {
 			if err := s.cfg.Flows.Printer.Print(s.workCtx, slip); err != nil {
 				printFail = true
 				s.log.Warn("slip not printed", "ref", ref, "err", err)
-				detail := kiosk.DetailPrinterError
-				if errors.Is(err, kiosk.ErrPrinterUnavailable) {
-					detail = kiosk.DetailPrinterUnavailable
-				}
+				detail := kiosk.PrinterDetail(err)
 				if _, err := s.cfg.Flows.Journal.Append(s.workCtx, kiosk.Record{Time: now, ClockTrusted: a.ClockTrusted, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeError, Reference: ref, Detail: detail}); err != nil {
 					s.log.Error("journal append failed for printer record", "err", err)
 				}
