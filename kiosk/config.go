@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -81,6 +82,31 @@ type SyncConfig struct {
 	Cert         string        `toml:"cert"`
 	Key          string        `toml:"key"`
 	Interval     time.Duration `toml:"interval"` // default 5m
+}
+
+// CheckCollectorURL accepts the one form of collector address: a base URL,
+// https with a host (and port), nothing after it. The kiosk appends the
+// endpoints (/v1/batch, /v1/heartbeat) itself, so a path would never reach
+// the collector; it is refused here rather than failing with 404 for ever.
+func CheckCollectorURL(s string) error {
+	const want = `must be the collector's base URL, e.g. "https://collector.example.jp:8443" (no path: the kiosk adds /v1/batch itself)`
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s, got %q (%v)", want, s, err)
+	case u.Scheme != "https" || u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("%s, got %q: not an https:// URL with a host", want, s)
+	case u.User != nil:
+		return fmt.Errorf("%s, got %q: no user name or password in it (kiosks log in with their certificate)", want, s)
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "", u.Opaque != "":
+		return fmt.Errorf("%s, got %q: remove %q", want, s, strings.TrimPrefix(s, u.Scheme+"://"+u.Host))
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%s, got %q: port %q", want, s, p)
+		}
+	}
+	return nil
 }
 
 // Enabled reports whether the kiosk uploads its journal.
@@ -276,9 +302,8 @@ func (c *Config) validate() []*ConfigError {
 		bad("journal.path", "must be set (e.g. \"/data/journal.db\")")
 	}
 	if s := c.Sync; s.Enabled() {
-		u, err := url.Parse(s.CollectorURL)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			bad("sync.collector_url", "must be an https:// URL, got %q", s.CollectorURL)
+		if err := CheckCollectorURL(s.CollectorURL); err != nil {
+			bad("sync.collector_url", "%v", err)
 		}
 		for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
 			if f.v == "" {

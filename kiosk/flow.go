@@ -283,11 +283,11 @@ func (f *Flows) finish(ctx context.Context, res Result, certRef string, cert *Ce
 		return res, fmt.Errorf("%s %s: %w: %w", res.Kind, res.Outcome, ErrJournal, err)
 	}
 	res.Record = stored
-	id := stored.KioskID
-	if id == "" {
-		id = f.KioskID
+	named := stored
+	if named.KioskID == "" {
+		named.KioskID = f.KioskID
 	}
-	res.Reference = FormatReference(id, stored.Time, stored.Seq)
+	res.Reference = ReferenceOf(named)
 	log = log.With("ref", res.Reference)
 	if !slipDue(res.Outcome) {
 		log.Info("flow finished")

@@ -3,7 +3,6 @@ package kiosk_test
 import (
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
 )
@@ -62,29 +61,6 @@ func TestGuide(t *testing.T) {
 	g = kiosk.Guide(kiosk.CodeAuthLocked, kiosk.PINAuth, m)
 	if strings.Contains(strings.Join(g.RoutesJA, ""), "コンビニ") {
 		t.Error("convenience-store note shown where it is available")
-	}
-}
-
-func TestReference(t *testing.T) {
-	at := time.Date(2026, 11, 24, 15, 30, 0, 0, time.UTC) // 2026-11-25 00:30 JST
-	tests := []struct {
-		seq  uint64
-		want string
-	}{{42, "K01-20261125-0042"}, {1, "K01-20261125-0001"}, {123456, "K01-20261125-123456"}}
-	for _, tt := range tests {
-		ref := kiosk.FormatReference("K01", at, tt.seq)
-		if ref != tt.want {
-			t.Errorf("FormatReference(%d) = %q, want %q", tt.seq, ref, tt.want)
-		}
-		id, day, seq, err := kiosk.ParseReference(" " + strings.ToLower(ref) + " ")
-		if err != nil || id != "K01" || seq != tt.seq || day.Day() != 25 {
-			t.Errorf("ParseReference(%q) = %q %s %d %v", ref, id, day, seq, err)
-		}
-	}
-	for _, bad := range []string{"", "K01-2026112-0042", "K01-20261125-42", "K01-20261125", "K 1-20261125-0042", "K01-20261325-0042"} {
-		if _, _, _, err := kiosk.ParseReference(bad); err == nil {
-			t.Errorf("ParseReference(%q) accepted", bad)
-		}
 	}
 }
 

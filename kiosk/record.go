@@ -38,7 +38,8 @@ type Record struct {
 	Seq          uint64    `json:"seq"`  // set by the journal (NextSequence)
 	Time         time.Time `json:"time"` // kiosk clock
 	ClockTrusted bool      `json:"clock_trusted"`
-	KioskID      string    `json:"kiosk_id"` // set by the journal
+	KioskID      string    `json:"kiosk_id"`             // set by the journal
+	JournalID    string    `json:"journal_id,omitempty"` // set by the journal: which journal file (see JournalIDRe)
 	Kind         TxKind    `json:"kind"`
 	Outcome      Outcome   `json:"outcome"`
 	Card         CardKind  `json:"card,omitempty"`
@@ -53,7 +54,7 @@ type Record struct {
 }
 
 // Journal is the durable outbox. Append returns only after the record is
-// on stable storage; it fills Seq, KioskID, PrevHash and Hash.
+// on stable storage; it fills Seq, KioskID, JournalID, PrevHash and Hash.
 type Journal interface {
 	Append(ctx context.Context, r Record) (Record, error)
 }

@@ -118,7 +118,7 @@ func TestWholeProgramStalledPrinter(t *testing.T) {
 	start := time.Now()
 	frame := s.waitFor("案内の紙を印刷できませんでした", 10*time.Second)
 	t.Logf("slip failure shown %v after the last Enter", time.Since(start).Round(10*time.Millisecond))
-	ref := regexp.MustCompile(`T01-\d{8}-\d{4}`).FindString(frame)
+	ref := regexp.MustCompile(`T01-[0-9A-Z]{4}-\d{4}`).FindString(frame)
 	if ref == "" {
 		t.Fatalf("no reference number on the screen:\n%s", frame)
 	}

@@ -81,20 +81,8 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 	}
 	var syncer *ksync.Syncer
 	if cfg.Sync.Enabled() {
-		tc, err := ksync.ClientTLS(cfg.Sync.CA, cfg.Sync.Cert, cfg.Sync.Key)
-		if err != nil {
-			return fmt.Errorf("sync: %w", err)
-		}
-		syncer, err = ksync.New(ksync.Config{
-			BaseURL: cfg.Sync.CollectorURL, Client: ksync.NewHTTPClient(tc, 30*time.Second), KioskID: cfg.KioskID, Outbox: j,
-			Idle: cfg.Sync.Interval, Logger: log,
-			OnServerTime: clock.Observe,
-			Health: func() ksync.Health {
-				return ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version}
-			},
-		})
-		if err != nil {
-			return fmt.Errorf("sync: %w", err)
+		if syncer, err = newSyncer(cfg, j, clock, devs, log); err != nil {
+			return err
 		}
 	}
 	g.Go(func() { compactWhenDrained(ctx, j, log) })
@@ -180,6 +168,42 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 		return err
 	}
 	return app.Run(ctx, views)
+}
+
+// newSyncer uploads j with the kiosk's certificate, which also signs every batch.
+func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, devs *devices, log *slog.Logger) (*ksync.Syncer, error) {
+	pool, err := ksync.LoadCAPool(cfg.Sync.CA)
+	if err != nil {
+		return nil, fmt.Errorf("sync.ca: %w", err)
+	}
+	id, err := ksync.LoadIdentity(cfg.Sync.Cert, cfg.Sync.Key)
+	if err != nil {
+		return nil, fmt.Errorf("sync.cert, sync.key: %w", err)
+	}
+	if cn := id.Cert.Subject.CommonName; cn != cfg.KioskID {
+		return nil, fmt.Errorf("sync.cert: the certificate is kiosk %q's, this kiosk is %q: the collector would refuse every batch", cn, cfg.KioskID)
+	}
+	s, err := ksync.New(ksync.Config{
+		BaseURL: cfg.Sync.CollectorURL, Client: ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), KioskID: cfg.KioskID,
+		Signer: id.Signer, Outbox: j, Idle: cfg.Sync.Interval, Logger: log,
+		OnServerTime: clock.Observe,
+		Health:       func() ksync.Health { return health(devs) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sync: %w", err)
+	}
+	log.Info("sync on", "collector", cfg.Sync.CollectorURL, "journal_id", j.JournalID())
+	return s, nil
+}
+
+// health is what the heartbeat says of the devices: each one's state as
+// its driver reports it, and the two fields older collectors read.
+func health(devs *devices) ksync.Health {
+	h := ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version}
+	for _, d := range devs.List() {
+		h.Devices = append(h.Devices, ksync.DeviceHealth{Name: d.Name, State: d.State, Detail: d.Detail, Since: d.Since})
+	}
+	return h
 }
 
 // kickingJournal wakes the syncer after each durable append.

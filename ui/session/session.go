@@ -327,7 +327,7 @@ func (s *Session) recordStatus() {
 			s.log.Error("journal append failed for status check", "err", err)
 			return func() {}
 		}
-		ref := kiosk.FormatReference(stored.KioskID, stored.Time, stored.Seq)
+		ref := kiosk.ReferenceOf(stored)
 		g := kiosk.Guide(a.Code, guideKind(a.Code), s.cfg.Flows.Municipality)
 		printFail := false
 		if g.NeedsOffice && s.cfg.Flows.Printer != nil {
