@@ -1,4 +1,4 @@
-package console
+package store
 
 import (
 	"crypto/sha256"
@@ -21,7 +21,7 @@ import (
 // AuditGenesis is the PrevHash of the first entry.
 const AuditGenesis = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// Audit actions.
+// Audit actions (the console's).
 const (
 	ActViewKiosks   = "view_kiosks"
 	ActViewKiosk    = "view_kiosk"
