@@ -13,7 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
-	"github.com/villagehall/kiosk/kiosk/sync/synctest"
+	"github.com/villagehall/kiosk/kiosk/sync/pki"
 )
 
 // A server that demands a client certificate from the village CA: the
@@ -21,15 +21,15 @@ import (
 // and downloads what it is sent; a browser without a certificate is turned
 // away at the handshake.
 func TestClientCertificateAndDownload(t *testing.T) {
-	pki, err := synctest.GenerateTestPKI(t.TempDir(), "staff-tanaka")
+	files, err := pki.Generate(t.TempDir(), pki.ECDSA, "staff-tanaka")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, err := ksync.LoadCAPool(pki.CAFile)
+	pool, err := ksync.LoadCAPool(files.CAFile)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := tls.LoadX509KeyPair(pki.ServerCert, pki.ServerKey)
+	cert, err := tls.LoadX509KeyPair(files.ServerCert, files.ServerKey)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +54,7 @@ func TestClientCertificateAndDownload(t *testing.T) {
 	t.Cleanup(func() { srv.Close() })
 	url := "https://" + ln.Addr().String() + "/"
 
-	b := New(t, Options{CAFile: pki.CAFile, CertFile: pki.Clients["staff-tanaka"].Cert, KeyFile: pki.Clients["staff-tanaka"].Key})
+	b := New(t, Options{CAFile: files.CAFile, CertFile: files.Clients["staff-tanaka"].Cert, KeyFile: files.Clients["staff-tanaka"].Key})
 	b.Do(chromedp.Navigate(url))
 	who := Get(b, chromedp.Text(chromedp.CSS("#who")))
 	if who != "staff-tanaka" {
@@ -65,7 +65,7 @@ func TestClientCertificateAndDownload(t *testing.T) {
 		t.Errorf("download %q = %q", name, data)
 	}
 
-	anon := New(t, Options{CAFile: pki.CAFile})
+	anon := New(t, Options{CAFile: files.CAFile})
 	if err := anon.Try(chromedp.Navigate(url)); err == nil || !strings.Contains(err.Error(), "ERR_BAD_SSL_CLIENT_AUTH_CERT") {
 		t.Errorf("a browser without a certificate: %v, want ERR_BAD_SSL_CLIENT_AUTH_CERT", err)
 	}

@@ -3,7 +3,6 @@ package console
 import (
 	"encoding/csv"
 	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/browsertest"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 var update = flag.Bool("update", false, "rewrite the screenshots in testdata/console")
@@ -32,11 +32,10 @@ func shot(t *testing.T, b *browsertest.Browser, name string) {
 // reads it, an export folder's files are imported; a kiosk's certificate
 // gets the refusal page.
 func TestInBrowser(t *testing.T) {
-	st := sampleStore()
-	imp := &dirImporter{}
-	s := newSite(t, st, imp)
-	staff := s.pki.Clients["staff-tanaka"]
-	b := browsertest.New(t, browsertest.Options{CAFile: s.pki.CAFile, CertFile: staff.Cert, KeyFile: staff.Key})
+	st := sampleStore(t)
+	s := newSite(t, st, nil, nil)
+	_, staffCert, staffKey := s.issue("staff-tanaka")
+	b := browsertest.New(t, browsertest.Options{CAFile: s.caPE, CertFile: staffCert, KeyFile: staffKey})
 	text := func(sel string) string {
 		t.Helper()
 		return browsertest.Get(b, chromedp.Text(chromedp.CSS(sel)))
@@ -52,10 +51,10 @@ func TestInBrowser(t *testing.T) {
 	shot(t, b, "kiosks")
 
 	b.Do(chromedp.Navigate(s.url+"/console/find"),
-		chromedp.SendKeys(chromedp.CSS("#ref"), "k01-20261125-0003"),
+		chromedp.SendKeys(chromedp.CSS("#ref"), "k01-7q3f-0003"),
 		chromedp.Click(chromedp.CSS("#ref-search")),
 		chromedp.WaitVisible(chromedp.CSS("#reference")))
-	if got := text("#reference"); got != "K01-20261125-0003" {
+	if got := text("#reference"); got != "K01-7Q3F-0003" {
 		t.Fatalf("search by reference opened %q", got)
 	}
 	if !strings.Contains(text("#chain-prev"), "正しくつながっています") {
@@ -69,7 +68,7 @@ func TestInBrowser(t *testing.T) {
 	if got := text("#handled"); !strings.Contains(got, "staff-tanaka") {
 		t.Errorf("after the mark: %q", got)
 	}
-	if m, _ := st.MarkOf(t.Context(), RecordID{"K01", "JK01A", 3}); m == nil || m.By != "staff-tanaka" {
+	if m, _ := s.view.MarkOf(t.Context(), RecordID{"K01", jK01, 3}); m == nil || m.By != "staff-tanaka" {
 		t.Fatalf("mark not stored: %+v", m)
 	}
 	b.Do(chromedp.Navigate(s.url + "/console/followups?from=2026-11-01&to=2026-11-30&show=all"))
@@ -84,22 +83,17 @@ func TestInBrowser(t *testing.T) {
 		t.Fatalf("download %q: %.80q", name, data)
 	}
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(string(data), "\ufeff"))).ReadAll()
-	if err != nil || len(rows) != 7 || rows[3][0] != "K01-20261125-0003" {
+	if err != nil || len(rows) != 19 || byRef(t, rows, "K01-7Q3F-0003")[6] != "結果不明" {
 		t.Errorf("CSV: %v, %d rows", err, len(rows))
 	}
 
-	dir := t.TempDir()
-	for n, body := range map[string]string{"records.jsonl": "{}\n", "manifest.json": "{}"} {
-		if err := os.WriteFile(filepath.Join(dir, n), []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir, jid := realExport(t, s, 5)
 	b.Do(chromedp.Navigate(s.url+"/console/import"),
-		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{filepath.Join(dir, "records.jsonl"), filepath.Join(dir, "manifest.json")}),
+		chromedp.SetUploadFiles(chromedp.CSS("#files"), []string{filepath.Join(dir, ksync.ExportRecords), filepath.Join(dir, ksync.ExportManifest)}),
 		chromedp.Click(chromedp.CSS("#import")),
 		chromedp.WaitVisible(chromedp.CSS("#import-result")))
-	if len(imp.got) != 2 {
-		t.Errorf("importer got %v", imp.got)
+	if j, err := st.Journal(t.Context(), "K07", jid); err != nil || j.Records != 5 {
+		t.Errorf("after the upload: %+v %v", j, err)
 	}
 	shot(t, b, "import")
 
@@ -115,8 +109,8 @@ func TestInBrowser(t *testing.T) {
 	}
 	shot(t, b, "kiosks-en")
 
-	k01 := s.pki.Clients["K01"]
-	kb := browsertest.New(t, browsertest.Options{CAFile: s.pki.CAFile, CertFile: k01.Cert, KeyFile: k01.Key})
+	_, k01Cert, k01Key := s.issue("K01")
+	kb := browsertest.New(t, browsertest.Options{CAFile: s.caPE, CertFile: k01Cert, KeyFile: k01Key})
 	kb.Do(chromedp.Navigate(s.url + "/console/"))
 	if got := browsertest.Get(kb, chromedp.Text(chromedp.CSS("#denied"))); !strings.Contains(got, "職員用の証明書") {
 		t.Errorf("kiosk certificate: %q", got)

@@ -26,6 +26,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 )
 
 // Prefix is where the console lives on the collector.
@@ -168,7 +170,7 @@ func (c *Console) staff(h func(*req)) http.HandlerFunc {
 		if !ok {
 			c.log.Warn("console: refused a certificate that is not a staff one", "cn", s.Name, "path", r.URL.Path, "remote", r.RemoteAddr)
 			if s.Name != "" { // a kiosk's certificate: worth a line in the audit log
-				_ = c.audit(q, ActDenied, r.Method+" "+r.URL.RequestURI())
+				_ = c.audit(q, store.ActDenied, r.Method+" "+r.URL.RequestURI())
 			}
 			// The page names nobody and repeats nothing of the request.
 			q.staff, q.r.URL = Staff{}, &url.URL{Path: Prefix}
@@ -181,7 +183,7 @@ func (c *Console) staff(h func(*req)) http.HandlerFunc {
 
 // audit writes one entry; the caller shows nothing when it fails.
 func (c *Console) audit(q *req, action, detail string) error {
-	_, err := c.o.Store.AppendAudit(q.r.Context(), AuditEntry{
+	_, err := c.o.Store.AppendAudit(q.r.Context(), store.AuditEntry{
 		Time: q.now, Staff: q.staff.Name, Cert: q.staff.Serial, Action: action, Detail: detail, Remote: q.r.RemoteAddr,
 	})
 	if err != nil {

@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
@@ -24,7 +24,7 @@ var csvColumns = []msg{
 	{"受付番号", "reference"}, {"日時", "time"}, {"端末", "kiosk_id"}, {"記録ファイル", "journal_id"}, {"番号", "seq"},
 	{"内容", "kind"}, {"結果", "outcome"}, {"カードの状態", "status"}, {"カード", "card"},
 	{"利用者証明用 残り回数", "auth_tries"}, {"署名用 残り回数", "sign_tries"}, {"補足", "detail"},
-	{"対象の受付番号", "slip_reference"}, {"端末の時計", "clock_trusted"}, {"役場に届いた日時", "received_at"},
+	{"対象の受付番号", "slip_reference"}, {"端末の時計", "clock_trusted"},
 	{"ハッシュ", "hash"}, {"前の記録のハッシュ", "prev_hash"},
 }
 
@@ -68,7 +68,7 @@ func writeCSV(w io.Writer, l Lang, vs []Visit) error {
 		row := []string{v.Reference(), formatTime(r.Time), r.KioskID, v.JournalID, strconv.FormatUint(r.Seq, 10),
 			code("", string(r.Kind)), code("", string(r.Outcome)), code("", r.Status), code("", string(r.Card)),
 			tries(r.AuthTries), tries(r.SignTries), code("", r.Detail), r.Reference, clock(r.ClockTrusted),
-			formatTime(v.ReceivedAt), r.Hash, r.PrevHash}
+			r.Hash, r.PrevHash}
 		for i := range row {
 			row[i] = cell(row[i])
 		}
@@ -92,16 +92,15 @@ func cell(s string) string {
 
 // exported is one record in the JSON export.
 type exported struct {
-	Reference  string       `json:"reference"`
-	JournalID  string       `json:"journal_id"`
-	ReceivedAt time.Time    `json:"received_at,omitzero"`
-	Record     kiosk.Record `json:"record"`
+	Reference string       `json:"reference"`
+	JournalID string       `json:"journal_id"`
+	Record    kiosk.Record `json:"record"`
 }
 
 func writeJSON(w io.Writer, vs []Visit) error {
 	out := make([]exported, len(vs))
 	for i, v := range vs {
-		out[i] = exported{Reference: v.Reference(), JournalID: v.JournalID, ReceivedAt: v.ReceivedAt, Record: v.Record}
+		out[i] = exported{Reference: v.Reference(), JournalID: v.JournalID, Record: v.Record}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", " ")
@@ -125,7 +124,7 @@ func (c *Console) exportRecords(q *req, format string) ([]Visit, string, bool) {
 		c.storeFailed(q, "export records", err)
 		return nil, "", false
 	}
-	if !c.audited(q, ActExport, fmt.Sprintf("format=%s from=%s to=%s records=%d", format, v.Get("from"), v.Get("to"), len(vs))) {
+	if !c.audited(q, store.ActExport, fmt.Sprintf("format=%s from=%s to=%s records=%d", format, v.Get("from"), v.Get("to"), len(vs))) {
 		return nil, "", false
 	}
 	name := fmt.Sprintf("kiosk-records-%s-%s", strings.ReplaceAll(v.Get("from"), "-", ""), strings.ReplaceAll(v.Get("to"), "-", ""))

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 )
@@ -90,7 +91,7 @@ func (c *Console) kiosks(q *req) {
 		}
 		return rows[i].K.ID < rows[j].K.ID
 	})
-	if !c.audited(q, ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows))) {
+	if !c.audited(q, store.ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows))) {
 		return
 	}
 	c.render(q, http.StatusOK, "kiosks", rows)
@@ -113,7 +114,7 @@ func (c *Console) kiosk(q *req) {
 		c.storeFailed(q, "list records", err)
 		return
 	}
-	if !c.audited(q, ActViewKiosk, id) {
+	if !c.audited(q, store.ActViewKiosk, id) {
 		return
 	}
 	c.render(q, http.StatusOK, "kiosk", kioskPage{Row: c.row(q.lang, k, q.now), Visits: vs})
@@ -201,7 +202,7 @@ func (c *Console) find(q *req) {
 		case len(vs) == 0:
 			p.Message = text(q.lang, "ref.not.found", p.Ref)
 		}
-		if !c.audited(q, ActSearch, "ref="+p.Ref+fmt.Sprintf(" found=%d", len(vs))) {
+		if !c.audited(q, store.ActSearch, "ref="+p.Ref+fmt.Sprintf(" found=%d", len(vs))) {
 			return
 		}
 		if len(vs) == 1 {
@@ -230,11 +231,11 @@ func (c *Console) find(q *req) {
 		if len(vs) == 0 {
 			p.Message = text(q.lang, "no.results")
 		}
-		if !c.audited(q, ActSearch, q.r.URL.RawQuery+fmt.Sprintf(" found=%d", len(vs))) {
+		if !c.audited(q, store.ActSearch, q.r.URL.RawQuery+fmt.Sprintf(" found=%d", len(vs))) {
 			return
 		}
 	}
-	if !p.Searched && !c.audited(q, ActSearch, "form") {
+	if !p.Searched && !c.audited(q, store.ActSearch, "form") {
 		return
 	}
 	c.render(q, code, "find", p)
@@ -248,7 +249,7 @@ type recordPage struct {
 	NextOK       bool
 	Start, Head  bool
 	FollowUp     FollowUpKind
-	Mark         *Mark
+	Mark         *store.Mark
 	Flash        string
 	SlipOf       []Visit // for a printer note: the visit whose slip it was
 	Flags        []Flag  // flags raised at this record
@@ -319,7 +320,7 @@ func (c *Console) record(q *req) {
 		}
 	}
 	p.Flash = flash(q)
-	if !c.audited(q, ActViewRecord, id.String()) {
+	if !c.audited(q, store.ActViewRecord, id.String()) {
 		return
 	}
 	c.render(q, http.StatusOK, "record", p)
@@ -372,7 +373,7 @@ func (c *Console) followUps(q *req) {
 		items = open
 	}
 	p.Items = items
-	if !c.audited(q, ActViewFollowUp, fmt.Sprintf("from=%s to=%s all=%t shown=%d", p.From, p.To, p.ShowAll, len(items))) {
+	if !c.audited(q, store.ActViewFollowUp, fmt.Sprintf("from=%s to=%s all=%t shown=%d", p.From, p.To, p.ShowAll, len(items))) {
 		return
 	}
 	c.render(q, http.StatusOK, "followups", p)
@@ -413,10 +414,11 @@ func (c *Console) mark(q *req) {
 		return
 	}
 	// The audit entry comes first: a mark nobody can trace is not made.
-	if !c.audited(q, ActMark, fmt.Sprintf("%s kind=%s note=%q", id, kind, note)) {
+	if !c.audited(q, store.ActMark, fmt.Sprintf("%s kind=%s note=%q", id, kind, note)) {
 		return
 	}
-	m, err := c.o.Store.Mark(ctx, Mark{Record: id, Kind: kind, By: q.staff.Name, At: q.now.UTC(), Note: note})
+	m, err := c.o.Store.Mark(ctx, store.Mark{KioskID: id.KioskID, JournalID: id.JournalID, Seq: id.Seq, RecordTime: vs[0].Record.Time.UTC(),
+		Kind: string(kind), By: q.staff.Name, At: q.now.UTC(), Note: note})
 	back, _ := url.Parse(localPath(f.Get("back")))
 	bq := back.Query()
 	switch {
@@ -454,9 +456,9 @@ func (c *Console) importForm(q *req) {
 }
 
 type auditPage struct {
-	Entries []AuditEntry
+	Entries []store.AuditEntry
 	Total   int
-	Break   *AuditBreak
+	Break   *store.AuditBreak
 	Head    string
 }
 
@@ -465,7 +467,7 @@ const auditShown = 200
 func (c *Console) auditLog(q *req) {
 	// The view itself is an entry: write it first, then read and check the
 	// whole chain including it.
-	if !c.audited(q, ActViewAudit, "") {
+	if !c.audited(q, store.ActViewAudit, "") {
 		return
 	}
 	es, err := c.o.Store.Audit(ctxOf(q), 0, 0)
@@ -473,7 +475,7 @@ func (c *Console) auditLog(q *req) {
 		c.storeFailed(q, "read audit log", err)
 		return
 	}
-	p := auditPage{Total: len(es), Break: VerifyAudit(nil, es)}
+	p := auditPage{Total: len(es), Break: store.VerifyAudit(nil, es)}
 	if len(es) > 0 {
 		p.Head = es[len(es)-1].Hash
 	}

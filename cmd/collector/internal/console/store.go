@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
@@ -30,16 +31,15 @@ type Store interface {
 	FollowUps(ctx context.Context, from, to time.Time) ([]FollowUp, error)
 	// Mark records that staff handled a follow-up. A second mark of the
 	// same record is refused with ErrAlreadyMarked and the first one kept.
-	Mark(ctx context.Context, m Mark) (Mark, error)
+	Mark(ctx context.Context, m store.Mark) (store.Mark, error)
 	// MarkOf returns the mark of a record, nil when it has none.
-	MarkOf(ctx context.Context, id RecordID) (*Mark, error)
-	// AppendAudit appends e to the audit log: the store sets Seq and
-	// PrevHash from the entry before it and seals it with SealAudit, in one
-	// transaction, so the log stays one unbroken chain.
-	AppendAudit(ctx context.Context, e AuditEntry) (AuditEntry, error)
+	MarkOf(ctx context.Context, id RecordID) (*store.Mark, error)
+	// AppendAudit appends e to the audit log, sealed after the entry
+	// before it (store.SealAudit) in one transaction: one unbroken chain.
+	AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error)
 	// Audit returns the entries after seq afterSeq, oldest first, at most
 	// limit (0: all).
-	Audit(ctx context.Context, afterSeq uint64, limit int) ([]AuditEntry, error)
+	Audit(ctx context.Context, afterSeq uint64, limit int) ([]store.AuditEntry, error)
 }
 
 // Importer takes a USB export (a directory as `kioskctl journal export`
@@ -61,9 +61,9 @@ type ImportResult struct {
 
 // Errors stores and importers return for the console to explain.
 var (
-	ErrNotFound      = errors.New("not found")
+	ErrNotFound      = store.ErrNotFound
 	ErrBadReference  = errors.New("not a reference number")
-	ErrAlreadyMarked = errors.New("already marked as handled")
+	ErrAlreadyMarked = store.ErrAlreadyMarked
 )
 
 // RecordID names one stored record: its kiosk, journal and sequence.
@@ -90,9 +90,8 @@ func ParseRecordID(s string) (RecordID, error) {
 
 // Visit is one stored record with the journal it is in.
 type Visit struct {
-	JournalID  string       `json:"journal_id"`
-	Record     kiosk.Record `json:"record"`
-	ReceivedAt time.Time    `json:"received_at,omitzero"`
+	JournalID string       `json:"journal_id"`
+	Record    kiosk.Record `json:"record"`
 }
 
 // ID is the record's identity at the town hall.
@@ -102,7 +101,7 @@ func (v Visit) ID() RecordID {
 
 // Reference is the number printed on the record's slip.
 func (v Visit) Reference() string {
-	return kiosk.FormatReference(v.Record.KioskID, v.Record.Time, v.Record.Seq)
+	return kiosk.ReferenceOf(v.Record)
 }
 
 // Query selects records; every field is optional. A journal with paging
@@ -183,18 +182,9 @@ type Flag struct {
 	Count     int
 }
 
-// Mark says staff handled a follow-up.
-type Mark struct {
-	Record RecordID     `json:"record"`
-	Kind   FollowUpKind `json:"kind"`
-	By     string       `json:"by"` // the staff certificate's name
-	At     time.Time    `json:"at"`
-	Note   string       `json:"note,omitempty"`
-}
-
 // FollowUp is a record that needs staff, and its mark once handled.
 type FollowUp struct {
 	Visit
 	Kind FollowUpKind
-	Mark *Mark
+	Mark *store.Mark
 }

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 )
 
 // An upload is the files of one export directory: chosen as the folder
@@ -189,7 +191,7 @@ func (c *Console) importUpload(q *req) {
 			c.storeFailed(q, "unpack import", err)
 			return
 		}
-		if !c.audited(q, ActImportFailed, fmt.Sprintf("files=%q reason=%q", names, err.Error())) {
+		if !c.audited(q, store.ActImportFailed, fmt.Sprintf("files=%q reason=%q", names, err.Error())) {
 			return
 		}
 		p.Error = err.Error()
@@ -197,7 +199,7 @@ func (c *Console) importUpload(q *req) {
 		return
 	}
 	// The attempt is written before the importer keeps anything.
-	if !c.audited(q, ActImport, fmt.Sprintf("files=%q", names)) {
+	if !c.audited(q, store.ActImport, fmt.Sprintf("files=%q", names)) {
 		return
 	}
 	res, err := c.o.Importer.Import(ctxOf(q), dir)
@@ -205,14 +207,14 @@ func (c *Console) importUpload(q *req) {
 		// The importer's word is the reason staff see: it names what failed
 		// (a count, an edited record, a signature).
 		c.log.Warn("console: import refused", "staff", q.staff.Name, "err", err)
-		if !c.audited(q, ActImportFailed, fmt.Sprintf("files=%q reason=%q", names, err.Error())) {
+		if !c.audited(q, store.ActImportFailed, fmt.Sprintf("files=%q reason=%q", names, err.Error())) {
 			return
 		}
 		p.Error = err.Error()
 		c.render(q, http.StatusUnprocessableEntity, "import", p)
 		return
 	}
-	if !c.audited(q, ActImported, fmt.Sprintf("kiosk=%s journal=%s seq=%d..%d records=%d stored=%d duplicates=%d",
+	if !c.audited(q, store.ActImported, fmt.Sprintf("kiosk=%s journal=%s seq=%d..%d records=%d stored=%d duplicates=%d",
 		res.KioskID, res.JournalID, res.FirstSeq, res.LastSeq, res.Records, res.Stored, res.Duplicates)) {
 		return
 	}

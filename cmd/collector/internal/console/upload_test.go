@@ -13,16 +13,20 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/villagehall/kiosk/kiosk"
+	"github.com/villagehall/kiosk/kiosk/journal"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
-// dirImporter is what the console hands an upload to: it records the
+// recordingImporter is what the console hands an upload to: it records the
 // directory's files as they arrived and answers as told.
-type dirImporter struct {
+type recordingImporter struct {
 	got map[string]string
 	err error
 }
 
-func (d *dirImporter) Import(ctx context.Context, dir string) (ImportResult, error) {
+func (d *recordingImporter) Import(ctx context.Context, dir string) (ImportResult, error) {
 	d.got = map[string]string{}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
@@ -111,8 +115,8 @@ func TestImportUpload(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			imp := &dirImporter{}
-			s := newSite(t, newMemStore(), imp)
+			imp := &recordingImporter{}
+			s := newSite(t, sampleStore(t), nil, imp)
 			code, body := upload(t, s, tt.parts...)
 			if code != tt.code || !strings.Contains(body, tt.want) {
 				t.Fatalf("%d, want %d with %q\n%s", code, tt.code, tt.want, body)
@@ -137,14 +141,14 @@ func TestImportUpload(t *testing.T) {
 
 // The importer's refusal is what staff read, and the log keeps it.
 func TestImportRefused(t *testing.T) {
-	st := newMemStore()
-	imp := &dirImporter{err: errors.New("record 3 does not match its hash: the export was edited")}
-	s := newSite(t, st, imp)
+	st := sampleStore(t)
+	imp := &recordingImporter{err: errors.New("record 3 does not match its hash: the export was edited")}
+	s := newSite(t, st, nil, imp)
 	code, body := upload(t, s, part{"files", "records.jsonl", "x"}, part{"files", "manifest.json", "y"})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "取り込みませんでした") || !strings.Contains(body, "the export was edited") {
 		t.Fatalf("%d\n%s", code, body)
 	}
-	if got := st.actions(); got != "import import_refused" {
+	if got := actions(t, st); got != "import import_refused" {
 		t.Errorf("audit %q", got)
 	}
 }
@@ -179,4 +183,80 @@ func writeFormFile(t *testing.T, name string, data []byte) *multipart.FileHeader
 	}
 	t.Cleanup(func() { form.RemoveAll() })
 	return form.File["files"][0]
+}
+
+// realExport writes what kioskctl journal export writes for kiosk K07: n
+// records of a new journal, signed with the kiosk's key from the site's CA.
+func realExport(t *testing.T, s *site, n int) (dir, journalID string) {
+	t.Helper()
+	journalID = kiosk.NewJournalID()
+	recs := make([]kiosk.Record, n)
+	for i := range recs {
+		recs[i] = kiosk.Record{Time: at(13, i), ClockTrusted: true, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "expired"}
+	}
+	recs[0] = kiosk.Record{Time: at(13, 0), ClockTrusted: true, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeOK, Detail: journal.DetailJournalNew}
+	recs = seal("K07", journalID, 1, journal.Genesis, recs...)
+	is, _, _ := s.issue("K07")
+	dir = filepath.Join(t.TempDir(), "kiosk-K07")
+	if _, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: "K07", JournalID: journalID, HashAlg: journal.Alg(nil), Records: recs},
+		&ksync.Identity{TLS: is.TLS(), Cert: is.Cert, Signer: is.Key}, day0); err != nil {
+		t.Fatal(err)
+	}
+	return dir, journalID
+}
+
+func filesOf(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out["kiosk-K07/"+e.Name()] = string(b)
+	}
+	return out
+}
+
+// A real signed export, zipped as staff would, goes through the
+// collector's importer into the store; the same export with one record
+// edited (and its hashes recomputed, as a forger would) is refused.
+func TestImportRealExport(t *testing.T) {
+	st := sampleStore(t)
+	s := newSite(t, st, nil, nil)
+	dir, jid := realExport(t, s, 5)
+	code, body := upload(t, s, part{"files", "kiosk-K07.zip", string(zipOf(t, filesOf(t, dir)))})
+	if code != 200 || !strings.Contains(body, "取り込みました：端末 K07、記録 5件（新しく届いたもの 5件、すでに届いていたもの 0件）") {
+		t.Fatalf("%d\n%s", code, body)
+	}
+	if j, err := st.Journal(t.Context(), "K07", jid); err != nil || j.Records != 5 || !j.Complete() {
+		t.Fatalf("journal after import: %+v %v", j, err)
+	}
+	code, body = upload(t, s, part{"files", "kiosk-K07.zip", string(zipOf(t, filesOf(t, dir)))})
+	if code != 200 || !strings.Contains(body, "新しく届いたもの 0件、すでに届いていたもの 5件") {
+		t.Errorf("the same export again: %d", code)
+	}
+
+	forged, _ := realExport(t, s, 4)
+	recs, err := os.ReadFile(filepath.Join(forged, ksync.ExportRecords))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(recs), `"status":"expired"`, `"status":"valid"`, 1)
+	if edited == string(recs) {
+		t.Fatal("nothing to edit")
+	}
+	files := filesOf(t, forged)
+	files["kiosk-K07/"+ksync.ExportRecords] = edited
+	code, body = upload(t, s, part{"files", "x.zip", string(zipOf(t, files))})
+	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "取り込みませんでした") {
+		t.Errorf("an edited export: %d\n%s", code, body)
+	}
+	if k, _ := st.Kiosk(t.Context(), "K07"); k.Records != 5 {
+		t.Errorf("after the refused import K07 holds %d records, want 5", k.Records)
+	}
 }

@@ -1,83 +1,114 @@
 package console
 
 import (
+	"context"
 	"crypto/tls"
 	"io"
 	"log"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
+	"github.com/villagehall/kiosk/cmd/collector/internal/store/boltstore"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
-	"github.com/villagehall/kiosk/kiosk/sync/synctest"
+	"github.com/villagehall/kiosk/kiosk/sync/pki"
 )
 
 // day0 is the test's "now": 2026-11-25 15:00 JST.
 var day0 = time.Date(2026, 11, 25, 6, 0, 0, 0, time.UTC)
 
-// site is a console served over real HTTPS that demands a client
-// certificate from the test village CA, as the collector does.
+// The journals of the sample: their tags (first four characters) are what
+// the slips' reference numbers carry.
+const (
+	jK01  = "7Q3FABCDEFGHJKMNPQRSTVWXYZ"
+	jK02a = "M4X9ABCDEFGHJKMNPQRSTVWXYZ"
+	jK02b = "R2D2ABCDEFGHJKMNPQRSTVWXYZ"
+)
+
+// site is a console over a real store, served over real HTTPS that demands
+// a client certificate from a test village CA, as the collector does.
 type site struct {
-	t     *testing.T
-	url   string
-	pki   *synctest.PKI
-	store *memStore
-	imp   Importer
-	srv   *httptest.Server
+	t    *testing.T
+	url  string
+	ca   *pki.CA
+	caPE string // CA file
+	st   store.Store
+	view Store
+	dir  string
 }
 
-func newSite(t *testing.T, st *memStore, imp Importer) *site {
+func newSite(t *testing.T, st store.Store, view Store, imp Importer) *site {
 	t.Helper()
-	pki, err := synctest.GenerateTestPKI(t.TempDir(), "staff-tanaka", "staff-sato", "K01", "staffer")
+	dir := t.TempDir()
+	ca, err := pki.NewCA("test village CA", pki.ECDSA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(Options{Store: st, Importer: imp, Now: func() time.Time { return day0 }})
+	if view == nil {
+		view = FromStore(st)
+	}
+	if imp == nil {
+		imp = Importing(st, importer.Options{CAPool: ca.Pool(), Now: func() time.Time { return day0 }})
+	}
+	c, err := New(Options{Store: view, Importer: imp, Now: func() time.Time { return day0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pool, err := ksync.LoadCAPool(pki.CAFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := tls.LoadX509KeyPair(pki.ServerCert, pki.ServerKey)
+	srvCert, err := ca.Server()
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewUnstartedServer(c.Handler())
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert}
+	srv.TLS = &tls.Config{Certificates: []tls.Certificate{srvCert.TLS()}, ClientCAs: ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert}
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // refused handshakes are the point of some tests
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	return &site{t: t, url: srv.URL, pki: pki, store: st, imp: imp, srv: srv}
+	s := &site{t: t, url: srv.URL, ca: ca, st: st, view: view, dir: dir}
+	s.caPE = s.write("ca.pem", ca.PEM())
+	return s
+}
+
+func (s *site) write(name string, data []byte) string {
+	s.t.Helper()
+	p := s.dir + "/" + name
+	if err := writeFile(p, data); err != nil {
+		s.t.Fatal(err)
+	}
+	return p
+}
+
+// issue makes a client certificate for cn and writes its PEM files.
+func (s *site) issue(cn string) (*pki.Issued, string, string) {
+	s.t.Helper()
+	is, err := s.ca.Client(cn)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	return is, s.write(cn+".pem", is.CertPEM), s.write(cn+"-key.pem", is.KeyPEM)
 }
 
 // client is a browser-like client presenting cn's certificate ("" none).
 func (s *site) client(cn string) *http.Client {
 	s.t.Helper()
-	pool, err := ksync.LoadCAPool(s.pki.CAFile)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	tc := &tls.Config{RootCAs: pool}
+	tc := &tls.Config{RootCAs: s.ca.Pool()}
 	if cn != "" {
-		cert, err := tls.LoadX509KeyPair(s.pki.Clients[cn].Cert, s.pki.Clients[cn].Key)
-		if err != nil {
-			s.t.Fatal(err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
+		is, _, _ := s.issue(cn)
+		tc.Certificates = []tls.Certificate{is.TLS()}
 	}
 	jar, _ := cookiejar.New(nil)
 	return &http.Client{Jar: jar, Transport: &http.Transport{TLSClientConfig: tc},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }
 
-// get fetches path and returns the status and body.
+// get fetches url and returns the status, body and headers.
 func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
 	t.Helper()
 	resp, err := c.Get(url)
@@ -92,48 +123,95 @@ func get(t *testing.T, c *http.Client, url string) (int, string, http.Header) {
 	return resp.StatusCode, string(b), resp.Header
 }
 
-// chain seals recs as one journal's records: Seq from 1, KioskID, the hash chain.
-func chain(kioskID, journalID string, recs ...kiosk.Record) []Visit {
-	prev := journal.Genesis
-	out := make([]Visit, len(recs))
+// seal makes recs one journal's run from seq first: kiosk, journal, the chain.
+func seal(kioskID, journalID string, first uint64, prev string, recs ...kiosk.Record) []kiosk.Record {
+	out := make([]kiosk.Record, len(recs))
 	for i, r := range recs {
-		r.Seq, r.KioskID, r.PrevHash = uint64(i+1), kioskID, prev
+		r.Seq, r.KioskID, r.JournalID, r.PrevHash = first+uint64(i), kioskID, journalID, prev
 		r.Hash = journal.HashRecord(r, nil)
 		prev = r.Hash
-		out[i] = Visit{JournalID: journalID, Record: r, ReceivedAt: r.Time.Add(time.Minute)}
+		out[i] = r
 	}
 	return out
 }
 
 func tries(n int) *int { return &n }
 
-// sampleStore holds K01 (healthy) and K02 (silent, printer out of paper)
-// and a morning of visits at K01.
-func sampleStore() *memStore {
-	st := newMemStore()
-	at := func(h, m int) time.Time { return time.Date(2026, 11, 25, h, m, 0, 0, jst) }
-	for _, v := range chain("K01", "JK01A", []kiosk.Record{
-		{Time: at(9, 0), ClockTrusted: true, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeOK, Detail: "journal_new"},
-		{Time: at(9, 5), ClockTrusted: true, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "valid", AuthTries: tries(3), SignTries: tries(5)},
-		{Time: at(9, 20), ClockTrusted: true, Kind: kiosk.TxChangeAuth, Outcome: kiosk.OutcomeUnknown, Card: kiosk.CardMyNumber, Status: "pin_change_unknown"},
-		{Time: at(10, 2), ClockTrusted: true, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "auth_locked", AuthTries: tries(0)},
-		{Time: at(10, 2), ClockTrusted: true, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeError, Detail: "printer_unavailable", Reference: "K01-20261125-0004"},
-		{Time: at(11, 30), ClockTrusted: false, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "renewal", Detail: "=HYPERLINK(\"x\")<script>"},
-	}...) {
-		st.add(v)
+func at(h, m int) time.Time { return time.Date(2026, 11, 25, h, m, 0, 0, jst) }
+
+// sampleStore is a real bbolt store holding K01 (healthy, a morning of
+// visits) and K02 (silent three hours, printer out of paper, a chain break,
+// a gap, and a journal re-created after a corrupt file).
+func sampleStore(t *testing.T) *boltstore.Store {
+	t.Helper()
+	st, err := boltstore.Open(t.TempDir(), func() time.Time { return day0 })
+	if err != nil {
+		t.Fatal(err)
 	}
-	k1 := st.kiosks["K01"]
-	k1.Version, k1.HeartbeatAt, k1.LastSync, k1.JournalDepth = "v1.4.0", day0.Add(-2*time.Minute), day0.Add(-2*time.Minute), 0
-	k1.Devices = []Device{{"reader", "ok", ""}, {"printer", "ok", ""}, {"keypad", "ok", ""}, {"touch", "ok", ""}}
-	k1.Journals = []Journal{{ID: "JK01A", Current: true, Created: at(9, 0), Reason: "new_file", Records: 6, HeadSeq: 6, StartSeq: 1}}
-	st.kiosks["K01"] = k1
-	st.kiosks["K02"] = Kiosk{ID: "K02", Version: "v1.3.2", HeartbeatAt: day0.Add(-3 * time.Hour), JournalDepth: 120,
-		Devices:  []Device{{"reader", "ok", ""}, {"printer", "paper_out", ""}, {"keypad", "ok", ""}, {"touch", "unknown", ""}},
-		Journals: []Journal{{ID: "JK02A", Reason: "new_file", Records: 10, HeadSeq: 12, Gaps: []Gap{{From: 5, To: 6}}}, {ID: "JK02B", Current: true, Reason: "corrupt_moved_aside", Records: 3, HeadSeq: 3}},
-		Events:   []Event{{Time: day0.Add(-24 * time.Hour), Kind: "journal_recreated", JournalID: "JK02B", Reason: "corrupt_moved_aside", Previous: "JK02A"}},
-		Flags:    []Flag{{Kind: "chain_break", JournalID: "JK02A", Seq: 7, Detail: "does not follow record 6", First: day0.Add(-5 * time.Hour), Last: day0.Add(-4 * time.Hour), Count: 3}},
+	t.Cleanup(func() { st.Close() })
+	ctx := context.Background()
+	ingest := func(kid, jid string, recs []kiosk.Record) {
+		t.Helper()
+		res, err := st.Ingest(ctx, store.Ingest{KioskID: kid, JournalID: jid, Records: recs, Source: store.SourceSync, At: day0.Add(-4 * time.Hour)})
+		if err != nil || len(res.Refused) > 0 {
+			t.Fatalf("ingest %s/%s: %v %v", kid, jid, res.Refused, err)
+		}
 	}
+	ingest("K01", jK01, seal("K01", jK01, 1, journal.Genesis,
+		kiosk.Record{Time: at(9, 0), ClockTrusted: true, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeOK, Detail: journal.DetailJournalNew},
+		kiosk.Record{Time: at(9, 5), ClockTrusted: true, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "valid", AuthTries: tries(3), SignTries: tries(5)},
+		kiosk.Record{Time: at(9, 20), ClockTrusted: true, Kind: kiosk.TxChangeAuth, Outcome: kiosk.OutcomeUnknown, Card: kiosk.CardMyNumber, Status: "pin_change_unknown"},
+		kiosk.Record{Time: at(10, 2), ClockTrusted: true, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "auth_locked", AuthTries: tries(0)},
+		kiosk.Record{Time: at(10, 2), ClockTrusted: true, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeError, Detail: kiosk.DetailPrinterUnavailable, Reference: "K01-7Q3F-0004"},
+		kiosk.Record{Time: at(11, 30), ClockTrusted: false, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "renewal", Detail: "=HYPERLINK(\"x\")<script>"},
+	))
+	a := make([]kiosk.Record, 12)
+	for i := range a {
+		a[i] = kiosk.Record{Time: at(8, i), ClockTrusted: true, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "valid"}
+	}
+	a[0] = kiosk.Record{Time: at(8, 0), ClockTrusted: true, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeOK, Detail: journal.DetailJournalNew}
+	a = seal("K02", jK02a, 1, journal.Genesis, a...)
+	ingest("K02", jK02a, a[:4])
+	ingest("K02", jK02a, a[6:]) // 5 and 6 never arrived
+	bad := a[11]
+	bad.Seq, bad.PrevHash, bad.Status = 13, strings.Repeat("ab", 32), "expired"
+	bad.Hash = journal.HashRecord(bad, nil)
+	if res, err := st.Ingest(ctx, store.Ingest{KioskID: "K02", JournalID: jK02a, Records: []kiosk.Record{bad}, At: day0.Add(-4 * time.Hour)}); err != nil || len(res.Refused) != 1 {
+		t.Fatalf("chain break not refused: %+v %v", res, err)
+	}
+	ingest("K02", jK02b, seal("K02", jK02b, 1, journal.Genesis,
+		kiosk.Record{Time: at(11, 0), ClockTrusted: true, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeError, Detail: journal.DetailReset},
+		kiosk.Record{Time: at(11, 10), ClockTrusted: true, Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "valid"},
+	))
+	ok := []ksync.DeviceHealth{{Name: ksync.DeviceReader, State: ksync.StateOK}, {Name: ksync.DevicePrinter, State: ksync.StateOK},
+		{Name: ksync.DeviceKeypad, State: ksync.StateOK}, {Name: ksync.DeviceTouch, State: ksync.StateOK}}
+	hb := func(hb ksync.Heartbeat, received time.Time) {
+		t.Helper()
+		if err := st.SaveHeartbeat(ctx, store.Heartbeat{HB: hb, ReceivedAt: received}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hb(ksync.Heartbeat{KioskID: "K01", JournalID: jK01, Version: "v1.4.0", Devices: ok, Time: day0.Add(-2 * time.Minute),
+		Sync: ksync.SyncHealth{SyncState: journal.SyncState{LastSuccess: day0.Add(-2 * time.Minute)}}}, day0.Add(-2*time.Minute))
+	hb(ksync.Heartbeat{KioskID: "K02", JournalID: jK02b, Version: "v1.3.2", JournalDepth: 120, Time: day0.Add(-3 * time.Hour),
+		Devices: []ksync.DeviceHealth{{Name: ksync.DeviceReader, State: ksync.StateOK}, {Name: ksync.DevicePrinter, State: ksync.StatePaperOut},
+			{Name: ksync.DeviceKeypad, State: ksync.StateOK}, {Name: ksync.DeviceTouch, State: ksync.StateUnknown}},
+		Sync: ksync.SyncHealth{SyncState: journal.SyncState{LastSuccess: day0.Add(-3 * time.Hour)}, Unsent: 120}}, day0.Add(-3*time.Hour))
 	return st
+}
+
+// actions lists the audit log's actions in order.
+func actions(t *testing.T, st store.Store) string {
+	t.Helper()
+	es, err := st.Audit(context.Background(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a []string
+	for _, e := range es {
+		a = append(a, e.Action)
+	}
+	return strings.Join(a, " ")
 }
 
 func mustContain(t *testing.T, what, body string, want ...string) {
@@ -144,3 +222,35 @@ func mustContain(t *testing.T, what, body string, want ...string) {
 		}
 	}
 }
+
+// failing is the store view with some methods failing, as a dying disk
+// would make them; or, for Audit, answering with an edited log.
+type failing struct {
+	Store
+	fail  map[string]error
+	audit func([]store.AuditEntry) []store.AuditEntry
+}
+
+func (f *failing) Kiosks(ctx context.Context) ([]Kiosk, error) {
+	if err := f.fail["Kiosks"]; err != nil {
+		return nil, err
+	}
+	return f.Store.Kiosks(ctx)
+}
+
+func (f *failing) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
+	if err := f.fail["AppendAudit"]; err != nil {
+		return store.AuditEntry{}, err
+	}
+	return f.Store.AppendAudit(ctx, e)
+}
+
+func (f *failing) Audit(ctx context.Context, after uint64, limit int) ([]store.AuditEntry, error) {
+	es, err := f.Store.Audit(ctx, after, limit)
+	if f.audit != nil {
+		es = f.audit(es)
+	}
+	return es, err
+}
+
+func writeFile(p string, data []byte) error { return os.WriteFile(p, data, 0o600) }

@@ -473,7 +473,9 @@ func (s *Store) kioskStates(ctx context.Context, ids []string) ([]store.KioskSta
 }
 
 // Kiosks implements store.Store.
-func (s *Store) Kiosks(ctx context.Context) ([]store.KioskState, error) { return s.kioskStates(ctx, nil) }
+func (s *Store) Kiosks(ctx context.Context) ([]store.KioskState, error) {
+	return s.kioskStates(ctx, nil)
+}
 
 // Kiosk implements store.Store.
 func (s *Store) Kiosk(ctx context.Context, kioskID string) (store.KioskState, error) {
