@@ -342,6 +342,13 @@ func (s *Store) RaiseFlag(ctx context.Context, f store.Flag) error {
 	})
 }
 
+func nullTime(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
 // SaveHeartbeat implements store.Store.
 func (s *Store) SaveHeartbeat(ctx context.Context, hb store.Heartbeat) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO kiosks (kiosk_id, heartbeat, heartbeat_at) VALUES ($1, $2, $3)
