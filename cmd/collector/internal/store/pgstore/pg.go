@@ -58,6 +58,9 @@ var schema = []string{
 		FOREIGN KEY (kiosk_id, journal_id) REFERENCES journals)`,
 	`CREATE INDEX IF NOT EXISTS records_kiosk_time ON records (kiosk_id, time, journal_id, seq)`,
 	`CREATE INDEX IF NOT EXISTS records_time ON records (time, kiosk_id, journal_id, seq)`,
+	// A slip's reference names kiosk, journal tag and sequence: found by
+	// kiosk and sequence, whichever journal.
+	`CREATE INDEX IF NOT EXISTS records_kiosk_seq ON records (kiosk_id, seq)`,
 	`CREATE TABLE IF NOT EXISTS flags (
 		kiosk_id text NOT NULL REFERENCES kiosks,
 		key      text NOT NULL,
@@ -96,6 +99,10 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error)
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
+	}
+	if !strings.Contains(dsn, "pool_max_conns") {
+		// Many kiosks sync at once; pgxpool's default is the CPU count.
+		cfg.MaxConns = 16
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
@@ -175,29 +182,51 @@ func putState(ctx context.Context, tx pgx.Tx, st store.JournalState) error {
 	return err
 }
 
-// links reads the hashes of the records around the run in one query, for
-// Plan's look-ups of what is held.
-func links(ctx context.Context, tx pgx.Tx, in store.Ingest) (map[uint64]store.Link, error) {
-	if len(in.Records) == 0 {
-		return nil, nil
+// begin locks the kiosk's row (made when new) and reads the journal's
+// state and the hashes of the records held around the run, in one round
+// trip: what Plan needs.
+func begin(ctx context.Context, tx pgx.Tx, in store.Ingest) (st store.JournalState, found bool, held map[uint64]store.Link, err error) {
+	lo, hi := uint64(1), uint64(0)
+	if len(in.Records) > 0 {
+		lo, hi = in.Records[0].Seq, in.Records[0].Seq
+		for _, r := range in.Records {
+			lo, hi = min(lo, r.Seq), max(hi, r.Seq)
+		}
 	}
-	lo, hi := in.Records[0].Seq, in.Records[0].Seq
-	for _, r := range in.Records {
-		lo, hi = min(lo, r.Seq), max(hi, r.Seq)
-	}
-	rows, err := tx.Query(ctx, `SELECT seq, hash, prev_hash FROM records WHERE kiosk_id = $1 AND journal_id = $2 AND seq BETWEEN $3 AND $4`,
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO kiosks (kiosk_id) VALUES ($1) ON CONFLICT (kiosk_id) DO UPDATE SET kiosk_id = EXCLUDED.kiosk_id`, in.KioskID)
+	b.Queue(`SELECT state FROM journals WHERE kiosk_id = $1 AND journal_id = $2`, in.KioskID, in.JournalID)
+	b.Queue(`SELECT seq, hash, prev_hash FROM records WHERE kiosk_id = $1 AND journal_id = $2 AND seq BETWEEN $3 AND $4`,
 		in.KioskID, in.JournalID, int64(max(lo, 1)-1), int64(hi+1))
-	if err != nil {
-		return nil, err
+	br := tx.SendBatch(ctx, b)
+	defer func() {
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	}()
+	if _, err = br.Exec(); err != nil {
+		return st, false, nil, fmt.Errorf("lock kiosk: %w", err)
 	}
-	out := map[uint64]store.Link{}
+	switch err = br.QueryRow().Scan(&st); {
+	case err == nil:
+		found = true
+	case errors.Is(err, pgx.ErrNoRows):
+		err = nil
+	default:
+		return st, false, nil, fmt.Errorf("journal state: %w", err)
+	}
+	rows, err := br.Query()
+	if err != nil {
+		return st, found, nil, err
+	}
+	held = map[uint64]store.Link{}
 	var seq int64
 	var l store.Link
 	_, err = pgx.ForEachRow(rows, []any{&seq, &l.Hash, &l.PrevHash}, func() error {
-		out[uint64(seq)] = l
+		held[uint64(seq)] = l
 		return nil
 	})
-	return out, err
+	return st, found, held, err
 }
 
 func putRecords(ctx context.Context, tx pgx.Tx, journalID string, recs []kiosk.Record) error {
@@ -230,20 +259,14 @@ func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, erro
 	var res store.Result
 	err := s.tx(ctx, fmt.Sprintf("ingest %s/%s", in.KioskID, in.JournalID), func(tx pgx.Tx) error {
 		res = store.Result{}
-		if err := ensureKiosk(ctx, tx, in.KioskID); err != nil {
-			return err
-		}
-		st, found, err := getState(ctx, tx, in.KioskID, in.JournalID)
+		st, found, held, err := begin(ctx, tx, in)
 		if err != nil {
-			return fmt.Errorf("journal state: %w", err)
+			return err
 		}
 		if !found {
 			st, res.NewJournal = store.NewJournal(in.KioskID, in.JournalID, in.At), true
 		}
-		held, err := links(ctx, tx, in)
-		if err != nil {
-			return err
-		}
+		wasReason := st.Reason
 		plan := store.Plan(in, func(seq uint64) (store.Link, bool) { l, ok := held[seq]; return l, ok })
 		res.Acked, res.Refused, res.Duplicates = plan.Acked, plan.Refused, plan.Duplicates
 		if res.NewJournal && len(plan.Put) == 0 {
@@ -272,7 +295,13 @@ func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, erro
 		}
 		flags := plan.Flags
 		var ev store.Event
-		err = tx.QueryRow(ctx, `SELECT event FROM events WHERE kiosk_id = $1 AND journal_id = $2`, in.KioskID, in.JournalID).Scan(&ev)
+		err = pgx.ErrNoRows
+		if found && !(wasReason == store.ReasonUnknown && st.Reason != store.ReasonUnknown) {
+			// A journal held before has its event, and its reason stands.
+			err = nil
+		} else if found {
+			err = tx.QueryRow(ctx, `SELECT event FROM events WHERE kiosk_id = $1 AND journal_id = $2`, in.KioskID, in.JournalID).Scan(&ev)
+		}
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			others, err := journalStates(ctx, tx, in.KioskID)
@@ -287,7 +316,7 @@ func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, erro
 			}
 		case err != nil:
 			return err
-		case ev.Reason == store.ReasonUnknown && st.Reason != store.ReasonUnknown:
+		case found && ev.Reason == store.ReasonUnknown && st.Reason != store.ReasonUnknown:
 			ev.Reason, ev.Created = st.Reason, st.Created // its start record came later (an import)
 			if err := putEvent(ctx, tx, ev); err != nil {
 				return err
