@@ -45,6 +45,15 @@ var funcs = template.FuncMap{
 		}
 		return h
 	},
+	"devClass": func(d Device) string {
+		switch {
+		case d.OK():
+			return "dev-ok"
+		case d.State == "unknown" || d.State == "":
+			return "dev-unknown"
+		}
+		return "dev-bad"
+	},
 	"fu": func(l Lang, k FollowUpKind) string { return label(l, "fu.", string(k)) },
 	"fuOf": func(l Lang, r kiosk.Record) string {
 		if k, ok := FollowUpOf(r); ok {

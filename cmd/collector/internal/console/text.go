@@ -152,12 +152,13 @@ var words = map[string]msg{
 	"ago.hour":         {"%d時間前", "%d h ago"},
 	"ago.day":          {"%d日前", "%d days ago"},
 	"problem.never":    {"まだ一度も通信がありません", "has never sent a heartbeat"},
-	"problem.silent":   {"%sから通信がありません（電源・ネットワークを確認してください）", "silent since %s (check power and network)"},
+	"problem.silent":   {"%sから通信がありません（電源・ネットワークを確認してください）", "last heard %s (check power and network)"},
 	"problem.device":   {"%s：%s", "%s: %s"},
-	"problem.unsent":   {"未送信の記録が%d件たまっています", "%d records waiting to be sent"},
+	"problem.unsent":   {"未送信の記録が%d件たまっています", "records waiting to be sent: %d"},
 	"problem.syncerr":  {"送信に失敗しています：%s", "sync failing: %s"},
-	"problem.gaps":     {"役場に届いていない記録があります（%d か所）", "records missing at the town hall (%d gaps)"},
-	"problem.flags":    {"警告が%d件あります", "%d flags"},
+	"problem.gaps":     {"役場に届いていない記録があります（%dか所）", "records missing at the town hall (gaps: %d)"},
+	"gaps.count":       {"未着の記録 %dか所", "gaps: %d"},
+	"problem.flags":    {"警告が%d件あります", "flags raised: %d"},
 	"problem.recreate": {"記録ファイルが作り直されました（%s）", "journal re-created (%s)"},
 }
 
