@@ -1,37 +1,28 @@
 package boltstore
 
 import (
-	"sync"
+	"os"
 	"testing"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store/storetest"
-	"github.com/villagehall/kiosk/kiosk"
 )
 
-func BenchmarkFleetIngest(b *testing.B) {
-	s, err := Open(b.TempDir(), nil)
+// openBench opens a store in a directory of its own; the lookup fixture
+// outlives the first benchmark run, so not a b.TempDir.
+func openBench(tb testing.TB) store.Store {
+	dir, err := os.MkdirTemp("", "boltstore-bench-")
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer s.Close()
-	storetest.BenchFleetIngest(b, s)
+	s, err := Open(dir, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s
 }
 
-var lookup struct {
-	once sync.Once
-	s    *Store
-	refs []kiosk.Ref
-}
+func BenchmarkFleetIngest(b *testing.B) { storetest.BenchFleetIngest(b, openBench) }
 
-// BenchmarkLookup searches by reference over storetest.BenchRecords()
-// records (KIOSK_BENCH_RECORDS=1000000 for the README's figure).
-func BenchmarkLookup(b *testing.B) {
-	lookup.once.Do(func() {
-		s, err := Open(b.TempDir(), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		lookup.s, lookup.refs = s, storetest.FillForLookup(b, s)
-	})
-	storetest.BenchLookup(b, lookup.s, lookup.refs)
-}
+// BenchmarkLookup: KIOSK_BENCH_RECORDS=1000000 for the README's figure.
+func BenchmarkLookup(b *testing.B) { storetest.BenchLookup(b, openBench) }

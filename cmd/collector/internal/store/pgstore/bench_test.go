@@ -2,37 +2,21 @@ package pgstore
 
 import (
 	"context"
-	"sync"
 	"testing"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store/storetest"
-	"github.com/villagehall/kiosk/kiosk"
 )
 
-func BenchmarkFleetIngest(b *testing.B) {
-	s, err := Open(context.Background(), pg.NewSchema(b), nil)
+func openBench(tb testing.TB) store.Store {
+	s, err := Open(context.Background(), pg.NewSchema(tb), nil)
 	if err != nil {
-		b.Fatal(err)
+		tb.Fatal(err)
 	}
-	defer s.Close()
-	storetest.BenchFleetIngest(b, s)
+	return s
 }
 
-var lookup struct {
-	once sync.Once
-	s    *Store
-	refs []kiosk.Ref
-}
+func BenchmarkFleetIngest(b *testing.B) { storetest.BenchFleetIngest(b, openBench) }
 
-// BenchmarkLookup searches by reference over storetest.BenchRecords()
-// records (KIOSK_BENCH_RECORDS=1000000 for the README's figure).
-func BenchmarkLookup(b *testing.B) {
-	lookup.once.Do(func() {
-		s, err := Open(context.Background(), pg.NewSchema(b), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		lookup.s, lookup.refs = s, storetest.FillForLookup(b, s)
-	})
-	storetest.BenchLookup(b, lookup.s, lookup.refs)
-}
+// BenchmarkLookup: KIOSK_BENCH_RECORDS=1000000 for the README's figure.
+func BenchmarkLookup(b *testing.B) { storetest.BenchLookup(b, openBench) }

@@ -122,9 +122,13 @@ func p99(lat []time.Duration) time.Duration {
 	return lat[len(lat)*99/100]
 }
 
+// BenchOpener opens a fresh, empty store for a benchmark.
+type BenchOpener func(tb testing.TB) store.Store
+
 // BenchFleetIngest: a prefecture's day, 1,000 kiosks × 200 records in
 // batches of 50, per iteration (a new day in the same store).
-func BenchFleetIngest(b *testing.B, s store.Store) {
+func BenchFleetIngest(b *testing.B, open BenchOpener) {
+	s := open(b)
 	const perKiosk = 200
 	var lat []time.Duration
 	start := time.Now()
@@ -137,10 +141,9 @@ func BenchFleetIngest(b *testing.B, s store.Store) {
 	b.ReportMetric(0, "ns/op")
 }
 
-// FillForLookup stores BenchRecords() records from 1,000 kiosks and returns
-// references to look up. Benchmarks call it once (the testing package runs
-// a benchmark function more than once).
-func FillForLookup(tb testing.TB, s store.Store) []kiosk.Ref {
+// fillForLookup stores BenchRecords() records from 1,000 kiosks and returns
+// references to look up.
+func fillForLookup(tb testing.TB, s store.Store) []kiosk.Ref {
 	total := BenchRecords()
 	per := max(total/FleetKiosks, 2)
 	start := time.Now()
@@ -159,8 +162,22 @@ func FillForLookup(tb testing.TB, s store.Store) []kiosk.Ref {
 	return refs
 }
 
-// BenchLookup: the staff's search by a slip's reference number; ms per search.
-func BenchLookup(b *testing.B, s store.Store, refs []kiosk.Ref) {
+// lookupFixture is filled once per test binary: the testing package runs a
+// benchmark function more than once, and a million records take minutes.
+var lookupFixture struct {
+	once sync.Once
+	s    store.Store
+	refs []kiosk.Ref
+}
+
+// BenchLookup: the staff's search by a slip's reference number over
+// BenchRecords() records from 1,000 kiosks; ms per search.
+func BenchLookup(b *testing.B, open BenchOpener) {
+	lookupFixture.once.Do(func() {
+		lookupFixture.s = open(b)
+		lookupFixture.refs = fillForLookup(b, lookupFixture.s)
+	})
+	s, refs := lookupFixture.s, lookupFixture.refs
 	b.ResetTimer()
 	for i := range b.N {
 		fs, err := s.Lookup(context.Background(), refs[i%len(refs)])

@@ -40,25 +40,14 @@ func staffLog(t *testing.T, s store.Store, again func() store.Store) {
 	}
 
 	const writers, each = 4, 10
-	var wg sync.WaitGroup
-	errs := make(chan error, writers)
-	for w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range each {
-				if _, err := s.AppendAudit(ctx, store.AuditEntry{Time: T0, Staff: fmt.Sprintf("staff-%d", w), Action: store.ActSearch, Detail: fmt.Sprint(i)}); err != nil {
-					errs <- err
-					return
-				}
+	parallel(t, writers, func(w int) error {
+		for i := range each {
+			if _, err := s.AppendAudit(ctx, store.AuditEntry{Time: T0, Staff: fmt.Sprintf("staff-%d", w), Action: store.ActSearch, Detail: fmt.Sprint(i)}); err != nil {
+				return err
 			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+		}
+		return nil
+	})
 	s = again()
 	es, err := s.Audit(ctx, 0, 0)
 	if err != nil || len(es) != writers*each {
@@ -76,5 +65,26 @@ func staffLog(t *testing.T, s store.Store, again func() store.Store) {
 	}
 	if got, _ := s.MarkOf(ctx, "K01", "J1", 3); got == nil || got.Note != "確認済み" {
 		t.Fatalf("mark lost on reopen: %+v", got)
+	}
+}
+
+// parallel runs fn(0) … fn(n-1) at once and fails t with the first error.
+func parallel(t *testing.T, n int, fn func(i int) error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := fn(i); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
 	}
 }
