@@ -33,3 +33,37 @@ func opener(t *testing.T) storetest.Opener {
 }
 
 func TestStore(t *testing.T) { storetest.Run(t, opener(t)) }
+
+// TestAuditEditedInTable: someone with the database edits an audit row
+// (nothing in the collector can); the chain shows it.
+func TestAuditEditedInTable(t *testing.T) {
+	ctx := context.Background()
+	dsn := pg.NewSchema(t)
+	s, err := Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, d := range []string{"ref=K01-7Q3F-0001", "ref=K01-7Q3F-0002", "ref=K01-7Q3F-0003"} {
+		if _, err := s.AppendAudit(ctx, store.AuditEntry{Time: storetest.T0, Staff: "staff-a", Action: store.ActSearch, Detail: d}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.pool.Exec(ctx, `UPDATE audit SET entry = jsonb_set(entry, '{staff}', '"staff-b"') WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	es, err := s.Audit(ctx, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := store.VerifyAudit(nil, es); b == nil || b.Seq != 2 {
+		t.Fatalf("an edited row: %v, want a break at 2", b)
+	}
+	if _, err := s.pool.Exec(ctx, `DELETE FROM audit WHERE seq = 2`); err != nil {
+		t.Fatal(err)
+	}
+	es, _ = s.Audit(ctx, 0, 0)
+	if b := store.VerifyAudit(nil, es); b == nil || b.Seq != 2 {
+		t.Fatalf("a deleted row: %v, want a break at 2", b)
+	}
+}
