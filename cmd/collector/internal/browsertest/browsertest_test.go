@@ -7,13 +7,13 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/pki"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 // A server that demands a client certificate from the village CA: the
@@ -47,7 +47,7 @@ func TestClientCertificateAndDownload(t *testing.T) {
 		w.Header().Set("Content-Type", "text/csv")
 		fmt.Fprint(w, "a,b\r\n1,2\r\n")
 	})
-	var handshakes lockedBuffer
+	var handshakes synctest.LogBuffer
 	srv := &http.Server{Handler: mux, TLSConfig: &tls.Config{Certificates: []tls.Certificate{cert},
 		ClientCAs: pool, ClientAuth: tls.RequireAndVerifyClientCert},
 		ErrorLog: log.New(&handshakes, "", 0)} // the refused handshakes
@@ -76,21 +76,4 @@ func TestClientCertificateAndDownload(t *testing.T) {
 	if got := handshakes.String(); !strings.Contains(got, "didn't provide a certificate") {
 		t.Errorf("the server did not refuse for the missing certificate: %q", got)
 	}
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

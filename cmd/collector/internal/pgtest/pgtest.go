@@ -17,7 +17,6 @@
 package pgtest
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,13 +26,14 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 const (
@@ -52,8 +52,7 @@ type Server struct {
 	cmd     *exec.Cmd
 	exited  chan struct{}
 	waitErr error
-	log     bytes.Buffer // the server's own output, kept for failures
-	logMu   sync.Mutex
+	log     synctest.LogBuffer // the server's own output, kept for failures
 	schemas atomic.Int64
 }
 
@@ -136,7 +135,7 @@ func Start() (*Server, error) {
 	// benchmarks measure what a town hall would run.
 	s.cmd = s.command("postgres", "-D", data, "-k", s.sock, "-c", "listen_addresses=",
 		"-p", strconv.Itoa(port), "-c", "max_connections=50", "-c", "shared_buffers=64MB")
-	s.cmd.Stdout, s.cmd.Stderr = (*logWriter)(s), (*logWriter)(s)
+	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
 	s.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT // immediate shutdown if the test binary dies
 	if err := s.cmd.Start(); err != nil {
 		return fail(fmt.Errorf("start postgres: %w", err))
@@ -162,20 +161,8 @@ func (s *Server) command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-type logWriter Server
-
-func (w *logWriter) Write(p []byte) (int, error) {
-	w.logMu.Lock()
-	defer w.logMu.Unlock()
-	return w.log.Write(p)
-}
-
 // Log is what the server printed so far.
-func (s *Server) Log() string {
-	s.logMu.Lock()
-	defer s.logMu.Unlock()
-	return s.log.String()
-}
+func (s *Server) Log() string { return s.log.String() }
 
 func (s *Server) waitReady() error {
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
