@@ -144,8 +144,9 @@ type KeypadConfig struct {
 	RowPins []string `toml:"row_pins"`
 	ColPins []string `toml:"col_pins"`
 	// Keys gives printed labels a function where the keypad differs from
-	// the default (# Enter, * Clear, A Cancel), e.g. {"D" = "enter"}.
-	// Values: enter, cancel, clear.
+	// the default (# Enter; 4×3: * Cancel; 4×4: * Clear, A Cancel,
+	// D English), e.g. {"D" = "enter"}. Values: enter, cancel, clear,
+	// english. The screens print these labels next to what they do.
 	Keys map[string]string `toml:"keys"`
 }
 
@@ -333,26 +334,43 @@ func (c *Config) validate() []*ConfigError {
 	if d.Keypad.Mode == ModeNone && d.Touch.Mode == ModeNone && d.Screen.Mode != ModeSim {
 		bad("devices.keypad.mode", "keypad and touch are both none: residents would have no way to type")
 	}
-	if d.Keypad.Mode == ModeReal {
-		k := d.Keypad
-		if len(k.Layout) == 0 {
-			bad("devices.keypad.layout", "must list the keys row by row, e.g. [\"123\", \"456\", \"789\", \"*0#\"]")
-		}
-		if len(k.RowPins) != len(k.Layout) {
-			bad("devices.keypad.row_pins", "must have one pin per layout row (%d), got %d", len(k.Layout), len(k.RowPins))
-		}
-		for i, row := range k.Layout {
-			if n := len([]rune(row)); n != len(k.ColPins) {
-				bad(fmt.Sprintf("devices.keypad.layout[%d]", i), "must have one key per col_pins entry (%d), got %d", len(k.ColPins), n)
+	if k := d.Keypad; k.Mode != ModeNone {
+		if k.Mode == ModeReal {
+			if len(k.Layout) == 0 {
+				bad("devices.keypad.layout", "must list the keys row by row, e.g. [\"123\", \"456\", \"789\", \"*0#\"]")
 			}
+			if len(k.RowPins) != len(k.Layout) {
+				bad("devices.keypad.row_pins", "must have one pin per layout row (%d), got %d", len(k.Layout), len(k.RowPins))
+			}
+			for i, row := range k.Layout {
+				if n := len([]rune(row)); n != len(k.ColPins) {
+					bad(fmt.Sprintf("devices.keypad.layout[%d]", i), "must have one key per col_pins entry (%d), got %d", len(k.ColPins), n)
+				}
+			}
+		}
+		layout := k.Layout
+		if len(layout) == 0 {
+			layout = Layout4x3
 		}
 		for label, fn := range k.Keys {
 			field := fmt.Sprintf("devices.keypad.keys.%s", label)
-			if r := []rune(label); len(r) != 1 || !strings.ContainsRune(strings.Join(k.Layout, ""), r[0]) {
+			if r := []rune(label); len(r) != 1 || !strings.ContainsRune(strings.Join(layout, ""), r[0]) {
 				bad(field, "must be one key label printed in the layout, got %q", label)
 			}
-			if fn != "enter" && fn != "cancel" && fn != "clear" {
-				bad(field, "must be enter, cancel or clear, got %q", fn)
+			if _, ok := keyFuncNames[fn]; !ok {
+				bad(field, "must be enter, cancel, clear or english, got %q", fn)
+			}
+		}
+		if d.Touch.Mode == ModeNone {
+			// Without a touchscreen every step needs a key.
+			kp := KeypadFor(k)
+			for _, f := range []struct {
+				fn   KeyFunc
+				name string
+			}{{KeyEnter, "enter"}, {KeyCancel, "cancel"}} {
+				if _, ok := kp.Label(f.fn); !ok {
+					bad("devices.keypad.keys", "no key does %s, and there is no touchscreen: give %s to a key", f.name, f.name)
+				}
 			}
 		}
 	}

@@ -59,22 +59,6 @@ type Journal interface {
 	Append(ctx context.Context, r Record) (Record, error)
 }
 
-// Slip is what a printed slip says, already decided by the domain; the
-// printer driver only lays it out. Text is Japanese first, English second.
-type Slip struct {
-	Time      time.Time
-	Office    string // e.g. 〇〇村役場 住民福祉課
-	Counter   string
-	Phone     string
-	Hours     string
-	TitleJA   string
-	TitleEN   string
-	LinesJA   []string // what happened and what to do next
-	LinesEN   []string
-	BringJA   []string // what to bring to the office
-	Reference string   // also printed as a QR code
-}
-
 // Printer prints a slip. It reports paper-out and absence as errors
 // wrapping ErrPrinterUnavailable so the screen can show the reference instead.
 type Printer interface {

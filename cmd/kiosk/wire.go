@@ -15,8 +15,8 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/visitrun"
 	"github.com/villagehall/kiosk/ui"
-	"github.com/villagehall/kiosk/ui/session"
 )
 
 // journalMaxSize guards the data partition: bbolt files never shrink.
@@ -33,7 +33,7 @@ func (g *group) Go(fn func()) {
 	go func() { defer g.wg.Done(); fn() }()
 }
 
-func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
+func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger) error {
 	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log})
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", cfg.Journal.Path, err)
@@ -93,42 +93,44 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 	}
 	flows := &kiosk.Flows{Journal: kj, Printer: printer, Municipality: cfg.Municipality, KioskID: cfg.KioskID,
 		CertRefKey: certRefKey, Clock: clock, Log: log}
-	sess := session.New(session.Config{
-		IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning, Flows: flows, CertRefKey: certRefKey,
-		Clock: clock, Log: log,
+	runner := visitrun.New(visitrun.Config{
+		Visit: kiosk.VisitConfig{IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning,
+			Lang: kiosk.ParseLang(cfg.Language), Municipality: cfg.Municipality},
+		Flows: flows, Clock: clock, Log: log,
 		CanRecord: func() error { return canRecord(cfg.Journal.Path) },
 	})
 
-	cards := make(chan session.CardEvent, 4)
-	intents := make(chan ui.Intent, 16)
-	views := make(chan ui.View, 1)
+	cards := make(chan visitrun.CardEvent, 4)
+	input := make(chan kiosk.Input, 16)
+	views := make(chan kiosk.View, 1)
+	keys := kiosk.KeypadFor(cfg.Devices.Keypad)
 
 	var sim *simCards
 	switch cfg.Devices.Reader.Mode {
 	case kiosk.ModeReal:
 		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, reader, log, cards) })
 	case kiosk.ModeSim:
-		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, cancel, log); err != nil {
+		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, keys, cancel, log); err != nil {
 			return err
 		}
 		reader.Set("ok", "simulated", time.Now())
 	default:
-		cards <- session.CardEvent{Kind: session.ReaderLost}
+		cards <- visitrun.CardEvent{Kind: visitrun.ReaderLost}
 	}
 
 	if syncer != nil { // after the card source: the first heartbeat reports the reader truly
 		g.Go(func() { _ = syncer.Run(ctx) })
 	}
 	g.Go(func() {
-		if err := sess.Run(ctx, cards, intents, views); err != nil {
-			log.Error("session", "err", err)
+		if err := runner.Run(ctx, cards, input, views); err != nil {
+			log.Error("visits", "err", err)
 		}
 		cancel()
 	})
 
-	onIntent := func(in ui.Intent) {
+	onInput := func(in kiosk.Input) {
 		select {
-		case intents <- in:
+		case input <- in:
 		case <-ctx.Done():
 			kiosk.Wipe(in.PIN)
 		}
@@ -157,8 +159,8 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 		return fmt.Errorf("screen: %w", err)
 	}
 	defer scr.Fini()
-	opts := ui.Options{Lang: ui.ParseLang(cfg.Language), Municipality: cfg.Municipality, OnIntent: onIntent, Logger: log,
-		Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(ui.View) { ready.Ready() }}
+	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone, TypeLetters: o.typeLetters,
+		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }}
 	if sim != nil {
 		opts.Hotkey = sim.hotkey
 		opts.Banner = func() string { w, _ := scr.Size(); return sim.banner(w) }
@@ -275,13 +277,13 @@ func forward[T any](ctx context.Context, ch <-chan T, fn func(T)) {
 // headless runs without a display (screen mode none): pages are logged
 // so the visit can still be followed. This loop stands for the screen
 // loop: it feeds the watchdog, and READY=1 waits for the first page.
-func headless(ctx context.Context, views <-chan ui.View, ticks <-chan time.Time, ready *readiness, wd *watchdog, log *slog.Logger) error {
+func headless(ctx context.Context, views <-chan kiosk.View, ticks <-chan time.Time, ready *readiness, wd *watchdog, log *slog.Logger) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case v := <-views:
-			log.Debug("page", "page", v.Page.String())
+			log.Debug("screen", "screen", v.Screen.String())
 			ready.Ready()
 		case <-ticks:
 			wd.Beat()

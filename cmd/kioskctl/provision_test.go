@@ -162,7 +162,7 @@ func TestProvisionWriteQuotesLikeTOML(t *testing.T) {
 	o := provisionOpts{
 		KioskID: "K1", Language: "en", IdleTimeout: 90 * time.Second, IdleWarning: 20 * time.Second,
 		Municipality: kiosk.Municipality{Name: `A "quoted" \ village`, Office: "tab\there\x1b", Phone: "1", Hours: "line\nbreak"},
-		SyncInterval: time.Minute, Reader: "sim", Keypad: "sim", KeypadLayout: "12", RowPins: "A", Cols: "B,C",
+		SyncInterval: time.Minute, Reader: "sim", Keypad: "sim", KeypadLayout: "*#", RowPins: "A", Cols: "B,C",
 		Printer: "sim", PrinterPath: "/tmp/r", PrinterWidth: 80, Touch: "none", Screen: "sim",
 	}
 	data := renderProvision(o, time.Unix(0, 0))

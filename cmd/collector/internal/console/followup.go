@@ -25,8 +25,8 @@ const (
 var printerNotes = map[string]bool{kiosk.DetailPrinterUnavailable: true, kiosk.DetailPrinterError: true}
 
 // FollowUpOf says whether r needs staff and why. The office-bound states
-// are the kiosk's own (kiosk.Guide's NeedsOffice), so the console and the
-// slip the resident holds can never disagree.
+// are the kiosk's own (kiosk.OfficeBound), so the console and the slip the
+// resident holds can never disagree.
 func FollowUpOf(r kiosk.Record) (FollowUpKind, bool) {
 	if r.Kind == kiosk.TxSystem {
 		if printerNotes[r.Detail] && r.Reference != "" {
@@ -40,16 +40,8 @@ func FollowUpOf(r kiosk.Record) (FollowUpKind, bool) {
 		return FollowUpPINUnknown, true
 	case r.Outcome == kiosk.OutcomeLocked || code == kiosk.CodeAuthLocked || code == kiosk.CodeSignLocked:
 		return FollowUpLocked, true
-	case code != "" && kiosk.Guide(code, pinOf(r), kiosk.Municipality{}).NeedsOffice:
+	case kiosk.OfficeBound(code):
 		return FollowUpOffice, true
 	}
 	return "", false
-}
-
-// pinOf is which PIN or certificate a record is about.
-func pinOf(r kiosk.Record) kiosk.PINKind {
-	if r.Kind == kiosk.TxChangeSign || r.Kind == kiosk.TxSignCheck {
-		return kiosk.PINSign
-	}
-	return kiosk.PINAuth
 }
