@@ -1,6 +1,8 @@
 // Command collector is the town hall's receiving end of kiosk sync.
 //
 //	collector [serve] --listen :8443 --ca ca.pem --cert server.pem --key server-key.pem --data /var/lib/collector
+//	collector [serve] … --store postgres://collector@/collector?host=/run/postgresql
+//	collector migrate --data /var/lib/collector --to postgres://…       # the collector stopped
 //	collector import --data /var/lib/collector [--ca ca.pem] [--kiosk-cert K01.pem] /media/usb/kiosk-K01
 //	collector import --url https://collector:8443 --ca ca.pem --cert staff.pem --key staff-key.pem /media/usb/kiosk-K01
 //	collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR K01 K02 staff-1
@@ -29,15 +31,15 @@ import (
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/cmd/collector/internal/server"
-	"github.com/villagehall/kiosk/cmd/collector/internal/store/boltstore"
 	"github.com/villagehall/kiosk/kiosk"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/pki"
 )
 
 const usage = `usage:
-  collector [serve] --listen :8443 --ca CA --cert CERT --key KEY --data DIR
-  collector import (--data DIR [--ca CA] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
+  collector [serve] --listen :8443 --ca CA --cert CERT --key KEY (--data DIR | --store postgres://…)
+  collector import ((--data DIR | --store postgres://…) [--ca CA] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
+  collector migrate --data DIR --to postgres://…
   collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
 `
 
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return serve(ctx, args, stderr)
 	case "import":
 		return importCmd(ctx, args, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args, stdout, stderr)
 	case "gen-test-pki":
 		return genTestPKI(args, stdout, stderr)
 	}
@@ -107,35 +111,37 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	ca := fs.String("ca", "", "village CA (PEM) that signs kiosk and staff client certificates")
 	cert := fs.String("cert", "", "server certificate (PEM)")
 	key := fs.String("key", "", "server key (PEM)")
-	data := fs.String("data", "", "directory for the collector's store")
+	data := fs.String("data", "", "directory for the collector's store (one bbolt file)")
+	storeURL := fs.String("store", "", "postgres://… to keep the store in PostgreSQL instead of --data")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *ca == "" || *cert == "" || *key == "" || *data == "" {
-		return errors.New("--ca, --cert, --key and --data are required")
+	if *ca == "" || *cert == "" || *key == "" || (*data == "" && *storeURL == "") {
+		return errors.New("--ca, --cert, --key and --data (or --store postgres://…) are required")
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	tc, pool, err := server.TLSConfig(*ca, *cert, *key)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*data, 0o700); err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	st, err := boltstore.Open(*data, nil)
+	st, where, err := openStore(ctx, *storeURL, *data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	srv := server.New(st, server.Options{CAPool: pool, Logger: log})
+	h, err := withConsole(srv.Handler(), st, pool, log)
+	if err != nil {
+		return err
+	}
 	hs := &http.Server{
-		Addr: *listen, Handler: srv.Handler(), TLSConfig: tc,
+		Addr: *listen, Handler: h, TLSConfig: tc,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServeTLS("", "") }()
-	log.Info("collector listening", "addr", *listen, "data", *data)
+	log.Info("collector listening", "addr", *listen, "store", where, "console", "https://"+*listen+"/console/")
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -157,6 +163,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs := flag.NewFlagSet("import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	data := fs.String("data", "", "the collector's store directory (the collector stopped)")
+	storeURL := fs.String("store", "", "or the collector's PostgreSQL store (postgres://…; the collector may run)")
 	url := fs.String("url", "", "a running collector's base URL (through its staff interface)")
 	ca := fs.String("ca", "", "village CA (PEM): trusts the kiosk certificate an export carries; with --url, the server's CA")
 	cert := fs.String("cert", "", "with --url: a staff client certificate (PEM)")
@@ -165,9 +172,9 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if fs.NArg() == 0 || (*data == "") == (*url == "") {
+	if fs.NArg() == 0 || (*data == "" && *storeURL == "") == (*url == "") {
 		fmt.Fprint(stderr, usage)
-		return errors.New("import: give --data DIR or --url URL, and the export directories")
+		return errors.New("import: give --data DIR (or --store postgres://…) or --url URL, and the export directories")
 	}
 	var given []*x509.Certificate
 	var givenPEM []byte
@@ -213,7 +220,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			}
 			opts.CAPool = pool
 		}
-		st, err := boltstore.Open(*data, nil)
+		st, _, err := openStore(ctx, *storeURL, *data)
 		if err != nil {
 			return fmt.Errorf("%w (is the collector running? then import through it with --url)", err)
 		}

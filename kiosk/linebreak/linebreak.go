@@ -86,7 +86,7 @@ type grapheme struct {
 // Sentence endings a line must not split: 「くだ／さい。」 and 「で／す。」
 // read as broken words. (A dictionary would find every word; these are
 // the endings the kiosk's sentences close with.)
-var endings = []string{"ください", "ません", "ました", "ましょう", "ます", "でした", "です", "できる"}
+var endings = []string{"ください", "できません", "できます", "ません", "ました", "ましょう", "ます", "でした", "です", "できる"}
 
 func segment(s string, m Measure) []grapheme {
 	var gs []grapheme
@@ -170,6 +170,14 @@ func lastText(gs []grapheme) int {
 	return -1
 }
 
+// sameScript: a and b are both hiragana, both katakana or both kanji, so
+// a break between them most likely splits a word.
+func sameScript(a, b rune) bool {
+	kata := func(r rune) bool { return (r >= 'ァ' && r <= 'ヺ') || r == 'ー' }
+	han := func(r rune) bool { return unicode.Is(unicode.Han, r) }
+	return (isHiragana(a) && isHiragana(b)) || (kata(a) && kata(b)) || (han(a) && han(b))
+}
+
 func isHiragana(r rune) bool { return r >= 'ぁ' && r <= 'ゖ' }
 
 // paragraph lays out one paragraph greedily, backing up to the best
@@ -250,7 +258,10 @@ func lineEnd(gs []grapheme, start, width int) int {
 	}
 	// gs[i] does not fit. Look back for an allowed break, preferring a
 	// good one close by.
+	// A break that splits a word (inside a run of hiragana, katakana or
+	// kanji: おそ／れ, 暗証／番号) may look back further for a good one.
 	look := min(max(width*2/5, 2), 16)
+	far := min(max(width/2, 2), 24)
 	best, bestGood := -1, false
 	cw := 0 // width of gs[j:i], what moves to the next line
 	for j := i; j > start; j-- {
@@ -261,12 +272,16 @@ func lineEnd(gs []grapheme, start, width int) int {
 		if !ok {
 			continue
 		}
+		limit := look
+		if best >= 0 && sameScript(gs[best-1].first, gs[best].first) {
+			limit = far
+		}
 		if best < 0 {
 			best, bestGood = j, good
-		} else if good && !bestGood && cw <= look {
+		} else if good && !bestGood && cw <= limit {
 			best, bestGood = j, true
 		}
-		if best >= 0 && (bestGood || cw > look) {
+		if best >= 0 && (bestGood || cw > limit) {
 			break
 		}
 	}

@@ -45,6 +45,8 @@ type Store interface {
 	// Lookup finds the record a slip's reference number names: normally
 	// one; more only if two journals of a kiosk share a tag (flagged).
 	Lookup(ctx context.Context, ref kiosk.Ref) ([]Found, error)
+	// StaffLog: the console's marks and audit log.
+	StaffLog
 	Close() error
 }
 

@@ -62,6 +62,7 @@ func Run(t *testing.T, open Opener) {
 		{"heartbeats and certificates", heartbeatsCerts},
 		{"everything survives a reopen", reopen},
 		{"concurrent kiosks", concurrent},
+		{"follow-up marks and the audit log", staffLog},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
