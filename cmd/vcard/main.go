@@ -20,6 +20,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
@@ -54,6 +55,7 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 	profile := fs.String("profile", "", "card profile (JSON), e.g. testdata/cards/fresh.json")
 	addr := fs.String("vpcd", "127.0.0.1:35963", "vpcd address (35963 = reader 'Virtual PCD 00 00', 35964 = '... 00 01')")
 	apduLog := fs.String("apdu-log", "", "append one line per APDU (command hex, response hex); test cards only: VERIFY lines carry the test PIN")
+	atrHex := fs.String("atr", "", "answer with this ATR (hex) instead of the profile's; with --qemu-ccid the default is "+qemuATR+" (see qemu.go)")
 	qemu := fs.String("qemu-ccid", "", "insert into qemu's ccid-card-passthru instead of vpcd: the chardev socket qemu listens on (HOST:PORT or unix:PATH); commands on stdin: remove, insert [PROFILE], quit")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -79,18 +81,50 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if *qemu != "" && *atrHex == "" {
+		*atrHex = qemuATR
+	}
+	var atr []byte
+	if *atrHex != "" {
+		if atr, err = hex.DecodeString(*atrHex); err != nil || len(atr) < 2 {
+			return fmt.Errorf("--atr: want hex bytes, got %q", *atrHex)
+		}
+	}
 	if *qemu != "" {
 		opts := []vscard.Option{vscard.WithLogger(log)}
 		if alog != nil {
 			opts = append(opts, vscard.WithAPDULog(alog))
 		}
-		return serveQEMU(ctx, log, *qemu, card, p.Name, stdin, opts)
+		return serveQEMU(ctx, log, *qemu, withATR(card, atr), p.Name, atr, stdin, opts)
 	}
-	opts := []vpcd.Option{vpcd.WithLogger(log)}
+	if atr != nil {
+		return serve(ctx, log, *addr, withATR(card, atr), p.Name, opts(log, alog))
+	}
+	return serve(ctx, log, *addr, card, p.Name, opts(log, alog))
+}
+
+func opts(log *slog.Logger, alog io.Writer) []vpcd.Option {
+	o := []vpcd.Option{vpcd.WithLogger(log)}
 	if alog != nil {
-		opts = append(opts, vpcd.WithAPDULog(alog))
+		o = append(o, vpcd.WithAPDULog(alog))
 	}
-	return serve(ctx, log, *addr, card, p.Name, opts)
+	return o
+}
+
+// atrCard is a card answering with another ATR.
+type atrCard struct {
+	*jpkitest.Card
+	atr []byte
+}
+
+func (c atrCard) ATR() []byte { return append([]byte{}, c.atr...) }
+
+// withATR gives card the ATR atr, or leaves it as it is when atr is nil.
+func withATR(card *jpkitest.Card, atr []byte) vpcd.Card {
+	if atr == nil {
+		return card
+	}
+	return atrCard{card, atr}
 }
 
 // serve keeps the card inserted until ctx ends, re-inserting with a

@@ -14,13 +14,21 @@ import (
 	"github.com/villagehall/kiosk/drivers/pcsc/vscard"
 )
 
+// qemuATR is the JPKI contact ATR (3B E0 00 FF 81 31 FE 45 14) with T=0
+// offered first: TD1 80 (T=0, TD2 follows) instead of 81, TCK recomputed.
+// qemu 7.2's emulated reader announces T=0 only, and pcscd refuses a card
+// whose ATR offers nothing but T=1 in it ("Protocol T=1 not supported by
+// reader"). The kiosk never looks at the ATR (it knows a My Number Card by
+// its token label), so this changes nothing it decides.
+const qemuATR = "3BE000FF8031FE4515"
+
 // dialWait is how long vcard retries reaching qemu's socket: the harness
 // may start it a moment before qemu has made its chardev.
 const dialWait = 15 * time.Second
 
 // serveQEMU inserts card into qemu's emulated reader and then follows the
 // commands on stdin until "quit", ctx's end or qemu's.
-func serveQEMU(ctx context.Context, log *slog.Logger, addr string, card vscard.Card, name string, stdin io.Reader, opts []vscard.Option) error {
+func serveQEMU(ctx context.Context, log *slog.Logger, addr string, card vscard.Card, name string, atr []byte, stdin io.Reader, opts []vscard.Option) error {
 	r, err := dialQEMU(ctx, log, addr, opts)
 	if err != nil {
 		return err
@@ -74,7 +82,7 @@ func serveQEMU(ctx context.Context, log *slog.Logger, addr string, card vscard.C
 						log.Error("insert", "err", err)
 						continue
 					}
-					card, name = jpkitest.New(p), p.Name
+					card, name = withATR(jpkitest.New(p), atr), p.Name
 				}
 				if err := insert(ctx, r, card); err != nil {
 					log.Error("insert", "err", err)
