@@ -46,7 +46,7 @@ done
 
 # Units: pcscd runs as a plain service (no socket activation, no --auto-exit):
 # the kiosk watches the reader all day and must not race an exiting daemon.
-in_root systemctl enable pcscd.service kiosk-provision.service kiosk.service kiosk-smoke.service \
+in_root systemctl enable pcscd.service seatd.service kiosk-provision.service kiosk.service kiosk-smoke.service \
   systemd-networkd.service systemd-resolved.service systemd-timesyncd.service
 in_root systemctl mask pcscd.socket
 # No login prompt anywhere: tty1 belongs to the kiosk, other VTs are off
@@ -55,11 +55,31 @@ in_root systemctl mask pcscd.socket
 in_root systemctl mask getty@tty1.service autovt@.service serial-getty@.service
 # Without a network it would fail after two minutes and nothing needs it.
 in_root systemctl mask systemd-networkd-wait-online.service
+# Package maintenance has nothing to do on a read-only root (and would wake
+# the SD card): apt's daily download/upgrade and dpkg's database backup.
+in_root systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+  apt-daily.service apt-daily-upgrade.service dpkg-db-backup.service
 # SSH is installed but off; kiosk-provision starts it when the boot partition
 # carries kiosk-ssh.pub. Host keys are made per kiosk on the data partition:
 # keys baked into the image would be the same on every kiosk.
 in_root systemctl disable ssh.service >/dev/null 2>&1 || true
 rm -f "$root"/etc/ssh/ssh_host_*
+
+# A cursor theme whose every pointer is one transparent pixel: a kiosk
+# shows no mouse arrow (a technician's USB mouse, qemu's tablet), whatever
+# cage or foot ask for. Xcursor format: file header, one table-of-contents
+# entry, one 1x1 ARGB image (all little-endian).
+blank=$root/usr/share/icons/kiosk-blank/cursors
+mkdir -p "$blank"
+le32() { for v in "$@"; do printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((v & 255)) $((v >> 8 & 255)) $((v >> 16 & 255)) $((v >> 24 & 255)); done; }
+{
+  printf 'Xcur'
+  printf "$(le32 16 65536 1)"                     # header size, version, entries
+  printf "$(le32 4294770690 24 28)"               # image type, nominal size 24, at byte 28
+  printf "$(le32 36 4294770690 24 1 1 1 0 0 0 0)" # image header, 1x1, hotspot 0,0, no delay, one clear pixel
+} >"$blank/left_ptr"
+for name in default text xterm hand1 hand2 pointer grab grabbing; do ln -sf left_ptr "$blank/$name"; done
+printf '[Icon Theme]\nName=kiosk-blank\nComment=no visible pointer\n' >"$root/usr/share/icons/kiosk-blank/index.theme"
 
 # Japan time for everything the kiosk prints or logs.
 ln -sf ../usr/share/zoneinfo/Asia/Tokyo "$root/etc/localtime"
