@@ -43,6 +43,7 @@ bench: deps
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzResponses -fuzztime 30s ./drivers/jpki
 	$(GO) test -run '^$$' -fuzz FuzzDERLength -fuzztime 15s ./drivers/jpki
+	$(GO) test -run '^$$' -fuzz FuzzFraming -fuzztime 15s ./drivers/pcsc/vscard
 
 # Regenerate the fake JPKI (CA keys, CA certificates, card key pairs).
 testpki:
