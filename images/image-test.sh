@@ -229,9 +229,9 @@ card_step() { # card_step N NAME EXPECT_STATUS NEXT_PROFILE
   vcard_wait 'card removed' $((n - 1)) || true
   wait_line "$log" "SMOKE step=removed$n" 150 || true
   v=$(smoke "removed$n" "$log")
-  out=$(shot "waiting-after-$name" --like "$shots/waiting.png" --timeout 60s) && v2=y || v2=
+  if out=$(shot "waiting-after-$name" --like "$shots/waiting.png" --timeout 60s); then v2="the waiting screen again ($out)"; else v2=; fi
   check "back to waiting ($name)" "$(ok "$([[ $v == yes && -n $v2 ]] && echo y)")" \
-    "pcscd: card gone ${v:-?}; screen: ${v2:+the waiting screen again}${v2:-$out}"
+    "pcscd: card gone ${v:-?}; screen: ${v2:-$out}"
   if [[ -n $next ]]; then
     vcard_cmd "insert $top/testdata/cards/$next.json"
     v=
