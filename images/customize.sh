@@ -44,6 +44,34 @@ for u in systemd-resolved systemd-timesyncd; do
   in_root systemctl disable "$u.service" >/dev/null 2>&1 || true
 done
 
+# The network (sync to the town hall, NTP, ssh) is not needed for the
+# first screen: networkd, resolved and timesyncd start once the kiosk is up
+# (or has failed), instead of taking the boot's CPU from it (under qemu on
+# two cores each took 12-25 s of it).
+for u in systemd-networkd systemd-resolved systemd-timesyncd; do
+  mkdir -p "$root/etc/systemd/system/$u.service.d"
+  printf '[Unit]\n# After the kiosk has drawn its first screen (images/customize.sh)\nAfter=kiosk.service\n' \
+    >"$root/etc/systemd/system/$u.service.d/after-kiosk.conf"
+done
+# Nothing else needs them: e2scrub works on LVM snapshots (there are none);
+# logind only managed sessions, and the kiosk has no PAM session (seatd
+# gives cage the seat, see kiosk.service). A technician's ssh login works
+# without it (pam_systemd is optional).
+in_root systemctl mask e2scrub_reap.service e2scrub_all.timer e2scrub_all.service systemd-logind.service
+# Early-boot units with nothing to do on a read-only root with /var in RAM:
+# under emulation every one costs the boot a process or a mount (hugepages,
+# POSIX queues, fuse, configfs, tracing, binfmt, device-mapper and loop
+# devices are used by nothing here;
+# utmp, the random seed and the journal flush would go to a tmpfs; the
+# kernel command line carries no network settings; with an empty
+# machine-id every boot counts as the first, and firstboot has nothing to
+# ask; pstore is EFI's, which the Pi has not).
+in_root systemctl mask dev-hugepages.mount dev-mqueue.mount sys-fs-fuse-connections.mount \
+  sys-kernel-config.mount sys-kernel-tracing.mount proc-sys-fs-binfmt_misc.automount systemd-binfmt.service \
+  systemd-update-utmp.service systemd-update-utmp-runlevel.service systemd-random-seed.service \
+  systemd-journal-flush.service systemd-network-generator.service systemd-firstboot.service systemd-pstore.service \
+  modprobe@dm_mod.service modprobe@loop.service modprobe@efi_pstore.service modprobe@fuse.service
+
 # Units: pcscd runs as a plain service (no socket activation, no --auto-exit):
 # the kiosk watches the reader all day and must not race an exiting daemon.
 in_root systemctl enable pcscd.service seatd.service kiosk-provision.service kiosk.service kiosk-smoke.service \
