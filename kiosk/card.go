@@ -6,6 +6,8 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"math/big"
+	"time"
 )
 
 // CardKind says what the inserted card is, decided from the JPKI token label.
@@ -42,30 +44,66 @@ func (k PINKind) MaxTries() int {
 
 // CardStatus is everything the kiosk learns from a card without a PIN.
 type CardStatus struct {
-	Kind       CardKind
-	Label      string // token label as read, trimmed
-	HasAuth    bool   // EF 0008 says the auth certificate exists
-	HasSign    bool   // EF 0008 says the signing certificate exists
-	AuthCert   []byte // DER of the authentication certificate (no personal data)
-	AuthTries  int    // tries left for the auth PIN
-	SignTries  int    // tries left for the sign PIN
+	Kind    CardKind
+	Label   string // token label as read, trimmed
+	HasAuth bool   // EF 0008 says the auth certificate exists
+	HasSign bool   // EF 0008 says the signing certificate exists
+	// Auth is the authentication certificate's serial and validity (nil
+	// when HasAuth is false). Nothing after the validity is read.
+	Auth       *CertValidity
+	AuthTries  int // tries left for the auth PIN
+	SignTries  int // tries left for the sign PIN
 	AuthLocked bool
 	SignLocked bool
 	APDUs      int // round trips the read cost
 }
 
+// CertValidity is all the kiosk takes from a certificate: its serial
+// number (for CertRef) and its validity. In X.509 both come before the
+// subject, so a driver can stop reading there: the signing certificate's
+// personal fields never leave the card.
+type CertValidity struct {
+	Serial    *big.Int
+	NotBefore time.Time
+	NotAfter  time.Time
+}
+
 // Card is one connected card session, as the domain needs it. Each method
 // is one user-level operation; implementations run it in one PC/SC
 // transaction. PIN slices are only read; the caller wipes them.
+//
+// The two operations that VERIFY take shown, the tries left the resident
+// was shown before typing the PIN. Inside the same transaction, before the
+// VERIFY, the card's counter is read again (spending nothing); if it is
+// not shown the operation stops there with a *TriesChangedError, so a
+// VERIFY is never sent under a count the resident did not see. shown == 1
+// means the caller has already had the last try confirmed.
 type Card interface {
 	ReadStatus() (*CardStatus, error)
 	TriesLeft(k PINKind) (tries int, err error)
 	// ChangePIN verifies old and replaces it with new.
-	ChangePIN(k PINKind, old, new []byte) error
+	ChangePIN(k PINKind, shown int, old, new []byte) error
 	// ReadSignCert verifies the signing PIN and returns the signing
-	// certificate's DER. Callers must not keep its personal fields.
-	ReadSignCert(pin []byte) ([]byte, error)
+	// certificate's serial and validity, read no further than that.
+	ReadSignCert(shown int, pin []byte) (*CertValidity, error)
 }
+
+// TriesChangedError says the card's tries left were not the count the
+// resident was shown: another program used the card, or the count on the
+// screen was stale. Nothing was sent after the count was read. The caller
+// shows Tries (and, at the last try, asks again) before any new attempt.
+// With Tries == 0, errors.Is(err, ErrBlocked) is true.
+type TriesChangedError struct {
+	PIN   PINKind
+	Shown int
+	Tries int
+}
+
+func (e *TriesChangedError) Error() string {
+	return fmt.Sprintf("%s PIN: %d tries left, %d shown: nothing sent", e.PIN, e.Tries, e.Shown)
+}
+
+func (e *TriesChangedError) Is(target error) bool { return target == ErrBlocked && e.Tries == 0 }
 
 // Errors a UI can act on. Drivers wrap or return these; callers use errors.Is / errors.As.
 var (

@@ -139,13 +139,20 @@ type TouchConfig struct {
 }
 
 // TouchCalibration maps raw touch coordinates to the screen: swap first,
-// then invert, then add the offsets.
+// then scale (the raw values at the screen's left/right and top/bottom
+// edges, after the swap; 0 and 0: the range the panel's driver reports),
+// then invert, then add the offsets. `kioskctl selftest touch --calibrate`
+// measures them.
 type TouchCalibration struct {
 	OffsetX int  `toml:"offset_x"`
 	OffsetY int  `toml:"offset_y"`
 	SwapXY  bool `toml:"swap_xy"`
 	InvertX bool `toml:"invert_x"`
 	InvertY bool `toml:"invert_y"`
+	MinX    int  `toml:"min_x"`
+	MaxX    int  `toml:"max_x"`
+	MinY    int  `toml:"min_y"`
+	MaxY    int  `toml:"max_y"`
 }
 
 // ScreenConfig is the display: real (the console tcell draws on) or sim.
@@ -334,6 +341,15 @@ func (c *Config) validate() []*ConfigError {
 	}
 	if d.Touch.Mode == ModeReal && d.Touch.Device == "" {
 		bad("devices.touch.device", "must be set (e.g. /dev/input/event0)")
+	}
+	cal := d.Touch.Calibration
+	for _, a := range []struct {
+		axis     string
+		min, max int
+	}{{"x", cal.MinX, cal.MaxX}, {"y", cal.MinY, cal.MaxY}} {
+		if (a.min != 0 || a.max != 0) && a.max <= a.min {
+			bad("devices.touch.calibration.max_"+a.axis, "must be above min_%s (%d), got %d (both 0: the panel's own range)", a.axis, a.min, a.max)
+		}
 	}
 	return errs
 }

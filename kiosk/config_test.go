@@ -82,6 +82,7 @@ func TestConfigValidation(t *testing.T) {
 		{"keypad key function", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"\nlayout=[\"12\",\"34\"]\nrow_pins=[\"A\",\"B\"]\ncol_pins=[\"C\",\"D\"]\nkeys={\"4\"=\"ok\"}", 1), "devices.keypad.keys.4: must be enter, cancel or clear"},
 		{"keypad layout", strings.Replace(base, "[devices.keypad]\nmode = \"sim\"", "[devices.keypad]\nmode = \"real\"", 1), "devices.keypad.layout: must list the keys"},
 		{"touch device", base + "[devices.touch]\nmode = \"real\"\n", "devices.touch.device: must be set"},
+		{"touch scale", base + "[devices.touch.calibration]\nmin_x = 300\nmax_x = 200\n", "devices.touch.calibration.max_x: must be above min_x (300), got 200"},
 		{"unknown key", base + "[devices.printer]\nwidht_mm = 58\n", "devices.printer.widht_mm: unknown key"},
 		{"wrong type", base + "[devices.printer]\nwidth_mm = \"80\"\n", "kiosk.toml"},
 		{"syntax error with line", "kiosk_id = \"K01\"\n[municipality\nname = \"x\"\n", "to end table name"},

@@ -74,8 +74,10 @@ type Result struct {
 	Reference string
 	Slip      *Slip // the slip printed (or that would have been printed); nil if none
 	Printed   bool
-	// PrinterDetail is DetailPrinterUnavailable / DetailPrinterError when
-	// a slip was due but not printed: show Reference on screen instead.
+	// PrinterDetail is set when a slip was due but not printed (see
+	// PrinterDetail: printer_stalled, printer_paper_out, …, or
+	// DetailPrinterUnavailable / DetailPrinterError): show Reference on
+	// screen instead.
 	PrinterDetail string
 	Record        Record // the journaled record
 }
@@ -109,6 +111,9 @@ func (f *Flows) Prepare(c Card, k PINKind) (Tries, error) {
 type ChangeRequest struct {
 	PIN              PINKind
 	Old, New, Repeat []byte
+	// Shown is the tries left the resident saw before typing Old; the
+	// card refuses to VERIFY under any other count (*TriesChangedError).
+	Shown            int
 	ConfirmedLastTry bool
 	// CertRef links the record to the visit's status record (optional:
 	// Assessment.Auth.Ref(key)).
@@ -144,64 +149,60 @@ func (f *Flows) ChangePIN(ctx context.Context, c Card, req ChangeRequest) (Resul
 		tx = TxChangeSign
 	}
 	res := Result{Kind: tx, PIN: k, TriesLeft: -1}
-	tries, err := c.TriesLeft(k)
 	switch {
-	case err != nil:
-		f.classify(&res, err, false)
-		return f.finish(ctx, res, req.CertRef, nil)
-	case tries <= 0:
+	case req.Shown <= 0:
 		res.TriesLeft = 0
 		res.Outcome, res.Code = OutcomeLocked, lockedCode(k)
 		return f.finish(ctx, res, req.CertRef, nil)
-	case tries == 1 && !req.ConfirmedLastTry:
+	case req.Shown == 1 && !req.ConfirmedLastTry:
 		return Result{}, ErrConfirmLastTry
 	}
 
-	err = c.ChangePIN(k, req.Old, req.New)
-	if err == nil {
+	err := c.ChangePIN(k, req.Shown, req.Old, req.New)
+	var changed *TriesChangedError
+	switch {
+	case err == nil:
 		res.Outcome, res.Code, res.TriesLeft = OutcomeOK, CodePINChanged, k.MaxTries()
-	} else {
+	case errors.As(err, &changed) && changed.Tries > 0:
+		// Only the count was read: show it and ask again.
+		return Result{}, err
+	default:
 		f.classify(&res, err, true)
 	}
 	return f.finish(ctx, res, req.CertRef, nil)
 }
 
-// CheckSignCert verifies the signing PIN, reads the signing certificate
-// and judges its validity. pin is wiped in every path, and so is the
-// certificate's DER (it carries personal data: only dates and the serial's
-// keyed hash are kept). Errors are as for ChangePIN.
-func (f *Flows) CheckSignCert(ctx context.Context, c Card, pin []byte, confirmedLastTry bool) (Result, error) {
+// CheckSignCert verifies the signing PIN, reads the signing certificate's
+// validity and judges it. shown is the tries left the resident saw. pin is
+// wiped in every path; only the dates and the serial's keyed hash are
+// kept. Errors are as for ChangePIN.
+func (f *Flows) CheckSignCert(ctx context.Context, c Card, pin []byte, shown int, confirmedLastTry bool) (Result, error) {
 	defer Wipe(pin)
 	if err := ValidatePIN(PINSign, pin); err != nil {
 		return Result{}, &PINInputError{Field: "old", Problem: CheckPIN(PINSign, pin), err: err}
 	}
 	res := Result{Kind: TxSignCheck, PIN: PINSign, TriesLeft: -1}
-	tries, err := c.TriesLeft(PINSign)
 	switch {
-	case err != nil:
-		f.classify(&res, err, false)
-		return f.finish(ctx, res, "", nil)
-	case tries <= 0:
+	case shown <= 0:
 		res.TriesLeft = 0
 		res.Outcome, res.Code = OutcomeLocked, CodeSignLocked
 		return f.finish(ctx, res, "", nil)
-	case tries == 1 && !confirmedLastTry:
+	case shown == 1 && !confirmedLastTry:
 		return Result{}, ErrConfirmLastTry
 	}
 
-	der, err := c.ReadSignCert(pin)
-	defer Wipe(der)
-	if err != nil {
+	v, err := c.ReadSignCert(shown, pin)
+	var changed *TriesChangedError
+	switch {
+	case errors.As(err, &changed) && changed.Tries > 0:
+		return Result{}, err
+	case err != nil:
 		f.classify(&res, err, false)
 		return f.finish(ctx, res, "", nil)
 	}
 	res.TriesLeft = PINSign.MaxTries()
-	ca, err := AssessSignCert(der, f.now(), f.Clock)
-	if err != nil {
-		f.log().Warn("signing certificate unreadable", "err", err)
-		res.Outcome, res.Code = OutcomeError, CodeCertBad
-		return f.finish(ctx, res, "", nil)
-	}
+	now := f.now()
+	ca := AssessCert(*v, now, f.Clock.Trusted(now))
 	res.Outcome, res.Code, res.Cert = OutcomeOK, ca.Verdict, &ca
 	return f.finish(ctx, res, ca.Ref(f.CertRefKey), &ca)
 }
@@ -303,10 +304,7 @@ func (f *Flows) finish(ctx context.Context, res Result, certRef string, cert *Ce
 		log.Info("flow finished, slip printed")
 		return res, nil
 	}
-	res.PrinterDetail = DetailPrinterError
-	if errors.Is(perr, ErrPrinterUnavailable) {
-		res.PrinterDetail = DetailPrinterUnavailable
-	}
+	res.PrinterDetail = PrinterDetail(perr) // printer_stalled, printer_paper_out, …
 	log.Warn("slip not printed", "detail", res.PrinterDetail, "err", perr)
 	if _, err := f.Journal.Append(ctx, Record{
 		Time:         f.now(),

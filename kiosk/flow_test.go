@@ -28,7 +28,6 @@ type fakeCard struct {
 
 	calls    []string
 	received [][]byte // PIN slices handed to the card, to check they are wiped
-	lastDER  []byte   // DER handed out, to check it is wiped
 }
 
 func newCard(auth, sign string) *fakeCard {
@@ -63,7 +62,16 @@ func (c *fakeCard) verify(k kiosk.PINKind, pin []byte) error {
 	return nil
 }
 
-func (c *fakeCard) ChangePIN(k kiosk.PINKind, old, new []byte) error {
+// guard is the driver's check inside the transaction: the count shown
+// must still be the card's.
+func (c *fakeCard) guard(k kiosk.PINKind, shown int) error {
+	if c.tries[k] != shown {
+		return &kiosk.TriesChangedError{PIN: k, Shown: shown, Tries: c.tries[k]}
+	}
+	return nil
+}
+
+func (c *fakeCard) ChangePIN(k kiosk.PINKind, shown int, old, new []byte) error {
 	c.calls = append(c.calls, "change")
 	c.received = append(c.received, old, new)
 	if c.panicking {
@@ -72,6 +80,9 @@ func (c *fakeCard) ChangePIN(k kiosk.PINKind, old, new []byte) error {
 	if c.changeErr != nil {
 		return c.changeErr
 	}
+	if err := c.guard(k, shown); err != nil {
+		return err
+	}
 	if err := c.verify(k, old); err != nil {
 		return err
 	}
@@ -79,17 +90,20 @@ func (c *fakeCard) ChangePIN(k kiosk.PINKind, old, new []byte) error {
 	return nil
 }
 
-func (c *fakeCard) ReadSignCert(pin []byte) ([]byte, error) {
+func (c *fakeCard) ReadSignCert(shown int, pin []byte) (*kiosk.CertValidity, error) {
 	c.calls = append(c.calls, "readsign")
 	c.received = append(c.received, pin)
 	if c.readErr != nil {
 		return nil, c.readErr
 	}
+	if err := c.guard(kiosk.PINSign, shown); err != nil {
+		return nil, err
+	}
 	if err := c.verify(kiosk.PINSign, pin); err != nil {
 		return nil, err
 	}
-	c.lastDER = append([]byte(nil), c.signCert...)
-	return c.lastDER, nil
+	v, _, err := kiosk.ParseCertValidity(c.signCert)
+	return v, err
 }
 
 type fakeJournal struct {
@@ -155,6 +169,7 @@ func TestChangePIN(t *testing.T) {
 		name             string
 		kind             kiosk.PINKind
 		old, new, repeat string
+		shown            int // tries shown; 0: the card's count
 		confirm          bool
 		setup            func(*fakeCard, *fakeJournal, *fakePrinter)
 		noPrinter        bool
@@ -172,10 +187,10 @@ func TestChangePIN(t *testing.T) {
 		wantRecords int
 	}{
 		{name: "auth ok", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
-			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "change",
 			wantPIN: "5678", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "sign ok, lowercase upper-cased before sending", kind: kiosk.PINSign, old: "abc123", new: "newpin9", repeat: "NEWPIN9",
-			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 5, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 5, wantCalls: "change",
 			wantPIN: "NEWPIN9", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "old malformed", kind: kiosk.PINAuth, old: "123", new: "5678", repeat: "5678",
 			wantErr: kiosk.ErrPINFormat, wantField: "old", wantCalls: "", wantPIN: "1234"},
@@ -189,56 +204,59 @@ func TestChangePIN(t *testing.T) {
 			wantErr: kiosk.ErrPINMismatch, wantField: "repeat", wantCalls: "", wantPIN: "1234"},
 		{name: "last try needs confirmation", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
 			setup:   func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.tries[kiosk.PINAuth] = 1 },
-			wantErr: kiosk.ErrConfirmLastTry, wantCalls: "tries", wantPIN: "1234"},
+			wantErr: kiosk.ErrConfirmLastTry, wantCalls: "", wantPIN: "1234"},
+		{name: "tries changed since shown: only counted", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
+			shown: 3, setup: func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.tries[kiosk.PINAuth] = 2 },
+			wantErr: new(kiosk.TriesChangedError), wantCalls: "change", wantPIN: "1234"},
 		{name: "last try confirmed", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678", confirm: true,
 			setup:       func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.tries[kiosk.PINAuth] = 1 },
-			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "change",
 			wantPIN: "5678", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "wrong PIN", kind: kiosk.PINAuth, old: "4321", new: "5678", repeat: "5678",
-			wantOutcome: kiosk.OutcomeWrongPIN, wantCode: kiosk.CodeWrongPIN, wantTries: 2, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeWrongPIN, wantCode: kiosk.CodeWrongPIN, wantTries: 2, wantCalls: "change",
 			wantPIN: "1234", wantRecords: 1},
 		{name: "wrong PIN on the last try locks", kind: kiosk.PINSign, old: "ZZZ999", new: "ABC456", repeat: "ABC456", confirm: true,
 			setup:       func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.tries[kiosk.PINSign] = 1 },
-			wantOutcome: kiosk.OutcomeLocked, wantCode: kiosk.CodeSignLocked, wantTries: 0, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeLocked, wantCode: kiosk.CodeSignLocked, wantTries: 0, wantCalls: "change",
 			wantPIN: "ABC123", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "already locked: nothing sent", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678", confirm: true,
 			setup:       func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.tries[kiosk.PINAuth] = 0 },
-			wantOutcome: kiosk.OutcomeLocked, wantCode: kiosk.CodeAuthLocked, wantTries: 0, wantCalls: "tries",
+			wantOutcome: kiosk.OutcomeLocked, wantCode: kiosk.CodeAuthLocked, wantTries: 0, wantCalls: "",
+			wantPIN: "1234", wantPrinted: true, wantSlip: true, wantRecords: 1},
+		{name: "locked since shown", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
+			shown: 3, setup: func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.tries[kiosk.PINAuth] = 0 },
+			wantOutcome: kiosk.OutcomeLocked, wantCode: kiosk.CodeAuthLocked, wantTries: 0, wantCalls: "change",
 			wantPIN: "1234", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "card removed before change", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
 			setup: func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) {
 				c.changeErr = fmt.Errorf("change: %w", kiosk.ErrCardRemoved)
 			},
-			wantOutcome: kiosk.OutcomeRemoved, wantCode: kiosk.CodeRemoved, wantTries: -1, wantCalls: "tries,change",
-			wantPIN: "1234", wantRecords: 1},
-		{name: "card removed while reading tries", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
-			setup:       func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) { c.triesErr = kiosk.ErrCardRemoved },
-			wantOutcome: kiosk.OutcomeRemoved, wantCode: kiosk.CodeRemoved, wantTries: -1, wantCalls: "tries",
+			wantOutcome: kiosk.OutcomeRemoved, wantCode: kiosk.CodeRemoved, wantTries: -1, wantCalls: "change",
 			wantPIN: "1234", wantRecords: 1},
 		{name: "outcome unknown (wraps removal)", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
 			setup: func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) {
 				c.changeErr = fmt.Errorf("change: %w: %w", kiosk.ErrOutcomeUnknown, kiosk.ErrCardRemoved)
 			},
-			wantOutcome: kiosk.OutcomeUnknown, wantCode: kiosk.CodeChangeUnsure, wantTries: -1, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeUnknown, wantCode: kiosk.CodeChangeUnsure, wantTries: -1, wantCalls: "change",
 			wantPIN: "1234", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "other card error", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
 			setup: func(c *fakeCard, _ *fakeJournal, _ *fakePrinter) {
 				c.changeErr = &kiosk.StatusWordError{Op: "change", SW: 0x6F00}
 			},
-			wantOutcome: kiosk.OutcomeError, wantCode: kiosk.CodeUnreadable, wantTries: -1, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeError, wantCode: kiosk.CodeUnreadable, wantTries: -1, wantCalls: "change",
 			wantPIN: "1234", wantPrinted: true, wantSlip: true, wantRecords: 1},
 		{name: "printer out of paper", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
 			setup: func(_ *fakeCard, _ *fakeJournal, p *fakePrinter) {
 				p.err = fmt.Errorf("paper out: %w", kiosk.ErrPrinterUnavailable)
 			},
-			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "change",
 			wantPIN: "5678", wantSlip: true, wantDetail: kiosk.DetailPrinterUnavailable, wantRecords: 2},
 		{name: "printer other error", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678",
 			setup:       func(_ *fakeCard, _ *fakeJournal, p *fakePrinter) { p.err = errors.New("usb write: broken pipe") },
-			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "change",
 			wantPIN: "5678", wantSlip: true, wantDetail: kiosk.DetailPrinterError, wantRecords: 2},
 		{name: "no printer configured", kind: kiosk.PINAuth, old: "1234", new: "5678", repeat: "5678", noPrinter: true,
-			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "tries,change",
+			wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodePINChanged, wantTries: 3, wantCalls: "change",
 			wantPIN: "5678", wantSlip: true, wantDetail: kiosk.DetailPrinterUnavailable, wantRecords: 2},
 	}
 	for _, tt := range tests {
@@ -254,8 +272,12 @@ func TestChangePIN(t *testing.T) {
 				pp = nil
 			}
 			f := newFlows(j, pp, nil)
+			shown := tt.shown
+			if shown == 0 {
+				shown = card.tries[tt.kind]
+			}
 			req := kiosk.ChangeRequest{PIN: tt.kind, Old: []byte(tt.old), New: []byte(tt.new), Repeat: []byte(tt.repeat),
-				ConfirmedLastTry: tt.confirm}
+				Shown: shown, ConfirmedLastTry: tt.confirm}
 			res, err := f.ChangePIN(context.Background(), card, req)
 
 			if !allZero(req.Old, req.New, req.Repeat) {
@@ -271,7 +293,11 @@ func TestChangePIN(t *testing.T) {
 				t.Errorf("card PIN = %q, want %q", card.pins[tt.kind], tt.wantPIN)
 			}
 			if tt.wantErr != nil {
-				if !errors.Is(err, tt.wantErr) {
+				if changed := new(kiosk.TriesChangedError); errors.As(tt.wantErr, &changed) {
+					if !errors.As(err, &changed) {
+						t.Fatalf("err = %v, want a TriesChangedError", err)
+					}
+				} else if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tt.wantErr)
 				}
 				var ie *kiosk.PINInputError
@@ -328,7 +354,7 @@ func TestChangePINWipesOnPanic(t *testing.T) {
 	card := newCard("1234", "ABC123")
 	card.panicking = true
 	j := &fakeJournal{}
-	req := kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte("1234"), New: []byte("5678"), Repeat: []byte("5678")}
+	req := kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte("1234"), New: []byte("5678"), Repeat: []byte("5678"), Shown: 3}
 	func() {
 		defer func() {
 			if recover() == nil {
@@ -347,7 +373,7 @@ func TestChangePINJournalFailure(t *testing.T) {
 	j := &fakeJournal{err: errors.New("disk full")}
 	p := &fakePrinter{j: j}
 	res, err := newFlows(j, p, nil).ChangePIN(context.Background(), card,
-		kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte("1234"), New: []byte("5678"), Repeat: []byte("5678")})
+		kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte("1234"), New: []byte("5678"), Repeat: []byte("5678"), Shown: 3})
 	if !errors.Is(err, kiosk.ErrJournal) {
 		t.Fatalf("err = %v, want ErrJournal", err)
 	}
@@ -393,7 +419,7 @@ func TestCheckSignCert(t *testing.T) {
 		{name: "lowercase accepted", pin: "abc123", cert: valid, tries: 5, wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodeValid, wantSlip: true, wantRef: true},
 		{name: "renewal", pin: "ABC123", cert: renewal, tries: 5, wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodeRenewal, wantSlip: true, wantRef: true},
 		{name: "expired", pin: "ABC123", cert: expired, tries: 5, wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodeExpired, wantSlip: true, wantRef: true},
-		{name: "corrupt certificate", pin: "ABC123", cert: []byte{0x30, 0x01, 0x00}, tries: 5, wantOutcome: kiosk.OutcomeError, wantCode: kiosk.CodeCertBad, wantSlip: true},
+		{name: "corrupt certificate", pin: "ABC123", cert: []byte{0x30, 0x01, 0x00}, tries: 5, readErr: fmt.Errorf("parse: %w", kiosk.ErrBadResponse), wantOutcome: kiosk.OutcomeError, wantCode: kiosk.CodeUnreadable, wantSlip: true},
 		{name: "malformed", pin: "ABC12", cert: valid, tries: 5, wantErr: kiosk.ErrPINFormat},
 		{name: "last try unconfirmed", pin: "ABC123", cert: valid, tries: 1, wantErr: kiosk.ErrConfirmLastTry},
 		{name: "last try confirmed", pin: "ABC123", cert: valid, tries: 1, confirm: true, wantOutcome: kiosk.OutcomeOK, wantCode: kiosk.CodeValid, wantSlip: true, wantRef: true},
@@ -408,12 +434,9 @@ func TestCheckSignCert(t *testing.T) {
 			j := &fakeJournal{}
 			p := &fakePrinter{j: j}
 			pin := []byte(tt.pin)
-			res, err := newFlows(j, p, nil).CheckSignCert(context.Background(), card, pin, tt.confirm)
+			res, err := newFlows(j, p, nil).CheckSignCert(context.Background(), card, pin, tt.tries, tt.confirm)
 			if !allZero(pin) || !allZero(card.received...) {
 				t.Error("PIN not wiped")
-			}
-			if !allZero(card.lastDER) {
-				t.Error("signing certificate DER (personal data) not wiped")
 			}
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) || len(j.recs) != 0 || strings.Contains(strings.Join(card.calls, ","), "readsign") {
@@ -468,7 +491,7 @@ func TestCanaryPIN(t *testing.T) {
 	}
 	change := func(k kiosk.PINKind, old, new, rep string, confirm bool) func(*fakeCard) (kiosk.Result, error) {
 		return func(c *fakeCard) (kiosk.Result, error) {
-			return f.ChangePIN(context.Background(), c, kiosk.ChangeRequest{PIN: k, Old: []byte(old), New: []byte(new), Repeat: []byte(rep), ConfirmedLastTry: confirm})
+			return f.ChangePIN(context.Background(), c, kiosk.ChangeRequest{PIN: k, Old: []byte(old), New: []byte(new), Repeat: []byte(rep), Shown: c.tries[k], ConfirmedLastTry: confirm})
 		}
 	}
 	run("auth ok", nil, change(kiosk.PINAuth, authOld, authNew, authNew, false))
@@ -485,13 +508,13 @@ func TestCanaryPIN(t *testing.T) {
 	run("printer out", nil, change(kiosk.PINAuth, authOld, authNew, authNew, false))
 	p.err = nil
 	run("sign check ok", nil, func(c *fakeCard) (kiosk.Result, error) {
-		return f.CheckSignCert(context.Background(), c, []byte(signOld), false)
+		return f.CheckSignCert(context.Background(), c, []byte(signOld), c.tries[kiosk.PINSign], false)
 	})
 	run("sign check wrong", nil, func(c *fakeCard) (kiosk.Result, error) {
-		return f.CheckSignCert(context.Background(), c, []byte(signNew), false)
+		return f.CheckSignCert(context.Background(), c, []byte(signNew), c.tries[kiosk.PINSign], false)
 	})
 	run("sign check malformed", nil, func(c *fakeCard) (kiosk.Result, error) {
-		return f.CheckSignCert(context.Background(), c, []byte(signOld[:5]), false)
+		return f.CheckSignCert(context.Background(), c, []byte(signOld[:5]), c.tries[kiosk.PINSign], false)
 	})
 
 	recs, err := json.Marshal(j.recs)

@@ -89,10 +89,7 @@ func TestReference(t *testing.T) {
 }
 
 func TestSlipFor(t *testing.T) {
-	cert, err := kiosk.AssessCert(makeCert(t, 5, jstDay(2022, 6, 1), jstDay(2027, 5, 31)), jstDay(2027, 3, 1), true)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cert := kiosk.AssessCert(*makeValidity(t, 5, jstDay(2022, 6, 1), jstDay(2027, 5, 31)), jstDay(2027, 3, 1), true)
 	s := kiosk.SlipFor(kiosk.CodeRenewal, kiosk.PINAuth, testMunicipality(), "K01-20270301-0007", jstDay(2027, 3, 1), &cert)
 	all := strings.Join(s.LinesJA, "\n")
 	if s.Reference != "K01-20270301-0007" || s.Office != "〇〇村役場 住民福祉課" || s.Phone != "0000-00-0000" ||

@@ -3,10 +3,8 @@ package kiosk
 import (
 	"crypto/hmac"
 	"crypto/sha256"
-	"crypto/x509"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"math/big"
 	"time"
 )
@@ -144,17 +142,15 @@ func Assess(st *CardStatus, now time.Time, clock *ClockTrust) Assessment {
 
 	var certCode Code
 	switch {
-	case !st.HasAuth || len(st.AuthCert) == 0:
+	case !st.HasAuth:
 		certCode = CodeNoAuthCert
+	case st.Auth == nil:
+		// EF 0008 says it exists, but the driver brought nothing back.
+		a.Err = errors.New("auth certificate: flagged present but not read")
+		certCode = CodeCertBad
 	default:
-		ca, err := AssessCert(st.AuthCert, now, a.ClockTrusted)
-		if err != nil {
-			a.Err = fmt.Errorf("auth certificate: %w", err)
-			certCode = CodeCertBad
-		} else {
-			a.Auth = ca
-			certCode = ca.Verdict
-		}
+		a.Auth = AssessCert(*st.Auth, now, a.ClockTrusted)
+		certCode = a.Auth.Verdict
 	}
 
 	// Order: what blocks the resident most comes first, so Code is what the
@@ -191,47 +187,33 @@ func AssessError(err error) Assessment {
 	return Assessment{Card: kind, Code: c, Conditions: []Code{c}, Err: err}
 }
 
-// AssessCert parses a certificate's DER and judges its validity at now.
-// Only NotBefore, NotAfter and the serial are kept. With trusted false the
-// dates are still returned but the verdict is CodeDateUnknown.
-func AssessCert(der []byte, now time.Time, trusted bool) (CertAssessment, error) {
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		return CertAssessment{}, fmt.Errorf("parse certificate: %w", err)
-	}
+// AssessCert judges a certificate's validity at now. With trusted false
+// the dates are still returned but the verdict is CodeDateUnknown.
+func AssessCert(v CertValidity, now time.Time, trusted bool) CertAssessment {
 	c := CertAssessment{
-		NotBefore:   cert.NotBefore.In(jst),
-		NotAfter:    cert.NotAfter.In(jst),
-		RenewalFrom: RenewalOpens(cert.NotAfter),
-		serial:      new(big.Int).Set(cert.SerialNumber),
+		NotBefore:   v.NotBefore.In(jst),
+		NotAfter:    v.NotAfter.In(jst),
+		RenewalFrom: RenewalOpens(v.NotAfter),
+	}
+	if v.Serial != nil {
+		c.serial = new(big.Int).Set(v.Serial)
 	}
 	if !trusted {
 		c.Verdict = CodeDateUnknown
-		return c, nil
+		return c
 	}
 	c.DaysLeft = daysBetween(now, c.NotAfter)
 	switch {
-	case now.Before(cert.NotBefore):
+	case now.Before(v.NotBefore):
 		c.Verdict = CodeNotYetValid
-	case now.After(cert.NotAfter):
+	case now.After(v.NotAfter):
 		c.Verdict = CodeExpired
 	case !now.In(jst).Before(c.RenewalFrom):
 		c.Verdict = CodeRenewal
 	default:
 		c.Verdict = CodeValid
 	}
-	return c, nil
-}
-
-// AssessSignCert judges the signing certificate read after the signing PIN,
-// by the same rules as the authentication certificate. The caller wipes der
-// afterwards: it carries personal data.
-func AssessSignCert(der []byte, now time.Time, clock *ClockTrust) (CertAssessment, error) {
-	c, err := AssessCert(der, now, clock.Trusted(now))
-	if err != nil {
-		return c, fmt.Errorf("signing certificate: %w", err)
-	}
-	return c, nil
+	return c
 }
 
 // RenewalOpens returns the JST day (00:00) from which renewal is accepted:

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
 	"math/big"
 	"testing"
 	"time"
@@ -43,6 +44,46 @@ func makeCert(t testing.TB, serial int64, notBefore, notAfterDay time.Time) []by
 	return der
 }
 
+// makeValidity is makeCert read back the way a driver reads it: through
+// ParseCertValidity.
+func makeValidity(t testing.TB, serial int64, notBefore, notAfterDay time.Time) *kiosk.CertValidity {
+	t.Helper()
+	v, _, err := kiosk.ParseCertValidity(makeCert(t, serial, notBefore, notAfterDay))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+func TestParseCertValidity(t *testing.T) {
+	der := makeCert(t, 4242, jstDay(2022, 6, 1), jstDay(2027, 5, 31))
+	whole, end, err := kiosk.ParseCertValidity(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if whole.Serial.Int64() != 4242 || !whole.NotBefore.Equal(c.NotBefore) || !whole.NotAfter.Equal(c.NotAfter) {
+		t.Fatalf("got %+v", whole)
+	}
+	// The prefix up to the end of the validity is enough; one byte less is not.
+	if v, end2, err := kiosk.ParseCertValidity(der[:end]); err != nil || end2 != end || !v.NotAfter.Equal(whole.NotAfter) {
+		t.Fatalf("prefix of %d: %+v, %d, %v", end, v, end2, err)
+	}
+	for _, n := range []int{0, 1, 4, 8, 20, end - 1} {
+		if _, _, err := kiosk.ParseCertValidity(der[:n]); !errors.Is(err, kiosk.ErrBadResponse) {
+			t.Errorf("prefix of %d bytes: err = %v, want ErrBadResponse", n, err)
+		}
+	}
+	for _, bad := range [][]byte{{0x30, 0x03, 0x01}, {0x31, 0x82, 0x01, 0x00}, {0x30, 0x80}, {0x30, 0x84, 1, 2, 3, 4}} {
+		if _, _, err := kiosk.ParseCertValidity(bad); err == nil {
+			t.Errorf("% X accepted", bad)
+		}
+	}
+}
+
 func TestRenewalOpens(t *testing.T) {
 	tests := []struct {
 		notAfter time.Time
@@ -68,7 +109,7 @@ func TestRenewalOpens(t *testing.T) {
 func TestAssessCertVerdicts(t *testing.T) {
 	issued := jstDay(2022, 6, 1)
 	expiry := jstDay(2027, 5, 31) // renewal opens 2027-02-28
-	der := makeCert(t, 42, issued, expiry)
+	v := makeValidity(t, 42, issued, expiry)
 	tests := []struct {
 		name    string
 		now     time.Time
@@ -88,10 +129,7 @@ func TestAssessCertVerdicts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := kiosk.AssessCert(der, tt.now, tt.trusted)
-			if err != nil {
-				t.Fatal(err)
-			}
+			c := kiosk.AssessCert(*v, tt.now, tt.trusted)
 			if c.Verdict != tt.want {
 				t.Errorf("verdict = %s, want %s", c.Verdict, tt.want)
 			}
@@ -106,18 +144,15 @@ func TestAssessCertVerdicts(t *testing.T) {
 			}
 		})
 	}
-	if _, err := kiosk.AssessCert([]byte{0x30, 0x03, 0x01}, time.Now(), true); err == nil {
-		t.Error("garbage DER accepted")
-	}
 }
 
 func TestAssess(t *testing.T) {
 	now := jstDay(2026, 11, 25).Add(10 * time.Hour)
-	good := makeCert(t, 7, jstDay(2022, 6, 1), jstDay(2029, 5, 31))
-	expired := makeCert(t, 8, jstDay(2020, 6, 1), jstDay(2025, 5, 31))
+	good := makeValidity(t, 7, jstDay(2022, 6, 1), jstDay(2029, 5, 31))
+	expired := makeValidity(t, 8, jstDay(2020, 6, 1), jstDay(2025, 5, 31))
 	card := func(mod func(*kiosk.CardStatus)) *kiosk.CardStatus {
 		st := &kiosk.CardStatus{Kind: kiosk.CardMyNumber, Label: "JPKIAPICCTOKEN2", HasAuth: true, HasSign: true,
-			AuthCert: good, AuthTries: 3, SignTries: 5}
+			Auth: good, AuthTries: 3, SignTries: 5}
 		if mod != nil {
 			mod(st)
 		}
@@ -133,7 +168,7 @@ func TestAssess(t *testing.T) {
 		canSign    bool
 	}{
 		{"all good", card(nil), nil, kiosk.CodeValid, []kiosk.Code{kiosk.CodeValid}, true, true},
-		{"expired", card(func(s *kiosk.CardStatus) { s.AuthCert = expired }), nil, kiosk.CodeExpired, []kiosk.Code{kiosk.CodeExpired}, true, true},
+		{"expired", card(func(s *kiosk.CardStatus) { s.Auth = expired }), nil, kiosk.CodeExpired, []kiosk.Code{kiosk.CodeExpired}, true, true},
 		{"auth locked", card(func(s *kiosk.CardStatus) { s.AuthLocked, s.AuthTries = true, 0 }), nil,
 			kiosk.CodeAuthLocked, []kiosk.Code{kiosk.CodeAuthLocked, kiosk.CodeValid}, false, true},
 		{"auth tries 0 means locked", card(func(s *kiosk.CardStatus) { s.AuthTries = 0 }), nil,
@@ -144,13 +179,13 @@ func TestAssess(t *testing.T) {
 			kiosk.CodeValid, []kiosk.Code{kiosk.CodeValid, kiosk.CodeAuthLastTry, kiosk.CodeSignLastTry}, true, true},
 		{"no signing certificate is not an error", card(func(s *kiosk.CardStatus) { s.HasSign, s.SignTries = false, 0 }), nil,
 			kiosk.CodeValid, []kiosk.Code{kiosk.CodeValid, kiosk.CodeNoSignCert}, true, false},
-		{"no auth certificate", card(func(s *kiosk.CardStatus) { s.HasAuth, s.AuthCert = false, nil }), nil,
+		{"no auth certificate", card(func(s *kiosk.CardStatus) { s.HasAuth, s.Auth = false, nil }), nil,
 			kiosk.CodeNoAuthCert, []kiosk.Code{kiosk.CodeNoAuthCert}, false, true},
-		{"corrupt auth certificate", card(func(s *kiosk.CardStatus) { s.AuthCert = []byte{1, 2, 3} }), nil,
+		{"auth certificate flagged but not read", card(func(s *kiosk.CardStatus) { s.Auth = nil }), nil,
 			kiosk.CodeCertBad, []kiosk.Code{kiosk.CodeCertBad}, true, true},
 		{"clock behind build time", card(func(s *kiosk.CardStatus) { s.AuthTries = 1 }), kiosk.NewClockTrust(now.AddDate(1, 0, 0)),
 			kiosk.CodeDateUnknown, []kiosk.Code{kiosk.CodeDateUnknown, kiosk.CodeAuthLastTry}, true, true},
-		{"juki", &kiosk.CardStatus{Kind: kiosk.CardJuki, HasAuth: true, AuthCert: good}, nil, kiosk.CodeJuki, []kiosk.Code{kiosk.CodeJuki}, false, false},
+		{"juki", &kiosk.CardStatus{Kind: kiosk.CardJuki, HasAuth: true, Auth: good}, nil, kiosk.CodeJuki, []kiosk.Code{kiosk.CodeJuki}, false, false},
 		{"unknown card", &kiosk.CardStatus{Kind: kiosk.CardUnknown}, nil, kiosk.CodeNotJPKI, []kiosk.Code{kiosk.CodeNotJPKI}, false, false},
 	}
 	for _, tt := range tests {
@@ -210,7 +245,7 @@ func TestCertRef(t *testing.T) {
 func TestStatusRecord(t *testing.T) {
 	now := jstDay(2026, 11, 25)
 	st := &kiosk.CardStatus{Kind: kiosk.CardMyNumber, HasAuth: true, HasSign: true,
-		AuthCert: makeCert(t, 99, jstDay(2022, 6, 1), jstDay(2027, 1, 31)), AuthTries: 2, SignTries: 5}
+		Auth: makeValidity(t, 99, jstDay(2022, 6, 1), jstDay(2027, 1, 31)), AuthTries: 2, SignTries: 5}
 	a := kiosk.Assess(st, now, nil)
 	r := kiosk.StatusRecord(a, now, []byte("k"))
 	if r.Kind != kiosk.TxStatus || r.Status != "renewal" || r.CertRef != kiosk.CertRef([]byte("k"), big.NewInt(99)) ||

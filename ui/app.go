@@ -60,6 +60,9 @@ type Options struct {
 	// OnFrame, when set, is called after each frame reaches the screen
 	// (benchmarks measure card-to-screen latency with it).
 	OnFrame func(View)
+	// OnTick, when set, is called in the Run goroutine on every tick of
+	// Ticks: proof that the screen loop is alive (the systemd watchdog).
+	OnTick func()
 }
 
 // App is the kiosk's screen. Create with New, then Run.
@@ -153,6 +156,9 @@ func (a *App) Run(ctx context.Context, views <-chan View) error {
 			}
 			a.apply(v)
 		case <-ticks:
+			if a.opts.OnTick != nil {
+				a.opts.OnTick()
+			}
 			if !a.view.IdleDeadline.IsZero() {
 				a.draw()
 			}

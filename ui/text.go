@@ -126,7 +126,7 @@ var (
 	tBringCard   = tr{"マイナンバーカード", "Your My Number Card"}
 	tBringMemo   = tr{"暗証番号を思い出せるもの（メモなど）", "Something that reminds you of your PINs"}
 	tReference   = tr{"受付番号: %s", "Reference: %s"}
-	tPaperOut    = tr{"紙が切れていて、案内の紙を印刷できません", "The printer is out of paper"}
+	tPaperOut    = tr{"案内の紙を印刷できませんでした", "The slip could not be printed"}
 	tPaperOutSub = tr{"この番号をメモするか、写真にとって、窓口でお伝えください。", "Please write down or photograph this number and show it at the counter."}
 
 	tIdleHead = tr{"まだお使いですか", "Are you still there?"}

@@ -45,7 +45,7 @@ func BenchmarkPresentToStatus(b *testing.B) {
 	cards := make(chan session.CardEvent, 4)
 	seen := make(chan time.Time, 4)
 	wg.Add(2)
-	go func() { defer wg.Done(); pcscCards(ctx, "", log, raw) }()
+	go func() { defer wg.Done(); pcscCards(ctx, "", &kiosk.HealthCell{}, log, raw) }()
 	go func() {
 		defer wg.Done()
 		for {

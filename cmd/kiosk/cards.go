@@ -14,14 +14,14 @@ import (
 	"github.com/gdamore/tcell/v2"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/ui/session"
 )
 
 // pcscCards turns the PC/SC watcher's events into connected cards.
-func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- session.CardEvent) {
+func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log *slog.Logger, out chan<- session.CardEvent) {
 	send := func(ev session.CardEvent) bool {
 		select {
 		case out <- ev:
@@ -50,7 +50,7 @@ func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- 
 		case pcsc.ReaderAdded:
 			readers[ev.Reader] = true
 			if len(readers) == 1 {
-				readerPresent.Store(true)
+				health.Set("ok", ev.Reader, time.Now())
 				send(session.CardEvent{Kind: session.ReaderBack})
 			}
 			log.Info("card reader", "reader", ev.Reader, "event", "added")
@@ -61,7 +61,7 @@ func pcscCards(ctx context.Context, prefix string, log *slog.Logger, out chan<- 
 				current = ""
 			}
 			if len(readers) == 0 {
-				readerPresent.Store(false)
+				health.Set("absent", "reader removed: "+ev.Reader, time.Now())
 				send(session.CardEvent{Kind: session.ReaderLost})
 				if pc != nil { // pcscd may have restarted: a new context next time
 					pc.Close()
@@ -123,18 +123,18 @@ type simCards struct {
 	out   chan<- session.CardEvent
 	log   *slog.Logger
 	mu    sync.Mutex
-	cards []*jpkitest.Card
+	cards []*virtualcard.Card
 	in    int // index of the inserted card, -1 none
 }
 
 func newSimCards(dir string, out chan<- session.CardEvent, quit func(), log *slog.Logger) (*simCards, error) {
 	s := &simCards{out: out, log: log, in: -1, quit: quit}
 	for _, p := range simProfiles {
-		prof, err := jpkitest.LoadProfile(filepath.Join(dir, p.file+".json"), time.Now())
+		prof, err := virtualcard.LoadProfile(filepath.Join(dir, p.file+".json"), time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("sim cards: %w", err)
 		}
-		s.cards = append(s.cards, jpkitest.New(prof))
+		s.cards = append(s.cards, virtualcard.New(prof))
 	}
 	return s, nil
 }

@@ -16,7 +16,7 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
 	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 )
@@ -180,13 +180,13 @@ func (s *screen) waitUntil(what string, within time.Duration, ok func(string) bo
 
 func (s *screen) keys(keys ...string) { s.tmux(append([]string{"send-keys"}, keys...)...) }
 
-func card(t testing.TB, name string) *jpkitest.Card {
+func card(t testing.TB, name string) *virtualcard.Card {
 	t.Helper()
-	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), time.Now())
+	p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return jpkitest.New(p)
+	return virtualcard.New(p)
 }
 
 func TestWholeProgramStatusEveryProfile(t *testing.T) {
@@ -348,7 +348,7 @@ func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
 	if !strings.Contains(frame, "有効期限（署名用）") {
 		t.Fatalf("no validity on the signing result:\n%s", frame)
 	}
-	for _, personal := range []string{jpkitest.FakeName, jpkitest.FakeAddress, "1980"} {
+	for _, personal := range []string{virtualcard.FakeName, virtualcard.FakeAddress, "1980"} {
 		if strings.Contains(frame, personal) {
 			t.Fatalf("personal data %q on screen", personal)
 		}

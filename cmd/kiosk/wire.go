@@ -7,15 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
 	"golang.org/x/sys/unix"
 
-	"github.com/villagehall/kiosk/drivers/escpos"
-	"github.com/villagehall/kiosk/drivers/keypad"
-	"github.com/villagehall/kiosk/drivers/touch"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
@@ -74,7 +70,12 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 		}
 	}
 
-	printer, printerState, err := openPrinter(cfg.Devices.Printer, log)
+	devs := &devices{}
+	reader := kiosk.NewHealthCell("reader", "absent", "not seen yet", time.Now())
+	if cfg.Devices.Reader.Mode != kiosk.ModeNone {
+		devs.add(reader.Get)
+	}
+	printer, printerStatus, err := openPrinter(cfg.Devices.Printer, devs, log)
 	if err != nil {
 		return err
 	}
@@ -89,7 +90,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 			Idle: cfg.Sync.Interval, Logger: log,
 			OnServerTime: clock.Observe,
 			Health: func() ksync.Health {
-				return ksync.Health{ReaderPresent: readerPresent.Load(), PrinterState: printerState(), Version: version}
+				return ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version}
 			},
 		})
 		if err != nil {
@@ -117,12 +118,12 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 	var sim *simCards
 	switch cfg.Devices.Reader.Mode {
 	case kiosk.ModeReal:
-		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, log, cards) })
+		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, reader, log, cards) })
 	case kiosk.ModeSim:
 		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, cancel, log); err != nil {
 			return err
 		}
-		readerPresent.Store(true)
+		reader.Set("ok", "simulated", time.Now())
 	default:
 		cards <- session.CardEvent{Kind: session.ReaderLost}
 	}
@@ -144,11 +145,21 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 			kiosk.Wipe(in.PIN)
 		}
 	}
-	notifyReady(log)
-	g.Go(func() { watchdog(ctx) })
+	g.Go(func() { healthProbe(ctx, devs, printerStatus, log) })
+
+	// READY=1 after the first frame; the watchdog fed by the screen loop.
+	notify := notifierFromEnv()
+	ready := &readiness{notify: notify, log: log}
+	wd := &watchdog{notify: notify, log: log}
+	ping := watchdogInterval()
+	if ping > 0 {
+		g.Go(func() { wd.Run(ctx, ping) })
+	}
+	loopTicks := time.NewTicker(loopTick(ping))
+	defer loopTicks.Stop()
 
 	if cfg.Devices.Screen.Mode == kiosk.ModeNone {
-		return headless(ctx, views, log)
+		return headless(ctx, views, loopTicks.C, ready, wd, log)
 	}
 	scr, err := tcell.NewScreen()
 	if err != nil {
@@ -158,20 +169,18 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 		return fmt.Errorf("screen: %w", err)
 	}
 	defer scr.Fini()
-	opts := ui.Options{Lang: ui.ParseLang(cfg.Language), Municipality: cfg.Municipality, OnIntent: onIntent, Logger: log}
+	opts := ui.Options{Lang: ui.ParseLang(cfg.Language), Municipality: cfg.Municipality, OnIntent: onIntent, Logger: log,
+		Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(ui.View) { ready.Ready() }}
 	if sim != nil {
 		opts.Hotkey = sim.hotkey
 		opts.Banner = func() string { w, _ := scr.Size(); return sim.banner(w) }
 	}
 	app := ui.New(scr, opts)
-	if err := startInputDevices(ctx, &g, cfg, app, scr, log); err != nil {
+	if err := startInputDevices(ctx, &g, cfg, app, scr, devs, log); err != nil {
 		return err
 	}
-	log.Info("kiosk ready")
 	return app.Run(ctx, views)
 }
-
-var readerPresent atomic.Bool
 
 // kickingJournal wakes the syncer after each durable append.
 type kickingJournal struct {
@@ -239,104 +248,19 @@ func forward[T any](ctx context.Context, ch <-chan T, fn func(T)) {
 	}
 }
 
-func openPrinter(pc kiosk.PrinterConfig, log *slog.Logger) (kiosk.Printer, func() string, error) {
-	width := escpos.Width80
-	if pc.WidthMM == 58 {
-		width = escpos.Width58
-	}
-	switch pc.Mode {
-	case kiosk.ModeReal:
-		d, err := escpos.Open(pc.Path, escpos.Options{Width: width, Kanji: pc.Kanji, NativeQR: pc.Kanji, Logger: log})
-		if err != nil {
-			// A missing printer must not stop the kiosk: residents see the
-			// reference number on screen instead.
-			log.Error("printer not available; slips will be shown on screen", "path", pc.Path, "err", err)
-			return nil, func() string { return "absent" }, nil
-		}
-		return d, func() string {
-			st, err := d.Status(context.Background())
-			switch {
-			case err != nil:
-				return "absent"
-			case !st.Known:
-				return "unknown"
-			case st.PaperOut:
-				return "paper_out"
-			}
-			return "ok"
-		}, nil
-	case kiosk.ModeSim:
-		p, err := escpos.NewDirPrinter(pc.Path, escpos.Layout{Width: width, Kanji: pc.Kanji, NativeQR: pc.Kanji, Font: escpos.DefaultFont()})
-		if err != nil {
-			return nil, nil, fmt.Errorf("devices.printer: %w", err)
-		}
-		return p, func() string { return "sim" }, nil
-	}
-	return nil, func() string { return "none" }, nil
-}
-
-// startInputDevices connects the GPIO keypad and the evdev touchscreen
-// to the screen; sim mode uses the terminal's keyboard and mouse.
-func startInputDevices(ctx context.Context, g *group, cfg kiosk.Config, app *ui.App, scr tcell.Screen, log *slog.Logger) error {
-	if kc := cfg.Devices.Keypad; kc.Mode == kiosk.ModeReal {
-		keys := keypad.DefaultMap()
-		for label, fn := range kc.Keys { // validated by kiosk.LoadConfig
-			keys[[]rune(label)[0]] = map[string]keypad.Key{"enter": keypad.KeyEnter, "cancel": keypad.KeyCancel, "clear": keypad.KeyClear}[fn]
-		}
-		sc, err := keypad.Open(kc.RowPins, kc.ColPins, keypad.Config{Layout: kc.Layout, Map: keys}, log)
-		if err != nil {
-			return fmt.Errorf("devices.keypad: %w", err)
-		}
-		events := make(chan keypad.Event, 8)
-		g.Go(func() { _ = sc.Run(ctx, events) })
-		g.Go(func() {
-			forward(ctx, events, func(ev keypad.Event) {
-				if ev.Kind == keypad.Stuck {
-					log.Warn("keypad key stuck", "key", string(ev.Key))
-					return
-				}
-				if k, r, ok := uiKey(ev.Key); ok {
-					_ = app.Press(k, r)
-				}
-			})
-		})
-	}
-	if tc := cfg.Devices.Touch; tc.Mode == kiosk.ModeReal {
-		cal := touch.Calibration{OffsetX: int32(tc.Calibration.OffsetX), OffsetY: int32(tc.Calibration.OffsetY),
-			SwapXY: tc.Calibration.SwapXY, InvertX: tc.Calibration.InvertX, InvertY: tc.Calibration.InvertY}
-		r := touch.New(touch.Config{Path: tc.Device, Grid: scr.Size, Cal: cal}, log)
-		taps := make(chan touch.Tap, 8)
-		g.Go(func() { _ = r.Run(ctx, taps) })
-		g.Go(func() { forward(ctx, taps, func(t touch.Tap) { _ = app.Tap(t.Col, t.Row) }) })
-	}
-	return nil
-}
-
-func uiKey(k keypad.Key) (ui.Key, rune, bool) {
-	switch k {
-	case keypad.KeyEnter:
-		return ui.KeyEnter, 0, true
-	case keypad.KeyCancel:
-		return ui.KeyCancel, 0, true
-	case keypad.KeyClear:
-		return ui.KeyClear, 0, true
-	}
-	if len(k) == 1 && k[0] >= '0' && k[0] <= '9' {
-		return ui.KeyDigit, rune(k[0]), true
-	}
-	return 0, 0, false
-}
-
-// headless runs without a display (screen mode none, e.g. the qemu smoke
-// test): pages are logged so the visit can still be followed.
-func headless(ctx context.Context, views <-chan ui.View, log *slog.Logger) error {
-	log.Info("kiosk ready (no screen)")
+// headless runs without a display (screen mode none): pages are logged
+// so the visit can still be followed. This loop stands for the screen
+// loop: it feeds the watchdog, and READY=1 waits for the first page.
+func headless(ctx context.Context, views <-chan ui.View, ticks <-chan time.Time, ready *readiness, wd *watchdog, log *slog.Logger) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case v := <-views:
 			log.Debug("page", "page", v.Page.String())
+			ready.Ready()
+		case <-ticks:
+			wd.Beat()
 		}
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
 )
 
@@ -25,11 +25,11 @@ func TestCardStatus(t *testing.T) {
 	if _, err := run1(); err == nil || !strings.Contains(err.Error(), "no card in the reader") {
 		t.Fatalf("empty reader: %v", err)
 	}
-	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "auth-last-try.json"), time.Now())
+	p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "auth-last-try.json"), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	slot := pcsctest.Insert(t, jpkitest.New(p))
+	slot := pcsctest.Insert(t, virtualcard.New(p))
 	out, err := run1("--json", "--reader", "Virtual PCD 00 00")
 	if err != nil {
 		t.Fatal(err)
@@ -64,8 +64,8 @@ func TestCardStatus(t *testing.T) {
 		t.Fatalf("unknown reader: %v", err)
 	}
 	pcsctest.Remove(t, slot)
-	nj, _ := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "not-jpki.json"), time.Now())
-	pcsctest.Insert(t, jpkitest.New(nj))
+	nj, _ := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "not-jpki.json"), time.Now())
+	pcsctest.Insert(t, virtualcard.New(nj))
 	if _, err := run1(); err == nil || !strings.Contains(err.Error(), "not a My Number Card") {
 		t.Fatalf("not JPKI: %v", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 )
 
@@ -40,9 +41,19 @@ var errUsage = errors.New("usage")
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmds := commands()
+	if len(args) > 0 && isHelp(args[0]) {
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
 	if len(args) == 0 || cmds[args[0]] == nil {
 		fmt.Fprint(stderr, usage)
 		return errUsage
 	}
-	return cmds[args[0]](ctx, args[1:], stdout, stderr)
+	err := cmds[args[0]](ctx, args[1:], stdout, stderr)
+	if errors.Is(err, errUsage) && slices.ContainsFunc(args[1:], isHelp) {
+		return nil // the usage was asked for and printed: not a failure
+	}
+	return err
 }
+
+func isHelp(a string) bool { return a == "-h" || a == "-help" || a == "--help" || a == "help" }

@@ -31,7 +31,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 	"github.com/villagehall/kiosk/drivers/pcsc/vscard"
 )
@@ -48,7 +48,7 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 		if len(args) != 2 {
 			return errors.New("usage: vcard gen-pki DIR")
 		}
-		return jpkitest.GeneratePKI(args[1])
+		return virtualcard.GeneratePKI(args[1])
 	}
 	fs := flag.NewFlagSet("vcard", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -65,11 +65,11 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 		return errors.New("--profile is required")
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	p, err := jpkitest.LoadProfile(*profile, time.Now())
+	p, err := virtualcard.LoadProfile(*profile, time.Now())
 	if err != nil {
 		return err
 	}
-	card := jpkitest.New(p)
+	card := virtualcard.New(p)
 	var alog io.Writer
 	if *apduLog != "" {
 		f, err := os.OpenFile(*apduLog, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -113,14 +113,14 @@ func opts(log *slog.Logger, alog io.Writer) []vpcd.Option {
 
 // atrCard is a card answering with another ATR.
 type atrCard struct {
-	*jpkitest.Card
+	*virtualcard.Card
 	atr []byte
 }
 
 func (c atrCard) ATR() []byte { return append([]byte{}, c.atr...) }
 
 // withATR gives card the ATR atr, or leaves it as it is when atr is nil.
-func withATR(card *jpkitest.Card, atr []byte) vpcd.Card {
+func withATR(card *virtualcard.Card, atr []byte) vpcd.Card {
 	if atr == nil {
 		return card
 	}

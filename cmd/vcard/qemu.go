@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/vscard"
 )
 
@@ -77,12 +77,12 @@ func serveQEMU(ctx context.Context, log *slog.Logger, addr string, card vscard.C
 				log.Info("card removed", "profile", name, "qemu", addr)
 			case "insert":
 				if arg = strings.TrimSpace(arg); arg != "" {
-					p, err := jpkitest.LoadProfile(arg, time.Now())
+					p, err := virtualcard.LoadProfile(arg, time.Now())
 					if err != nil {
 						log.Error("insert", "err", err)
 						continue
 					}
-					card, name = withATR(jpkitest.New(p), atr), p.Name
+					card, name = withATR(virtualcard.New(p), atr), p.Name
 				}
 				if err := insert(ctx, r, card); err != nil {
 					log.Error("insert", "err", err)

@@ -26,6 +26,7 @@ const (
 type Block struct {
 	Kind   BlockKind
 	Text   string // TextBlock: the line, decoded to UTF-8
+	Dots   int    // TextBlock: the line's printed width in dots (never more than the paper's)
 	Align  Align
 	Bold   bool
 	Size   int     // TextBlock: GS ! multiplier (square sizes only)
@@ -42,7 +43,10 @@ type Doc struct {
 }
 
 // Decode parses exactly the command set the encoder emits and fails on
-// anything else, so a golden test notices a stray byte.
+// anything else, so a golden test notices a stray byte. It also fails on
+// what a printer would not print as laid out: a text line or an image
+// wider than the paper (the printer would wrap or cut it; this decoder
+// never cuts silently).
 func Decode(b []byte, width Width) (*Doc, error) {
 	d := &Doc{Width: width}
 	var (
@@ -52,6 +56,7 @@ func Decode(b []byte, width Width) (*Doc, error) {
 		kanji     bool
 		sjis      bool
 		line      []byte
+		dots      int // width of the line so far, at the size in force
 		lineStart = true
 		qrData    string
 		qrModule  = 3
@@ -132,6 +137,9 @@ func Decode(b []byte, width Width) (*Doc, error) {
 				if err := need(i+8, stride*h); err != nil {
 					return nil, err
 				}
+				if stride*8 > int(width) {
+					return nil, errAt(i, "raster image %d dots wide on %d-dot paper", stride*8, width)
+				}
 				bm := &Bitmap{W: stride * 8, H: h, Stride: stride, Pix: append([]byte(nil), b[i+8:i+8+stride*h]...)}
 				d.Blocks = append(d.Blocks, Block{Kind: RasterBlock, Align: align, Bitmap: bm})
 				i += 8 + stride*h
@@ -193,19 +201,30 @@ func Decode(b []byte, width Width) (*Doc, error) {
 			if err != nil {
 				return nil, errAt(i, "bad Shift_JIS: %v", err)
 			}
-			d.Blocks = append(d.Blocks, Block{Kind: TextBlock, Text: string(text), Align: align, Bold: bold, Size: size})
-			line, lineStart = line[:0], true
+			if dots > int(width) {
+				return nil, errAt(i, "line %q is %d dots wide on %d-dot paper", text, dots, width)
+			}
+			d.Blocks = append(d.Blocks, Block{Kind: TextBlock, Text: string(text), Dots: dots, Align: align, Bold: bold, Size: size})
+			line, dots, lineStart = line[:0], 0, true
 			i++
 		default:
+			// A printer lays a line out as it comes: a half-width cell per
+			// ASCII byte (and per half-width katakana byte in kanji mode), a
+			// full-width cell per two-byte character, at the size in force.
 			switch {
-			case c >= 0x20 && c < 0x7f:
+			case c >= 0x20 && c < 0x7f, kanji && c >= 0xa1 && c <= 0xdf:
 				line = append(line, c)
+				dots += cellW * size
 				i++
-			case kanji && c >= 0x81:
+			case kanji && (c >= 0x81 && c <= 0x9f || c >= 0xe0 && c <= 0xfc):
 				if err := need(i, 2); err != nil {
 					return nil, err
 				}
+				if t := b[i+1]; t < 0x40 || t == 0x7f || t > 0xfc {
+					return nil, errAt(i, "bad Shift_JIS trail byte %#02x", t)
+				}
 				line = append(line, c, b[i+1])
+				dots += 2 * cellW * size
 				i += 2
 			default:
 				return nil, errAt(i, "unexpected byte %#02x (kanji mode %v)", c, kanji)

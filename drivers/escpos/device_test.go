@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -15,37 +18,81 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 )
 
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// fast keeps the fakes' timeouts short; a stall must still end the slip
+// by itself, so no test below gives Print a deadline.
+func fast() escpos.Options {
+	return escpos.Options{Width: escpos.Width58, Kanji: true, NativeQR: true, StatusTimeout: 20 * time.Millisecond,
+		StallTimeout: 100 * time.Millisecond, Logger: quiet}
+}
+
+// bound is far above any timeout in fast(): exceeding it means a hang.
+const bound = 10 * time.Second
+
+// await is what ch delivers; waiting longer than bound fails the test.
+func await[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(bound):
+		t.Fatalf("%s: hung", what)
+	}
+	var zero T
+	return zero
+}
+
 func TestDevicePrint(t *testing.T) {
 	slip := escpostest.Samples()["pin-changed"]
 	want := escpos.RenderSlip(slip, escpos.Width58, true)
 	tests := []struct {
 		name        string
 		setup       func(p *escpostest.Printer)
-		wantErr     bool
+		wantState   kiosk.PrinterState // the error's state; ok = no error; health after a success
 		wantPrinted bool
 	}{
-		{"healthy", func(p *escpostest.Printer) {}, false, true},
-		{"paper out", func(p *escpostest.Printer) { p.PaperOut() }, true, false},
+		{"healthy", func(p *escpostest.Printer) {}, kiosk.PrinterOK, true},
+		{"paper out", func(p *escpostest.Printer) { p.PaperOut() }, kiosk.PrinterPaperOut, false},
 		{"cover open", func(p *escpostest.Printer) {
 			p.SetStatus(escpostest.StatusOffline, escpostest.CauseCoverOpen, escpostest.PaperOK)
-		}, true, false},
+		}, kiosk.PrinterCoverOpen, false},
+		{"offline, no cause given", func(p *escpostest.Printer) {
+			p.SetStatus(escpostest.StatusOffline, escpostest.CauseNone, escpostest.PaperOK)
+		}, kiosk.PrinterOffline, false},
 		{"paper near end still prints", func(p *escpostest.Printer) {
 			p.SetStatus(escpostest.StatusOnline, escpostest.CauseNone, escpostest.PaperNearEnd)
-		}, false, true},
-		{"never answers: unknown, still printed", func(p *escpostest.Printer) { p.Silent() }, false, true},
-		{"device gone", func(p *escpostest.Printer) { p.FailWrites(syscall.ENODEV) }, true, false},
+		}, kiosk.PrinterOK, true},
+		{"never answers: unknown, still printed", func(p *escpostest.Printer) { p.Silent() }, kiosk.PrinterUnknown, true},
+		{"answers garbage: unknown, still printed", func(p *escpostest.Printer) { p.Garbage(0xff) }, kiosk.PrinterUnknown, true},
+		{"unidirectional (EINVAL on read): unknown, still printed", func(p *escpostest.Printer) { p.Unidirectional() }, kiosk.PrinterUnknown, true},
+		{"unplugged (ENODEV)", func(p *escpostest.Printer) { p.FailWrites(syscall.ENODEV) }, kiosk.PrinterAbsent, false},
+		{"write refused (EPIPE)", func(p *escpostest.Printer) { p.FailWrites(syscall.EPIPE) }, kiosk.PrinterFailed, false},
+		{"takes no byte at all", func(p *escpostest.Printer) { p.Stall() }, kiosk.PrinterStalled, false},
+		{"stalls in the middle of the slip", func(p *escpostest.Printer) { p.StallAfter(3*4 + 200) }, kiosk.PrinterStalled, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := escpostest.New()
 			tt.setup(p)
-			d := escpos.New(p, escpos.Options{Width: escpos.Width58, Kanji: true, NativeQR: true, StatusTimeout: 20 * time.Millisecond})
-			err := d.Print(context.Background(), slip)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("Print error = %v, want error %v", err, tt.wantErr)
+			d := escpos.New(p, fast())
+			done := make(chan error, 1)
+			go func() { done <- d.Print(context.Background(), slip) }()
+			err := await(t, done, "Print") // a stall must end it without a context deadline
+			wantErr := !tt.wantPrinted
+			if (err != nil) != wantErr {
+				t.Fatalf("Print error = %v, want error %v", err, wantErr)
 			}
-			if err != nil && !errors.Is(err, kiosk.ErrPrinterUnavailable) {
-				t.Errorf("error %v does not wrap ErrPrinterUnavailable", err)
+			if err != nil {
+				if !errors.Is(err, kiosk.ErrPrinterUnavailable) {
+					t.Errorf("error %v does not match ErrPrinterUnavailable", err)
+				}
+				if got := kiosk.PrinterStateOf(err); got != tt.wantState {
+					t.Errorf("state of %v = %s, want %s", err, got, tt.wantState)
+				}
+			}
+			if got := d.Health().State; got != string(tt.wantState) {
+				t.Errorf("health %+v, want state %s", d.Health(), tt.wantState)
 			}
 			if got := bytes.Equal(p.Printed(), want); got != tt.wantPrinted {
 				t.Errorf("slip printed = %v, want %v (%d bytes received)", got, tt.wantPrinted, len(p.Printed()))
@@ -54,26 +101,104 @@ func TestDevicePrint(t *testing.T) {
 	}
 }
 
+func TestDeviceStallIsTyped(t *testing.T) {
+	p := escpostest.New()
+	p.Stall()
+	err := escpos.New(p, fast()).Print(context.Background(), escpostest.Samples()["status-ok"])
+	if !errors.Is(err, kiosk.ErrPrinterStalled) || !errors.Is(err, kiosk.ErrPrinterUnavailable) {
+		t.Fatalf("stalled print: %v; want ErrPrinterStalled and ErrPrinterUnavailable", err)
+	}
+	if d := kiosk.PrinterDetail(err); d != "printer_stalled" {
+		t.Errorf("journal detail %q, want printer_stalled", d)
+	}
+}
+
+// TestDeviceUnidirectional: after one EINVAL the device stops asking, so
+// a printer without a back channel costs nothing per slip.
+func TestDeviceUnidirectional(t *testing.T) {
+	p := escpostest.New()
+	p.Unidirectional()
+	d := escpos.New(p, fast())
+	slip := escpostest.Samples()["status-ok"]
+	for i := range 3 {
+		if err := d.Print(context.Background(), slip); err != nil {
+			t.Fatalf("print %d: %v", i, err)
+		}
+	}
+	if n := p.Requests(); n != 1 {
+		t.Errorf("%d DLE EOT requests for 3 slips, want 1 (the one that found out)", n)
+	}
+	st, err := d.Status(context.Background())
+	if err != nil || st.Known || !strings.Contains(st.Note, "EINVAL") {
+		t.Errorf("status %+v, %v; want unknown saying EINVAL", st, err)
+	}
+}
+
+// TestDeviceCancelWakesBlockedWrite: with a stall timeout of an hour,
+// only the caller's cancellation can end the write, and it does at once.
+func TestDeviceCancelWakesBlockedWrite(t *testing.T) {
+	p := escpostest.New()
+	p.StallAfter(100)
+	opts := fast()
+	opts.StallTimeout, opts.MaxPrintTime = time.Hour, time.Hour
+	d := escpos.New(p, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Print(ctx, escpostest.Samples()["status-ok"]) }()
+	for !p.Waiting() {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := await(t, done, "cancel waking the blocked write"); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled print: %v, want context.Canceled", err)
+	}
+	if h := d.Health(); h.State == string(kiosk.PrinterStalled) {
+		t.Errorf("a cancelled print blamed the printer: %+v", h)
+	}
+}
+
+func TestDeviceHealthSince(t *testing.T) {
+	now := time.Unix(1_700_000_000, 0)
+	opts := fast()
+	opts.Now = func() time.Time { return now }
+	p := escpostest.New()
+	d := escpos.New(p, opts)
+	if _, err := d.Status(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h := d.Health(); h.Name != "printer" || h.State != "ok" || !h.Since.Equal(now) {
+		t.Fatalf("health %+v", h)
+	}
+	p.PaperOut()
+	now = now.Add(time.Minute)
+	_, _ = d.Status(context.Background())
+	now = now.Add(time.Minute)
+	_, _ = d.Status(context.Background())
+	if h := d.Health(); h.State != "paper_out" || !h.Since.Equal(time.Unix(1_700_000_060, 0)) {
+		t.Errorf("health %+v, want paper_out since the first query that saw it", h)
+	}
+}
+
 func TestDeviceStatus(t *testing.T) {
 	p := escpostest.New()
-	d := escpos.New(p, escpos.Options{StatusTimeout: 20 * time.Millisecond})
+	d := escpos.New(p, fast())
 	p.PaperOut()
 	st, err := d.Status(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !st.Known || !st.PaperOut || !st.Offline || st.Ready() {
+	if !st.Known || !st.PaperOut || !st.Offline || st.Ready() || st.State() != kiosk.PrinterPaperOut {
 		t.Errorf("paper-out status = %+v", st)
 	}
 	p.Silent()
 	st, err = d.Status(context.Background())
-	if err != nil || st.Known || !st.Ready() {
-		t.Errorf("silent printer: status %+v, err %v; want unknown and ready", st, err)
+	if err != nil || st.Known || !st.Ready() || st.Note != "no answer to DLE EOT" {
+		t.Errorf("silent printer: status %+v, err %v; want unknown (no answer) and ready", st, err)
 	}
 }
 
 // TestDeviceOnPipes runs the device over a real file pair (os.Pipe), so
-// read deadlines go through Go's poller as with /dev/usb/lp0.
+// deadlines go through Go's poller as with /dev/usb/lp0.
 func TestDeviceOnPipes(t *testing.T) {
 	toPrinter, hostW, err := os.Pipe()
 	if err != nil {
@@ -101,23 +226,14 @@ func TestDeviceOnPipes(t *testing.T) {
 			}
 		}
 	}()
-	d := escpos.New(pipePort{hostR, hostW}, escpos.Options{Kanji: true, NativeQR: true, StatusTimeout: 30 * time.Millisecond})
+	d := escpos.New(pipePort{hostR, hostW}, fast())
 	slip := escpostest.Samples()["status-ok"]
-	start := time.Now()
 	if err := d.Print(context.Background(), slip); err != nil {
 		t.Fatalf("silent printer on pipes: %v", err)
 	}
-	if el := time.Since(start); el > 2*time.Second {
-		t.Errorf("Print took %v despite a 30 ms status timeout", el)
-	}
 	hostW.Close()
-	select {
-	case got := <-received:
-		if !bytes.Contains(got, escpos.RenderSlip(slip, escpos.Width58, true)) {
-			t.Error("slip bytes did not reach the printer")
-		}
-	case <-time.After(5 * time.Second):
-		t.Fatal("printer side never saw EOF")
+	if got := await(t, received, "the printer side seeing EOF"); !bytes.Contains(got, escpos.RenderSlip(slip, escpos.Width58, true)) {
+		t.Error("slip bytes did not reach the printer")
 	}
 }
 
@@ -126,14 +242,58 @@ type pipePort struct {
 	w *os.File
 }
 
-func (p pipePort) Read(b []byte) (int, error)        { return p.r.Read(b) }
-func (p pipePort) Write(b []byte) (int, error)       { return p.w.Write(b) }
-func (p pipePort) SetReadDeadline(t time.Time) error { return p.r.SetReadDeadline(t) }
+func (p pipePort) Read(b []byte) (int, error)         { return p.r.Read(b) }
+func (p pipePort) Write(b []byte) (int, error)        { return p.w.Write(b) }
+func (p pipePort) SetReadDeadline(t time.Time) error  { return p.r.SetReadDeadline(t) }
+func (p pipePort) SetWriteDeadline(t time.Time) error { return p.w.SetWriteDeadline(t) }
 
-func TestOpenMissingDevice(t *testing.T) {
-	_, err := escpos.Open(filepath.Join(t.TempDir(), "lp9"), escpos.Options{Kanji: true})
-	if !errors.Is(err, kiosk.ErrPrinterUnavailable) {
-		t.Errorf("Open(missing) = %v, want ErrPrinterUnavailable", err)
+// TestOpenStalledPTY: a real character device whose far end never reads.
+// Print fails by itself, stalled, though its context never ends; once the
+// far end reads again the next slip goes through.
+func TestOpenStalledPTY(t *testing.T) {
+	pty := escpostest.StalledPTY(t)
+	d, err := escpos.Open(pty.Path, fast())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	if k := d.Node().Kind; k != escpos.NodePTY {
+		t.Errorf("node kind %v, want pty: %s", k, d.Node())
+	}
+	slip := escpostest.Samples()["pin-changed"]
+	done := make(chan error, 1)
+	go func() { done <- d.Print(context.Background(), slip) }()
+	if err := await(t, done, "Print on a stalled pty"); kiosk.PrinterStateOf(err) != kiosk.PrinterStalled {
+		t.Fatalf("Print on a stalled pty: %v, want stalled", err)
+	}
+	if h := d.Health(); h.State != "stalled" {
+		t.Errorf("health %+v", h)
+	}
+
+	// The printer reads again: everything the buffer held, then the slip.
+	got := pty.ReadUntil([]byte(slip.Reference))
+	if err := d.Print(context.Background(), slip); err != nil {
+		t.Fatalf("print after the printer recovered: %v", err)
+	}
+	if all := await(t, got, "the slip reaching the pty"); !bytes.Contains(all, []byte(slip.Reference)) {
+		t.Error("the slip did not reach the pty")
+	}
+	if h := d.Health(); h.State != "unknown" {
+		t.Errorf("health after printing on a pty that never answers: %+v", h)
+	}
+}
+
+func TestOpenRefusesNonPrinters(t *testing.T) {
+	for _, np := range escpostest.NonPrinters(t) {
+		t.Run(filepath.Base(np.Path), func(t *testing.T) {
+			_, err := escpos.Open(np.Path, fast())
+			if err == nil || !strings.Contains(err.Error(), np.Says) {
+				t.Fatalf("Open(%s) = %v, want an error saying %q", np.Path, err, np.Says)
+			}
+			if !errors.Is(err, kiosk.ErrPrinterUnavailable) || kiosk.PrinterStateOf(err) != kiosk.PrinterAbsent {
+				t.Errorf("Open(%s): %v is not a printer error in state absent", np.Path, err)
+			}
+		})
 	}
 }
 
@@ -161,5 +321,77 @@ func TestDirPrinter(t *testing.T) {
 	}
 	if err := p.Print(context.Background(), slip); !errors.Is(err, kiosk.ErrPrinterUnavailable) {
 		t.Errorf("Print into a missing dir = %v, want ErrPrinterUnavailable", err)
+	}
+}
+
+// TestPathPrinterReopens: a printer switched on after the kiosk, then
+// unplugged (its node answers EIO) and plugged back in as a new node, is
+// used each time without a restart. The path is a symlink, moved to each
+// new pty as udev would recreate /dev/usb/lp0.
+func TestPathPrinterReopens(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "lp0")
+	p := escpos.NewPathPrinter(path, fast())
+	defer p.Close()
+	slip := escpostest.Samples()["status-ok"]
+	if err := p.Print(context.Background(), slip); kiosk.PrinterStateOf(err) != kiosk.PrinterAbsent {
+		t.Fatalf("no printer yet: %v, want absent", err)
+	}
+	if h := p.Health(); h.State != "absent" || !strings.Contains(h.Detail, "no such device") {
+		t.Errorf("health %+v", h)
+	}
+	plug := func() (*escpostest.PTY, <-chan []byte) {
+		t.Helper()
+		pty, err := escpostest.NewPTY()
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.Remove(path)
+		if err := os.Symlink(pty.Path, path); err != nil {
+			t.Fatal(err)
+		}
+		return pty, pty.ReadUntil([]byte(slip.Reference))
+	}
+	for round := range 2 {
+		pty, got := plug()
+		if err := p.Print(context.Background(), slip); err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		if all := await(t, got, "the slip"); !bytes.Contains(all, []byte(slip.Reference)) {
+			t.Fatalf("round %d: slip not received", round)
+		}
+		pty.Close() // unplugged: the open descriptor now answers EIO
+		if err := p.Print(context.Background(), slip); err == nil {
+			t.Fatalf("round %d: printing to an unplugged printer succeeded", round)
+		}
+	}
+}
+
+// TestProbeGivesWayToSlip: a background status query stuck on a stalled
+// printer is cancelled by a slip, which then gets its own full chance.
+func TestProbeGivesWayToSlip(t *testing.T) {
+	p := escpostest.New()
+	p.Stall()
+	opts := fast()
+	opts.StallTimeout, opts.MaxPrintTime = time.Hour, time.Hour // only the slip can end the probe
+	d := escpos.New(p, opts)
+	probed := make(chan error, 1)
+	go func() { _, err := d.Probe(context.Background()); probed <- err }()
+	for !p.Waiting() {
+		time.Sleep(time.Millisecond)
+	}
+	printed := make(chan error, 1)
+	go func() { printed <- d.Print(context.Background(), escpostest.Samples()["status-ok"]) }()
+	if err := await(t, probed, "the slip cancelling the probe"); !errors.Is(err, context.Canceled) {
+		t.Errorf("probe: %v, want cancelled", err)
+	}
+	for !p.Waiting() { // the slip's own status request, on the still stalled printer
+		time.Sleep(time.Millisecond)
+	}
+	p.StallAfter(-1)
+	if err := await(t, printed, "the print after recovery"); err != nil {
+		t.Errorf("print after the printer recovered: %v", err)
+	}
+	if _, err := d.Probe(context.Background()); err != nil {
+		t.Errorf("probe on a healthy printer: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"bytes"
 	"fmt"
 	"image"
+	"strings"
 
 	"golang.org/x/text/encoding/japanese"
 )
@@ -160,14 +161,16 @@ func breakRealtime(data []byte) {
 // EncodeSJIS encodes s as Shift_JIS restricted to ASCII, half-width katakana
 // and JIS X 0208 (rows 1–8 and 16–84). golang.org/x/text also maps the
 // Windows-31J extensions (①, ㈱, IBM kanji), which printer fonts lack, so
-// those are rejected here. ok is false when any rune does not fit.
+// those are rejected here. Dashes and wave dashes are first brought to
+// their JIS X 0208 positions (see JISForm). ok is false when any rune
+// does not fit.
 func EncodeSJIS(s string) (b []byte, ok bool) {
 	for _, r := range s {
 		if r < 0x20 || r == 0x7f {
 			return nil, false
 		}
 	}
-	out, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(s))
+	out, err := japanese.ShiftJIS.NewEncoder().Bytes([]byte(JISForm(s)))
 	if err != nil {
 		return nil, false
 	}
@@ -183,6 +186,43 @@ func EncodeSJIS(s string) (b []byte, ok bool) {
 		}
 	}
 	return out, true
+}
+
+// JISForm rewrites the dashes, wave dashes and a few symbols that Japanese
+// text carries in several Unicode spellings to the one golang.org/x/text's
+// Shift_JIS encoder (the Windows-31J table) accepts for the same JIS X 0208
+// cell. JIS X 0208 itself (and the Unicode consortium's SHIFTJIS.TXT) puts
+// U+301C WAVE DASH at 0x8160, where Windows-31J has U+FF5E; the kiosk's
+// municipal texts use either. Characters with no JIS X 0208 cell of their
+// own go to the nearest one, as the Windows best-fit table does (– and ‒
+// to the hyphen 0x815D, — to the dash 0x815C). Everything else is kept.
+func JISForm(s string) string {
+	if isPrintableASCII(s) {
+		return s
+	}
+	return strings.Map(jisRune, s)
+}
+
+func jisRune(r rune) rune {
+	switch r {
+	case '\u301c', '\u223c', '\u3030', '\u2053': // 〜 ∼ 〰 ⁓ → ～ 0x8160
+		return '\uff5e'
+	case '\u2011', '\u2012', '\u2013', '\u2043': // non-breaking hyphen, figure dash, – , ⁃ → ‐ 0x815D
+		return '\u2010'
+	case '\u2014', '\u2e3a': // — ⸺ → ― 0x815C
+		return '\u2015'
+	case '\u2212', '\ufe63': // − ﹣ → － 0x817C
+		return '\uff0d'
+	case '\u2016': // ‖ → ∥ 0x8161
+		return '\u2225'
+	case '\u00a2': // ¢ → ￠ 0x8191
+		return '\uffe0'
+	case '\u00a3': // £ → ￡ 0x8192
+		return '\uffe1'
+	case '\u00ac': // ¬ → ￢ 0x81CA
+		return '\uffe2'
+	}
+	return r
 }
 
 // Bitmap is a 1-bit image in the printer's raster layout.

@@ -26,6 +26,8 @@ func TestEncodeSJIS(t *testing.T) {
 		{"〇〇村役場 住民福祉課", true},
 		{"ﾊﾝｶｸ", true},
 		{"暗証番号（4桁）", true},
+		{"平日 8:30〜17:15", true},
+		{"6–16 character PIN", true},
 		{"①", false},          // NEC row 13: in Windows-31J, not in printer fonts
 		{"髙", false},          // IBM extension
 		{"😀", false},          // outside Shift_JIS altogether
@@ -39,38 +41,63 @@ func TestEncodeSJIS(t *testing.T) {
 	}
 }
 
-func TestWrap(t *testing.T) {
+// TestJISDashes: each spelling of a dash or wave dash lands on its JIS X
+// 0208 cell, the bytes a Shift_JIS printer font holds (0x8160 is the wave
+// dash in JIS X 0208 and in Windows-31J alike), and decodes back to it.
+func TestJISDashes(t *testing.T) {
 	tests := []struct {
 		in   string
-		cols int
-		want []string
+		sjis []byte
+		back string // as the decoder reads the bytes (golang.org/x/text's table)
 	}{
-		{"The PIN you entered was not correct.", 16, []string{"The PIN you", "entered was not", "correct."}},
-		{"あいうえおかきくけこ", 8, []string{"あいうえ", "おかきく", "けこ"}},
-		// 。 may not start a line: the character before it moves down with it.
-		{"あいうえ。かき", 8, []string{"あいう", "え。かき"}},
-		// （ may not end a line.
-		{"あいう（え）", 8, []string{"あいう", "（え）"}},
-		{"abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
-		{"e-Taxの申請", 8, []string{"e-Taxの", "申請"}},
+		{"〜", []byte{0x81, 0x60}, "～"}, // U+301C WAVE DASH
+		{"～", []byte{0x81, 0x60}, "～"}, // U+FF5E FULLWIDTH TILDE
+		{"∼", []byte{0x81, 0x60}, "～"}, // U+223C TILDE OPERATOR
+		{"〰", []byte{0x81, 0x60}, "～"}, // U+3030 WAVY DASH: no cell of its own
+		{"–", []byte{0x81, 0x5d}, "‐"}, // U+2013 EN DASH → HYPHEN
+		{"‒", []byte{0x81, 0x5d}, "‐"}, // U+2012 FIGURE DASH
+		{"‐", []byte{0x81, 0x5d}, "‐"}, // U+2010 HYPHEN
+		{"—", []byte{0x81, 0x5c}, "―"}, // U+2014 EM DASH → HORIZONTAL BAR
+		{"―", []byte{0x81, 0x5c}, "―"}, // U+2015
+		{"−", []byte{0x81, 0x7c}, "－"}, // U+2212 MINUS SIGN
+		{"‖", []byte{0x81, 0x61}, "∥"}, // U+2016 DOUBLE VERTICAL LINE
+		{"¢£¬", []byte{0x81, 0x91, 0x81, 0x92, 0x81, 0xca}, "￠￡￢"},
 	}
 	for _, tt := range tests {
-		got := escpos.Wrap(tt.in, tt.cols)
-		if strings.Join(got, "|") != strings.Join(tt.want, "|") {
-			t.Errorf("Wrap(%q, %d) = %q, want %q", tt.in, tt.cols, got, tt.want)
+		b, ok := escpos.EncodeSJIS(tt.in)
+		if !ok || !bytes.Equal(b, tt.sjis) {
+			t.Errorf("EncodeSJIS(%q) = % x, %v; want % x", tt.in, b, ok, tt.sjis)
+			continue
+		}
+		var e escpos.Encoder
+		e.Init()
+		e.SelectShiftJIS()
+		e.KanjiLine(b)
+		doc := mustDecode(t, e.Bytes(), escpos.Width58)
+		if got := doc.Blocks[0].Text; got != tt.back {
+			t.Errorf("%q decodes as %q, want %q", tt.in, got, tt.back)
+		}
+		if got, want := doc.Blocks[0].Dots, 12*len(b); got != want {
+			t.Errorf("%q is %d dots wide, want %d", tt.in, got, want)
 		}
 	}
 }
 
-func TestWrapNeverOverflows(t *testing.T) {
-	for kind, s := range escpostest.Samples() {
-		for _, cols := range []int{16, 24, 32, 48} {
-			for _, line := range slipLines(s) {
-				for _, w := range escpos.Wrap(line, cols) {
-					if n := displayWidth(w); n > cols {
-						t.Errorf("%s: %q is %d cells, more than %d", kind, w, n, cols)
-					}
-				}
+// TestDashesStayText: the opening hours (〜, –) and the signing PIN's name
+// (6〜16, 6–16) go out as kanji-mode text at both widths, not as images.
+func TestDashesStayText(t *testing.T) {
+	m := kiosk.Municipality{Name: "〇〇村", Office: "住民福祉課", Counter: "1番窓口", Phone: "0000-00-0000",
+		Hours: "平日 8:30〜17:15", HoursEN: "Weekdays 8:30–17:15"}
+	slip := kiosk.SlipFor(kiosk.CodeSignLocked, kiosk.PINSign, m, "K01-20250401-0001", escpostest.SampleTime, nil)
+	for _, w := range []escpos.Width{escpos.Width58, escpos.Width80} {
+		doc := mustDecode(t, escpos.RenderSlip(slip, w, true), w)
+		if n := count(doc, escpos.RasterBlock); n != 0 {
+			t.Errorf("%d dots: %d lines went out as images:\n%s", w, n, doc.Text())
+		}
+		text := squash(doc.Text())
+		for _, want := range []string{"8:30～17:15", "6～16", "Your6‐16character"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%d dots: decoded slip lacks %q:\n%s", w, want, doc.Text())
 			}
 		}
 	}
@@ -212,17 +239,43 @@ func TestRasterNeverCarriesRealtimeCommands(t *testing.T) {
 }
 
 func TestDecodeRejectsUnknown(t *testing.T) {
+	kanji := func(s string) []byte {
+		var e escpos.Encoder
+		e.SelectShiftJIS()
+		b, ok := escpos.EncodeSJIS(s)
+		if !ok {
+			t.Fatalf("cannot encode %q", s)
+		}
+		e.KanjiLine(b)
+		return e.Bytes()
+	}
 	tests := map[string][]byte{
 		"unknown ESC":        {0x1b, 'z'},
 		"control byte":       {0x07, '\n'},
 		"truncated raster":   {0x1d, 'v', '0', 0, 1, 0, 5, 0, 0xff},
 		"unterminated":       []byte("abc"),
 		"kanji without FS C": {0x1c, '&'},
+		"bad trail byte":     {0x1c, 'C', 1, 0x1c, '&', 0x88, 0x0a, 0x1c, '.', '\n'},
+		// The 58 mm overflow the layout once made: a full-width bracket
+		// carried onto a 32-column word, 408 dots on 384-dot paper.
+		"408-dot line at 58 mm":          kanji("（https://www.example.lg.jp/hours/"),
+		"33 ASCII columns at 58 mm":      []byte(strings.Repeat("x", 33) + "\n"),
+		"double size 17 columns at 58mm": append([]byte{0x1d, '!', 0x11}, []byte(strings.Repeat("x", 17)+"\n")...),
+		"raster wider than the paper":    append([]byte{0x1d, 'v', '0', 0, 49, 0, 1, 0}, make([]byte, 49)...),
 	}
 	for name, b := range tests {
 		if _, err := escpos.Decode(b, escpos.Width58); err == nil {
-			t.Errorf("%s: Decode accepted % x", name, b)
+			t.Errorf("%s: Decode accepted % x", name, b[:min(len(b), 24)])
 		}
+	}
+	// The same overflowing line fits 80 mm paper, and says how wide it is.
+	doc, err := escpos.Decode(kanji("（https://www.example.lg.jp/hours/"), escpos.Width80)
+	if err != nil || doc.Blocks[0].Dots != 408 {
+		t.Fatalf("at 80 mm: %v, %+v", err, doc)
+	}
+	_, err = escpos.Decode(kanji("（https://www.example.lg.jp/hours/"), escpos.Width58)
+	if err == nil || !strings.Contains(err.Error(), "408 dots wide on 384-dot paper") {
+		t.Errorf("overflow error %v does not say how wide", err)
 	}
 }
 

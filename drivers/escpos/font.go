@@ -61,12 +61,14 @@ func DefaultFont() *Font { return defaultFont() }
 // full width. Read-only after construction.
 var eastAsian = &runewidth.Condition{EastAsianWidth: true}
 
-// runeCells is the number of half-width cells r occupies (0 for controls).
+// runeCells is the number of half-width cells r occupies (0 for controls),
+// measured as printed: after JISForm, so ¢ (narrow in Unicode) counts the
+// two cells its JIS X 0208 form takes on paper.
 func runeCells(r rune) int {
 	if r < 0x20 {
 		return 0
 	}
-	return eastAsian.RuneWidth(r)
+	return eastAsian.RuneWidth(jisRune(r))
 }
 
 // textCells is the display width of s in half-width cells.

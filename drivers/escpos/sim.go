@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
 )
@@ -19,8 +20,9 @@ type DirPrinter struct {
 	Dir    string
 	Layout Layout
 
-	mu  sync.Mutex
-	seq int
+	mu     sync.Mutex
+	seq    int
+	health *kiosk.HealthCell
 }
 
 var _ kiosk.Printer = (*DirPrinter)(nil)
@@ -36,8 +38,11 @@ func NewDirPrinter(dir string, l Layout) (*DirPrinter, error) {
 	if l.Font == nil {
 		l.Font = DefaultFont()
 	}
-	return &DirPrinter{Dir: dir, Layout: l}, nil
+	return &DirPrinter{Dir: dir, Layout: l, health: kiosk.NewHealthCell("printer", string(kiosk.PrinterOK), "simulated: slips in "+dir, time.Now())}, nil
 }
+
+// Health is ok, or error after a slip could not be written.
+func (p *DirPrinter) Health() kiosk.DeviceHealth { return p.health.Get() }
 
 // Print writes the slip's files. A write failure (disk full, directory
 // gone) wraps kiosk.ErrPrinterUnavailable, like a real printer.
@@ -46,6 +51,11 @@ func (p *DirPrinter) Print(ctx context.Context, s kiosk.Slip) error {
 		return fmt.Errorf("escpos: sim print: %w", err)
 	}
 	_, err := p.PrintFiles(s)
+	if err != nil {
+		p.health.Set(string(kiosk.PrinterFailed), err.Error(), time.Now())
+	} else {
+		p.health.Set(string(kiosk.PrinterOK), "simulated: slips in "+p.Dir, time.Now())
+	}
 	return err
 }
 
@@ -56,8 +66,8 @@ func (p *DirPrinter) PrintFiles(s kiosk.Slip) (pngPath string, err error) {
 	p.seq++
 	data := p.Layout.Render(s)
 	doc, err := Decode(data, p.Layout.Width)
-	if err != nil {
-		return "", fmt.Errorf("escpos: sim printer produced undecodable bytes: %w", err)
+	if err != nil { // e.g. a line wider than the paper: the layout is wrong, say so
+		return "", fmt.Errorf("escpos: sim printer produced a slip a printer would not print as laid out: %w", err)
 	}
 	var img bytes.Buffer
 	if err := doc.WritePNG(&img, p.Layout.Font); err != nil {

@@ -5,11 +5,11 @@ import (
 	"image/color"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/boombuler/barcode/qr"
 
 	"github.com/villagehall/kiosk/kiosk"
+	"github.com/villagehall/kiosk/kiosk/linebreak"
 )
 
 // jst is Japan time. Japan has no daylight saving time, so a fixed zone is
@@ -134,11 +134,11 @@ func (w *writer) text(s string, a Align, bold bool, size int) {
 	if strings.TrimSpace(s) == "" {
 		return
 	}
-	if size > 1 && textCells(s)*size > w.l.Width.Cols() {
+	if size > 1 && linebreak.Width(s, cells)*size > w.l.Width.Cols() {
 		size = 1 // a heading split over lines reads worse than a smaller one
 	}
 	w.setStyle(a, bold, size)
-	for _, line := range Wrap(s, w.l.Width.Cols()/size) {
+	for _, line := range wrap(s, w.l.Width.Cols()/size) {
 		w.line(line, a, bold, size)
 	}
 }
@@ -146,7 +146,7 @@ func (w *writer) text(s string, a Align, bold bool, size int) {
 // bullet prints an item with a hanging indent so wrapped lines align.
 func (w *writer) bullet(s string) {
 	w.setStyle(Left, false, 1)
-	for i, line := range Wrap(s, w.l.Width.Cols()-2) {
+	for i, line := range wrap(s, w.l.Width.Cols()-2) {
 		if i == 0 {
 			w.line("・"+line, Left, false, 1)
 		} else {
@@ -175,7 +175,9 @@ func (w *writer) line(s string, a Align, bold bool, size int) {
 		}
 	}
 	lb := w.l.Font.lineBitmap(s, bold)
-	page := NewBitmap(int(w.l.Width), cellH*size+lineGap)
+	// Never clip: a line wider than the paper must show in the bytes,
+	// where the decoder and the tests see it, not vanish off the edge.
+	page := NewBitmap(max(int(w.l.Width), lb.W*size), cellH*size+lineGap)
 	x := 0
 	switch a {
 	case Center:
@@ -227,12 +229,6 @@ func QRBitmap(data string, mod, width int) *Bitmap {
 	return b
 }
 
-// isOneOf reports whether tok is a single character listed in set.
-func isOneOf(tok, set string) bool {
-	r, n := utf8.DecodeRuneInString(tok)
-	return n == len(tok) && strings.ContainsRune(set, r)
-}
-
 func isPrintableASCII(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] < 0x20 || s[i] >= 0x7f {
@@ -242,90 +238,24 @@ func isPrintableASCII(s string) bool {
 	return true
 }
 
-// Line-breaking rules (kinsoku shori), the common subset: these never start
-// a line, and these never end one.
-const (
-	noStart = "、。，．・：；？！ー）」』】〕｝〉》ぁぃぅぇぉっゃゅょァィゥェォッャュョ々,.)!?:;"
-	noEnd   = "（「『【〔｛〈《("
-)
-
-type token struct {
-	s     string
-	w     int
-	space bool
+// cells measures a grapheme the way the printer lays it out, in half-width
+// pitches (12 dots): a Shift_JIS byte each in kanji mode, the font's cell
+// width in a raster line. The larger of the two is taken, so a line that
+// fits fits either way.
+func cells(g string) int {
+	n := 0
+	for _, r := range g {
+		n += runeCells(r)
+	}
+	if b, ok := EncodeSJIS(g); ok {
+		n = max(n, len(b))
+	}
+	return n
 }
 
-// Wrap breaks s into lines of at most cols half-width cells. Latin words
-// break at spaces, Japanese between any two characters except where
-// kinsoku forbids it; a word longer than a line is split.
-func Wrap(s string, cols int) []string {
-	cols = max(cols, 2)
-	var toks []token
-	for i := 0; i < len(s); {
-		r, n := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == ' ' || r == '\t':
-			toks = append(toks, token{s: " ", w: 1, space: true})
-			i += n
-		case r < 0x80:
-			j := i
-			for j < len(s) && s[j] < 0x80 && s[j] != ' ' && s[j] != '\t' {
-				j++
-			}
-			word := s[i:j]
-			if len(word) > cols {
-				for k := 0; k < len(word); k++ {
-					toks = append(toks, token{s: word[k : k+1], w: 1})
-				}
-			} else {
-				toks = append(toks, token{s: word, w: len(word)})
-			}
-			i = j
-		default:
-			toks = append(toks, token{s: string(r), w: runeCells(r)})
-			i += n
-		}
-	}
-	var lines []string
-	var cur []token
-	width := 0
-	flush := func() {
-		for len(cur) > 0 && cur[len(cur)-1].space {
-			cur = cur[:len(cur)-1]
-		}
-		var b strings.Builder
-		for _, t := range cur {
-			b.WriteString(t.s)
-		}
-		lines = append(lines, b.String())
-		cur, width = nil, 0
-	}
-	for _, t := range toks {
-		if t.space && len(cur) == 0 {
-			continue
-		}
-		if width+t.w <= cols || t.space {
-			cur = append(cur, t)
-			width += t.w
-			continue
-		}
-		var carry []token
-		if len(cur) > 1 && !cur[len(cur)-1].space &&
-			(isOneOf(t.s, noStart) || isOneOf(cur[len(cur)-1].s, noEnd)) {
-			carry = cur[len(cur)-1:]
-			cur = cur[:len(cur)-1]
-		}
-		flush()
-		cur = append(carry, t)
-		for _, c := range cur {
-			width += c.w
-		}
-	}
-	if len(cur) > 0 {
-		flush()
-	}
-	return lines
-}
+// wrap breaks s into printed lines of at most cols pitches with the
+// kiosk's one line breaker (the screens use the same).
+func wrap(s string, cols int) []string { return linebreak.Lines(s, cols, cells) }
 
 func isDark(c color.Color) bool {
 	r, g, b, _ := c.RGBA()

@@ -75,18 +75,18 @@ func BenchmarkStack(b *testing.B) {
 		pins := [][]byte{[]byte("1234"), []byte("5678")}
 		i := 0
 		measure(b, &apdus, func() error {
-			err := c.ChangePIN(kiosk.PINAuth, slices.Clone(pins[i%2]), slices.Clone(pins[(i+1)%2]))
+			err := c.ChangePIN(kiosk.PINAuth, 3, slices.Clone(pins[i%2]), slices.Clone(pins[(i+1)%2]))
 			i++
 			return err
 		})
 		if i%2 == 1 { // leave the card as the profile says
-			if err := c.ChangePIN(kiosk.PINAuth, []byte("5678"), []byte("1234")); err != nil {
+			if err := c.ChangePIN(kiosk.PINAuth, 3, []byte("5678"), []byte("1234")); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("sign-cert-with-pin", func(b *testing.B) {
-		measure(b, &apdus, func() error { _, err := c.ReadSignCert([]byte("ABC123")); return err })
+		measure(b, &apdus, func() error { _, err := c.ReadSignCert(5, []byte("ABC123")); return err })
 	})
 }
 
@@ -151,29 +151,31 @@ func BenchmarkFlows(b *testing.B) {
 		pins := []string{"1234", "5678"}
 		i := 0
 		measure(b, &apdus, func() error {
-			if _, err := f.Prepare(c, kiosk.PINAuth); err != nil {
+			tries, err := f.Prepare(c, kiosk.PINAuth)
+			if err != nil {
 				return err
 			}
 			old, new := pins[i%2], pins[(i+1)%2]
 			i++
-			res, err := f.ChangePIN(ctx, c, kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte(old), New: []byte(new), Repeat: []byte(new)})
+			res, err := f.ChangePIN(ctx, c, kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte(old), New: []byte(new), Repeat: []byte(new), Shown: tries.Left})
 			if err == nil && res.Outcome != kiosk.OutcomeOK {
 				err = fmt.Errorf("outcome %s", res.Outcome)
 			}
 			return err
 		})
 		if i%2 == 1 {
-			if err := c.ChangePIN(kiosk.PINAuth, []byte("5678"), []byte("1234")); err != nil {
+			if err := c.ChangePIN(kiosk.PINAuth, 3, []byte("5678"), []byte("1234")); err != nil {
 				b.Fatal(err)
 			}
 		}
 	})
 	b.Run("sign-cert-check", func(b *testing.B) {
 		measure(b, &apdus, func() error {
-			if _, err := f.Prepare(c, kiosk.PINSign); err != nil {
+			tries, err := f.Prepare(c, kiosk.PINSign)
+			if err != nil {
 				return err
 			}
-			res, err := f.CheckSignCert(ctx, c, []byte("ABC123"), false)
+			res, err := f.CheckSignCert(ctx, c, []byte("ABC123"), tries.Left, false)
 			if err == nil && res.Outcome != kiosk.OutcomeOK {
 				err = fmt.Errorf("outcome %s", res.Outcome)
 			}

@@ -47,7 +47,7 @@ func FuzzResponses(f *testing.F) {
 			t.Fatal("nil status without error")
 		}
 		_, _ = c.TriesLeft(kiosk.PINSign)
-		_, _ = c.ReadSignCert([]byte("ABC123"))
-		_ = c.ChangePIN(kiosk.PINAuth, []byte("1234"), []byte("5678"))
+		_, _ = c.ReadSignCert(5, []byte("ABC123"))
+		_ = c.ChangePIN(kiosk.PINAuth, 3, []byte("1234"), []byte("5678"))
 	})
 }

@@ -313,7 +313,7 @@ func (c *Card) ReadStatus() (*kiosk.CardStatus, error) {
 			if err := c.selectEF(EFAuthCert); err != nil {
 				return fmt.Errorf("auth certificate: %w", err)
 			}
-			if st.AuthCert, err = c.readDER(EFAuthCert); err != nil {
+			if st.Auth, err = c.readValidity(EFAuthCert); err != nil {
 				return fmt.Errorf("auth certificate: %w", err)
 			}
 		}
@@ -381,11 +381,29 @@ func (c *Card) Verify(k kiosk.PINKind, pin []byte) error {
 	return nil
 }
 
-// ChangePIN verifies old and then sets new (CHANGE REFERENCE DATA): 4
-// APDUs. Both PINs are format-checked before anything is sent. If the
-// CHANGE command was sent but no answer came back, the error wraps
+// guard reads the tries left of the selected PIN EF without spending one
+// and refuses to go on unless they are the count the resident was shown.
+func (c *Card) guard(k kiosk.PINKind, shown int) error {
+	_, sw, err := c.transmit("verify (tries left)", []byte{0x00, 0x20, 0x00, 0x80})
+	if err != nil {
+		return err
+	}
+	tries, err := triesSW(k, sw)
+	if err != nil {
+		return err
+	}
+	if tries != shown {
+		return &kiosk.TriesChangedError{PIN: k, Shown: shown, Tries: tries}
+	}
+	return nil
+}
+
+// ChangePIN checks the tries left against shown, verifies old and then
+// sets new (CHANGE REFERENCE DATA), all in one transaction: 5 APDUs. Both
+// PINs are format-checked before anything is sent. If the CHANGE command
+// was sent but no answer came back, the error wraps
 // kiosk.ErrOutcomeUnknown: the card may or may not hold the new PIN.
-func (c *Card) ChangePIN(k kiosk.PINKind, old, new []byte) error {
+func (c *Card) ChangePIN(k kiosk.PINKind, shown int, old, new []byte) error {
 	if err := kiosk.ValidatePIN(k, old); err != nil {
 		return fmt.Errorf("current PIN: %w", err)
 	}
@@ -397,6 +415,9 @@ func (c *Card) ChangePIN(k kiosk.PINKind, old, new []byte) error {
 			return err
 		}
 		if err := c.selectEF(pinEF(k)); err != nil {
+			return err
+		}
+		if err := c.guard(k, shown); err != nil {
 			return err
 		}
 		if err := c.verify(k, old); err != nil {
@@ -422,19 +443,23 @@ func (c *Card) ChangePIN(k kiosk.PINKind, old, new []byte) error {
 	return nil
 }
 
-// ReadSignCert verifies the signing PIN and reads the signing
-// certificate: 4 + ⌈N/256⌉ APDUs. The DER holds personal data in its
-// subjectAltName: callers take dates and serial only.
-func (c *Card) ReadSignCert(pin []byte) ([]byte, error) {
+// ReadSignCert checks the tries left against shown, verifies the signing
+// PIN and reads the signing certificate's serial and validity, in one
+// transaction. The certificate's subject and subjectAltName hold personal
+// data; only what comes before them is kept.
+func (c *Card) ReadSignCert(shown int, pin []byte) (*kiosk.CertValidity, error) {
 	if err := kiosk.ValidatePIN(kiosk.PINSign, pin); err != nil {
 		return nil, err
 	}
-	var der []byte
+	var v *kiosk.CertValidity
 	err := c.do(func() error {
 		if err := c.selectApplet(); err != nil {
 			return err
 		}
 		if err := c.selectEF(EFSignPIN); err != nil {
+			return err
+		}
+		if err := c.guard(kiosk.PINSign, shown); err != nil {
 			return err
 		}
 		if err := c.verify(kiosk.PINSign, pin); err != nil {
@@ -444,13 +469,31 @@ func (c *Card) ReadSignCert(pin []byte) ([]byte, error) {
 			return err
 		}
 		var err error
-		der, err = c.readDER(EFSignCert)
+		v, err = c.readValidity(EFSignCert)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read signing certificate: %w", err)
 	}
-	return der, nil
+	return v, nil
+}
+
+// readValidity reads the selected certificate EF and keeps its serial and
+// validity only. The buffer is wiped: for the signing certificate it
+// holds personal data.
+//
+// TODO(issue 15): read only up to the end of the validity.
+func (c *Card) readValidity(fid uint16) (*kiosk.CertValidity, error) {
+	der, err := c.readDER(fid)
+	defer kiosk.Wipe(der)
+	if err != nil {
+		return nil, err
+	}
+	v, _, err := kiosk.ParseCertValidity(der)
+	if err != nil {
+		return nil, fmt.Errorf("EF %04X: %w", fid, err)
+	}
+	return v, nil
 }
 
 // ReadCert reads a freely readable certificate EF (auth cert, either CA).

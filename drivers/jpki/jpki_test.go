@@ -10,19 +10,19 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
 var now = time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
 
-func load(t testing.TB, name string) (*jpkitest.Profile, *jpkitest.Card) {
+func load(t testing.TB, name string) (*virtualcard.Profile, *virtualcard.Card) {
 	t.Helper()
-	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), now)
+	p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), now)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, jpkitest.New(p)
+	return p, virtualcard.New(p)
 }
 
 // recorder counts and keeps every command so tests can prove what reached the card.
@@ -104,10 +104,14 @@ func TestReadStatusProfiles(t *testing.T) {
 			if st.AuthLocked != (tt.authTries == 0) || st.SignLocked != (tt.signTries == 0) {
 				t.Fatalf("locked flags wrong: %+v", st)
 			}
-			if !bytes.Equal(st.AuthCert, p.Auth.Cert()) {
-				t.Fatalf("auth certificate differs from the profile's (%d vs %d bytes)", len(st.AuthCert), len(p.Auth.Cert()))
+			want, err := x509.ParseCertificate(p.Auth.Cert())
+			if err != nil {
+				t.Fatal(err)
 			}
-			budget := 10 + (len(st.AuthCert)+255)/256
+			if st.Auth == nil || st.Auth.Serial.Cmp(want.SerialNumber) != 0 || !st.Auth.NotBefore.Equal(want.NotBefore) || !st.Auth.NotAfter.Equal(want.NotAfter) {
+				t.Fatalf("auth certificate validity %+v differs from the profile's", st.Auth)
+			}
+			budget := 10 + (len(p.Auth.Cert())+255)/256
 			if st.APDUs > budget {
 				t.Fatalf("status read took %d APDUs, budget %d", st.APDUs, budget)
 			}
@@ -116,13 +120,13 @@ func TestReadStatusProfiles(t *testing.T) {
 }
 
 func TestStatusBudgetTypicalCert(t *testing.T) {
-	_, vc := load(t, "fresh")
+	p, vc := load(t, "fresh")
 	c := jpki.New(vc)
 	st, err := c.ReadStatus()
 	if err != nil {
 		t.Fatal(err)
 	}
-	cert, err := x509.ParseCertificate(st.AuthCert)
+	cert, err := x509.ParseCertificate(p.Auth.Cert())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +157,7 @@ func TestMalformedPINNeverReachesCard(t *testing.T) {
 			if len(rec.cmds) != 0 {
 				t.Fatalf("%d APDUs reached the card", len(rec.cmds))
 			}
-			err = c.ChangePIN(tt.kind, []byte("1234"), []byte(tt.pin))
+			err = c.ChangePIN(tt.kind, tt.kind.MaxTries(), []byte("1234"), []byte(tt.pin))
 			if !errors.Is(err, kiosk.ErrPINFormat) || len(rec.cmds) != 0 {
 				t.Fatalf("change: err = %v, %d APDUs", err, len(rec.cmds))
 			}
@@ -240,7 +244,7 @@ func TestChangePIN(t *testing.T) {
 			_, vc := load(t, "fresh")
 			rec := &recorder{t: vc}
 			c := jpki.New(rec)
-			err := c.ChangePIN(tt.kind, []byte(tt.old), []byte(tt.new))
+			err := c.ChangePIN(tt.kind, tt.kind.MaxTries(), []byte(tt.old), []byte(tt.new))
 			if tt.wantErr == nil && err != nil {
 				t.Fatal(err)
 			}
@@ -251,8 +255,8 @@ func TestChangePIN(t *testing.T) {
 			if !vc.PINMatches(tt.fid, []byte(tt.stored)) {
 				t.Fatalf("card does not hold %q", tt.stored)
 			}
-			if tt.wantErr == nil && len(rec.cmds) != 4 {
-				t.Fatalf("change took %d APDUs, want 4", len(rec.cmds))
+			if tt.wantErr == nil && len(rec.cmds) != 5 {
+				t.Fatalf("change took %d APDUs, want 5", len(rec.cmds))
 			}
 			if n := vc.Tries(tt.fid); n != tt.wantTriesLeft {
 				t.Fatalf("tries %d want %d", n, tt.wantTriesLeft)
@@ -262,11 +266,11 @@ func TestChangePIN(t *testing.T) {
 }
 
 func TestChangeOutcomeUnknownWhenAnswerLost(t *testing.T) {
-	for failAt, wantUnknown := range map[int]bool{1: false, 2: false, 3: false, 4: true} {
+	for failAt, wantUnknown := range map[int]bool{1: false, 2: false, 3: false, 4: false, 5: true} {
 		t.Run(fmt.Sprint(failAt), func(t *testing.T) {
 			_, vc := load(t, "fresh")
 			rec := &recorder{t: vc, failN: failAt, err: kiosk.ErrCardRemoved}
-			err := jpki.New(rec).ChangePIN(kiosk.PINAuth, []byte("1234"), []byte("5678"))
+			err := jpki.New(rec).ChangePIN(kiosk.PINAuth, 3, []byte("1234"), []byte("5678"))
 			if !errors.Is(err, kiosk.ErrCardRemoved) {
 				t.Fatalf("err = %v, want it to wrap ErrCardRemoved", err)
 			}
@@ -281,14 +285,18 @@ func TestReadSignCert(t *testing.T) {
 	p, vc := load(t, "fresh")
 	rec := &recorder{t: vc}
 	c := jpki.New(rec)
-	der, err := c.ReadSignCert([]byte("abc123"))
+	v, err := c.ReadSignCert(5, []byte("abc123"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(der, p.Sign.Cert()) {
-		t.Fatal("signing certificate differs from the profile's")
+	want, err := x509.ParseCertificate(p.Sign.Cert())
+	if err != nil {
+		t.Fatal(err)
 	}
-	if want := 4 + (len(der)+255)/256; len(rec.cmds) != want {
+	if v.Serial.Cmp(want.SerialNumber) != 0 || !v.NotBefore.Equal(want.NotBefore) || !v.NotAfter.Equal(want.NotAfter) {
+		t.Fatalf("signing certificate validity %+v differs from the profile's", v)
+	}
+	if want := 5 + (len(p.Sign.Cert())+255)/256; len(rec.cmds) != want {
 		t.Fatalf("%d APDUs, want %d", len(rec.cmds), want)
 	}
 	// Without the PIN in a new session the file is protected.
@@ -296,9 +304,66 @@ func TestReadSignCert(t *testing.T) {
 	if _, err := c.ReadCert(jpki.EFSignCert); !errors.Is(err, kiosk.ErrSecurityStatus) {
 		t.Fatalf("unverified read: %v, want ErrSecurityStatus", err)
 	}
-	if _, err := c.ReadSignCert([]byte("ZZZ999")); !errors.As(err, new(*kiosk.WrongPINError)) {
+	if _, err := c.ReadSignCert(5, []byte("ZZZ999")); !errors.As(err, new(*kiosk.WrongPINError)) {
 		t.Fatalf("wrong PIN: %v", err)
 	}
+}
+
+// TestTriesGuard: a VERIFY is never sent under a count the resident was
+// not shown. The guard reads the counter inside the operation's own
+// transaction and stops there.
+func TestTriesGuard(t *testing.T) {
+	tests := []struct {
+		name    string
+		profile string
+		shown   int
+		op      func(c *jpki.Card, shown int) error
+		tries   int // on the card, which the error must report
+		fid     uint16
+	}{
+		{"change auth, another client spent a try", "fresh", 3, changeAuth, 2, 0x0018},
+		{"change auth, screen showed one but three", "fresh", 1, changeAuth, 3, 0x0018},
+		{"change auth, locked meanwhile", "auth-locked", 3, changeAuth, 0, 0x0018},
+		{"sign check, one left but two shown", "fresh", 2, readSign, 5, 0x001B},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, vc := load(t, tt.profile)
+			if tt.name == "change auth, another client spent a try" {
+				if err := jpki.New(vc).Verify(kiosk.PINAuth, []byte("9999")); err == nil {
+					t.Fatal("wrong PIN accepted")
+				}
+			}
+			before := vc.Tries(tt.fid)
+			rec := &recorder{t: vc}
+			err := tt.op(jpki.New(rec), tt.shown)
+			var changed *kiosk.TriesChangedError
+			if !errors.As(err, &changed) || changed.Tries != tt.tries || changed.Shown != tt.shown {
+				t.Fatalf("err = %v, want TriesChangedError{Shown %d, Tries %d}", err, tt.shown, tt.tries)
+			}
+			if errors.Is(err, kiosk.ErrBlocked) != (tt.tries == 0) {
+				t.Fatalf("ErrBlocked = %v with %d tries", errors.Is(err, kiosk.ErrBlocked), tt.tries)
+			}
+			if len(rec.cmds) != 3 {
+				t.Fatalf("%d APDUs, want 3 (SELECT, SELECT, empty VERIFY)", len(rec.cmds))
+			}
+			if last := rec.cmds[2]; len(last) != 4 || last[1] != 0x20 {
+				t.Fatalf("last APDU % X is not an empty VERIFY", last)
+			}
+			if vc.Tries(tt.fid) != before {
+				t.Fatalf("a try was spent: %d -> %d", before, vc.Tries(tt.fid))
+			}
+		})
+	}
+}
+
+func changeAuth(c *jpki.Card, shown int) error {
+	return c.ChangePIN(kiosk.PINAuth, shown, []byte("1234"), []byte("5678"))
+}
+
+func readSign(c *jpki.Card, shown int) error {
+	_, err := c.ReadSignCert(shown, []byte("ABC123"))
+	return err
 }
 
 func TestReadCACerts(t *testing.T) {
@@ -366,10 +431,10 @@ func TestNoPINInErrors(t *testing.T) {
 	c := jpki.New(vc)
 	errs := []error{
 		c.Verify(kiosk.PINSign, []byte(canary)),
-		c.ChangePIN(kiosk.PINSign, []byte(canary), []byte("7q9z4k")),
+		c.ChangePIN(kiosk.PINSign, 5, []byte(canary), []byte("7q9z4k")),
 		c.Verify(kiosk.PINSign, []byte(canary+"!")),
 	}
-	_, err := c.ReadSignCert([]byte(canary))
+	_, err := c.ReadSignCert(5, []byte(canary))
 	errs = append(errs, err)
 	for _, err := range errs {
 		if err == nil {
@@ -389,7 +454,7 @@ func TestPINBuffersWiped(t *testing.T) {
 		seen = append(seen, cmd) // keep the driver's buffer, not a copy
 		return vc.Transmit(cmd)
 	}))
-	if err := c.ChangePIN(kiosk.PINAuth, []byte("1234"), []byte("8642")); err != nil {
+	if err := c.ChangePIN(kiosk.PINAuth, 3, []byte("1234"), []byte("8642")); err != nil {
 		t.Fatal(err)
 	}
 	for _, cmd := range seen {

@@ -22,19 +22,19 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
-func loadNow(t testing.TB, name string) (*jpkitest.Profile, *jpkitest.Card) {
+func loadNow(t testing.TB, name string) (*virtualcard.Profile, *virtualcard.Card) {
 	t.Helper()
-	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), time.Now())
+	p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return p, jpkitest.New(p)
+	return p, virtualcard.New(p)
 }
 
 func connect(t testing.TB) (*pcsc.Card, *jpki.Card) {
@@ -82,13 +82,13 @@ func TestStackStatusEveryProfile(t *testing.T) {
 				}
 				return
 			}
-			if st.Kind != kiosk.CardMyNumber || st.HasSign != p.Sign.Present || !bytes.Equal(st.AuthCert, p.Auth.Cert()) {
+			if st.Kind != kiosk.CardMyNumber || st.HasSign != p.Sign.Present || !sameValidity(t, st.Auth, p.Auth.Cert()) {
 				t.Fatalf("status %+v does not match profile", st)
 			}
 			if st.AuthTries != p.Auth.Tries || st.SignTries != p.Sign.Tries {
 				t.Fatalf("tries %d/%d, profile %d/%d", st.AuthTries, st.SignTries, p.Auth.Tries, p.Sign.Tries)
 			}
-			if budget := 10 + (len(st.AuthCert)+255)/256; st.APDUs > budget {
+			if budget := 10 + (len(p.Auth.Cert())+255)/256; st.APDUs > budget {
 				t.Fatalf("%d APDUs > budget %d", st.APDUs, budget)
 			}
 		})
@@ -100,23 +100,23 @@ func TestStackChangePINAndSignCert(t *testing.T) {
 	p, vc := loadNow(t, "fresh")
 	pcsctest.Insert(t, vc)
 	_, c := connect(t)
-	if err := c.ChangePIN(kiosk.PINAuth, []byte("1234"), []byte("2468")); err != nil {
+	if err := c.ChangePIN(kiosk.PINAuth, 3, []byte("1234"), []byte("2468")); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.ChangePIN(kiosk.PINSign, []byte("abc123"), []byte("kiosk2026")); err != nil {
+	if err := c.ChangePIN(kiosk.PINSign, 5, []byte("abc123"), []byte("kiosk2026")); err != nil {
 		t.Fatal(err)
 	}
 	if err := c.Verify(kiosk.PINAuth, []byte("2468")); err != nil {
 		t.Fatalf("new auth PIN: %v", err)
 	}
-	der, err := c.ReadSignCert([]byte("KIOSK2026"))
+	v, err := c.ReadSignCert(5, []byte("KIOSK2026"))
 	if err != nil {
 		t.Fatalf("new sign PIN: %v", err)
 	}
-	if !bytes.Equal(der, p.Sign.Cert()) {
-		t.Fatal("signing certificate differs")
+	if !sameValidity(t, v, p.Sign.Cert()) {
+		t.Fatal("signing certificate validity differs")
 	}
-	if _, err := c.ReadSignCert([]byte("ABC123")); !errors.As(err, new(*kiosk.WrongPINError)) {
+	if _, err := c.ReadSignCert(5, []byte("ABC123")); !errors.As(err, new(*kiosk.WrongPINError)) {
 		t.Fatalf("old sign PIN: %v, want wrong PIN", err)
 	}
 	if n, err := c.TriesLeft(kiosk.PINSign); err != nil || n != 4 {
@@ -127,7 +127,7 @@ func TestStackChangePINAndSignCert(t *testing.T) {
 // gate blocks the card at APDU number n until released, so a test can
 // pull the card while a command is on its way.
 type gate struct {
-	*jpkitest.Card
+	*virtualcard.Card
 	n        int
 	mu       sync.Mutex
 	count    int
@@ -135,7 +135,7 @@ type gate struct {
 	released chan struct{}
 }
 
-func newGate(c *jpkitest.Card, n int) *gate {
+func newGate(c *virtualcard.Card, n int) *gate {
 	return &gate{Card: c, n: n, reached: make(chan struct{}), released: make(chan struct{})}
 }
 
@@ -163,9 +163,10 @@ func TestStackRemovalMidOperation(t *testing.T) {
 		{"status/select", 1, func(c *jpki.Card) error { _, err := c.ReadStatus(); return err }, false},
 		{"status/cert-read", 7, func(c *jpki.Card) error { _, err := c.ReadStatus(); return err }, false},
 		{"tries", 3, func(c *jpki.Card) error { _, err := c.TriesLeft(kiosk.PINAuth); return err }, false},
-		{"change/verify", 3, func(c *jpki.Card) error { return c.ChangePIN(kiosk.PINAuth, []byte("1234"), []byte("5678")) }, false},
-		{"change/change", 4, func(c *jpki.Card) error { return c.ChangePIN(kiosk.PINAuth, []byte("1234"), []byte("5678")) }, true},
-		{"sign-cert/read", 6, func(c *jpki.Card) error { _, err := c.ReadSignCert([]byte("ABC123")); return err }, false},
+		{"change/guard", 3, func(c *jpki.Card) error { return c.ChangePIN(kiosk.PINAuth, 3, []byte("1234"), []byte("5678")) }, false},
+		{"change/verify", 4, func(c *jpki.Card) error { return c.ChangePIN(kiosk.PINAuth, 3, []byte("1234"), []byte("5678")) }, false},
+		{"change/change", 5, func(c *jpki.Card) error { return c.ChangePIN(kiosk.PINAuth, 3, []byte("1234"), []byte("5678")) }, true},
+		{"sign-cert/read", 7, func(c *jpki.Card) error { _, err := c.ReadSignCert(5, []byte("ABC123")); return err }, false},
 	}
 	for _, op := range ops {
 		t.Run(op.name, func(t *testing.T) {
@@ -307,4 +308,14 @@ func pkcs11Module(t testing.TB) string {
 func lastLine(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	return lines[len(lines)-1]
+}
+
+// sameValidity says whether v is the serial and validity of the certificate der.
+func sameValidity(t testing.TB, v *kiosk.CertValidity, der []byte) bool {
+	t.Helper()
+	want, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v != nil && v.Serial.Cmp(want.SerialNumber) == 0 && v.NotBefore.Equal(want.NotBefore) && v.NotAfter.Equal(want.NotAfter)
 }

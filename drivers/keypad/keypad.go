@@ -3,7 +3,10 @@
 // Rows are driven low one at a time while the columns are read with
 // pull-ups; rows that are not being scanned are left as inputs (high
 // impedance), so two keys pressed in one column can never short two
-// outputs against each other.
+// outputs against each other. After a row is driven the scanner waits
+// Settle before reading the columns: the lines and the pull-ups need a
+// moment to reach their level, and a column read too early shows the
+// previous row's key in this one.
 //
 // Why polling and not edges: WaitForEdge(-1) returns at once on real
 // hardware, a column edge needs a goroutine per column with finite
@@ -13,7 +16,21 @@
 // by default: 4 columns × 40/s = 160 ioctls/s, a few hundred microseconds of
 // CPU per second on a Pi, well under 0.1 %). As soon as a column goes low
 // it switches to full scans every ScanInterval (5 ms) until all keys are
-// released and debounced. Worst-case latency is IdleInterval + Debounce.
+// released and debounced. A stuck key (held StuckAfter) is reported once
+// and then ignored, and while only stuck keys are down the scans back off
+// to StuckInterval: a key jammed for a weekend must not keep 200 full
+// scans a second running. Worst-case latency is the interval + Debounce.
+//
+// N-key behaviour: keys are debounced one by one, and every key that goes
+// down is delivered once, in the order it went down (keys that went down
+// in the same scan: row by row, then column by column). So a rolled press
+// — the next key pressed before the last is released, as quick typists
+// do — loses no digit. The matrix has no diodes, so three keys on three
+// corners of a rectangle connect the fourth corner's row and column and
+// it reads as pressed too (ghosting). Two keys never ghost. The ghosting
+// rule: a key that goes down while it is a corner of a rectangle of down
+// keys cannot be told from a ghost, so it is not delivered (until it is
+// released and pressed again); keys already delivered stay delivered.
 package keypad
 
 import (
@@ -21,11 +38,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sort"
+	"strings"
 	"time"
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpioreg"
 	"periph.io/x/host/v3"
+
+	"github.com/villagehall/kiosk/kiosk"
 )
 
 // Key is a logical key.
@@ -70,14 +91,41 @@ func DefaultMap() map[rune]Key {
 	return m
 }
 
+// KeyMap is DefaultMap with the config's devices.keypad.keys applied:
+// label → "enter", "cancel" or "clear". The kiosk and kioskctl selftest
+// both build their map here, so a 4×3 pad whose Cancel is * behaves the
+// same in both.
+func KeyMap(keys map[string]string) (map[rune]Key, error) {
+	m := DefaultMap()
+	for label, fn := range keys {
+		r := []rune(label)
+		if len(r) != 1 {
+			return nil, fmt.Errorf("keypad: key label %q must be one character", label)
+		}
+		switch strings.ToLower(fn) {
+		case "enter":
+			m[r[0]] = KeyEnter
+		case "cancel":
+			m[r[0]] = KeyCancel
+		case "clear":
+			m[r[0]] = KeyClear
+		default:
+			return nil, fmt.Errorf("keypad: key %q: function %q is not enter, cancel or clear", label, fn)
+		}
+	}
+	return m, nil
+}
+
 // Config describes the keypad. Zero durations take the defaults.
 type Config struct {
-	Layout       []string     // labels, one string per row, one rune per column
-	Map          map[rune]Key // label → key; nil means DefaultMap
-	Debounce     time.Duration
-	StuckAfter   time.Duration // a key held this long is reported stuck
-	IdleInterval time.Duration
-	ScanInterval time.Duration
+	Layout        []string     // labels, one string per row, one rune per column
+	Map           map[rune]Key // label → key; nil means DefaultMap
+	Debounce      time.Duration
+	StuckAfter    time.Duration // a key held this long is reported stuck
+	IdleInterval  time.Duration
+	ScanInterval  time.Duration
+	StuckInterval time.Duration // scan period while only stuck keys are down (default 4 × IdleInterval)
+	Settle        time.Duration // after driving a row, before reading the columns (default 20 µs)
 }
 
 func (c Config) withDefaults() Config {
@@ -95,6 +143,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ScanInterval <= 0 {
 		c.ScanInterval = 5 * time.Millisecond
+	}
+	if c.StuckInterval <= 0 {
+		c.StuckInterval = 4 * c.IdleInterval
+	}
+	if c.Settle <= 0 {
+		c.Settle = 20 * time.Microsecond
 	}
 	return c
 }
@@ -127,10 +181,14 @@ type Event struct {
 
 type pos struct{ row, col int }
 
-// snapshot is one scan: how many keys are down and, if exactly one, which.
-type snapshot struct {
-	n int
-	p pos
+// key is one switch's debounce state.
+type key struct {
+	raw        bool // as last scanned
+	rawSince   time.Time
+	down       bool // debounced
+	downSince  time.Time
+	suppressed bool // went down as a possible ghost: never delivered this press
+	stuck      bool
 }
 
 // Scanner scans one matrix. Poll and Run must not be called concurrently.
@@ -141,14 +199,11 @@ type Scanner struct {
 	log        *slog.Logger
 	now        func() time.Time
 	after      func(time.Duration) <-chan time.Time
+	sleep      func(time.Duration)
+	health     *kiosk.HealthCell
 
-	idle      bool // all rows driven low, columns-only checks
-	raw       snapshot
-	rawSince  time.Time
-	stable    snapshot
-	blocked   bool // several keys seen: ignore until all released
-	downSince time.Time
-	stuck     *pos
+	idle bool // all rows driven low, columns-only checks
+	keys [][]key
 }
 
 // Option adjusts a Scanner (tests inject a clock).
@@ -157,6 +212,18 @@ type Option func(*Scanner)
 // WithClock replaces time.Now and time.After.
 func WithClock(now func() time.Time, after func(time.Duration) <-chan time.Time) Option {
 	return func(s *Scanner) { s.now, s.after = now, after }
+}
+
+// WithSleep replaces the settle wait between driving a row and reading
+// the columns (time.Sleep); keypadtest.Matrix.Sleep models the lines.
+func WithSleep(sleep func(time.Duration)) Option {
+	return func(s *Scanner) { s.sleep = sleep }
+}
+
+// WithHealth makes the scanner keep its health in c, which its owner may
+// also write (the kiosk records an open failure there).
+func WithHealth(c *kiosk.HealthCell) Option {
+	return func(s *Scanner) { s.health = c }
 }
 
 // New builds a scanner on already-resolved pins; tests pass
@@ -174,18 +241,24 @@ func New(rows, cols []gpio.PinIO, cfg Config, log *slog.Logger, opts ...Option) 
 		return nil, fmt.Errorf("keypad: %d row pins for a %d-row layout", len(rows), len(cfg.Layout))
 	}
 	labels := make([][]rune, len(rows))
+	keys := make([][]key, len(rows))
 	for i, l := range cfg.Layout {
 		labels[i] = []rune(l)
 		if len(labels[i]) != len(cols) {
 			return nil, fmt.Errorf("keypad: layout row %q has %d keys for %d column pins", l, len(labels[i]), len(cols))
 		}
+		keys[i] = make([]key, len(cols))
 	}
 	if log == nil {
 		log = slog.Default()
 	}
-	s := &Scanner{rows: rows, cols: cols, labels: labels, cfg: cfg, log: log, now: time.Now, after: time.After}
+	s := &Scanner{rows: rows, cols: cols, labels: labels, keys: keys, cfg: cfg, log: log,
+		now: time.Now, after: time.After, sleep: time.Sleep}
 	for _, o := range opts {
 		o(s)
+	}
+	if s.health == nil {
+		s.health = kiosk.NewHealthCell("keypad", "ok", "", s.now())
 	}
 	for _, c := range cols {
 		if err := c.In(gpio.PullUp, gpio.NoEdge); err != nil {
@@ -195,20 +268,38 @@ func New(rows, cols []gpio.PinIO, cfg Config, log *slog.Logger, opts ...Option) 
 	if err := s.release(); err != nil {
 		return nil, err
 	}
+	s.health.Set("ok", "", s.now())
 	return s, nil
 }
 
 // Open initialises periph's host drivers and resolves pins by name (e.g.
-// "GPIO17"). This is the constructor for real hardware.
-func Open(rowNames, colNames []string, cfg Config, log *slog.Logger) (*Scanner, error) {
-	if _, err := host.Init(); err != nil {
+// "GPIO17"). This is the constructor for real hardware. periph drivers
+// that failed to load are logged, and named in the error when a pin is
+// then missing: that is usually why.
+func Open(rowNames, colNames []string, cfg Config, log *slog.Logger, opts ...Option) (*Scanner, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	state, err := host.Init()
+	if err != nil {
 		return nil, fmt.Errorf("keypad: periph host init: %w", err)
+	}
+	var failed []string
+	for _, f := range state.Failed {
+		log.Warn("periph driver failed to load", "driver", f.D.String(), "err", f.Err)
+		failed = append(failed, fmt.Sprintf("%s: %v", f.D, f.Err))
+	}
+	for _, f := range state.Skipped {
+		log.Debug("periph driver skipped", "driver", f.D.String(), "why", f.Err)
 	}
 	resolve := func(names []string) ([]gpio.PinIO, error) {
 		out := make([]gpio.PinIO, 0, len(names))
 		for _, n := range names {
 			p := gpioreg.ByName(n)
 			if p == nil {
+				if len(failed) > 0 {
+					return nil, fmt.Errorf("keypad: no GPIO named %q (periph drivers that failed: %s)", n, strings.Join(failed, "; "))
+				}
 				return nil, fmt.Errorf("keypad: no GPIO named %q", n)
 			}
 			out = append(out, p)
@@ -223,8 +314,11 @@ func Open(rowNames, colNames []string, cfg Config, log *slog.Logger) (*Scanner, 
 	if err != nil {
 		return nil, err
 	}
-	return New(rows, cols, cfg, log)
+	return New(rows, cols, cfg, log, opts...)
 }
+
+// Health is ok, stuck (which keys) or error (the last GPIO failure).
+func (s *Scanner) Health() kiosk.DeviceHealth { return s.health.Get() }
 
 // release puts every row back to high-Z input.
 func (s *Scanner) release() error {
@@ -238,17 +332,29 @@ func (s *Scanner) release() error {
 	return errors.Join(errs...)
 }
 
-// scan reads the matrix. While nothing is down it only checks whether any
-// column is low with all rows driven; otherwise it scans row by row.
-func (s *Scanner) scan() (snapshot, error) {
-	quiet := s.raw.n == 0 && s.stable.n == 0 && s.stuck == nil
-	if quiet {
+// quiet reports whether no key is down or on its way down or up.
+func (s *Scanner) quiet() bool {
+	for _, row := range s.keys {
+		for _, k := range row {
+			if k.raw || k.down {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// scan reads the matrix into the keys' raw state. While nothing is down
+// it only checks whether any column is low with all rows driven.
+func (s *Scanner) scan(now time.Time) error {
+	if s.quiet() {
 		if !s.idle {
 			for _, r := range s.rows {
 				if err := r.Out(gpio.Low); err != nil {
-					return snapshot{}, fmt.Errorf("keypad: row %s: %w", r, err)
+					return fmt.Errorf("keypad: row %s: %w", r, err)
 				}
 			}
+			s.sleep(s.cfg.Settle)
 			s.idle = true
 		}
 		any := false
@@ -258,90 +364,141 @@ func (s *Scanner) scan() (snapshot, error) {
 			}
 		}
 		if !any {
-			return snapshot{}, nil
+			return nil
 		}
 	}
 	if s.idle {
 		if err := s.release(); err != nil {
-			return snapshot{}, err
+			return err
 		}
 	}
-	var snap snapshot
-	stuckDown := false
 	for i, r := range s.rows {
 		if err := r.Out(gpio.Low); err != nil {
-			return snapshot{}, fmt.Errorf("keypad: row %s: %w", r, err)
+			return fmt.Errorf("keypad: row %s: %w", r, err)
 		}
+		s.sleep(s.cfg.Settle)
 		for j, c := range s.cols {
-			if c.Read() != gpio.Low {
-				continue
+			k := &s.keys[i][j]
+			if raw := c.Read() == gpio.Low; raw != k.raw {
+				k.raw, k.rawSince = raw, now
 			}
-			p := pos{i, j}
-			if s.stuck != nil && *s.stuck == p {
-				stuckDown = true
-				continue
-			}
-			snap.n++
-			snap.p = p
 		}
 		if err := r.In(gpio.PullUp, gpio.NoEdge); err != nil {
-			return snapshot{}, fmt.Errorf("keypad: row %s: %w", r, err)
+			return fmt.Errorf("keypad: row %s: %w", r, err)
 		}
 	}
-	if s.stuck != nil && !stuckDown {
-		s.log.Info("stuck key released", "label", string(s.labels[s.stuck.row][s.stuck.col]))
-		s.stuck = nil
-	}
-	if snap.n != 1 {
-		snap.p = pos{}
-	}
-	return snap, nil
+	return nil
 }
 
-// Poll runs one scan at time now and applies debouncing. It returns an
-// event when one is due, and whether the keypad is active (scan fast).
-func (s *Scanner) Poll(now time.Time) (ev Event, ok, active bool, err error) {
-	snap, err := s.scan()
-	if err != nil {
-		return Event{}, false, false, err
-	}
-	if snap != s.raw {
-		s.raw, s.rawSince = snap, now
-	}
-	active = s.raw.n > 0 || s.stable.n > 0 || s.stuck != nil
-	if now.Sub(s.rawSince) < s.cfg.Debounce {
-		return Event{}, false, true, nil
-	}
-	if snap != s.stable {
-		prev := s.stable
-		s.stable = snap
-		switch {
-		case snap.n == 0:
-			s.blocked = false
-		case snap.n > 1:
-			if !s.blocked {
-				s.log.Debug("several keys down, ignoring until all are released", "keys", snap.n)
-			}
-			s.blocked = true
-		case prev.n == 0 && !s.blocked:
-			s.downSince = now
-			return s.event(Press, snap.p, now), true, true, nil
-		default:
-			// A different single key without a release in between is the
-			// tail of a combination: still ignored.
-			s.blocked = true
+// cornerOfRectangle reports whether p and three other down keys form a
+// rectangle: then any of the four may be a ghost.
+func (s *Scanner) cornerOfRectangle(p pos) bool {
+	for r := range s.keys {
+		if r == p.row || !s.keys[r][p.col].down {
+			continue
 		}
-		return Event{}, false, active, nil
+		for c := range s.keys[p.row] {
+			if c != p.col && s.keys[p.row][c].down && s.keys[r][c].down {
+				return true
+			}
+		}
 	}
-	if s.stable.n == 1 && !s.blocked && now.Sub(s.downSince) >= s.cfg.StuckAfter {
-		p := s.stable.p
-		s.stuck = &p
-		s.stable, s.raw = snapshot{}, snapshot{}
-		ev := s.event(Stuck, p, now)
-		s.log.Warn("keypad key stuck; ignoring it until released", "label", string(ev.Label), "row", p.row, "col", p.col)
-		return ev, true, true, nil
+	return false
+}
+
+// Poll runs one scan at time now and applies debouncing. It returns the
+// events due, in order, and how long to wait before the next poll.
+func (s *Scanner) Poll(now time.Time) ([]Event, time.Duration, error) {
+	if err := s.scan(now); err != nil {
+		s.setHealth("error", err.Error(), now)
+		return nil, s.cfg.ScanInterval, err
 	}
-	return Event{}, false, active, nil
+	var pressed []pos
+	for i := range s.keys {
+		for j := range s.keys[i] {
+			k := &s.keys[i][j]
+			if k.raw == k.down || now.Sub(k.rawSince) < s.cfg.Debounce {
+				continue
+			}
+			k.down = k.raw
+			if k.down {
+				k.downSince = k.rawSince
+				pressed = append(pressed, pos{i, j})
+				continue
+			}
+			if k.stuck {
+				s.log.Info("stuck key released", "label", string(s.labels[i][j]))
+			}
+			k.stuck, k.suppressed = false, false
+		}
+	}
+	// Ghosts are judged with every new key down, so the order of the
+	// keys within one scan cannot decide which of them is delivered.
+	for _, p := range pressed {
+		s.keys[p.row][p.col].suppressed = s.cornerOfRectangle(p)
+	}
+	sort.SliceStable(pressed, func(a, b int) bool {
+		return s.keys[pressed[a].row][pressed[a].col].downSince.Before(s.keys[pressed[b].row][pressed[b].col].downSince)
+	})
+	var events []Event
+	for _, p := range pressed {
+		if s.keys[p.row][p.col].suppressed {
+			s.log.Debug("key not delivered: it may be a ghost of three others", "label", string(s.labels[p.row][p.col]))
+			continue
+		}
+		events = append(events, s.event(Press, p, now))
+	}
+	for i := range s.keys {
+		for j := range s.keys[i] {
+			if k := &s.keys[i][j]; k.down && !k.stuck && now.Sub(k.downSince) >= s.cfg.StuckAfter {
+				k.stuck = true
+				ev := s.event(Stuck, pos{i, j}, now)
+				s.log.Warn("keypad key stuck; ignoring it until released", "label", string(ev.Label), "row", i, "col", j)
+				events = append(events, ev)
+			}
+		}
+	}
+	state, detail := s.state()
+	s.setHealth(state, detail, now)
+	return events, s.interval(), nil
+}
+
+// state is the keypad's health word and detail now.
+func (s *Scanner) state() (string, string) {
+	var stuck []string
+	for i, row := range s.keys {
+		for j, k := range row {
+			if k.stuck {
+				stuck = append(stuck, string(s.labels[i][j]))
+			}
+		}
+	}
+	if len(stuck) > 0 {
+		return "stuck", "held over " + s.cfg.StuckAfter.String() + ": " + strings.Join(stuck, " ")
+	}
+	return "ok", ""
+}
+
+func (s *Scanner) setHealth(state, detail string, now time.Time) {
+	if s.health.Set(state, detail, now) && state == "ok" {
+		s.log.Info("keypad ok again")
+	}
+}
+
+// interval is the wait before the next poll: fast while keys move, slow
+// when idle, slower still when only stuck keys are down.
+func (s *Scanner) interval() time.Duration {
+	if s.quiet() {
+		return s.cfg.IdleInterval
+	}
+	for _, row := range s.keys {
+		for _, k := range row {
+			if (k.raw || k.down) && !k.stuck {
+				return s.cfg.ScanInterval
+			}
+		}
+	}
+	return s.cfg.StuckInterval
 }
 
 func (s *Scanner) event(k EventKind, p pos, now time.Time) Event {
@@ -354,7 +511,9 @@ func (s *Scanner) event(k EventKind, p pos, now time.Time) Event {
 }
 
 // Run scans until ctx ends, sending events to out; it is the only writer
-// of out and does not close it. The rows are left high-Z on return.
+// of out and does not close it. A GPIO failure ends it with the error
+// (also in Health); the caller logs it and may run it again. The rows are
+// left high-Z on return.
 func (s *Scanner) Run(ctx context.Context, out chan<- Event) error {
 	defer func() {
 		if err := s.release(); err != nil {
@@ -362,25 +521,21 @@ func (s *Scanner) Run(ctx context.Context, out chan<- Event) error {
 		}
 	}()
 	for {
-		ev, ok, active, err := s.Poll(s.now())
+		events, wait, err := s.Poll(s.now())
 		if err != nil {
 			return err
 		}
-		if ok {
+		for _, ev := range events {
 			select {
 			case out <- ev:
 			case <-ctx.Done():
 				return nil
 			}
 		}
-		d := s.cfg.IdleInterval
-		if active {
-			d = s.cfg.ScanInterval
-		}
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-s.after(d):
+		case <-s.after(wait):
 		}
 	}
 }

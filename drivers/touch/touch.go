@@ -8,6 +8,16 @@
 // keeps a small, pre-1.0 dependency out of the firmware and lets tests feed
 // plain byte streams through an io.Reader. The layout assumed is the 64-bit
 // one (struct timeval is 16 bytes), which is what the arm64 image runs.
+//
+// Multitouch panels speak the kernel's type B protocol: ABS_MT_SLOT picks
+// a contact, ABS_MT_TRACKING_ID starts (≥ 0) or ends (-1) it, positions
+// belong to the slot last picked. The tracker follows every slot. The
+// finger that lands when no other is down owns the touch: the tap fires
+// at its first point when it lifts, unless it dragged. Other fingers never
+// move its point and never fire a tap, whichever lifts first; a new touch
+// starts only once every finger is up. Panels without slots (resistive,
+// single-touch) are followed through BTN_TOUCH and ABS_X/ABS_Y. Type A
+// multitouch (SYN_MT_REPORT, no slots) is not supported.
 package touch
 
 import (
@@ -23,6 +33,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/villagehall/kiosk/kiosk"
 )
 
 // Event types and codes from linux/input-event-codes.h.
@@ -31,17 +43,29 @@ const (
 	EvKey = 0x01
 	EvAbs = 0x03
 
+	EvMsc = 0x04
+
 	SynReport  = 0
 	SynDropped = 3
 
-	BtnTouch = 0x14a
+	MscTimestamp = 0x05
+
+	BtnToolFinger    = 0x145
+	BtnTouch         = 0x14a
+	BtnToolDoubletap = 0x14d
 
 	AbsX           = 0x00
 	AbsY           = 0x01
+	AbsPressure    = 0x18
+	AbsMTSlot      = 0x2f
 	AbsMTPositionX = 0x35
 	AbsMTPositionY = 0x36
 	AbsMTTracking  = 0x39
 )
+
+// MaxSlots is how many contacts the tracker follows; events for higher
+// slots are ignored (panels report 2 to 10).
+const MaxSlots = 16
 
 // EventSize is sizeof(struct input_event) on 64-bit Linux.
 const EventSize = 24
@@ -148,9 +172,10 @@ type Calibration struct {
 
 // Tap is a touch that went down and up without dragging.
 type Tap struct {
-	Col, Row int
-	X, Y     float64 // 0..1 across the screen, after calibration
-	Time     time.Time
+	Col, Row   int
+	X, Y       float64 // 0..1 across the screen, after calibration
+	RawX, RawY int32   // the panel's own point, before calibration
+	Time       time.Time
 }
 
 // Config configures the touchscreen.
@@ -194,48 +219,67 @@ type Tracker struct {
 	cfg  Config
 	axes Axes
 
+	// Single-touch state (ABS_X/ABS_Y, BTN_TOUCH).
 	x, y        int32
-	startX      float64
-	startY      float64
-	down, moved bool
 	pendingDown bool
 	pendingUp   bool
-	sawBtnTouch bool
+
+	// Type B multitouch state.
+	mt    bool // saw ABS_MT_SLOT or ABS_MT_TRACKING_ID: slots decide
+	slot  int  // the slot position events belong to
+	slots [MaxSlots]contact
+
+	dropping bool // after SYN_DROPPED: ignore events up to the next SYN_REPORT
+
+	// The touch in progress.
+	down           bool
+	owner          int // MT: the slot that owns the tap; -1 once it lifted
+	startX, startY float64
+	rawX, rawY     int32 // the start point before calibration
+	moved          bool
+
 	lastTap     Tap
 	haveLastTap bool
 }
 
-// NewTracker builds a tracker for a device with the given raw axes.
-func NewTracker(cfg Config, axes Axes) *Tracker {
-	return &Tracker{cfg: cfg.withDefaults(), axes: axes}
+// contact is one multitouch slot.
+type contact struct {
+	id         int32 // tracking id; meaningless unless active
+	active     bool
+	x, y       int32 // kept across contacts: evdev does not resend unchanged values
+	began      bool  // this frame
+	ended      bool  // this frame
+	beganOrder int   // tracking ids grow: the lower began earlier
 }
 
-// Reset forgets a touch in progress (device reopened, events dropped).
+// NewTracker builds a tracker for a device with the given raw axes.
+func NewTracker(cfg Config, axes Axes) *Tracker {
+	return &Tracker{cfg: cfg.withDefaults(), axes: axes, owner: -1}
+}
+
+// Reset forgets every touch in progress (device reopened, events
+// dropped): no tap fires until every finger has lifted and one lands.
 func (t *Tracker) Reset() {
 	t.down, t.moved, t.pendingDown, t.pendingUp = false, false, false, false
+	t.owner = -1
+	for i := range t.slots {
+		t.slots[i].active, t.slots[i].began, t.slots[i].ended = false, false, false
+	}
 }
 
 // Feed consumes one event and returns a tap when a touch ends.
 func (t *Tracker) Feed(ev Event) (Tap, bool) {
+	if t.dropping {
+		if ev.Type == EvSyn && ev.Code == SynReport {
+			t.dropping = false
+		}
+		return Tap{}, false
+	}
 	switch ev.Type {
 	case EvAbs:
-		switch ev.Code {
-		case AbsX, AbsMTPositionX:
-			t.x = ev.Value
-		case AbsY, AbsMTPositionY:
-			t.y = ev.Value
-		case AbsMTTracking:
-			if !t.sawBtnTouch { // type B panels without BTN_TOUCH
-				if ev.Value < 0 {
-					t.pendingUp = true
-				} else {
-					t.pendingDown = true
-				}
-			}
-		}
+		t.abs(ev.Code, ev.Value)
 	case EvKey:
 		if ev.Code == BtnTouch {
-			t.sawBtnTouch = true
 			if ev.Value != 0 {
 				t.pendingDown = true
 			} else {
@@ -246,18 +290,115 @@ func (t *Tracker) Feed(ev Event) (Tap, bool) {
 		switch ev.Code {
 		case SynDropped:
 			t.Reset()
+			t.dropping = true
 		case SynReport:
+			if t.mt {
+				return t.reportMT(ev.Time)
+			}
 			return t.report(ev.Time)
 		}
 	}
 	return Tap{}, false
 }
 
+func (t *Tracker) abs(code uint16, v int32) {
+	switch code {
+	case AbsX:
+		t.x = v
+	case AbsY:
+		t.y = v
+	case AbsMTSlot:
+		t.mt = true
+		t.slot = int(v)
+	case AbsMTTracking:
+		t.mt = true
+		if t.slot < 0 || t.slot >= MaxSlots {
+			return
+		}
+		c := &t.slots[t.slot]
+		if c.active && (v < 0 || v != c.id) {
+			c.ended, c.active = true, false
+		}
+		if v >= 0 && !c.active {
+			c.id, c.active, c.began = v, true, true
+		}
+	case AbsMTPositionX, AbsMTPositionY:
+		if !t.mt { // type A panels and single-touch drivers reporting MT axes
+			if code == AbsMTPositionX {
+				t.x = v
+			} else {
+				t.y = v
+			}
+			return
+		}
+		if t.slot < 0 || t.slot >= MaxSlots {
+			return
+		}
+		if code == AbsMTPositionX {
+			t.slots[t.slot].x = v
+		} else {
+			t.slots[t.slot].y = v
+		}
+	}
+}
+
+// reportMT applies one multitouch frame.
+func (t *Tracker) reportMT(now time.Time) (Tap, bool) {
+	t.pendingDown, t.pendingUp = false, false // BTN_TOUCH is the kernel's emulation: slots decide
+	busyBefore := false
+	for i := range t.slots {
+		c := &t.slots[i]
+		if c.active && !c.began || c.ended {
+			busyBefore = true
+		}
+	}
+	var tap Tap
+	fired := false
+	// The owner lifted (or was replaced by a new contact in its slot).
+	if t.down && t.owner >= 0 && t.slots[t.owner].ended {
+		tap, fired = t.lift(now)
+		t.owner = -1
+	}
+	if t.down && t.owner >= 0 {
+		c := t.slots[t.owner]
+		nx, ny := t.normalise(c.x, c.y)
+		if math.Hypot(nx-t.startX, ny-t.startY) > t.cfg.DragThreshold {
+			t.moved = true
+		}
+	}
+	// A new touch starts only from nothing: the first finger to land owns
+	// it (two at once: the lower tracking id, the earlier one).
+	if !busyBefore && !t.down {
+		first := -1
+		for i := range t.slots {
+			if c := t.slots[i]; c.began && c.active && (first < 0 || c.id < t.slots[first].id) {
+				first = i
+			}
+		}
+		if first >= 0 {
+			t.down, t.moved, t.owner = true, false, first
+			t.rawX, t.rawY = t.slots[first].x, t.slots[first].y
+			t.startX, t.startY = t.normalise(t.rawX, t.rawY)
+		}
+	}
+	anyActive := false
+	for i := range t.slots {
+		t.slots[i].began, t.slots[i].ended = false, false
+		anyActive = anyActive || t.slots[i].active
+	}
+	if !anyActive {
+		t.down, t.owner = false, -1 // every finger is up: the next one starts a touch
+	}
+	return tap, fired
+}
+
+// report applies one single-touch frame.
 func (t *Tracker) report(now time.Time) (Tap, bool) {
-	nx, ny := t.normalise()
+	nx, ny := t.normalise(t.x, t.y)
 	if t.pendingDown && !t.down {
 		t.down, t.moved = true, false
 		t.startX, t.startY = nx, ny
+		t.rawX, t.rawY = t.x, t.y
 	}
 	t.pendingDown = false
 	if t.down && math.Hypot(nx-t.startX, ny-t.startY) > t.cfg.DragThreshold {
@@ -267,12 +408,20 @@ func (t *Tracker) report(now time.Time) (Tap, bool) {
 		t.pendingUp = false
 		return Tap{}, false
 	}
-	t.pendingUp, t.down = false, false
+	t.pendingUp = false
+	tap, ok := t.lift(now)
+	t.down = false
+	return tap, ok
+}
+
+// lift ends the owner's contact: a tap at its first point unless it
+// dragged or repeats the last tap too soon.
+func (t *Tracker) lift(now time.Time) (Tap, bool) {
 	if t.moved {
 		return Tap{}, false
 	}
 	cols, rows := t.cfg.Grid()
-	tap := Tap{Col: cell(t.startX, cols), Row: cell(t.startY, rows), X: t.startX, Y: t.startY, Time: now}
+	tap := Tap{Col: cell(t.startX, cols), Row: cell(t.startY, rows), X: t.startX, Y: t.startY, RawX: t.rawX, RawY: t.rawY, Time: now}
 	if t.haveLastTap && tap.Col == t.lastTap.Col && tap.Row == t.lastTap.Row && now.Sub(t.lastTap.Time) < t.cfg.DoubleTap {
 		return Tap{}, false
 	}
@@ -284,10 +433,16 @@ func cell(v float64, n int) int {
 	return min(max(int(v*float64(n)), 0), max(n-1, 0))
 }
 
-// normalise maps the raw point to 0..1 on the screen.
-func (t *Tracker) normalise() (float64, float64) {
-	c := t.cfg.Cal
-	x, y, xr, yr := t.x, t.y, t.axes.X, t.axes.Y
+// normalise maps a raw point to 0..1 on the screen.
+func (t *Tracker) normalise(x, y int32) (float64, float64) {
+	return t.cfg.Cal.Apply(t.axes, x, y)
+}
+
+// Apply maps a raw point to 0..1 across the screen: swap, then the
+// calibrated ranges (the scaling: panels whose raw range is not the
+// screen's), then invert, then the offsets.
+func (c Calibration) Apply(axes Axes, x, y int32) (float64, float64) {
+	xr, yr := axes.X, axes.Y
 	if c.SwapXY {
 		x, y, xr, yr = y, x, yr, xr
 	}
@@ -334,10 +489,11 @@ func OpenPath(path string) Opener {
 
 // Reader owns the device: it reads, reopens after errors and emits taps.
 type Reader struct {
-	cfg   Config
-	open  Opener
-	log   *slog.Logger
-	after func(time.Duration) <-chan time.Time
+	cfg    Config
+	open   Opener
+	log    *slog.Logger
+	after  func(time.Duration) <-chan time.Time
+	health *kiosk.HealthCell
 }
 
 // New returns a Reader for cfg.Path.
@@ -354,7 +510,24 @@ func NewWithOpener(open Opener, cfg Config, log *slog.Logger, after func(time.Du
 	if after == nil {
 		after = time.After
 	}
-	return &Reader{cfg: cfg.withDefaults(), open: open, log: log, after: after}
+	return &Reader{cfg: cfg.withDefaults(), open: open, log: log, after: after,
+		health: kiosk.NewHealthCell("touch", "absent", "not opened yet", time.Now())}
+}
+
+// Health is ok while the node is open and read, absent when it cannot be
+// found (unplugged), error when it opens but fails.
+func (r *Reader) Health() kiosk.DeviceHealth { return r.health.Get() }
+
+func (r *Reader) setHealth(err error) {
+	state, detail := "ok", r.cfg.Path
+	switch {
+	case err == nil:
+	case errors.Is(err, os.ErrNotExist), errors.Is(err, unix.ENODEV), errors.Is(err, unix.ENXIO):
+		state, detail = "absent", err.Error()
+	default:
+		state, detail = "error", err.Error()
+	}
+	r.health.Set(state, detail, time.Now())
 }
 
 // Run reads taps until ctx ends, sending them to out (never closed here).
@@ -367,6 +540,7 @@ func (r *Reader) Run(ctx context.Context, out chan<- Tap) error {
 	failing := false
 	for ctx.Err() == nil {
 		rc, axes, err := r.open()
+		r.setHealth(err)
 		if err != nil {
 			if !failing {
 				r.log.Warn("touchscreen unavailable; retrying", "path", r.cfg.Path, "err", err)
@@ -394,6 +568,7 @@ func (r *Reader) Run(ctx context.Context, out chan<- Tap) error {
 		if ctx.Err() != nil {
 			return nil
 		}
+		r.setHealth(err)
 		r.log.Warn("touchscreen read failed; reopening", "path", r.cfg.Path, "err", err)
 		failing = true
 		// Wait even before the first reopen: a node that opens but fails
@@ -431,5 +606,69 @@ func (r *Reader) readLoop(ctx context.Context, rc io.ReadCloser, t *Tracker, out
 				return ctx.Err()
 			}
 		}
+	}
+}
+
+// Sample is one calibration tap: the target's place on the screen (0..1
+// across and down) and the raw point the panel reported for it.
+type Sample struct {
+	TargetX, TargetY float64
+	X, Y             int32
+}
+
+// Calibrate fits a Calibration to three taps: a reference target, one
+// straight across from it and one straight above or below it (the kioskctl
+// selftest uses top-left, top-right, bottom-left). It finds whether the
+// panel's axes are swapped or inverted and the raw values at the screen's
+// edges (the scaling), with no offsets. It fails when two taps landed at
+// the same raw place (a missed target, a dead panel).
+func Calibrate(s [3]Sample) (Calibration, error) {
+	var c Calibration
+	dx, dy := abs32(s[1].X-s[0].X), abs32(s[1].Y-s[0].Y)
+	c.SwapXY = dy > dx // moving across the screen moved the panel's Y
+	raw := func(p Sample) (int32, int32) {
+		if c.SwapXY {
+			return p.Y, p.X
+		}
+		return p.X, p.Y
+	}
+	fit := func(t0, t1 float64, r0, r1 int32, axis string) (Range, bool, error) {
+		if r0 == r1 || t0 == t1 {
+			return Range{}, false, fmt.Errorf("touch: calibrate: two taps gave the same raw %s (%d): was a target missed?", axis, r0)
+		}
+		slope := (t1 - t0) / float64(r1-r0) // screen fraction per raw unit
+		lo := float64(r0) - t0/slope        // raw value at fraction 0
+		hi := lo + 1/slope                  // raw value at fraction 1
+		if slope < 0 {
+			return Range{int32(math.Round(hi)), int32(math.Round(lo))}, true, nil
+		}
+		return Range{int32(math.Round(lo)), int32(math.Round(hi))}, false, nil
+	}
+	x0, y0 := raw(s[0])
+	x1, _ := raw(s[1])
+	_, y2 := raw(s[2])
+	var err error
+	if c.X, c.InvertX, err = fit(s[0].TargetX, s[1].TargetX, x0, x1, "x"); err != nil {
+		return Calibration{}, err
+	}
+	if c.Y, c.InvertY, err = fit(s[0].TargetY, s[2].TargetY, y0, y2, "y"); err != nil {
+		return Calibration{}, err
+	}
+	return c, nil
+}
+
+func abs32(v int32) int32 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+// FromConfig is the calibration the kiosk's configuration describes.
+func FromConfig(c kiosk.TouchCalibration) Calibration {
+	return Calibration{
+		SwapXY: c.SwapXY, InvertX: c.InvertX, InvertY: c.InvertY,
+		OffsetX: int32(c.OffsetX), OffsetY: int32(c.OffsetY),
+		X: Range{int32(c.MinX), int32(c.MaxX)}, Y: Range{int32(c.MinY), int32(c.MaxY)},
 	}
 }

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -138,8 +141,10 @@ func TestRunReopens(t *testing.T) {
 		defer mu.Unlock()
 		calls++
 		switch calls {
-		case 1, 2:
-			return nil, touch.Axes{}, errors.New("no such device")
+		case 1:
+			return nil, touch.Axes{}, fmt.Errorf("touch: open: %w", os.ErrNotExist)
+		case 2:
+			return nil, touch.Axes{}, errors.New("touch: EVIOCGABS: inappropriate ioctl")
 		case 3:
 			return io.NopCloser(bytes.NewReader(touchtest.NewScript(t0).Tap(0, 0).Bytes())), axes, nil
 		default:
@@ -147,7 +152,13 @@ func TestRunReopens(t *testing.T) {
 		}
 	}
 	clk := &instant{}
-	r := touch.NewWithOpener(open, touch.Config{Grid: grid80x24, BackoffMin: time.Second, BackoffMax: 3 * time.Second}, quiet, clk.after)
+	var r *touch.Reader
+	var states []string // the health each time Run waits
+	after := func(d time.Duration) <-chan time.Time {
+		states = append(states, r.Health().State)
+		return clk.after(d)
+	}
+	r = touch.NewWithOpener(open, touch.Config{Grid: grid80x24, BackoffMin: time.Second, BackoffMax: 3 * time.Second}, quiet, after)
 	ctx, cancel := context.WithCancel(context.Background())
 	out := make(chan touch.Tap)
 	done := make(chan error, 1)
@@ -173,6 +184,12 @@ func TestRunReopens(t *testing.T) {
 	}
 	clk.mu.Lock()
 	defer clk.mu.Unlock()
+	if got := strings.Join(states, ","); got != "absent,error,error" {
+		t.Errorf("health while waiting to reopen: %s, want absent,error,error", got)
+	}
+	if h := r.Health(); h.State != "ok" {
+		t.Errorf("health at the end %+v", h)
+	}
 	want := []time.Duration{time.Second, 2 * time.Second, time.Second}
 	if len(clk.delays) != len(want) {
 		t.Fatalf("backoff delays %v, want %v", clk.delays, want)

@@ -339,10 +339,7 @@ func (s *Session) recordStatus() {
 			if err := s.cfg.Flows.Printer.Print(s.workCtx, slip); err != nil {
 				printFail = true
 				s.log.Warn("slip not printed", "ref", ref, "err", err)
-				detail := kiosk.DetailPrinterError
-				if errors.Is(err, kiosk.ErrPrinterUnavailable) {
-					detail = kiosk.DetailPrinterUnavailable
-				}
+				detail := kiosk.PrinterDetail(err)
 				if _, err := s.cfg.Flows.Journal.Append(s.workCtx, kiosk.Record{Time: now, ClockTrusted: a.ClockTrusted, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeError, Reference: ref, Detail: detail}); err != nil {
 					s.log.Error("journal append failed for printer record", "err", err)
 				}
@@ -522,7 +519,7 @@ func (s *Session) submit(pin []byte) {
 	}
 	if f.action == kiosk.ActionCheckSign {
 		s.run(func(card kiosk.Card) (kiosk.Result, error) {
-			return s.cfg.Flows.CheckSignCert(s.workCtx, card, pin, f.confirmed)
+			return s.cfg.Flows.CheckSignCert(s.workCtx, card, pin, f.tries.Left, f.confirmed)
 		})
 		return
 	}
@@ -539,7 +536,7 @@ func (s *Session) submit(pin []byte) {
 			f.new, f.step, f.mismatch = nil, ui.StepNew, true
 			return
 		}
-		req := kiosk.ChangeRequest{PIN: f.kind, Old: f.old, New: f.new, Repeat: pin, ConfirmedLastTry: f.confirmed}
+		req := kiosk.ChangeRequest{PIN: f.kind, Old: f.old, New: f.new, Repeat: pin, Shown: f.tries.Left, ConfirmedLastTry: f.confirmed}
 		if vw := s.visit.View(); vw.Assessment != nil && vw.Assessment.HasAuth {
 			req.CertRef = vw.Assessment.Auth.Ref(s.cfg.CertRefKey)
 		}
@@ -564,7 +561,13 @@ func (s *Session) run(call func(kiosk.Card) (kiosk.Result, error)) {
 			if res.Outcome == "" { // nothing reached the card (format, mismatch, confirmation)
 				if gen == s.gen && id == s.flow.id {
 					s.handle(kiosk.FlowBusy{At: s.cfg.Now(), Busy: false})
-					if errors.Is(err, kiosk.ErrConfirmLastTry) {
+					var changed *kiosk.TriesChangedError
+					if errors.As(err, &changed) {
+						// Another program used the card: show the true count first.
+						s.flow.tries = kiosk.Tries{PIN: changed.PIN, Left: changed.Tries, LastTry: changed.Tries == 1}
+						s.flow.confirmed = false
+					}
+					if errors.Is(err, kiosk.ErrConfirmLastTry) || (changed != nil && changed.Tries == 1) {
 						s.flow.page = flowLastTry
 					} else {
 						s.flow.page, s.flow.step = flowPIN, ui.StepCurrent

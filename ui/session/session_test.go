@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/ui"
 	"github.com/villagehall/kiosk/ui/session"
@@ -150,13 +150,13 @@ func (r *rig) page(p ui.Page) ui.View {
 
 func (r *rig) send(in ui.Intent) { r.intents <- in }
 
-func (r *rig) insert(name string) *jpkitest.Card {
+func (r *rig) insert(name string) *virtualcard.Card {
 	r.t.Helper()
-	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), r.clock.Now())
+	p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", name+".json"), r.clock.Now())
 	if err != nil {
 		r.t.Fatal(err)
 	}
-	vc := jpkitest.New(p)
+	vc := virtualcard.New(p)
 	r.cards <- session.CardEvent{Kind: session.CardInserted, Card: jpki.New(vc)}
 	return vc
 }
@@ -348,7 +348,7 @@ type blockingCard struct {
 	reached, release chan struct{}
 }
 
-func (b *blockingCard) ChangePIN(k kiosk.PINKind, old, new []byte) error {
+func (b *blockingCard) ChangePIN(k kiosk.PINKind, shown int, old, new []byte) error {
 	close(b.reached)
 	<-b.release
 	return fmt.Errorf("change: %w: %w", kiosk.ErrOutcomeUnknown, kiosk.ErrCardRemoved)
@@ -356,11 +356,11 @@ func (b *blockingCard) ChangePIN(k kiosk.PINKind, old, new []byte) error {
 
 func TestRemovalDuringChangeSaysUnknown(t *testing.T) {
 	r := newRig(t)
-	p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "fresh.json"), r.clock.Now())
+	p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "fresh.json"), r.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
-	bc := &blockingCard{Card: jpki.New(jpkitest.New(p)), reached: make(chan struct{}), release: make(chan struct{})}
+	bc := &blockingCard{Card: jpki.New(virtualcard.New(p)), reached: make(chan struct{}), release: make(chan struct{})}
 	r.cards <- session.CardEvent{Kind: session.CardInserted, Card: bc}
 	r.toMenu()
 	r.send(ui.Intent{Kind: ui.IntentChoose, Action: ui.ActionChangeAuth})
@@ -408,8 +408,8 @@ func TestJournalFullRefusesVisit(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.Run(ctx, cards, make(chan ui.Intent), views)
-	p, _ := jpkitest.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "fresh.json"), time.Now())
-	cards <- session.CardEvent{Kind: session.CardInserted, Card: jpki.New(jpkitest.New(p))}
+	p, _ := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "fresh.json"), time.Now())
+	cards <- session.CardEvent{Kind: session.CardInserted, Card: jpki.New(virtualcard.New(p))}
 	deadline := time.After(5 * time.Second)
 	for {
 		select {
@@ -465,7 +465,7 @@ func TestCanaryPIN(t *testing.T) {
 	for _, v := range r.seen {
 		fmt.Fprintf(&all, "%+v", v)
 	}
-	for _, canary := range []string{newAuth, newSign, strings.ToLower(newSign), "WRONG" + newAuth, jpkitest.FakeName, jpkitest.FakeAddress, jpkitest.FakeBirth} {
+	for _, canary := range []string{newAuth, newSign, strings.ToLower(newSign), "WRONG" + newAuth, virtualcard.FakeName, virtualcard.FakeAddress, virtualcard.FakeBirth} {
 		if bytes.Contains(all.Bytes(), []byte(canary)) {
 			t.Errorf("canary %q found in the session's output", canary)
 		}

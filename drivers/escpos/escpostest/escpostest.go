@@ -1,13 +1,17 @@
 // Package escpostest is a fake ESC/POS printer on the far side of an
 // escpos.Port: it records what was printed and answers real-time status
 // requests (DLE EOT n) the way the configured printer state says, or not at
-// all, like the many printers that never answer.
+// all, like the many printers that never answer. It can be as nasty as the
+// field: stall (take no more bytes), lie (answer garbage), have no back
+// channel (reads fail with EINVAL, as usblp does) or vanish (writes fail).
+// Deadlines wake blocked calls, as os.File's do.
 package escpostest
 
 import (
 	"bytes"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -25,45 +29,90 @@ const (
 
 // Printer implements escpos.Port. The zero value is not usable; use New.
 type Printer struct {
-	mu       sync.Mutex
-	written  bytes.Buffer
-	answers  map[byte]byte
-	writeErr error
-	deadline time.Time
-	pending  chan byte
-	requests int
-	tail     []byte // last bytes of the previous write, for split requests
+	mu        sync.Mutex
+	written   bytes.Buffer
+	answers   map[byte]byte
+	garbage   *byte
+	writeErr  error
+	readErr   error
+	budget    int // bytes still taken before the printer stalls; -1: no stall
+	rdeadline time.Time
+	wdeadline time.Time
+	wake      chan struct{} // closed when a deadline or the state changes
+	pending   []byte
+	requests  int
+	waiting   int    // Writes blocked on a stall
+	tail      []byte // last bytes of the previous write, for split requests
 }
 
 // New returns a healthy printer that answers every status request.
 func New() *Printer {
-	p := &Printer{pending: make(chan byte, 256)}
+	p := &Printer{budget: -1, wake: make(chan struct{})}
 	p.SetStatus(StatusOnline, CauseNone, PaperOK)
 	return p
 }
 
-// SetStatus sets the answers to DLE EOT 1, 2 and 4.
-func (p *Printer) SetStatus(printer, cause, paper byte) {
+// changed wakes every blocked call; p.mu is held.
+func (p *Printer) changed() {
+	close(p.wake)
+	p.wake = make(chan struct{})
+}
+
+func (p *Printer) update(f func()) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.answers = map[byte]byte{1: printer, 2: cause, 3: 0x12, 4: paper}
+	f()
+	p.changed()
+}
+
+// SetStatus sets the answers to DLE EOT 1, 2 and 4.
+func (p *Printer) SetStatus(printer, cause, paper byte) {
+	p.update(func() { p.answers, p.garbage = map[byte]byte{1: printer, 2: cause, 3: 0x12, 4: paper}, nil })
 }
 
 // Silent makes the printer ignore status requests.
-func (p *Printer) Silent() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.answers = nil
-}
+func (p *Printer) Silent() { p.update(func() { p.answers, p.garbage = nil, nil }) }
+
+// Garbage makes the printer answer every status request with b.
+func (p *Printer) Garbage(b byte) { p.update(func() { p.garbage = &b }) }
 
 // PaperOut sets the state of a printer whose roll is empty.
 func (p *Printer) PaperOut() { p.SetStatus(StatusOffline, CausePaperOut, PaperEnd) }
 
 // FailWrites makes every later Write fail with err (nil heals it).
-func (p *Printer) FailWrites(err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.writeErr = err
+func (p *Printer) FailWrites(err error) { p.update(func() { p.writeErr = err }) }
+
+// Unidirectional makes reads fail with EINVAL, like usblp on a printer
+// that cannot send data back.
+func (p *Printer) Unidirectional() { p.update(func() { p.readErr = syscall.EINVAL }) }
+
+// StallAfter makes the printer take n more bytes, then nothing: writes
+// block until their deadline. n < 0 heals it.
+func (p *Printer) StallAfter(n int) { p.update(func() { p.budget = n }) }
+
+// Stall is StallAfter(0): not one more byte.
+func (p *Printer) Stall() { p.StallAfter(0) }
+
+// wait blocks until the deadline passes or something changes; p.mu is
+// held on entry and on return. It reports false once the deadline passed.
+func (p *Printer) wait(deadline time.Time) bool {
+	if !deadline.IsZero() && !time.Now().Before(deadline) {
+		return false
+	}
+	wake := p.wake
+	p.mu.Unlock()
+	defer p.mu.Lock()
+	var timeout <-chan time.Time
+	if !deadline.IsZero() {
+		t := time.NewTimer(time.Until(deadline))
+		defer t.Stop()
+		timeout = t.C
+	}
+	select {
+	case <-wake:
+	case <-timeout:
+	}
+	return true
 }
 
 // Write records b and queues an answer for each DLE EOT n in it. It scans
@@ -72,8 +121,33 @@ func (p *Printer) FailWrites(err error) {
 func (p *Printer) Write(b []byte) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.writeErr != nil {
-		return 0, p.writeErr
+	n := 0
+	for {
+		if p.writeErr != nil {
+			return n, p.writeErr
+		}
+		take := len(b)
+		if p.budget >= 0 {
+			take = min(take, p.budget)
+			p.budget -= take
+		}
+		p.accept(b[:take])
+		b, n = b[take:], n+take
+		if len(b) == 0 {
+			return n, nil
+		}
+		p.waiting++
+		ok := p.wait(p.wdeadline)
+		p.waiting--
+		if !ok {
+			return n, os.ErrDeadlineExceeded
+		}
+	}
+}
+
+func (p *Printer) accept(b []byte) {
+	if len(b) == 0 {
+		return
 	}
 	p.written.Write(b)
 	s := append(append([]byte(nil), p.tail...), b...)
@@ -83,11 +157,11 @@ func (p *Printer) Write(b []byte) (int, error) {
 		}
 		if s[i] == 0x10 && s[i+1] == 0x04 && s[i+2] >= 1 && s[i+2] <= 4 {
 			p.requests++
-			if a, ok := p.answers[s[i+2]]; ok {
-				select {
-				case p.pending <- a:
-				default:
-				}
+			switch a, ok := p.answers[s[i+2]]; {
+			case p.garbage != nil:
+				p.pending = append(p.pending, *p.garbage)
+			case ok:
+				p.pending = append(p.pending, a)
 			}
 		}
 	}
@@ -95,40 +169,37 @@ func (p *Printer) Write(b []byte) (int, error) {
 		s = s[len(s)-2:]
 	}
 	p.tail = s
-	return len(b), nil
+	p.changed()
 }
 
 // Read returns queued status answers, waiting until the read deadline.
 func (p *Printer) Read(b []byte) (int, error) {
 	p.mu.Lock()
-	dl := p.deadline
-	p.mu.Unlock()
-	var timeout <-chan time.Time
-	if !dl.IsZero() {
-		t := time.NewTimer(time.Until(dl))
-		defer t.Stop()
-		timeout = t.C
-	}
-	select {
-	case c := <-p.pending:
-		b[0] = c
-		return 1, nil
-	default:
-	}
-	select {
-	case c := <-p.pending:
-		b[0] = c
-		return 1, nil
-	case <-timeout:
-		return 0, os.ErrDeadlineExceeded
+	defer p.mu.Unlock()
+	for {
+		if p.readErr != nil {
+			return 0, p.readErr
+		}
+		if len(p.pending) > 0 {
+			n := copy(b, p.pending[:1]) // one byte per read, as a slow back channel
+			p.pending = p.pending[n:]
+			return n, nil
+		}
+		if !p.wait(p.rdeadline) {
+			return 0, os.ErrDeadlineExceeded
+		}
 	}
 }
 
-// SetReadDeadline implements escpos.Port.
+// SetReadDeadline implements escpos.Port; it wakes a blocked Read.
 func (p *Printer) SetReadDeadline(t time.Time) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.deadline = t
+	p.update(func() { p.rdeadline = t })
+	return nil
+}
+
+// SetWriteDeadline implements escpos.Port; it wakes a blocked Write.
+func (p *Printer) SetWriteDeadline(t time.Time) error {
+	p.update(func() { p.wdeadline = t })
 	return nil
 }
 
@@ -159,4 +230,12 @@ func (p *Printer) Requests() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.requests
+}
+
+// Waiting reports whether a Write is blocked on a stalled printer, so a
+// test can cancel at the right moment without sleeping.
+func (p *Printer) Waiting() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.waiting > 0
 }

@@ -3,12 +3,16 @@
 // pressed key connects its row and column, and a column reads low when it
 // is connected, through any chain of pressed keys, to a row driven low.
 // That reproduces ghosting: with three corners of a rectangle pressed, the
-// fourth reads as pressed too.
+// fourth reads as pressed too. The lines can be slow (SetSettle: a column
+// keeps its old level for a while after a row changes, as the pull-up
+// charges the cable) and the pins can fail (Fail), as GPIO ioctls do when
+// the chip goes away.
 package keypadtest
 
 import (
 	"fmt"
 	"sync"
+	"time"
 
 	"periph.io/x/conn/v3/gpio"
 	"periph.io/x/conn/v3/gpio/gpiotest"
@@ -22,6 +26,11 @@ type Matrix struct {
 	pressed map[[2]int]bool
 	reads   int
 	writes  int
+	err     error // every Out and In fails with it (nil: healthy)
+
+	settle  time.Duration // how long a column lags a row change
+	elapsed time.Duration // electrical time: advanced only by Sleep
+	sleeps  int
 }
 
 // Pin is a row or column line. It embeds gpiotest.Pin for the pin.Pin
@@ -33,6 +42,9 @@ type Pin struct {
 	idx   int
 	out   bool
 	level gpio.Level
+
+	staleUntil time.Duration // columns: the old level holds until then
+	stale      gpio.Level
 }
 
 // NewMatrix returns a matrix with nothing pressed.
@@ -77,6 +89,51 @@ func (m *Matrix) set(row, col int, down bool) {
 		m.pressed[[2]int{row, col}] = true
 	} else {
 		delete(m.pressed, [2]int{row, col})
+	}
+}
+
+// SetSettle makes every column keep its previous level for d after any
+// row changes direction or level. A scanner that reads before then sees
+// the previous row's keys.
+func (m *Matrix) SetSettle(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.settle = d
+}
+
+// Sleep advances the lines' time; pass it to keypad.WithSleep.
+func (m *Matrix) Sleep(d time.Duration) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.elapsed += d
+	m.sleeps++
+}
+
+// Sleeps is how many times the scanner waited for the lines.
+func (m *Matrix) Sleeps() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.sleeps
+}
+
+// Fail makes every later Out and In fail with err; nil heals the pins.
+func (m *Matrix) Fail(err error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.err = err
+}
+
+// rowChangingLocked freezes each column's current level for the settle
+// time; call it before a row changes.
+func (m *Matrix) rowChangingLocked() {
+	if m.settle <= 0 {
+		return
+	}
+	for _, c := range m.cols {
+		if m.elapsed >= c.staleUntil { // not already lagging: freeze the level it has now
+			c.stale = c.liveLocked()
+		}
+		c.staleUntil = m.elapsed + m.settle
 	}
 }
 
@@ -140,6 +197,12 @@ func (p *Pin) In(pull gpio.Pull, edge gpio.Edge) error {
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
 	p.m.writes++
+	if p.m.err != nil {
+		return p.m.err
+	}
+	if p.isRow && p.out {
+		p.m.rowChangingLocked()
+	}
 	p.out = false
 	p.P = pull
 	return nil
@@ -150,6 +213,13 @@ func (p *Pin) Read() gpio.Level {
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
 	p.m.reads++
+	if !p.isRow && p.m.elapsed < p.staleUntil {
+		return p.stale
+	}
+	return p.liveLocked()
+}
+
+func (p *Pin) liveLocked() gpio.Level {
 	if p.out {
 		return p.level
 	}
@@ -164,6 +234,12 @@ func (p *Pin) Out(l gpio.Level) error {
 	p.m.mu.Lock()
 	defer p.m.mu.Unlock()
 	p.m.writes++
+	if p.m.err != nil {
+		return p.m.err
+	}
+	if p.isRow && (!p.out || p.level != l) {
+		p.m.rowChangingLocked()
+	}
 	p.out = true
 	p.level = l
 	return nil

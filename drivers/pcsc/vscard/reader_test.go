@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
-	"github.com/villagehall/kiosk/drivers/jpki/jpkitest"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/vscard"
 )
 
@@ -308,22 +308,22 @@ func TestJPKIStatusAcrossVSCard(t *testing.T) {
 		authLocked bool
 	}{{"fresh", false}, {"auth-locked", true}} {
 		t.Run(tc.profile, func(t *testing.T) {
-			p, err := jpkitest.LoadProfile(filepath.Join("..", "..", "..", "testdata", "cards", tc.profile+".json"), time.Now())
+			p, err := virtualcard.LoadProfile(filepath.Join("..", "..", "..", "testdata", "cards", tc.profile+".json"), time.Now())
 			if err != nil {
 				t.Fatal(err)
 			}
 			q := newFakeQEMU(t)
 			r := dial(t, q)
-			if err := r.Insert(ctx5(t), jpkitest.New(p)); err != nil {
+			if err := r.Insert(ctx5(t), virtualcard.New(p)); err != nil {
 				t.Fatal(err)
 			}
 			st, err := jpki.New(q).ReadStatus()
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !st.HasAuth || len(st.AuthCert) == 0 || st.AuthLocked != tc.authLocked {
-				t.Fatalf("status: auth present %v, %d-byte certificate, locked %v; want present, a certificate, locked %v",
-					st.HasAuth, len(st.AuthCert), st.AuthLocked, tc.authLocked)
+			if !st.HasAuth || st.Auth == nil || st.Auth.NotAfter.IsZero() || st.AuthLocked != tc.authLocked {
+				t.Fatalf("status: auth present %v, validity %+v, locked %v; want present, a validity, locked %v",
+					st.HasAuth, st.Auth, st.AuthLocked, tc.authLocked)
 			}
 		})
 	}

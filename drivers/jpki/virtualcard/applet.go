@@ -1,8 +1,8 @@
-// Package jpkitest is a virtual My Number Card: the JPKI applet's files,
+// Package virtualcard is a virtual My Number Card: the JPKI applet's files,
 // access conditions and PIN counters, faithful to jpki-card.md. It
 // answers APDUs in process (as a jpki.Transport) and plugs into pcscd
 // through vpcd (cmd/vcard), so every test can run without hardware.
-package jpkitest
+package virtualcard
 
 import (
 	"bytes"

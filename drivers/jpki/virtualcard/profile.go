@@ -1,4 +1,4 @@
-package jpkitest
+package virtualcard
 
 import (
 	"crypto/rsa"

@@ -1,4 +1,4 @@
-package jpkitest
+package virtualcard
 
 import (
 	"crypto/x509/pkix"
@@ -10,7 +10,7 @@ import (
 var genPKI = flag.String("gen-pki", "", "write a new test PKI into this directory and stop")
 
 // TestGeneratePKI regenerates testdata/pki when asked:
-// go test ./drivers/jpki/jpkitest -run TestGeneratePKI -gen-pki ../../../testdata/pki
+// go test ./drivers/jpki/virtualcard -run TestGeneratePKI -gen-pki ../../../testdata/pki
 func TestGeneratePKI(t *testing.T) {
 	dir := *genPKI
 	if dir == "" {
