@@ -11,18 +11,14 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 )
 
-// Card is a virtual card, as for vpcd. Methods are called from one
-// goroutine at a time.
-type Card interface {
-	ATR() []byte
-	// Reset drops volatile state; called at each insertion (qemu forwards
-	// no power-on or reset).
-	Reset()
-	// Process answers one command APDU with data + SW1 SW2.
-	Process(apdu []byte) []byte
-}
+// Card is a virtual card, the same as vpcd takes. Reset is called at each
+// insertion (qemu forwards no power-on or reset); methods are called from
+// one goroutine at a time.
+type Card = vpcd.Card
 
 // Option configures a Reader.
 type Option func(*config)
