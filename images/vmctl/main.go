@@ -20,6 +20,7 @@ import (
 	"flag"
 	"fmt"
 	"image"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -83,20 +84,49 @@ func run(args []string) error {
 // so a reader never sees half a file. qemu writes the file itself, with
 // its own working directory: the path is made absolute.
 func dump(q *qmp, file string) error {
-	abs, err := filepath.Abs(file)
+	img, err := grab(q, file+".ppm")
 	if err != nil {
 		return err
 	}
+	defer os.Remove(file + ".ppm")
+	return savePNG(file, img)
+}
+
+// grab nudges the pointer, takes a PPM screendump into tmp and decodes it.
+// qemu writes the file itself, from its own working directory: the path
+// is made absolute.
+func grab(q *qmp, tmp string) (image.Image, error) {
+	abs, err := filepath.Abs(tmp)
+	if err != nil {
+		return nil, err
+	}
 	q.nudges++
 	if err := q.nudge(q.nudges); err != nil {
-		return err
+		return nil, err
 	}
 	time.Sleep(300 * time.Millisecond) // the frame the nudge lets out
-	tmp := abs + ".tmp.png"
-	if err := q.screendump(tmp); err != nil {
+	if err := q.screendump(abs, "ppm"); err != nil {
+		return nil, err
+	}
+	return loadPPM(abs)
+}
+
+// savePNG writes img through a temporary name in the same directory, so a
+// reader never sees half a file.
+func savePNG(file string, img image.Image) error {
+	tmp := file + ".tmp"
+	f, err := os.Create(tmp)
+	if err != nil {
 		return err
 	}
-	return os.Rename(tmp, abs)
+	if err := png.Encode(f, img); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	return os.Rename(tmp, file)
 }
 
 func waitCmd(args []string) error {
@@ -142,16 +172,13 @@ func waitCmd(args []string) error {
 	}
 	defer q.Close()
 	deadline := time.Now().Add(*timeout)
-	poll := out + ".poll.png"
+	poll := out + ".poll.ppm"
 	defer os.Remove(poll)
 	var prev image.Image
 	last := "no screendump yet"
 	for time.Now().Before(deadline) {
 		at := time.Now()
-		if err := dump(q, poll); err != nil {
-			return err
-		}
-		img, err := load(poll)
+		img, err := grab(q, poll)
 		if err != nil {
 			return err
 		}
@@ -177,15 +204,17 @@ func waitCmd(args []string) error {
 			}
 		}
 		if why == "" {
-			if err := os.Rename(poll, out); err != nil {
+			if err := savePNG(out, img); err != nil {
 				return err
 			}
 			fmt.Printf("after %.1f s\n", at.Sub(start).Seconds())
 			return nil
 		}
 		last, prev = why, img
-		time.Sleep(500 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
-	_ = os.Rename(poll, out) // what the screen showed instead, for the person reading the log
+	if prev != nil { // what the screen showed instead, for the person reading the log
+		_ = savePNG(out, prev)
+	}
 	return fmt.Errorf("no such screen within %s (last: %s; picture in %s)", *timeout, last, out)
 }

@@ -169,6 +169,52 @@ func blockMeans(img image.Image) [][3]float64 {
 	return out
 }
 
+// loadPPM decodes a binary PPM (P6, maxval 255), what qemu's screendump
+// writes by default.
+func loadPPM(path string) (image.Image, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	// Four white-space separated fields: P6, width, height, maxval; then
+	// exactly one white-space byte before the pixels.
+	var fields []string
+	n := 0
+	for len(fields) < 4 && n < len(b) && n < 64 {
+		for n < len(b) && (b[n] == ' ' || b[n] == '\n' || b[n] == '\t' || b[n] == '\r') {
+			n++
+		}
+		start := n
+		for n < len(b) && b[n] != ' ' && b[n] != '\n' && b[n] != '\t' && b[n] != '\r' {
+			n++
+		}
+		fields = append(fields, string(b[start:n]))
+	}
+	n++
+	var w, h, maxval int
+	if len(fields) != 4 || fields[0] != "P6" {
+		return nil, fmt.Errorf("%s: not a binary PPM", path)
+	}
+	if _, err := fmt.Sscan(fields[1], &w); err != nil {
+		return nil, fmt.Errorf("%s: PPM width: %w", path, err)
+	}
+	if _, err := fmt.Sscan(fields[2], &h); err != nil {
+		return nil, fmt.Errorf("%s: PPM height: %w", path, err)
+	}
+	if _, err := fmt.Sscan(fields[3], &maxval); err != nil {
+		return nil, fmt.Errorf("%s: PPM maxval: %w", path, err)
+	}
+	if maxval != 255 || w <= 0 || h <= 0 || w > 1<<14 || h > 1<<14 || len(b) < n+3*w*h {
+		return nil, fmt.Errorf("%s: PPM %dx%d maxval %d with %d bytes", path, w, h, maxval, len(b))
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	px := b[n:]
+	for i := 0; i < w*h; i++ {
+		img.Pix[4*i], img.Pix[4*i+1], img.Pix[4*i+2], img.Pix[4*i+3] = px[3*i], px[3*i+1], px[3*i+2], 255
+	}
+	return img, nil
+}
+
 func load(path string) (image.Image, error) {
 	f, err := os.Open(path)
 	if err != nil {

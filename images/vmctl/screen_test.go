@@ -93,3 +93,29 @@ func TestGoldenComparison(t *testing.T) {
 		t.Fatal("a picture of another size passed")
 	}
 }
+
+func TestLoadPPM(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "s.ppm")
+	// qemu's screendump: "P6\n<w> <h>\n255\n" then RGB rows.
+	data := append([]byte("P6\n2 1\n255\n"), 0, 0, 128, 255, 255, 255)
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img, err := loadPPM(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := img.At(0, 0); got != (color.RGBA{0, 0, 128, 255}) {
+		t.Fatalf("pixel 0 = %v, want navy", got)
+	}
+	if got := img.At(1, 0); got != (color.RGBA{255, 255, 255, 255}) {
+		t.Fatalf("pixel 1 = %v, want white", got)
+	}
+	if err := os.WriteFile(p, data[:len(data)-1], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := loadPPM(p); err == nil {
+		t.Fatal("a short PPM was accepted")
+	}
+}
