@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,6 +84,31 @@ type SyncConfig struct {
 	Interval     time.Duration `toml:"interval"` // default 5m
 }
 
+// CheckCollectorURL accepts the one form of collector address: a base URL,
+// https with a host (and port), nothing after it. The kiosk appends the
+// endpoints (/v1/batch, /v1/heartbeat) itself, so a path would never reach
+// the collector; it is refused here rather than failing with 404 for ever.
+func CheckCollectorURL(s string) error {
+	const want = `must be the collector's base URL, e.g. "https://collector.example.jp:8443" (no path: the kiosk adds /v1/batch itself)`
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return fmt.Errorf("%s, got %q (%v)", want, s, err)
+	case u.Scheme != "https" || u.Host == "" || u.Hostname() == "":
+		return fmt.Errorf("%s, got %q: not an https:// URL with a host", want, s)
+	case u.User != nil:
+		return fmt.Errorf("%s, got %q: no user name or password in it (kiosks log in with their certificate)", want, s)
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "", u.Opaque != "":
+		return fmt.Errorf("%s, got %q: remove %q", want, s, strings.TrimPrefix(s, u.Scheme+"://"+u.Host))
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%s, got %q: port %q", want, s, p)
+		}
+	}
+	return nil
+}
+
 // Enabled reports whether the kiosk uploads its journal.
 func (s SyncConfig) Enabled() bool { return s.CollectorURL != "" }
 
@@ -118,8 +144,9 @@ type KeypadConfig struct {
 	RowPins []string `toml:"row_pins"`
 	ColPins []string `toml:"col_pins"`
 	// Keys gives printed labels a function where the keypad differs from
-	// the default (# Enter, * Clear, A Cancel), e.g. {"D" = "enter"}.
-	// Values: enter, cancel, clear.
+	// the default (# Enter; 4×3: * Cancel; 4×4: * Clear, A Cancel,
+	// D English), e.g. {"D" = "enter"}. Values: enter, cancel, clear,
+	// english. The screens print these labels next to what they do.
 	Keys map[string]string `toml:"keys"`
 }
 
@@ -276,9 +303,8 @@ func (c *Config) validate() []*ConfigError {
 		bad("journal.path", "must be set (e.g. \"/data/journal.db\")")
 	}
 	if s := c.Sync; s.Enabled() {
-		u, err := url.Parse(s.CollectorURL)
-		if err != nil || u.Scheme != "https" || u.Host == "" {
-			bad("sync.collector_url", "must be an https:// URL, got %q", s.CollectorURL)
+		if err := CheckCollectorURL(s.CollectorURL); err != nil {
+			bad("sync.collector_url", "%v", err)
 		}
 		for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
 			if f.v == "" {
@@ -308,26 +334,43 @@ func (c *Config) validate() []*ConfigError {
 	if d.Keypad.Mode == ModeNone && d.Touch.Mode == ModeNone && d.Screen.Mode != ModeSim {
 		bad("devices.keypad.mode", "keypad and touch are both none: residents would have no way to type")
 	}
-	if d.Keypad.Mode == ModeReal {
-		k := d.Keypad
-		if len(k.Layout) == 0 {
-			bad("devices.keypad.layout", "must list the keys row by row, e.g. [\"123\", \"456\", \"789\", \"*0#\"]")
-		}
-		if len(k.RowPins) != len(k.Layout) {
-			bad("devices.keypad.row_pins", "must have one pin per layout row (%d), got %d", len(k.Layout), len(k.RowPins))
-		}
-		for i, row := range k.Layout {
-			if n := len([]rune(row)); n != len(k.ColPins) {
-				bad(fmt.Sprintf("devices.keypad.layout[%d]", i), "must have one key per col_pins entry (%d), got %d", len(k.ColPins), n)
+	if k := d.Keypad; k.Mode != ModeNone {
+		if k.Mode == ModeReal {
+			if len(k.Layout) == 0 {
+				bad("devices.keypad.layout", "must list the keys row by row, e.g. [\"123\", \"456\", \"789\", \"*0#\"]")
 			}
+			if len(k.RowPins) != len(k.Layout) {
+				bad("devices.keypad.row_pins", "must have one pin per layout row (%d), got %d", len(k.Layout), len(k.RowPins))
+			}
+			for i, row := range k.Layout {
+				if n := len([]rune(row)); n != len(k.ColPins) {
+					bad(fmt.Sprintf("devices.keypad.layout[%d]", i), "must have one key per col_pins entry (%d), got %d", len(k.ColPins), n)
+				}
+			}
+		}
+		layout := k.Layout
+		if len(layout) == 0 {
+			layout = Layout4x3
 		}
 		for label, fn := range k.Keys {
 			field := fmt.Sprintf("devices.keypad.keys.%s", label)
-			if r := []rune(label); len(r) != 1 || !strings.ContainsRune(strings.Join(k.Layout, ""), r[0]) {
+			if r := []rune(label); len(r) != 1 || !strings.ContainsRune(strings.Join(layout, ""), r[0]) {
 				bad(field, "must be one key label printed in the layout, got %q", label)
 			}
-			if fn != "enter" && fn != "cancel" && fn != "clear" {
-				bad(field, "must be enter, cancel or clear, got %q", fn)
+			if _, ok := keyFuncNames[fn]; !ok {
+				bad(field, "must be enter, cancel, clear or english, got %q", fn)
+			}
+		}
+		if d.Touch.Mode == ModeNone {
+			// Without a touchscreen every step needs a key.
+			kp := KeypadFor(k)
+			for _, f := range []struct {
+				fn   KeyFunc
+				name string
+			}{{KeyEnter, "enter"}, {KeyCancel, "cancel"}} {
+				if _, ok := kp.Label(f.fn); !ok {
+					bad("devices.keypad.keys", "no key does %s, and there is no touchscreen: give %s to a key", f.name, f.name)
+				}
 			}
 		}
 	}

@@ -50,14 +50,22 @@ type Flows struct {
 	Clock        *ClockTrust
 	Now          func() time.Time // nil: time.Now
 	Log          *slog.Logger     // nil: discard
+	// PrintTimeout bounds one slip's printing (default 15 s): a stalled
+	// printer must not hold a visit. The screen then shows the reference.
+	PrintTimeout time.Duration
 }
 
-// Tries is what the screen shows before the resident types a PIN.
-type Tries struct {
-	PIN     PINKind
-	Left    int
-	LastTry bool // one left: ask for explicit confirmation before entry
-	Locked  bool // none left: do not ask for the PIN; show Guide(auth/sign_locked)
+// Kept is what became of one record and the slip it was due: the record
+// is durable before the slip exists and before the screen hears of it.
+type Kept struct {
+	Record    Record // as journaled
+	Reference string // the slip's reference number ("" if journaling failed)
+	Slip      *Slip  // the slip due (printed or not); nil if none was due
+	Printed   bool
+	// PrinterDetail is set when a slip was due but not printed (see
+	// PrinterDetail: printer_stalled, printer_paper_out, …): the screen
+	// shows Reference instead.
+	PrinterDetail string
 }
 
 // Result is how a flow ended, already journaled.
@@ -65,21 +73,11 @@ type Result struct {
 	Kind      TxKind
 	PIN       PINKind
 	Outcome   Outcome
-	Code      Code // guidance code: pin_changed, wrong_pin, *_locked, a cert verdict, …
+	Code      Code // the page: pin_changed, wrong_pin, *_locked, a cert verdict, …
 	TriesLeft int  // after the operation; -1 when unknown
 	// Cert is the signing certificate's verdict (sign check, OK only).
-	Cert     *CertAssessment
-	Guidance Guidance
-	// Reference is the slip's reference number ("" if journaling failed).
-	Reference string
-	Slip      *Slip // the slip printed (or that would have been printed); nil if none
-	Printed   bool
-	// PrinterDetail is set when a slip was due but not printed (see
-	// PrinterDetail: printer_stalled, printer_paper_out, …, or
-	// DetailPrinterUnavailable / DetailPrinterError): show Reference on
-	// screen instead.
-	PrinterDetail string
-	Record        Record // the journaled record
+	Cert *CertAssessment
+	Kept
 }
 
 func (f *Flows) now() time.Time {
@@ -96,16 +94,6 @@ func (f *Flows) log() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Prepare reads the tries left for k. Call it, and show the count, before
-// asking for the PIN; it spends nothing.
-func (f *Flows) Prepare(c Card, k PINKind) (Tries, error) {
-	n, err := c.TriesLeft(k)
-	if err != nil {
-		return Tries{}, fmt.Errorf("read %s PIN tries left: %w", k, err)
-	}
-	return Tries{PIN: k, Left: n, LastTry: n == 1, Locked: n <= 0}, nil
-}
-
 // ChangeRequest is one PIN change as typed. ChangePIN wipes Old, New and
 // Repeat in every path; the caller must not reuse them.
 type ChangeRequest struct {
@@ -115,12 +103,13 @@ type ChangeRequest struct {
 	// card refuses to VERIFY under any other count (*TriesChangedError).
 	Shown            int
 	ConfirmedLastTry bool
-	// CertRef links the record to the visit's status record (optional:
-	// Assessment.Auth.Ref(key)).
-	CertRef string
+	// Auth is the visit's authentication certificate, which links the
+	// record to the visit's status record (nil: no link).
+	Auth *CertAssessment
 }
 
-// ChangePIN validates the form, reads the tries left, then changes the PIN.
+// ChangePIN validates the form, then verifies and changes the PIN in one
+// card transaction that first checks the tries left are still Shown.
 //
 // Errors with a zero Result mean nothing was sent to the card: a
 // *PINInputError (ErrPINFormat, ErrPINMismatch) or ErrConfirmLastTry.
@@ -153,7 +142,7 @@ func (f *Flows) ChangePIN(ctx context.Context, c Card, req ChangeRequest) (Resul
 	case req.Shown <= 0:
 		res.TriesLeft = 0
 		res.Outcome, res.Code = OutcomeLocked, lockedCode(k)
-		return f.finish(ctx, res, req.CertRef, nil)
+		return f.finish(ctx, res, f.authRef(req.Auth), nil)
 	case req.Shown == 1 && !req.ConfirmedLastTry:
 		return Result{}, ErrConfirmLastTry
 	}
@@ -169,7 +158,7 @@ func (f *Flows) ChangePIN(ctx context.Context, c Card, req ChangeRequest) (Resul
 	default:
 		f.classify(&res, err, true)
 	}
-	return f.finish(ctx, res, req.CertRef, nil)
+	return f.finish(ctx, res, f.authRef(req.Auth), nil)
 }
 
 // CheckSignCert verifies the signing PIN, reads the signing certificate's
@@ -185,7 +174,7 @@ func (f *Flows) CheckSignCert(ctx context.Context, c Card, pin []byte, shown int
 	switch {
 	case shown <= 0:
 		res.TriesLeft = 0
-		res.Outcome, res.Code = OutcomeLocked, CodeSignLocked
+		res.Outcome, res.Code = OutcomeLocked, lockedCode(PINSign)
 		return f.finish(ctx, res, "", nil)
 	case shown == 1 && !confirmedLastTry:
 		return Result{}, ErrConfirmLastTry
@@ -237,27 +226,28 @@ func (f *Flows) classify(res *Result, err error, changing bool) {
 	f.log().Info("card refused or failed", "kind", res.Kind, "outcome", res.Outcome, "err", err)
 }
 
-// slipDue says which outcomes print a slip: a finished operation or one
-// that needs the office. A wrong PIN (the resident tries again) and a
-// removed card (the resident has gone) print nothing.
-func slipDue(o Outcome) bool {
-	switch o {
+func (f *Flows) authRef(a *CertAssessment) string {
+	if a == nil {
+		return ""
+	}
+	return a.Ref(f.CertRefKey)
+}
+
+// slipDue says which outcomes print a slip: the ones that need the office,
+// and a changed PIN (the resident's receipt). A wrong PIN (the resident
+// may try again), a removed card (the resident has gone) and a valid
+// signing certificate print nothing.
+func slipDue(res Result) bool {
+	switch res.Outcome {
 	case OutcomeWrongPIN, OutcomeRemoved, OutcomeCancelled:
 		return false
 	}
-	return true
+	return res.Code == CodePINChanged || OfficeBound(res.Code)
 }
 
-// finish journals the result, then prints its slip. The record is durable
-// before the slip exists and before the caller (the UI) hears of it.
-//
-// A printer failure is journaled as a second record (Kind TxSystem, Detail
-// printer_unavailable/printer_error, Reference = the slip's): the first
-// record is already durable and the journal is append-only, and a separate
-// kiosk event keeps counts of residents' transactions true.
+// finish journals a flow's result and prints its slip.
 func (f *Flows) finish(ctx context.Context, res Result, certRef string, cert *CertAssessment) (Result, error) {
 	now := f.now()
-	res.Guidance = Guide(res.Code, res.PIN, f.Municipality)
 	rec := Record{
 		Time:         now,
 		ClockTrusted: f.Clock.Trusted(now),
@@ -275,47 +265,105 @@ func (f *Flows) finish(ctx context.Context, res Result, certRef string, cert *Ce
 			rec.AuthTries = &n
 		}
 	}
-	log := f.log().With("kind", res.Kind, "outcome", res.Outcome, "status", res.Code)
+	var secs []SlipSection
+	if slipDue(res) {
+		secs = []SlipSection{SectionOf(Guide(res.Code, res.PIN, f.Municipality), cert)}
+	}
+	kept, err := f.keep(ctx, rec, secs)
+	res.Kept = kept
+	if err != nil {
+		return res, fmt.Errorf("%s %s: %w", res.Kind, res.Outcome, err)
+	}
+	return res, nil
+}
+
+// RecordStatus journals a status check and, when any of its conditions
+// needs the office, prints one slip with a section per such condition
+// (the same pages the screen shows after the status).
+func (f *Flows) RecordStatus(ctx context.Context, a Assessment) (Kept, error) {
+	var secs []SlipSection
+	for _, p := range StatusPages(a, f.Municipality) {
+		if !p.Office {
+			continue
+		}
+		var cert *CertAssessment
+		if a.HasAuth && p.Code == a.Auth.Verdict {
+			c := a.Auth
+			cert = &c
+		}
+		secs = append(secs, SectionOf(p, cert))
+	}
+	kept, err := f.keep(ctx, StatusRecord(a, f.now(), f.CertRefKey), secs)
+	if err != nil {
+		return kept, fmt.Errorf("status check: %w", err)
+	}
+	return kept, nil
+}
+
+// StatusPages are the pages a status shows, most important first: one
+// per condition. The certificate verdicts are about the authentication
+// certificate; the PIN conditions name their PIN.
+func StatusPages(a Assessment, m Municipality) []Page {
+	out := make([]Page, 0, len(a.Conditions))
+	for _, c := range a.Conditions {
+		out = append(out, Guide(c, PINAuth, m))
+	}
+	return out
+}
+
+// keep journals rec, then prints the slip made of secs (none: no slip).
+//
+// A printer failure is journaled as a second record (Kind TxSystem, Detail
+// printer_unavailable/printer_error, Reference = the slip's): the first
+// record is already durable and the journal is append-only, and a separate
+// kiosk event keeps counts of residents' transactions true.
+func (f *Flows) keep(ctx context.Context, rec Record, secs []SlipSection) (Kept, error) {
+	log := f.log().With("kind", rec.Kind, "outcome", rec.Outcome, "status", rec.Status)
 	stored, err := f.Journal.Append(ctx, rec)
 	if err != nil {
 		log.Error("journal append failed", "err", err)
-		res.Record = rec
-		return res, fmt.Errorf("%s %s: %w: %w", res.Kind, res.Outcome, ErrJournal, err)
+		return Kept{Record: rec}, fmt.Errorf("%w: %w", ErrJournal, err)
 	}
-	res.Record = stored
-	id := stored.KioskID
-	if id == "" {
-		id = f.KioskID
+	k := Kept{Record: stored}
+	named := stored
+	if named.KioskID == "" {
+		named.KioskID = f.KioskID
 	}
-	res.Reference = FormatReference(id, stored.Time, stored.Seq)
-	log = log.With("ref", res.Reference)
-	if !slipDue(res.Outcome) {
-		log.Info("flow finished")
-		return res, nil
+	k.Reference = ReferenceOf(named)
+	log = log.With("ref", k.Reference)
+	if len(secs) == 0 {
+		log.Info("recorded")
+		return k, nil
 	}
-	slip := SlipFor(res.Code, res.PIN, f.Municipality, res.Reference, now, cert)
-	res.Slip = &slip
+	slip := NewSlip(secs, f.Municipality, k.Reference, stored.Time)
+	k.Slip = &slip
 	var perr error = ErrPrinterUnavailable
 	if f.Printer != nil {
-		perr = f.Printer.Print(ctx, slip)
+		timeout := f.PrintTimeout
+		if timeout <= 0 {
+			timeout = 15 * time.Second
+		}
+		pctx, cancel := context.WithTimeout(ctx, timeout)
+		perr = f.Printer.Print(pctx, slip)
+		cancel()
 	}
 	if perr == nil {
-		res.Printed = true
-		log.Info("flow finished, slip printed")
-		return res, nil
+		k.Printed = true
+		log.Info("recorded, slip printed")
+		return k, nil
 	}
-	res.PrinterDetail = PrinterDetail(perr) // printer_stalled, printer_paper_out, …
-	log.Warn("slip not printed", "detail", res.PrinterDetail, "err", perr)
+	k.PrinterDetail = PrinterDetail(perr) // printer_stalled, printer_paper_out, …
+	log.Warn("slip not printed", "detail", k.PrinterDetail, "err", perr)
 	if _, err := f.Journal.Append(ctx, Record{
 		Time:         f.now(),
 		ClockTrusted: rec.ClockTrusted,
 		Kind:         TxSystem,
 		Outcome:      OutcomeError,
-		Reference:    res.Reference,
-		Detail:       res.PrinterDetail,
+		Reference:    k.Reference,
+		Detail:       k.PrinterDetail,
 	}); err != nil {
 		// The transaction itself is durable; only the printer note is lost.
 		log.Error("journal append of printer note failed", "err", err)
 	}
-	return res, nil
+	return k, nil
 }

@@ -1,297 +1,247 @@
 package kiosk
 
-import (
-	"fmt"
-	"time"
-)
+import "strconv"
 
-// Guidance tells a resident what a state means and what to do next, in
-// Japanese first and English beside it. Every fact in it comes from the
-// village's JPKI page (docs/rules.md) or from the kiosk's configuration.
-type Guidance struct {
-	Code        Code
-	NeedsOffice bool // the resident must go to the office to fix this
-	TitleJA     string
-	TitleEN     string
-	WhatJA      []string // what happened and what to do
-	WhatEN      []string
-	BringJA     []string // what to bring to the office
-	BringEN     []string
-	// FeeJA/FeeEN state a fee only where the village page states one;
-	// empty otherwise (the kiosk never guesses a fee).
-	FeeJA    string
-	FeeEN    string
-	RoutesJA []string // other ways to get this done
-	RoutesEN []string
-	Where    Place
+// Page is what one state says to a resident, on the screen and on its
+// slip alike: the screens and the printer both render from it, so they
+// cannot drift apart. Every fact comes from the village's JPKI page
+// (docs/rules.md) or from the kiosk's configuration.
+type Page struct {
+	Code Code
+	// Subject is the PIN (or the certificate it protects) the page is
+	// about, where the code does not say it by itself.
+	Subject PINKind
+	// Office: the resident must go to the office; the state gets a
+	// guidance page and a printed slip.
+	Office bool
+	Title  Text   // the headline, subject first
+	What   []Text // what it means and what to do
+	Next   Text   // the one line under a status headline: what to do now
+	Bring  []Text // what to bring to the office (as the village page lists it)
+	Where  Place  // the office, from configuration (Office pages)
 }
 
 // Place is where to go, from configuration.
 type Place struct {
-	OfficeJA, OfficeEN   string
-	CounterJA, CounterEN string
-	Phone                string
-	HoursJA, HoursEN     string
-	Address              string
+	Office  Text // 〇〇村役場 住民福祉課
+	Counter Text
+	Phone   string
+	Hours   Text
 }
 
-// PlaceOf is the office in m as a Place.
+// PlaceOf is the office in m.
 func PlaceOf(m Municipality) Place {
 	return Place{
-		OfficeJA: m.OfficeLine(), OfficeEN: m.OfficeLineEN(),
-		CounterJA: m.Counter, CounterEN: m.CounterEN,
+		Office:  Text{m.OfficeLine(), m.OfficeLineEN()},
+		Counter: Text{m.Counter, orJA(m.CounterEN, m.Counter)},
 		Phone:   m.Phone,
-		HoursJA: m.Hours, HoursEN: m.HoursEN,
-		Address: m.Address,
+		Hours:   Text{m.Hours, orJA(m.HoursEN, m.Hours)},
 	}
 }
 
-// Plain names of the PINs and certificates, used on screens and slips.
-const (
-	authPINJA  = "4けたの暗証番号（利用者証明用）"
-	authPINEN  = "4-digit PIN (user authentication)"
-	signPINJA  = "英数字6〜16けたの暗証番号（署名用）"
-	signPINEN  = "6–16 character PIN (signature)"
-	authCertJA = "利用者証明用電子証明書"
-	authCertEN = "user-authentication certificate"
-	signCertJA = "署名用電子証明書"
-	signCertEN = "signing certificate"
-)
-
-// PINNameJA / PINNameEN are the plain names of a PIN.
-func PINNameJA(k PINKind) string { return pick(k, authPINJA, signPINJA) }
-
-// PINNameEN is the English name of a PIN.
-func PINNameEN(k PINKind) string { return pick(k, authPINEN, signPINEN) }
-
-func pick(k PINKind, auth, sign string) string {
-	if k == PINSign {
-		return sign
+func orJA(en, ja string) string {
+	if en == "" {
+		return ja
 	}
-	return auth
+	return en
 }
 
-// Things to bring, as the village page lists them.
-const (
-	bringCardJA   = "マイナンバーカード"
-	bringCardEN   = "Your My Number Card"
-	bringValidJA  = "有効期限の切れていないマイナンバーカード"
-	bringValidEN  = "Your My Number Card (not expired)"
-	bringMemoJA   = "暗証番号がわかるもの（メモなど）"
-	bringMemoEN   = "Something that reminds you of the card's PINs"
-	bringSlipJA   = "この用紙（受付番号が書いてあります）"
-	bringSlipEN   = "This slip (it has the reference number)"
-	proxyJA       = "ご本人が来られないときは代理の方も申請できます。照会書の回答・委任状・代理の方の本人確認書類が必要です。くわしくはお問い合わせください。"
-	proxyEN       = "If you cannot come yourself, a proxy may apply with your answer to the office's inquiry letter, a letter of delegation and the proxy's own ID. Please ask the office."
-	reissueFeeJA  = "ご自身の事情でカードを再交付し、電子証明書も入れ直す場合は、発行手数料200円がかかります（2つの証明書を同時に申し込むときは署名用だけ200円、利用者証明用は無料）。"
-	reissueFeeEN  = "If the card is re-issued for a reason of your own and you want the certificates again, the fee is 200 yen (both together: only the signing certificate is charged; the authentication certificate is free)."
-	pcChangeJA    = "暗証番号の変更は、役場の窓口のほか、パソコン（利用者クライアントソフトとICカードリーダライタ）でもできます。"
-	pcChangeEN    = "You can also change a PIN at the office, or on a PC with the JPKI client software and an IC card reader."
-	noRepeatTryJA = "確かめるために何度も入力しないでください。ロックされるおそれがあります。"
-	noRepeatTryEN = "Please do not try PINs to find out: the PIN could lock."
+// What to bring, in the words of the village page.
+var (
+	bringValidCard = Text{"有効期限の切れていないマイナンバーカード", "Your My Number Card (not expired)"}
+	bringMemo      = Text{"暗証番号がわかるもの（メモなど）", "Something that tells you the card's PINs (a note, for example)"}
+	bringCard      = Text{"マイナンバーカード", "Your My Number Card"}
+	bringSlip      = Text{"この用紙", "This slip"}
 )
 
-// Guide returns the guidance for code. cert says which certificate a
-// certificate verdict (expired, renewal, not yet valid, date unknown, last
-// try) is about; it is ignored for codes that name their PIN.
-func Guide(code Code, cert PINKind, m Municipality) Guidance {
-	g := Guidance{Code: code, Where: PlaceOf(m)}
-	certJA, certEN := pick(cert, authCertJA, signCertJA), pick(cert, authCertEN, signCertEN)
-	office := func() {
-		g.NeedsOffice = true
+// Sentences more than one page uses.
+var (
+	proxy = Text{
+		"やむを得ない理由でご本人が来られないときは、代理の方も申請できます。役場からご本人の住所に届く照会書へのご本人の回答、代理権を委任した書類（委任状）、代理の方の本人確認書類が必要です。",
+		"If you cannot come yourself for an unavoidable reason, a proxy may apply: the office mails an inquiry to your address, and the proxy brings your answer, a letter of delegation and the proxy's own ID."}
+	kioskCannot  = Text{"このキオスクではできません。", "This kiosk cannot do it."}
+	resetAtOffic = Text{"ロックの解除（暗証番号の初期化）は、役場の窓口でだけできます。", "Only the office can reset a locked PIN."}
+	separateLock = Text{"ロックは暗証番号ごとに別々にかかります。", "Each PIN locks on its own."}
+	dontGuess    = Text{"何度もためすと、ロックされるおそれがあります。", "Trying PINs to find out could lock the PIN."}
+	askOffice    = Text{"役場の窓口でご相談ください。", "Please ask at the office."}
+)
+
+// OfficeBound reports whether code needs the office: it gets a guidance
+// page and a slip.
+func OfficeBound(code Code) bool {
+	switch code {
+	case CodeExpired, CodeRenewal, CodeNotYetValid, CodeDateUnknown, CodeCertBad,
+		CodeAuthLocked, CodeSignLocked, CodeNoAuthCert, CodeNoSignCert,
+		CodeJuki, CodeNotJPKI, CodeUnreadable, CodeChangeUnsure:
+		return true
 	}
+	return false
+}
+
+// lockedPIN is the PIN a code names by itself, if it names one.
+func lockedPIN(code Code) (PINKind, bool) {
+	switch code {
+	case CodeAuthLocked, CodeAuthLastTry:
+		return PINAuth, true
+	case CodeSignLocked, CodeSignLastTry, CodeNoSignCert:
+		return PINSign, true
+	}
+	return PINAuth, false
+}
+
+// Guide returns the page for code. subject says which certificate a
+// certificate verdict is about and which PIN an outcome is about; codes
+// that name their PIN (auth_locked, sign_locked, …) ignore it.
+func Guide(code Code, subject PINKind, m Municipality) Page {
+	if k, ok := lockedPIN(code); ok {
+		subject = k
+	}
+	p := Page{Code: code, Subject: subject, Office: OfficeBound(code)}
+	if p.Office {
+		p.Where = PlaceOf(m)
+	}
+	cert, pin := CertName(subject), PINName(subject)
 	switch code {
 	case CodeValid:
-		g.TitleJA, g.TitleEN = certJA+"は有効です", "Your "+certEN+" is valid"
-	case CodePINChanged:
-		g.TitleJA = PINNameJA(cert) + "を変更しました"
-		g.TitleEN = "Your " + PINNameEN(cert) + " has been changed"
-		g.WhatJA = []string{"次からは新しい暗証番号をお使いください。この用紙に暗証番号は書かれていません。"}
-		g.WhatEN = []string{"From now on, please use the new PIN. This slip does not show any PIN."}
-	case CodeWrongPIN:
-		g.TitleJA = PINNameJA(cert) + "がちがいます"
-		g.TitleEN = "Wrong " + PINNameEN(cert)
-		g.WhatJA = []string{"暗証番号は変わっていません。", noRepeatTryJA}
-		g.WhatEN = []string{"Nothing was changed.", noRepeatTryEN}
-	case CodeRemoved:
-		g.TitleJA, g.TitleEN = "カードが抜かれました", "The card was taken out"
-		g.WhatJA = []string{"暗証番号は変わっていません。"}
-		g.WhatEN = []string{"Nothing was changed."}
-	case CodeAuthLocked, CodeSignLocked:
-		k := PINAuth
-		if code == CodeSignLocked {
-			k = PINSign
-		}
-		office()
-		g.TitleJA = PINNameJA(k) + "がロックされています"
-		g.TitleEN = "Your " + PINNameEN(k) + " is locked"
-		g.WhatJA = []string{
-			fmt.Sprintf("続けて%d回まちがえたため、ロックがかかりました。", k.MaxTries()),
-			"ロックの解除（暗証番号の初期化）は、役場の窓口でできます。このキオスクではできません。",
-			"もう一方の暗証番号は別のものなので、そのまま使えます。",
-		}
-		g.WhatEN = []string{
-			fmt.Sprintf("It was entered wrongly %d times in a row, so it is locked.", k.MaxTries()),
-			"The office can reset it. This kiosk cannot.",
-			"The other PIN is separate and still works.",
-		}
-		g.BringJA, g.BringEN = []string{bringCardJA}, []string{bringCardEN}
-	case CodeAuthLastTry, CodeSignLastTry:
-		k := PINAuth
-		if code == CodeSignLastTry {
-			k = PINSign
-		}
-		g.TitleJA = PINNameJA(k) + "は、あと1回まちがえるとロックされます"
-		g.TitleEN = "One more wrong " + PINNameEN(k) + " will lock it"
-		g.WhatJA = []string{"暗証番号に自信がないときは入力せず、役場の窓口で初期化してもらえます。"}
-		g.WhatEN = []string{"If you are not sure of the PIN, do not enter it: the office can reset it."}
-		g.BringJA, g.BringEN = []string{bringCardJA}, []string{bringCardEN}
-	case CodeExpired:
-		office()
-		g.TitleJA, g.TitleEN = certJA+"の有効期限が切れています", "Your "+certEN+" has expired"
-		g.WhatJA = []string{"役場の窓口で新しい電子証明書の発行を申し込めます。このキオスクではできません。"}
-		g.WhatEN = []string{"You can apply for a new certificate at the office. This kiosk cannot issue one."}
-		g.BringJA, g.BringEN = []string{bringValidJA, bringMemoJA}, []string{bringValidEN, bringMemoEN}
-		g.RoutesJA, g.RoutesEN = []string{proxyJA}, []string{proxyEN}
+		p.Title = Text{cert.JA + "は有効です", "Your " + cert.EN + " is valid"}
+		p.Next = Text{"暗証番号の変更などは、「つぎへ」から選べます。", "To change a PIN and more, choose Next."}
 	case CodeRenewal:
-		office()
-		g.TitleJA, g.TitleEN = certJA+"の更新ができます", "You can renew your "+certEN
-		g.WhatJA = []string{
-			"有効期限の3か月前から、役場の窓口で更新を受け付けています。このキオスクでは更新できません。",
-			"期限が切れるまでは、今の証明書をそのまま使えます。",
+		p.Title = Text{cert.JA + "は、有効期限が近づいています", "Your " + cert.EN + " expires soon"}
+		p.What = []Text{
+			{"有効期限の3か月前から、役場の窓口で更新できます。", "The office renews it from 3 months before the expiry date."},
+			kioskCannot,
+			{"有効期限までは、今の電子証明書をそのまま使えます。", "Until then, the certificate still works."},
+			proxy,
 		}
-		g.WhatEN = []string{
-			"The office accepts renewal from 3 months before the expiry date. This kiosk cannot renew.",
-			"Until it expires, the certificate still works.",
+		p.Next = Text{"役場の窓口で更新できます。持ち物は「つぎへ」でご案内します。", "The office can renew it. Choose Next to see what to bring."}
+		p.Bring = []Text{bringValidCard, bringMemo}
+	case CodeExpired:
+		p.Title = Text{cert.JA + "の有効期限が切れています", "Your " + cert.EN + " has expired"}
+		p.What = []Text{
+			{"有効期限が切れた電子証明書は使えません。", "An expired certificate cannot be used."},
+			{"役場の窓口で、新しい電子証明書の発行を申請できます。", "You can apply for a new one at the office."},
+			kioskCannot,
+			proxy,
 		}
-		g.BringJA, g.BringEN = []string{bringValidJA, bringMemoJA}, []string{bringValidEN, bringMemoEN}
-		g.RoutesJA, g.RoutesEN = []string{proxyJA}, []string{proxyEN}
+		p.Next = Text{"役場の窓口で新しい電子証明書を申請できます。持ち物は「つぎへ」でご案内します。", "You can apply for a new one at the office. Choose Next to see what to bring."}
+		p.Bring = []Text{bringValidCard, bringMemo}
 	case CodeNotYetValid:
-		office()
-		g.TitleJA, g.TitleEN = certJA+"の有効期間がまだ始まっていません", "Your "+certEN+" is not valid yet"
-		g.WhatJA = []string{"キオスクの時計か証明書に問題があるかもしれません。役場の窓口にご相談ください。"}
-		g.WhatEN = []string{"The kiosk clock or the certificate may be wrong. Please ask the office."}
-		g.BringJA, g.BringEN = []string{bringCardJA}, []string{bringCardEN}
+		p.Title = Text{cert.JA + "の有効期間が、まだ始まっていません", "Your " + cert.EN + " is not valid yet"}
+		p.What = []Text{
+			{"このキオスクの時計か、電子証明書の日付がおかしいのかもしれません。", "The kiosk's clock or the certificate's dates may be wrong."},
+			askOffice,
+		}
+		p.Next = askOffice
+		p.Bring = []Text{bringCard}
 	case CodeDateUnknown:
-		g.TitleJA, g.TitleEN = "有効期限の判定ができません", "The kiosk cannot judge the expiry date"
-		g.WhatJA = []string{"キオスクの時計が正しくないおそれがあるため、期限切れかどうかを表示できません。表示された有効期限の日付をご確認ください。"}
-		g.WhatEN = []string{"The kiosk clock may be wrong, so it cannot say whether the certificate has expired. Please check the expiry date shown."}
-	case CodeNoSignCert:
-		g.TitleJA, g.TitleEN = "このカードには署名用電子証明書が入っていません", "This card has no signing certificate"
-		g.WhatJA = []string{
-			"15歳未満の方のカード、発行を希望されなかった方のカード、暗証番号のない顔認証マイナンバーカードには、署名用電子証明書は入っていません。これはカードの故障ではありません。",
-			"e-Taxなどの電子申請で必要になったときは、役場の窓口で発行を申し込めます（15歳以上の方）。",
+		p.Title = Text{"このキオスクの時計が正しいか確かめられないため、有効期限を判定できません", "The kiosk cannot be sure of its clock, so it cannot judge the expiry date"}
+		p.What = []Text{
+			{"表示している有効期限の日付を、ご自分でお確かめください。", "Please compare the expiry date shown with today's date yourself."},
+			{"わからないときは、役場の窓口でご相談ください。", "If you are unsure, please ask at the office."},
 		}
-		g.WhatEN = []string{
-			"Cards of residents under 15, of residents who chose not to have one, and face-authentication cards without PINs carry no signing certificate. Your card is not faulty.",
-			"If you need one for online applications such as e-Tax, you can apply at the office (age 15 and over).",
+		p.Next = Text{"表示している日付をご自分でお確かめください。", "Please check the dates shown yourself."}
+		p.Bring = []Text{bringCard}
+	case CodeCertBad:
+		p.Title = Text{cert.JA + "を読み取れませんでした", "Your " + cert.EN + " could not be read"}
+		p.What = []Text{
+			{"カードをいったん抜いて、もう一度入れてください。", "Please take the card out and insert it again."},
+			{"それでも読み取れないときは、役場の窓口でご相談ください。", "If it still cannot be read, please ask at the office."},
 		}
-		g.BringJA, g.BringEN = []string{bringValidJA, bringMemoJA}, []string{bringValidEN, bringMemoEN}
+		p.Next = Text{"カードを入れなおしても読めないときは、役場の窓口でご相談ください。", "If inserting it again does not help, please ask at the office."}
+		p.Bring = []Text{bringCard}
+	case CodeAuthLocked, CodeSignLocked:
+		p.Title = Text{pin.JA + "がロックされています", "Your " + pin.EN + " is locked"}
+		p.What = []Text{
+			{"続けて" + itoa(subject.MaxTries()) + "回まちがえたため、ロックされました。", "It was entered wrongly " + itoa(subject.MaxTries()) + " times in a row, so it locked."},
+			resetAtOffic,
+			kioskCannot,
+			separateLock,
+		}
+		p.Next = Text{"ロックされた暗証番号は、役場の窓口で初期化できます。持ち物は「つぎへ」でご案内します。", "The office can reset a locked PIN. Choose Next to see what to bring."}
+		p.Bring = []Text{bringCard}
+	case CodeAuthLastTry, CodeSignLastTry:
+		p.Title = Text{pin.JA + "は、あと1回まちがえるとロックされます", "One more wrong entry locks your " + pin.EN}
+		p.What = []Text{{"暗証番号を忘れたときは、入れないで、役場の窓口で初期化してもらえます。", "If you have forgotten it, do not enter it: the office can reset it."}}
+		p.Next = p.What[0]
 	case CodeNoAuthCert:
-		office()
-		g.TitleJA, g.TitleEN = "このカードには利用者証明用電子証明書が入っていません", "This card has no user-authentication certificate"
-		g.WhatJA = []string{"役場の窓口で発行を申し込めます。"}
-		g.WhatEN = []string{"You can apply for one at the office."}
-		g.BringJA, g.BringEN = []string{bringValidJA, bringMemoJA}, []string{bringValidEN, bringMemoEN}
-		g.RoutesJA, g.RoutesEN = []string{proxyJA}, []string{proxyEN}
-	case CodeJuki:
-		g.TitleJA, g.TitleEN = "住民基本台帳カード（住基カード）です", "This is a Basic Resident Register card (住基カード)"
-		g.WhatJA = []string{
-			"住基カードへの電子証明書の発行は終了しています。このキオスクではマイナンバーカードだけが使えます。",
-			"マイナンバーカードをお持ちなら、そちらを入れてください。カードの申請については役場の窓口でご案内します。",
+		p.Title = Text{"このカードには" + nameAuthCert.JA + "が入っていません", "This card has no " + nameAuthCert.EN}
+		p.What = []Text{
+			{"マイナンバーカードを申請したときに発行を希望しなかった場合は、入っていません。", "It is not on the card if you chose not to have it when you applied for the card."},
+			{"役場の窓口で発行を申請できます。", "You can apply for it at the office."},
+			{"15歳未満の方と成年被後見人の方は、法定代理人が申請してください。", "For residents under 15 and adult wards, a legal representative applies."},
+			proxy,
 		}
-		g.WhatEN = []string{
-			"Certificates are no longer issued on this older card. This kiosk works with the My Number Card only.",
-			"If you have a My Number Card, please insert it. The office can tell you how to apply for one.",
+		p.Next = Text{"役場の窓口で発行を申請できます。持ち物は「つぎへ」でご案内します。", "You can apply for it at the office. Choose Next to see what to bring."}
+		p.Bring = []Text{bringValidCard, bringMemo}
+	case CodeNoSignCert:
+		p.Title = Text{"このカードには" + nameSignCert.JA + "が入っていません", "This card has no " + nameSignCert.EN}
+		p.What = []Text{
+			{"署名用電子証明書は、15歳未満の方と成年被後見人の方には発行されません。", "The signing certificate is not issued to residents under 15 or to adult wards."},
+			{"マイナンバーカードを申請したときに発行を希望しなかった場合も、入っていません。", "It is also not on the card if you chose not to have it when you applied for the card."},
+			{"必要なときは、役場の窓口で発行を申請できます。", "If you need one, you can apply at the office."},
 		}
-	case CodeNotJPKI:
-		g.TitleJA, g.TitleEN = "このカードは使えません", "This card cannot be used here"
-		g.WhatJA = []string{"マイナンバーカードを、ICチップを上にして奥まで入れてください。"}
-		g.WhatEN = []string{"Please insert your My Number Card, chip side up, all the way in."}
-	case CodeUnreadable, CodeCertBad:
-		office()
-		g.TitleJA, g.TitleEN = "カードを読み取れませんでした", "The card could not be read"
-		g.WhatJA = []string{
-			"いったんカードを抜いて、向きを確かめてもう一度入れてください。",
-			"何度やっても読めないときは、役場の窓口にご相談ください。",
-		}
-		g.WhatEN = []string{
-			"Please take the card out, check which way it goes, and insert it again.",
-			"If it still cannot be read, please ask the office.",
-		}
-		g.BringJA, g.BringEN = []string{bringCardJA}, []string{bringCardEN}
-		g.FeeJA, g.FeeEN = reissueFeeJA, reissueFeeEN
-	case CodeChangeUnsure:
-		office()
-		g.TitleJA, g.TitleEN = "暗証番号が変わったかどうか確認できませんでした", "We could not confirm whether your PIN changed"
-		g.WhatJA = []string{
-			"変更の途中でカードの応答がなくなりました。新しい暗証番号と前の暗証番号の、どちらが有効かわかりません。",
-			noRepeatTryJA,
-			"役場の窓口で確認できます。この用紙をお持ちください。",
-		}
-		g.WhatEN = []string{
-			"The card stopped answering during the change. Either the new or the old PIN is now valid.",
-			noRepeatTryEN,
-			"The office can check. Please bring this slip.",
-		}
-		g.BringJA, g.BringEN = []string{bringCardJA, bringSlipJA}, []string{bringCardEN, bringSlipEN}
-	default:
-		office()
-		g.TitleJA, g.TitleEN = "役場の窓口にご相談ください", "Please ask the office"
-		g.BringJA, g.BringEN = []string{bringCardJA}, []string{bringCardEN}
-	}
-	switch code {
-	case CodeAuthLocked, CodeSignLocked, CodeAuthLastTry, CodeSignLastTry, CodeChangeUnsure:
-		g.RoutesJA = append(g.RoutesJA, pcChangeJA)
-		g.RoutesEN = append(g.RoutesEN, pcChangeEN)
-	}
-	// Say what the certificates are good for here, from configuration.
-	switch code {
-	case CodeNoSignCert, CodeSignLocked:
 		if m.ETax {
-			g.RoutesJA = append(g.RoutesJA, "この村では、署名用電子証明書は e-Tax で使えます。")
-			g.RoutesEN = append(g.RoutesEN, "Here the signing certificate can be used for e-Tax.")
+			p.What = append(p.What, Text{"この村では、署名用電子証明書を e-Tax の手続きに使えます。", "Here the signing certificate can be used for e-Tax."})
 		}
-	case CodeAuthLocked, CodeNoAuthCert:
-		if !m.ConvenienceStore {
-			g.RoutesJA = append(g.RoutesJA, "なお、この村では住民票などのコンビニ交付は利用できません。")
-			g.RoutesEN = append(g.RoutesEN, "Note: convenience-store issuance of resident records is not available in this village.")
+		p.Next = Text{"必要なときは、役場の窓口で申請できます。くわしくは「つぎへ」でご案内します。", "If you need one, you can apply at the office. Choose Next for details."}
+		p.Bring = []Text{bringValidCard, bringMemo}
+	case CodeJuki:
+		p.Title = Text{"このカードは住民基本台帳カード（住基カード）です", "This card is a Basic Resident Register card (Juki card)"}
+		p.What = []Text{
+			{"住基カードへの電子証明書の発行は、終了しています。", "Certificates are no longer issued on Juki cards."},
+			{"電子証明書を使うには、マイナンバーカードが必要です。", "To use the certificates, you need a My Number Card."},
+			{"マイナンバーカードの申請については、役場の窓口にお問い合わせください。", "For how to apply for a My Number Card, please ask the office."},
 		}
+		p.Next = Text{"マイナンバーカードをお持ちのときは、そちらを入れてください。", "If you have a My Number Card, please insert it instead."}
+	case CodeNotJPKI:
+		p.Title = Text{"このカードはマイナンバーカードではないようです", "This card does not seem to be a My Number Card"}
+		p.What = []Text{
+			{"このキオスクで使えるのは、マイナンバーカードだけです。", "This kiosk works with the My Number Card only."},
+			{"マイナンバーカードを、顔写真のある面を上にして入れてください。", "Please insert your My Number Card, photo side up."},
+			{"マイナンバーカードなのに読めないときは、役場の窓口でご相談ください。", "If your My Number Card is not recognised, please ask at the office."},
+		}
+		p.Next = Text{"マイナンバーカードを入れてください。", "Please insert your My Number Card."}
+		p.Bring = []Text{bringCard}
+	case CodeUnreadable:
+		p.Title = Text{"カードを読み取れませんでした", "The card could not be read"}
+		p.What = []Text{
+			{"カードをいったん抜いて、向きを確かめて、もう一度入れてください。", "Please take the card out, check which way up it goes, and insert it again."},
+			{"何度入れても読み取れないときは、役場の窓口でご相談ください。", "If it still cannot be read, please ask at the office."},
+		}
+		p.Next = p.What[0]
+		p.Bring = []Text{bringCard}
+	case CodeChangeUnsure:
+		p.Title = Text{pin.JA + "が変わったかどうか、確かめられませんでした", "We could not confirm whether your " + pin.EN + " changed"}
+		p.What = []Text{
+			{"変更の途中で、カードからの返事がとぎれました。新しい暗証番号と前の暗証番号の、どちらが使えるかわかりません。", "The card stopped answering during the change: either the new or the old PIN now works, we cannot tell which."},
+			dontGuess,
+			{"役場の窓口で暗証番号を初期化できます。カードとこの用紙をお持ちください。", "The office can reset the PIN. Please bring the card and this slip."},
+		}
+		p.Next = p.What[2]
+		p.Bring = []Text{bringCard, bringSlip}
+	case CodePINChanged:
+		p.Title = Text{pin.JA + "を変更しました", "Your " + pin.EN + " has been changed"}
+		p.What = []Text{
+			{"次からは、新しい暗証番号をお使いください。", "From now on, please use the new PIN."},
+			{"用紙に暗証番号は印刷されません。", "No PIN is printed on the slip."},
+		}
+		p.Next = p.What[0]
+	case CodeWrongPIN:
+		p.Title = Text{pin.JA + "がちがいます", "That " + pin.EN + " is not correct"}
+		p.What = []Text{{"暗証番号は変わっていません。", "Nothing was changed."}, dontGuess}
+		p.Next = Text{"「つぎへ」でメニューにもどります。", "Choose Next to go back to the menu."}
+	case CodeRemoved:
+		p.Title = Catalogue().RemovedHead
+		p.What = []Text{Catalogue().RemovedWhat}
+		p.Next = p.What[0]
+	default:
+		p.Office = true
+		p.Where = PlaceOf(m)
+		p.Title = Text{"役場の窓口でご相談ください", "Please ask at the office"}
+		p.Next = askOffice
+		p.Bring = []Text{bringCard}
 	}
-	return g
+	return p
 }
 
-// SlipFor builds the printed slip for an outcome: the guidance for code,
-// the certificate's dates when cert is given, and the reference number.
-// cert may be nil. The slip never carries a PIN or personal data.
-func SlipFor(code Code, k PINKind, m Municipality, ref string, at time.Time, cert *CertAssessment) Slip {
-	g := Guide(code, k, m)
-	s := Slip{
-		Time:      at.In(jst),
-		Office:    m.OfficeLine(),
-		Counter:   m.Counter,
-		Phone:     m.Phone,
-		Hours:     m.Hours,
-		TitleJA:   g.TitleJA,
-		TitleEN:   g.TitleEN,
-		LinesJA:   append([]string(nil), g.WhatJA...),
-		LinesEN:   append([]string(nil), g.WhatEN...),
-		BringJA:   append([]string(nil), g.BringJA...),
-		Reference: ref,
-	}
-	if cert != nil && !cert.NotAfter.IsZero() {
-		s.LinesJA = append(s.LinesJA, "有効期限: "+cert.NotAfter.Format("2006年1月2日"))
-		s.LinesEN = append(s.LinesEN, "Valid until: "+cert.NotAfter.Format("2 Jan 2006"))
-		if cert.Verdict == CodeValid || cert.Verdict == CodeRenewal {
-			s.LinesJA = append(s.LinesJA, "更新の受付開始: "+cert.RenewalFrom.Format("2006年1月2日"))
-			s.LinesEN = append(s.LinesEN, "Renewal from: "+cert.RenewalFrom.Format("2 Jan 2006"))
-		}
-	}
-	if g.FeeJA != "" {
-		s.LinesJA = append(s.LinesJA, g.FeeJA)
-		s.LinesEN = append(s.LinesEN, g.FeeEN)
-	}
-	s.LinesJA = append(s.LinesJA, g.RoutesJA...)
-	s.LinesEN = append(s.LinesEN, g.RoutesEN...)
-	return s
-}
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,9 +1,9 @@
 package kiosk_test
 
 import (
+	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
 )
@@ -11,92 +11,128 @@ import (
 func TestGuide(t *testing.T) {
 	m := testMunicipality()
 	tests := []struct {
-		code        kiosk.Code
-		cert        kiosk.PINKind
-		needsOffice bool
-		titleJA     string // substring
-		fee         bool
-		route       string // substring of a RoutesJA line, "" none required
+		code    kiosk.Code
+		subject kiosk.PINKind
+		office  bool
+		title   string   // the headline starts with its subject
+		says    []string // substrings of the page's sentences
+		bring   int
 	}{
-		{kiosk.CodeAuthLocked, kiosk.PINAuth, true, "4けたの暗証番号（利用者証明用）", false, "パソコン"},
-		{kiosk.CodeSignLocked, kiosk.PINAuth, true, "英数字6〜16けたの暗証番号（署名用）", false, "e-Tax"},
-		{kiosk.CodeExpired, kiosk.PINAuth, true, "利用者証明用電子証明書の有効期限", false, ""},
-		{kiosk.CodeExpired, kiosk.PINSign, true, "署名用電子証明書の有効期限", false, ""},
-		{kiosk.CodeRenewal, kiosk.PINAuth, true, "更新", false, ""},
-		{kiosk.CodeNotYetValid, kiosk.PINAuth, true, "まだ", false, ""},
-		{kiosk.CodeNoSignCert, kiosk.PINAuth, false, "署名用電子証明書が入っていません", false, "e-Tax"},
-		{kiosk.CodeNoAuthCert, kiosk.PINAuth, true, "利用者証明用電子証明書が入っていません", false, "コンビニ"},
-		{kiosk.CodeJuki, kiosk.PINAuth, false, "住基カード", false, ""},
-		{kiosk.CodeNotJPKI, kiosk.PINAuth, false, "使えません", false, ""},
-		{kiosk.CodeUnreadable, kiosk.PINAuth, true, "読み取れません", true, ""},
-		{kiosk.CodeChangeUnsure, kiosk.PINAuth, true, "確認できませんでした", false, "パソコン"},
-		{kiosk.CodeAuthLastTry, kiosk.PINAuth, false, "あと1回", false, "パソコン"},
-		{kiosk.CodeDateUnknown, kiosk.PINAuth, false, "判定", false, ""},
+		{kiosk.CodeAuthLocked, kiosk.PINSign, true, "4けたの暗証番号（利用者証明用）がロックされています", []string{"3回", "役場の窓口でだけ", "別々"}, 1},
+		{kiosk.CodeSignLocked, kiosk.PINAuth, true, "英数字6〜16けたの暗証番号（署名用）がロックされています", []string{"5回", "役場の窓口でだけ"}, 1},
+		{kiosk.CodeExpired, kiosk.PINAuth, true, "利用者証明用電子証明書の有効期限が切れています", []string{"申請", "照会書"}, 2},
+		{kiosk.CodeExpired, kiosk.PINSign, true, "署名用電子証明書の有効期限が切れています", nil, 2},
+		{kiosk.CodeRenewal, kiosk.PINAuth, true, "利用者証明用電子証明書は、有効期限が近づいています", []string{"3か月前", "照会書"}, 2},
+		{kiosk.CodeNotYetValid, kiosk.PINAuth, true, "利用者証明用電子証明書の有効期間が", nil, 1},
+		{kiosk.CodeDateUnknown, kiosk.PINAuth, true, "このキオスクの時計", nil, 1},
+		{kiosk.CodeNoSignCert, kiosk.PINAuth, true, "このカードには署名用電子証明書が入っていません", []string{"15歳未満", "成年被後見人", "希望しなかった", "e-Tax"}, 2},
+		{kiosk.CodeNoAuthCert, kiosk.PINAuth, true, "このカードには利用者証明用電子証明書が入っていません", []string{"法定代理人"}, 2},
+		{kiosk.CodeJuki, kiosk.PINAuth, true, "このカードは住民基本台帳カード（住基カード）です", []string{"終了", "マイナンバーカードが必要"}, 0},
+		{kiosk.CodeNotJPKI, kiosk.PINAuth, true, "このカードはマイナンバーカードではないようです", nil, 1},
+		{kiosk.CodeUnreadable, kiosk.PINAuth, true, "カードを読み取れませんでした", nil, 1},
+		{kiosk.CodeChangeUnsure, kiosk.PINSign, true, "英数字6〜16けたの暗証番号（署名用）が変わったかどうか", []string{"初期化"}, 2},
+		{kiosk.CodeAuthLastTry, kiosk.PINAuth, false, "4けたの暗証番号（利用者証明用）は、あと1回まちがえるとロックされます", nil, 0},
+		{kiosk.CodePINChanged, kiosk.PINSign, false, "英数字6〜16けたの暗証番号（署名用）を変更しました", nil, 0},
+		{kiosk.CodeValid, kiosk.PINSign, false, "署名用電子証明書は有効です", nil, 0},
 	}
 	for _, tt := range tests {
-		t.Run(string(tt.code)+"/"+tt.cert.String(), func(t *testing.T) {
-			g := kiosk.Guide(tt.code, tt.cert, m)
-			if g.NeedsOffice != tt.needsOffice || !strings.Contains(g.TitleJA, tt.titleJA) || g.TitleEN == "" {
-				t.Errorf("guidance = %+v", g)
+		t.Run(string(tt.code)+"/"+tt.subject.String(), func(t *testing.T) {
+			p := kiosk.Guide(tt.code, tt.subject, m)
+			if p.Office != tt.office || p.Office != kiosk.OfficeBound(tt.code) || !strings.HasPrefix(p.Title.JA, tt.title) || p.Title.EN == "" || p.Next.JA == "" {
+				t.Errorf("page = %+v", p)
 			}
-			if len(g.WhatJA) != len(g.WhatEN) || len(g.BringJA) != len(g.BringEN) || len(g.RoutesJA) != len(g.RoutesEN) {
-				t.Errorf("Japanese and English do not pair up: %+v", g)
+			all := allJA(p)
+			for _, want := range tt.says {
+				if !strings.Contains(all, want) {
+					t.Errorf("page lacks %q: %s", want, all)
+				}
 			}
-			if g.NeedsOffice && (len(g.BringJA) == 0 || g.Where.Phone != "0000-00-0000" || g.Where.OfficeJA != "〇〇村役場 住民福祉課") {
-				t.Errorf("office needed but where/bring missing: %+v", g)
+			if len(p.Bring) != tt.bring {
+				t.Errorf("bring %v, want %d items", p.Bring, tt.bring)
 			}
-			if (g.FeeJA != "") != tt.fee || (tt.fee && !strings.Contains(g.FeeJA, "200円")) {
-				t.Errorf("fee = %q", g.FeeJA)
+			if p.Office && (p.Where.Phone != "0000-00-0000" || p.Where.Office.JA != "〇〇村役場 住民福祉課") {
+				t.Errorf("office needed but where missing: %+v", p.Where)
 			}
-			if tt.route != "" && !strings.Contains(strings.Join(g.RoutesJA, ""), tt.route) {
-				t.Errorf("routes %v lack %q", g.RoutesJA, tt.route)
+			for _, x := range append(p.What, p.Title, p.Next) {
+				if (x.JA == "") != (x.EN == "") {
+					t.Errorf("Japanese and English do not pair: %+v", x)
+				}
 			}
 		})
 	}
-	// Routes come from configuration.
-	m.ETax, m.ConvenienceStore = false, true
-	g := kiosk.Guide(kiosk.CodeNoSignCert, kiosk.PINSign, m)
-	if strings.Contains(strings.Join(g.RoutesJA, ""), "e-Tax") {
+	// e-Tax is said only where the configuration says it.
+	m.ETax = false
+	if strings.Contains(allJA(kiosk.Guide(kiosk.CodeNoSignCert, kiosk.PINSign, m)), "e-Tax") {
 		t.Error("e-Tax offered where the config says no")
 	}
-	g = kiosk.Guide(kiosk.CodeAuthLocked, kiosk.PINAuth, m)
-	if strings.Contains(strings.Join(g.RoutesJA, ""), "コンビニ") {
-		t.Error("convenience-store note shown where it is available")
+}
+
+// TestGuideSaysOnlyWhatThePageSays: phrases the village page does not
+// support, or that are false, appear on no page.
+func TestGuideSaysOnlyWhatThePageSays(t *testing.T) {
+	forbidden := []string{
+		"まちがえてよい",      // with N tries left the N-th mistake locks
+		"パソコン",         // a locked PIN is reset only at the office
+		"円",            // the only fee is the re-issue's, which no state here is about
+		"コンビニ",         // not available in this village, and no state is about it
+		"顔認証",          // not on the village page
+		"本人確認書類（運転免許証", // the 住基 page asks for nothing of the sort
+	}
+	codes := []kiosk.Code{kiosk.CodeValid, kiosk.CodeRenewal, kiosk.CodeExpired, kiosk.CodeNotYetValid, kiosk.CodeDateUnknown,
+		kiosk.CodeCertBad, kiosk.CodeAuthLocked, kiosk.CodeSignLocked, kiosk.CodeAuthLastTry, kiosk.CodeSignLastTry,
+		kiosk.CodeNoAuthCert, kiosk.CodeNoSignCert, kiosk.CodeJuki, kiosk.CodeNotJPKI, kiosk.CodeUnreadable,
+		kiosk.CodeChangeUnsure, kiosk.CodePINChanged, kiosk.CodeWrongPIN, kiosk.CodeRemoved}
+	var everything strings.Builder
+	for _, c := range codes {
+		for _, k := range []kiosk.PINKind{kiosk.PINAuth, kiosk.PINSign} {
+			everything.WriteString(allJA(kiosk.Guide(c, k, testMunicipality())))
+		}
+	}
+	w := reflect.ValueOf(kiosk.Catalogue())
+	for i := 0; i < w.NumField(); i++ {
+		everything.WriteString(w.Field(i).Interface().(kiosk.Text).JA)
+	}
+	for _, f := range forbidden {
+		if strings.Contains(everything.String(), f) {
+			t.Errorf("the words say %q", f)
+		}
+	}
+	// One name per PIN: every 暗証番号 named for a kind uses the full name.
+	for _, short := range []string{"署名用の暗証番号", "利用者証明用の暗証番号", "署名用暗証番号"} {
+		if strings.Contains(everything.String(), short) {
+			t.Errorf("a second name for a PIN: %q", short)
+		}
 	}
 }
 
-func TestReference(t *testing.T) {
-	at := time.Date(2026, 11, 24, 15, 30, 0, 0, time.UTC) // 2026-11-25 00:30 JST
-	tests := []struct {
-		seq  uint64
-		want string
-	}{{42, "K01-20261125-0042"}, {1, "K01-20261125-0001"}, {123456, "K01-20261125-123456"}}
-	for _, tt := range tests {
-		ref := kiosk.FormatReference("K01", at, tt.seq)
-		if ref != tt.want {
-			t.Errorf("FormatReference(%d) = %q, want %q", tt.seq, ref, tt.want)
-		}
-		id, day, seq, err := kiosk.ParseReference(" " + strings.ToLower(ref) + " ")
-		if err != nil || id != "K01" || seq != tt.seq || day.Day() != 25 {
-			t.Errorf("ParseReference(%q) = %q %s %d %v", ref, id, day, seq, err)
-		}
+func allJA(p kiosk.Page) string {
+	var b strings.Builder
+	for _, x := range append(append([]kiosk.Text{p.Title, p.Next}, p.What...), p.Bring...) {
+		b.WriteString(x.JA)
 	}
-	for _, bad := range []string{"", "K01-2026112-0042", "K01-20261125-42", "K01-20261125", "K 1-20261125-0042", "K01-20261325-0042"} {
-		if _, _, _, err := kiosk.ParseReference(bad); err == nil {
-			t.Errorf("ParseReference(%q) accepted", bad)
-		}
-	}
+	return b.String()
 }
 
-func TestSlipFor(t *testing.T) {
+// TestSectionOf: a slip carries the page, and a certificate's dates by
+// year and month only: the expiry date is the holder's birthday.
+func TestSectionOf(t *testing.T) {
 	cert := kiosk.AssessCert(*makeValidity(t, 5, jstDay(2022, 6, 1), jstDay(2027, 5, 31)), jstDay(2027, 3, 1), true)
-	s := kiosk.SlipFor(kiosk.CodeRenewal, kiosk.PINAuth, testMunicipality(), "K01-20270301-0007", jstDay(2027, 3, 1), &cert)
-	all := strings.Join(s.LinesJA, "\n")
-	if s.Reference != "K01-20270301-0007" || s.Office != "〇〇村役場 住民福祉課" || s.Phone != "0000-00-0000" ||
-		!strings.Contains(all, "2027年5月31日") || !strings.Contains(all, "2027年2月28日") || len(s.BringJA) == 0 {
-		t.Errorf("slip = %+v", s)
+	p := kiosk.Guide(kiosk.CodeRenewal, kiosk.PINAuth, testMunicipality())
+	s := kiosk.SectionOf(p, &cert)
+	all := strings.Join(append(s.LinesJA, s.LinesEN...), "\n")
+	if !strings.Contains(all, "2027年5月") || !strings.Contains(all, "2027年2月") || !strings.Contains(all, "May 2027") {
+		t.Errorf("dates missing: %s", all)
 	}
-	if len(s.LinesJA) != len(s.LinesEN) {
-		t.Errorf("lines do not pair: %d ja, %d en", len(s.LinesJA), len(s.LinesEN))
+	for _, day := range []string{"31日", "28日", "31 May", "28 Feb"} {
+		if strings.Contains(all, day) {
+			t.Errorf("the slip prints a day (%q): %s", day, all)
+		}
+	}
+	if len(s.LinesJA) != len(s.LinesEN) || len(s.BringJA) != len(s.BringEN) || len(s.BringJA) != len(p.Bring) || s.TitleJA != p.Title.JA {
+		t.Errorf("section does not pair or lost the page: %+v", s)
+	}
+	slip := kiosk.NewSlip([]kiosk.SlipSection{s}, testMunicipality(), "K01-20270301-0007", jstDay(2027, 3, 1))
+	if slip.Reference != "K01-20270301-0007" || slip.Office != "〇〇村役場 住民福祉課" || slip.Phone != "0000-00-0000" {
+		t.Errorf("slip = %+v", slip)
 	}
 }

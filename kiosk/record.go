@@ -38,7 +38,8 @@ type Record struct {
 	Seq          uint64    `json:"seq"`  // set by the journal (NextSequence)
 	Time         time.Time `json:"time"` // kiosk clock
 	ClockTrusted bool      `json:"clock_trusted"`
-	KioskID      string    `json:"kiosk_id"` // set by the journal
+	KioskID      string    `json:"kiosk_id"`             // set by the journal
+	JournalID    string    `json:"journal_id,omitempty"` // set by the journal: which journal file (see JournalIDRe)
 	Kind         TxKind    `json:"kind"`
 	Outcome      Outcome   `json:"outcome"`
 	Card         CardKind  `json:"card,omitempty"`
@@ -53,25 +54,9 @@ type Record struct {
 }
 
 // Journal is the durable outbox. Append returns only after the record is
-// on stable storage; it fills Seq, KioskID, PrevHash and Hash.
+// on stable storage; it fills Seq, KioskID, JournalID, PrevHash and Hash.
 type Journal interface {
 	Append(ctx context.Context, r Record) (Record, error)
-}
-
-// Slip is what a printed slip says, already decided by the domain; the
-// printer driver only lays it out. Text is Japanese first, English second.
-type Slip struct {
-	Time      time.Time
-	Office    string // e.g. 〇〇村役場 住民福祉課
-	Counter   string
-	Phone     string
-	Hours     string
-	TitleJA   string
-	TitleEN   string
-	LinesJA   []string // what happened and what to do next
-	LinesEN   []string
-	BringJA   []string // what to bring to the office
-	Reference string   // also printed as a QR code
 }
 
 // Printer prints a slip. It reports paper-out and absence as errors

@@ -140,21 +140,44 @@ func Assess(st *CardStatus, now time.Time, clock *ClockTrust) Assessment {
 		return a
 	}
 
-	var certCode Code
 	switch {
 	case !st.HasAuth:
-		certCode = CodeNoAuthCert
 	case st.Auth == nil:
 		// EF 0008 says it exists, but the driver brought nothing back.
 		a.Err = errors.New("auth certificate: flagged present but not read")
-		certCode = CodeCertBad
+		a.Auth.Verdict = CodeCertBad
 	default:
 		a.Auth = AssessCert(*st.Auth, now, a.ClockTrusted)
+	}
+	a.derive()
+	return a
+}
+
+// WithTries is a after a PIN operation told the tries left for k: the
+// conditions are worked out again, so a lock made during the visit leads
+// the status from then on. n < 0 (not known) leaves a as it is.
+func (a Assessment) WithTries(k PINKind, n int) Assessment {
+	if n < 0 || a.Card != CardMyNumber {
+		return a
+	}
+	if k == PINSign {
+		a.SignTries, a.SignLocked = n, n == 0
+	} else {
+		a.AuthTries, a.AuthLocked = n, n == 0
+	}
+	a.derive()
+	return a
+}
+
+// derive sets Conditions and Code of a My Number card from its fields.
+// Order: what blocks the resident most comes first, so Code is what the
+// status screen leads with and what the journal records.
+func (a *Assessment) derive() {
+	certCode := CodeNoAuthCert
+	if a.HasAuth {
 		certCode = a.Auth.Verdict
 	}
-
-	// Order: what blocks the resident most comes first, so Code is what the
-	// status screen leads with and what the journal records.
+	a.Conditions = nil
 	if a.AuthLocked {
 		a.Conditions = append(a.Conditions, CodeAuthLocked)
 	}
@@ -162,17 +185,16 @@ func Assess(st *CardStatus, now time.Time, clock *ClockTrust) Assessment {
 		a.Conditions = append(a.Conditions, CodeSignLocked)
 	}
 	a.Conditions = append(a.Conditions, certCode)
-	if !a.AuthLocked && st.HasAuth && st.AuthTries == 1 {
+	if !a.AuthLocked && a.HasAuth && a.AuthTries == 1 {
 		a.Conditions = append(a.Conditions, CodeAuthLastTry)
 	}
-	if !a.SignLocked && st.HasSign && st.SignTries == 1 {
+	if !a.SignLocked && a.HasSign && a.SignTries == 1 {
 		a.Conditions = append(a.Conditions, CodeSignLastTry)
 	}
-	if !st.HasSign {
+	if !a.HasSign {
 		a.Conditions = append(a.Conditions, CodeNoSignCert)
 	}
 	a.Code = a.Conditions[0]
-	return a
 }
 
 // AssessError is the verdict for a card that could not be read: ErrNotJPKI

@@ -8,6 +8,7 @@ import (
 	"crypto/x509/pkix"
 	"errors"
 	"math/big"
+	"slices"
 	"testing"
 	"time"
 
@@ -255,5 +256,36 @@ func TestStatusRecord(t *testing.T) {
 	r = kiosk.StatusRecord(kiosk.AssessError(kiosk.ErrBadResponse), now, nil)
 	if r.Kind != kiosk.TxCardError || r.Outcome != kiosk.OutcomeError || r.Status != "unreadable" || r.AuthTries != nil {
 		t.Errorf("unreadable record = %+v", r)
+	}
+}
+
+// TestWithTries: a PIN outcome during the visit works the conditions out
+// again, so a lock made at the kiosk leads the status from then on.
+func TestWithTries(t *testing.T) {
+	valid := kiosk.Assessment{Card: kiosk.CardMyNumber, HasAuth: true, HasSign: true, AuthTries: 3, SignTries: 5,
+		Auth: kiosk.CertAssessment{Verdict: kiosk.CodeRenewal}, Conditions: []kiosk.Code{kiosk.CodeRenewal}, Code: kiosk.CodeRenewal}
+	tests := []struct {
+		k    kiosk.PINKind
+		n    int
+		want []kiosk.Code
+	}{
+		{kiosk.PINAuth, 0, []kiosk.Code{kiosk.CodeAuthLocked, kiosk.CodeRenewal}},
+		{kiosk.PINSign, 0, []kiosk.Code{kiosk.CodeSignLocked, kiosk.CodeRenewal}},
+		{kiosk.PINAuth, 1, []kiosk.Code{kiosk.CodeRenewal, kiosk.CodeAuthLastTry}},
+		{kiosk.PINSign, 5, []kiosk.Code{kiosk.CodeRenewal}},
+		{kiosk.PINAuth, -1, []kiosk.Code{kiosk.CodeRenewal}}, // not known: unchanged
+	}
+	for _, tt := range tests {
+		a := valid.WithTries(tt.k, tt.n)
+		if !slices.Equal(a.Conditions, tt.want) || a.Code != tt.want[0] {
+			t.Errorf("%s %d: %v (code %s), want %v", tt.k, tt.n, a.Conditions, a.Code, tt.want)
+		}
+		if tt.n == 0 && a.CanChange(tt.k) {
+			t.Errorf("%s locked but still changeable", tt.k)
+		}
+	}
+	juki := kiosk.Assessment{Card: kiosk.CardJuki, Code: kiosk.CodeJuki, Conditions: []kiosk.Code{kiosk.CodeJuki}}
+	if got := juki.WithTries(kiosk.PINAuth, 0); got.Code != kiosk.CodeJuki {
+		t.Errorf("a Juki card became %s", got.Code)
 	}
 }

@@ -1,65 +1,60 @@
 // Package ui draws the kiosk's full-screen tcell screens and turns touch
-// and keypad input into domain intents. It never talks to devices: the
-// integrator feeds it Views and acts on the Intents it hands back.
+// and keypad input into the inputs of the visit. It decides nothing about
+// the visit: it draws the kiosk.View it is given, in the words of the
+// kiosk's catalogue, and hands every key or touch on to the button it
+// belongs to. What it keeps is what typing needs: the PIN being typed
+// (shown as ●), the highlighted character of the on-screen alphabet.
 package ui
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/mattn/go-runewidth"
 	"log/slog"
 	"time"
 	"unicode"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/mattn/go-runewidth"
+
 	"github.com/villagehall/kiosk/kiosk"
 )
 
-// Key is a key of the numeric keypad.
-type Key int
-
-const (
-	KeyDigit  Key = iota // with a rune '0'..'9'
-	KeyEnter             // 確定
-	KeyCancel            // 取消
-	KeyClear             // 訂正
-)
-
-// tapEvent and keypadEvent travel through tcell's event queue so that a
-// tap from our touch driver and a key from the GPIO keypad are handled in
-// the same goroutine, in order, by the same hit-testing as a mouse click.
+// tapEvent and keyEvent travel through tcell's event queue so that a tap
+// from the touch driver and a key from the GPIO keypad are handled in the
+// same goroutine, in order, by the same buttons as the terminal's input.
 type tapEvent struct{ col, row int }
 
-type keypadEvent struct {
-	key Key
-	r   rune
-}
+type keyEvent struct{ label rune }
 
 // Options configure an App.
 type Options struct {
-	// Lang is the language a visit starts in (and returns to after it).
-	Lang Lang
-	// Municipality is shown on guidance screens.
-	Municipality kiosk.Municipality
+	// Keypad is the keypad's printed layout and functions; the screens
+	// print its labels next to what they do. Zero: no keypad.
+	Keypad kiosk.Keypad
+	// Touch: a touchscreen (or the simulator's mouse) is there. Without
+	// it nothing asks for a touch, and mouse input is ignored.
+	Touch bool
+	// TypeLetters (development only): the terminal keyboard types A-Z on
+	// the signing PIN screen directly, which no real keypad can.
+	TypeLetters bool
 	// Now is the clock (default time.Now); the idle countdown reads it.
 	Now func() time.Time
 	// Ticks redraws the countdown; nil uses a one-second time.Ticker.
-	// Tests pass their own channel.
 	Ticks <-chan time.Time
-	// OnIntent receives every intent, in the Run goroutine. It must not
-	// block for long. An IntentSubmitPIN's PIN now belongs to it: wipe it.
-	OnIntent func(Intent)
-	Logger   *slog.Logger
-	// Hotkey sees every key before the keypad mapping; returning true
-	// consumes it. The simulator inserts and removes cards this way.
+	// OnInput receives every input, in the Run goroutine. It must not
+	// block for long. An InputSubmit's PIN now belongs to it.
+	OnInput func(kiosk.Input)
+	Logger  *slog.Logger
+	// Hotkey sees every terminal key first; returning true consumes it.
+	// The simulator inserts and removes cards this way.
 	Hotkey func(*tcell.EventKey) bool
-	// Banner, when set, is drawn over the bottom row (the simulator's
-	// key help). It never carries anything about a visit.
+	// Banner, when set, is drawn over the bottom row (the simulator's key
+	// help). It never carries anything about a visit.
 	Banner func() string
 	// OnFrame, when set, is called after each frame reaches the screen
-	// (benchmarks measure card-to-screen latency with it).
-	OnFrame func(View)
+	// (the benchmarks measure card-to-screen latency with it).
+	OnFrame func(kiosk.View)
 	// OnTick, when set, is called in the Run goroutine on every tick of
 	// Ticks: proof that the screen loop is alive (the systemd watchdog).
 	OnTick func()
@@ -67,14 +62,15 @@ type Options struct {
 
 // App is the kiosk's screen. Create with New, then Run.
 type App struct {
-	scr  tcell.Screen
-	opts Options
-	log  *slog.Logger
+	scr   tcell.Screen
+	opts  Options
+	log   *slog.Logger
+	words kiosk.Words
 
-	view   View
-	lang   Lang
+	view   kiosk.View
 	entry  []byte // the PIN being typed; fixed capacity so it never reallocates
 	prob   kiosk.PINProblem
+	pick   int // the highlighted key of the on-screen alphabet
 	frame  *Canvas
 	resync bool // next draw repaints every cell (a visit just ended)
 }
@@ -88,14 +84,14 @@ func New(scr tcell.Screen, opts Options) *App {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.OnIntent == nil {
-		opts.OnIntent = func(Intent) {}
+	if opts.OnInput == nil {
+		opts.OnInput = func(kiosk.Input) {}
 	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &App{scr: scr, opts: opts, log: log, lang: opts.Lang, view: View{Page: PageWaiting}}
+	return &App{scr: scr, opts: opts, log: log, words: kiosk.Catalogue(), view: kiosk.View{Screen: kiosk.ScreenWaiting}}
 }
 
 // Tap injects a touch at a cell from the touch driver. Safe from any
@@ -107,9 +103,10 @@ func (a *App) Tap(col, row int) error {
 	return nil
 }
 
-// Press injects a keypad key (r is the digit for KeyDigit). Safe from any goroutine.
-func (a *App) Press(k Key, r rune) error {
-	if err := a.scr.PostEvent(tcell.NewEventInterrupt(keypadEvent{k, r})); err != nil {
+// Press injects a keypad key by its printed label ('0'-'9', '*', '#',
+// 'A'-'D'). Safe from any goroutine.
+func (a *App) Press(label rune) error {
+	if err := a.scr.PostEvent(tcell.NewEventInterrupt(keyEvent{label})); err != nil {
 		return fmt.Errorf("ui: post key: %w", err)
 	}
 	return nil
@@ -118,8 +115,10 @@ func (a *App) Press(k Key, r rune) error {
 // Run draws and handles input until ctx ends, applying every View that
 // arrives on views. Everything happens in this goroutine; the screen's
 // event pump it starts is stopped before Run returns.
-func (a *App) Run(ctx context.Context, views <-chan View) error {
-	a.scr.EnableMouse()
+func (a *App) Run(ctx context.Context, views <-chan kiosk.View) error {
+	if a.opts.Touch {
+		a.scr.EnableMouse()
+	}
 	events := make(chan tcell.Event, 16)
 	quit := make(chan struct{})
 	pumpDone := make(chan struct{})
@@ -159,32 +158,34 @@ func (a *App) Run(ctx context.Context, views <-chan View) error {
 			if a.opts.OnTick != nil {
 				a.opts.OnTick()
 			}
-			if !a.view.IdleDeadline.IsZero() {
+			if a.view.IdleLeft > 0 {
 				a.draw()
 			}
 		}
 	}
 }
 
-// apply takes a new View from the domain.
-func (a *App) apply(v View) {
+// apply takes a new View from the visit.
+func (a *App) apply(v kiosk.View) {
 	old := a.view
-	if v.Page != PagePIN || old.Page != PagePIN || v.PIN.Kind != old.PIN.Kind || v.PIN.Step != old.PIN.Step {
+	if v.Screen != kiosk.ScreenPIN || old.Screen != kiosk.ScreenPIN || v.PIN.Serial != old.PIN.Serial {
 		a.wipeEntry()
+		a.pick = 0
 	}
 	a.view = v
-	if v.Page == PageWaiting && old.Page != PageWaiting {
+	if v.Screen == kiosk.ScreenWaiting && old.Screen != kiosk.ScreenWaiting {
 		a.forget()
+		a.view = v
 	}
 	a.draw()
 }
 
-// forget drops everything about the visit that just ended: the entry,
-// the language chosen, and every cell on the glass (repainted in full).
+// forget drops everything about the visit that just ended: the entry and
+// every cell on the glass (repainted in full).
 func (a *App) forget() {
 	a.wipeEntry()
-	a.lang = a.opts.Lang
-	a.view = View{Page: PageWaiting, Maintenance: a.view.Maintenance}
+	a.pick = 0
+	a.view = kiosk.View{Screen: kiosk.ScreenWaiting, Lang: a.view.Lang, Maintenance: a.view.Maintenance}
 	a.frame = nil
 	a.resync = true
 }
@@ -196,7 +197,7 @@ func (a *App) wipeEntry() {
 }
 
 func (a *App) entryInfo() entryInfo {
-	e := entryInfo{n: len(a.entry), problem: a.prob}
+	e := entryInfo{n: len(a.entry), problem: a.prob, pick: a.pick}
 	for _, c := range a.entry {
 		switch {
 		case c >= 'A' && c <= 'Z':
@@ -211,8 +212,8 @@ func (a *App) entryInfo() entryInfo {
 func (a *App) draw() {
 	w, h := a.scr.Size()
 	a.frame = render(renderInput{
-		view: a.view, lang: a.lang, w: w, h: h, now: a.opts.Now(),
-		muni: a.opts.Municipality, entry: a.entryInfo(),
+		view: a.view, w: w, h: h, now: a.opts.Now(), words: &a.words,
+		keypad: a.opts.Keypad, touch: a.opts.Touch, entry: a.entryInfo(),
 	})
 	for y := 0; y < a.frame.H; y++ {
 		for x := 0; x < a.frame.W; x++ {
@@ -242,20 +243,22 @@ func (a *App) handle(ev tcell.Event) {
 		a.draw()
 	case *tcell.EventMouse:
 		// Act on the press only: a touch reports press then release.
-		if ev.Buttons()&tcell.ButtonPrimary != 0 {
+		if a.opts.Touch && ev.Buttons()&tcell.ButtonPrimary != 0 {
 			a.tap(ev.Position())
 		}
 	case *tcell.EventKey:
 		if a.opts.Hotkey != nil && a.opts.Hotkey(ev) {
 			return
 		}
-		a.key(ev)
+		a.terminalKey(ev)
 	case *tcell.EventInterrupt:
 		switch d := ev.Data().(type) {
 		case tapEvent:
-			a.tap(d.col, d.row)
-		case keypadEvent:
-			a.keypad(d.key, d.r)
+			if a.opts.Touch {
+				a.tap(d.col, d.row)
+			}
+		case keyEvent:
+			a.key(d.label)
 		}
 	}
 }
@@ -266,64 +269,73 @@ func (a *App) tap(col, row int) {
 	}
 	// Later buttons are drawn on top (the idle overlay): search backwards.
 	for i := len(a.frame.Buttons) - 1; i >= 0; i-- {
-		if b := a.frame.Buttons[i]; b.Contains(col, row) {
+		if b := a.frame.Buttons[i]; b.W > 0 && b.Contains(col, row) {
 			a.press(b)
 			return
 		}
 	}
-	a.emit(Intent{Kind: IntentActivity})
+	a.emit(kiosk.Input{Kind: kiosk.InputActivity})
 }
 
-// key maps a laptop keyboard onto the keypad: Esc cancels, Backspace and
-// Delete clear; letters type on the signing-PIN screen.
-func (a *App) key(ev *tcell.EventKey) {
-	switch ev.Key() {
-	case tcell.KeyEnter:
-		a.keypad(KeyEnter, 0)
-	case tcell.KeyEsc:
-		a.keypad(KeyCancel, 0)
-	case tcell.KeyBackspace, tcell.KeyBackspace2, tcell.KeyDelete:
-		a.keypad(KeyClear, 0)
-	case tcell.KeyRune:
-		a.keypad(KeyDigit, unicode.ToUpper(ev.Rune()))
+// terminalKey is the terminal's keyboard: only what is printed on the
+// keypad (digits, * and #, A-D on a 4×4 pad), so the simulator has exactly
+// the keys a resident has. With TypeLetters, letters type on the signing
+// PIN screen.
+func (a *App) terminalKey(ev *tcell.EventKey) {
+	if ev.Key() != tcell.KeyRune {
+		return
+	}
+	r := ev.Rune()
+	if a.opts.TypeLetters && a.view.Screen == kiosk.ScreenPIN && a.view.PIN.Kind == kiosk.PINSign && unicode.IsLetter(r) {
+		a.typeRune(unicode.ToUpper(r))
+		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
+		a.draw()
+		return
+	}
+	if kp := a.opts.Keypad; kp.Has(r) {
+		a.key(r)
+	} else if u := unicode.ToUpper(r); kp.Has(u) && u >= 'A' && u <= 'D' {
+		a.key(u)
 	}
 }
 
-func (a *App) keypad(k Key, r rune) {
-	want := map[Key]binding{KeyEnter: bindEnter, KeyCancel: bindCancel, KeyClear: bindClear, KeyDigit: bindRune}[k]
+// key is a keypad key: the button on the frame that carries its label.
+func (a *App) key(label rune) {
 	if a.frame != nil {
 		for i := len(a.frame.Buttons) - 1; i >= 0; i-- {
-			b := a.frame.Buttons[i]
-			if b.Bind == want && (want != bindRune || b.Rune == r) {
+			if b := a.frame.Buttons[i]; b.Key == label {
 				a.press(b)
 				return
 			}
 		}
 	}
-	a.emit(Intent{Kind: IntentActivity})
+	a.emit(kiosk.Input{Kind: kiosk.InputActivity})
 }
 
 // press runs a button, then redraws.
 func (a *App) press(b Button) {
 	switch b.Op {
-	case opLang:
-		a.lang = 1 - a.lang
-		a.emit(Intent{Kind: IntentActivity})
-	case opIntent:
-		a.emit(Intent{Kind: b.Intent, Action: b.Action})
+	case opInput:
+		a.emit(b.Input)
 	case opType:
 		a.typeRune(b.Rune)
-		a.emit(Intent{Kind: IntentActivity})
+		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
+	case opMove:
+		a.pick = movePick(a.pick, b.DX, b.DY)
+		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
+	case opPick:
+		a.typeRune(rune(signKeys[a.pick]))
+		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
 	case opDelete:
 		if n := len(a.entry); n > 0 {
 			a.entry[n-1] = 0
 			a.entry = a.entry[:n-1]
 		}
 		a.prob = kiosk.PINOK
-		a.emit(Intent{Kind: IntentActivity})
+		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
 	case opClear:
 		a.wipeEntry()
-		a.emit(Intent{Kind: IntentActivity})
+		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
 	case opSubmit:
 		a.submit()
 	}
@@ -335,7 +347,7 @@ func (a *App) press(b Button) {
 // typeRune appends one character if the PIN's alphabet and length allow;
 // anything else is ignored so a stray key cannot grow a malformed PIN.
 func (a *App) typeRune(r rune) {
-	if a.view.Page != PagePIN {
+	if a.view.Screen != kiosk.ScreenPIN {
 		return
 	}
 	if a.entry == nil {
@@ -359,18 +371,18 @@ func (a *App) submit() {
 	p := a.view.PIN
 	if p := kiosk.CheckPIN(p.Kind, a.entry); p != kiosk.PINOK {
 		a.prob = p
-		a.emit(Intent{Kind: IntentActivity})
+		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
 		return
 	}
 	pin := a.entry
 	a.entry = nil // ownership passes to the handler
 	a.prob = kiosk.PINOK
-	a.emit(Intent{Kind: IntentSubmitPIN, PIN: pin, PINKind: p.Kind, Step: p.Step})
+	a.emit(kiosk.Input{Kind: kiosk.InputSubmit, PIN: pin, Serial: p.Serial})
 }
 
-func (a *App) emit(in Intent) {
-	a.log.Debug("ui intent", "kind", in.Kind, "action", int(in.Action), "page", a.view.Page)
-	a.opts.OnIntent(in)
+func (a *App) emit(in kiosk.Input) {
+	a.log.Debug("ui input", "kind", in.Kind.String(), "screen", a.view.Screen.String())
+	a.opts.OnInput(in)
 }
 
 // drawBanner writes one line of reverse-video text on row y.

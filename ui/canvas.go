@@ -6,6 +6,8 @@ import (
 	"github.com/gdamore/tcell/v2"
 	"github.com/mattn/go-runewidth"
 	"github.com/rivo/uniseg"
+
+	"github.com/villagehall/kiosk/kiosk/linebreak"
 )
 
 // widthCond measures text the way tcell will place it. tcell takes cell
@@ -44,6 +46,9 @@ type Canvas struct {
 	W, H    int
 	Cells   []Cell
 	Buttons []Button
+	// Overflow: text did not fit its place and was cut. Every screen is
+	// tested not to do that at 80×24.
+	Overflow []string
 }
 
 func newCanvas(w, h int, st tcell.Style) *Canvas {
@@ -84,6 +89,7 @@ func (c *Canvas) Text(x, y int, s string, st tcell.Style, limit int) int {
 			continue // stray combining mark: nothing to place it on
 		}
 		if x+w > end {
+			c.Overflow = append(c.Overflow, s)
 			break
 		}
 		if x >= 0 {
@@ -128,94 +134,12 @@ func (c *Canvas) String() string {
 	return b.String()
 }
 
-// Wrap breaks s into lines of at most w cells. Japanese breaks between any
-// two characters, but a closing mark (、。）」) never starts a line; ASCII
-// words are kept whole where they fit.
-func Wrap(s string, w int) []string {
+// lines breaks s into screen lines of at most w cells with the shared
+// Japanese/English line breaker, measured the way tcell places them.
+func lines(s string, w int) []string {
 	if w <= 0 {
 		return nil
 	}
-	var lines []string
-	for _, para := range strings.Split(s, "\n") {
-		lines = append(lines, wrapPara(para, w)...)
-	}
-	return lines
-}
-
-func wrapPara(s string, w int) []string {
 	cond := widthCond()
-	var lines []string
-	var cur []string // tokens of the line being built
-	curW := 0
-	flush := func() {
-		lines = append(lines, strings.TrimRight(strings.Join(cur, ""), " "))
-		cur, curW = nil, 0
-	}
-	for _, tok := range tokens(s) {
-		tw := cond.StringWidth(tok)
-		if curW+tw > w && curW > 0 {
-			if tok == " " {
-				flush()
-				continue
-			}
-			var carry []string
-			if noLineStart(tok) && len(cur) > 1 {
-				// a closing mark never starts a line: take the character
-				// before it along
-				carry = cur[len(cur)-1:]
-				cur = cur[:len(cur)-1]
-			}
-			flush()
-			for _, c := range carry {
-				cur = append(cur, c)
-				curW += cond.StringWidth(c)
-			}
-		}
-		for tw > w { // a single word longer than the line
-			part := cond.Truncate(tok, w, "")
-			if part == "" {
-				break // wider than the whole line: let Text clip it
-			}
-			lines = append(lines, part)
-			tok = tok[len(part):]
-			tw = cond.StringWidth(tok)
-		}
-		if curW == 0 && tok == " " {
-			continue
-		}
-		cur = append(cur, tok)
-		curW += tw
-	}
-	if len(cur) > 0 || len(lines) == 0 {
-		flush()
-	}
-	return lines
-}
-
-// tokens splits s into ASCII words, single spaces and single wide graphemes.
-func tokens(s string) []string {
-	var out []string
-	var word strings.Builder
-	g := uniseg.NewGraphemes(s)
-	for g.Next() {
-		str := g.Str()
-		ascii := len(str) == 1 && str[0] > ' ' && str[0] < 0x7f
-		if ascii {
-			word.WriteString(str)
-			continue
-		}
-		if word.Len() > 0 {
-			out = append(out, word.String())
-			word.Reset()
-		}
-		out = append(out, str)
-	}
-	if word.Len() > 0 {
-		out = append(out, word.String())
-	}
-	return out
-}
-
-func noLineStart(tok string) bool {
-	return strings.Contains("、。）」』，．！？", tok)
+	return linebreak.Lines(s, w, cond.StringWidth)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+
 	"github.com/villagehall/kiosk/kiosk"
 )
 
@@ -15,8 +16,10 @@ var (
 	muni    = kiosk.Municipality{
 		Name: "〇〇村", NameEN: "Sample Village", Office: "住民福祉課", OfficeEN: "Resident Welfare Division",
 		Counter: "1番窓口", CounterEN: "Counter 1", Phone: "0000-00-0000",
-		Hours: "平日 8:30〜17:15", HoursEN: "Weekdays 8:30–17:15",
+		Hours: "平日 8:30〜17:15", HoursEN: "Weekdays 8:30–17:15", ETax: true,
 	}
+	keys4x3 = kiosk.KeypadFor(kiosk.KeypadConfig{Mode: kiosk.ModeReal, Layout: kiosk.Layout4x3})
+	keys4x4 = kiosk.KeypadFor(kiosk.KeypadConfig{Mode: kiosk.ModeReal, Layout: kiosk.Layout4x4})
 )
 
 func cert(v kiosk.Code, notAfter time.Time, days int) kiosk.CertAssessment {
@@ -29,14 +32,18 @@ func cert(v kiosk.Code, notAfter time.Time, days int) kiosk.CertAssessment {
 	}
 }
 
-// myNumber builds the assessment of a My Number card: days is the number
-// of days left, which the tests look for after a visit ends.
-func myNumber(conds []kiosk.Code, auth kiosk.CertAssessment, authTries, signTries int, hasSign bool) kiosk.Assessment {
-	return kiosk.Assessment{
-		Card: kiosk.CardMyNumber, Code: conds[0], Conditions: conds, Auth: auth,
-		HasAuth: true, HasSign: hasSign, AuthTries: authTries, SignTries: signTries,
-		AuthLocked: authTries == 0, SignLocked: hasSign && signTries == 0, ClockTrusted: auth.Verdict != kiosk.CodeDateUnknown,
+// myNumber builds the assessment of a My Number card with its conditions
+// worked out the way the domain does.
+func myNumber(auth kiosk.CertAssessment, authTries, signTries int, hasSign bool) kiosk.Assessment {
+	a := kiosk.Assessment{
+		Card: kiosk.CardMyNumber, Auth: auth, HasAuth: true, HasSign: hasSign, AuthTries: 3, SignTries: 5,
+		ClockTrusted: auth.Verdict != kiosk.CodeDateUnknown, Conditions: []kiosk.Code{kiosk.CodeValid},
 	}
+	a = a.WithTries(kiosk.PINAuth, authTries)
+	if hasSign {
+		a = a.WithTries(kiosk.PINSign, signTries)
+	}
+	return a
 }
 
 var (
@@ -51,74 +58,161 @@ var statusCases = []struct {
 	name string
 	a    kiosk.Assessment
 }{
-	{"valid", myNumber([]kiosk.Code{kiosk.CodeValid}, cert(kiosk.CodeValid, expiry, 1193), 3, 5, true)},
-	{"valid_last_try_no_sign", myNumber([]kiosk.Code{kiosk.CodeValid, kiosk.CodeAuthLastTry, kiosk.CodeNoSignCert}, cert(kiosk.CodeValid, expiry, 1193), 1, 0, false)},
-	{"renewal", myNumber([]kiosk.Code{kiosk.CodeRenewal}, cert(kiosk.CodeRenewal, soonExpiry, 52), 3, 4, true)},
-	{"expired", myNumber([]kiosk.Code{kiosk.CodeExpired}, cert(kiosk.CodeExpired, pastExpiry, -40), 3, 5, true)},
-	{"not_yet_valid", myNumber([]kiosk.Code{kiosk.CodeNotYetValid}, cert(kiosk.CodeNotYetValid, futureStart, 0), 3, 5, true)},
-	{"date_unknown", myNumber([]kiosk.Code{kiosk.CodeDateUnknown}, cert(kiosk.CodeDateUnknown, expiry, 0), 3, 5, true)},
-	{"cert_unreadable", myNumber([]kiosk.Code{kiosk.CodeCertBad}, kiosk.CertAssessment{}, 3, 5, true)},
-	{"auth_locked", myNumber([]kiosk.Code{kiosk.CodeAuthLocked, kiosk.CodeValid}, cert(kiosk.CodeValid, expiry, 1193), 0, 5, true)},
-	{"sign_locked", myNumber([]kiosk.Code{kiosk.CodeSignLocked, kiosk.CodeValid}, cert(kiosk.CodeValid, expiry, 1193), 3, 0, true)},
+	{"valid", myNumber(cert(kiosk.CodeValid, expiry, 1193), 3, 5, true)},
+	{"valid_last_try_no_sign", myNumber(cert(kiosk.CodeValid, expiry, 1193), 1, 0, false)},
+	{"renewal", myNumber(cert(kiosk.CodeRenewal, soonExpiry, 52), 3, 4, true)},
+	{"expired", myNumber(cert(kiosk.CodeExpired, pastExpiry, -40), 3, 5, true)},
+	{"not_yet_valid", myNumber(cert(kiosk.CodeNotYetValid, futureStart, 0), 3, 5, true)},
+	{"date_unknown", myNumber(cert(kiosk.CodeDateUnknown, expiry, 0), 3, 5, true)},
+	{"cert_unreadable", myNumber(kiosk.CertAssessment{Verdict: kiosk.CodeCertBad}, 3, 5, true)},
+	{"auth_locked", myNumber(cert(kiosk.CodeValid, expiry, 1193), 0, 5, true)},
+	{"sign_locked", myNumber(cert(kiosk.CodeValid, expiry, 1193), 3, 0, true)},
+	{"both_locked_renewal", myNumber(cert(kiosk.CodeRenewal, soonExpiry, 52), 0, 0, true)},
 	{"no_auth_cert", func() kiosk.Assessment {
-		a := myNumber([]kiosk.Code{kiosk.CodeNoAuthCert, kiosk.CodeNoSignCert}, kiosk.CertAssessment{}, 0, 0, false)
-		a.HasAuth, a.AuthLocked = false, false
-		return a
+		a := myNumber(kiosk.CertAssessment{}, 3, 0, false)
+		a.HasAuth = false
+		return a.WithTries(kiosk.PINAuth, 3)
 	}()},
 	{"juki", kiosk.Assessment{Card: kiosk.CardJuki, Code: kiosk.CodeJuki, Conditions: []kiosk.Code{kiosk.CodeJuki}}},
 	{"not_jpki", kiosk.Assessment{Card: kiosk.CardUnknown, Code: kiosk.CodeNotJPKI, Conditions: []kiosk.Code{kiosk.CodeNotJPKI}}},
 	{"unreadable", kiosk.Assessment{Code: kiosk.CodeUnreadable, Conditions: []kiosk.Code{kiosk.CodeUnreadable}}},
 }
 
-var guidanceCodes = []kiosk.Code{
-	kiosk.CodeRenewal, kiosk.CodeExpired, kiosk.CodeAuthLocked, kiosk.CodeSignLocked, kiosk.CodeNoSignCert,
-	kiosk.CodeNoAuthCert, kiosk.CodeJuki, kiosk.CodeNotJPKI, kiosk.CodeUnreadable, kiosk.CodeChangeUnsure,
-	kiosk.CodeDateUnknown, kiosk.CodeCertBad, kiosk.CodeNotYetValid,
+func statusOf(name string) kiosk.Assessment {
+	for _, s := range statusCases {
+		if s.name == name {
+			return s.a
+		}
+	}
+	panic("no status case " + name)
 }
+
+// officeCodes are the states that need the office: each has a guidance
+// page and a slip.
+var officeCodes = []kiosk.Code{
+	kiosk.CodeRenewal, kiosk.CodeExpired, kiosk.CodeNotYetValid, kiosk.CodeDateUnknown, kiosk.CodeCertBad,
+	kiosk.CodeAuthLocked, kiosk.CodeSignLocked, kiosk.CodeNoAuthCert, kiosk.CodeNoSignCert, kiosk.CodeJuki,
+	kiosk.CodeNotJPKI, kiosk.CodeUnreadable, kiosk.CodeChangeUnsure,
+}
+
+const testRef = "K01-20260510-0042"
+
+func statusView(a kiosk.Assessment) kiosk.View {
+	return kiosk.View{Screen: kiosk.ScreenStatus, Assessment: &a, Pages: kiosk.StatusPages(a, muni), CardIn: true}
+}
+
+func menuView(a kiosk.Assessment) kiosk.View {
+	var acts []kiosk.Action
+	if a.CanChange(kiosk.PINAuth) {
+		acts = append(acts, kiosk.ActionChangeAuth)
+	}
+	if a.CanChange(kiosk.PINSign) {
+		acts = append(acts, kiosk.ActionChangeSign, kiosk.ActionCheckSign)
+	}
+	return kiosk.View{Screen: kiosk.ScreenMenu, Assessment: &a, Actions: acts, CardIn: true}
+}
+
+func guideView(c kiosk.Code, k kiosk.PINKind, note kiosk.SlipNote) kiosk.View {
+	p := kiosk.Guide(c, k, muni)
+	return kiosk.View{Screen: kiosk.ScreenGuidance, Page: &p, Note: note, GuideNo: 1, GuideOf: 1, CardIn: true}
+}
+
+func pinView(p kiosk.PINPrompt) kiosk.View {
+	if p.Serial == 0 {
+		p.Serial = 1
+	}
+	return kiosk.View{Screen: kiosk.ScreenPIN, PIN: p, CardIn: true}
+}
+
+func resultView(res kiosk.Result, note kiosk.SlipNote) kiosk.View {
+	p := kiosk.Guide(res.Code, res.PIN, muni)
+	return kiosk.View{Screen: kiosk.ScreenResult, Result: &res, Page: &p, Note: note, CardIn: true}
+}
+
+func noticeView(code kiosk.Code, k kiosk.PINKind, res *kiosk.Result, note kiosk.SlipNote, awaiting bool) kiosk.View {
+	p := kiosk.Guide(code, k, muni)
+	if awaiting {
+		w := kiosk.Catalogue()
+		p = kiosk.Page{Code: kiosk.CodeRemoved, Title: w.RemovedHead, What: []kiosk.Text{w.RemovedMidChange}}
+	}
+	return kiosk.View{Screen: kiosk.ScreenNotice, Page: &p, Result: res, Note: note, Awaiting: awaiting}
+}
+
+var (
+	printed    = kiosk.SlipNote{State: kiosk.SlipPrinted, Reference: testRef}
+	notPrinted = kiosk.SlipNote{State: kiosk.SlipNotPrinted, Reference: testRef}
+)
 
 type screenCase struct {
 	name string
-	v    View
-	// entry is typed before the dump (PIN screens).
+	v    kiosk.View
+	// keypad and touch the kiosk has (zero keypad: keys4x3; noTouch: none)
+	keypad  kiosk.Keypad
+	noTouch bool
+	// entry is typed before the dump (PIN screens) as keypad keys; picks
+	// moves the highlight of the alphabet.
 	entry string
 	// submit presses Enter after typing (to show a refused entry).
 	submit bool
 }
 
 func screenCases() []screenCase {
-	valid := statusCases[0].a
+	valid := statusOf("valid")
 	var cs []screenCase
 	for _, s := range statusCases {
-		cs = append(cs, screenCase{name: "status_" + s.name, v: View{Page: PageStatus, Assessment: s.a}})
+		cs = append(cs, screenCase{name: "status_" + s.name, v: statusView(s.a)})
 	}
-	for _, c := range guidanceCodes {
-		cs = append(cs, screenCase{name: "guidance_" + string(c), v: View{Page: PageGuidance, Guidance: c, Reference: "K01-20260510-0042"}})
+	for _, c := range officeCodes {
+		k := kiosk.PINAuth
+		if c == kiosk.CodeChangeUnsure {
+			k = kiosk.PINSign
+		}
+		cs = append(cs, screenCase{name: "guidance_" + string(c), v: guideView(c, k, printed)})
 	}
+	locked := myNumber(cert(kiosk.CodeValid, expiry, 1193), 0, 5, true)
+	changed := kiosk.Result{Kind: kiosk.TxChangeAuth, PIN: kiosk.PINAuth, Outcome: kiosk.OutcomeOK, Code: kiosk.CodePINChanged, TriesLeft: 3}
+	signValid := cert(kiosk.CodeValid, expiry, 1193)
+	signExpired := cert(kiosk.CodeExpired, pastExpiry, -40)
+	unsure := kiosk.Result{Kind: kiosk.TxChangeSign, PIN: kiosk.PINSign, Outcome: kiosk.OutcomeUnknown, Code: kiosk.CodeChangeUnsure, TriesLeft: -1}
 	cs = append(cs,
-		screenCase{name: "waiting", v: View{Page: PageWaiting}},
-		screenCase{name: "waiting_maintenance", v: View{Page: PageWaiting, Maintenance: kiosk.NextMaintenanceDay(testNow)}},
-		screenCase{name: "reading", v: View{Page: PageReading}},
-		screenCase{name: "working", v: View{Page: PageWorking}},
-		screenCase{name: "menu", v: View{Page: PageMenu, Assessment: valid}},
-		screenCase{name: "menu_no_sign", v: View{Page: PageMenu, Assessment: statusCases[1].a}},
-		screenCase{name: "pin_auth_current", v: View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINAuth, Step: StepCurrent, TriesLeft: 3}}, entry: "12"},
-		screenCase{name: "pin_auth_current_short", v: View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINAuth, Step: StepCurrent, TriesLeft: 1}}, entry: "12", submit: true},
-		screenCase{name: "pin_auth_confirm_mismatch", v: View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINAuth, Step: StepConfirm, Mismatch: true}}},
-		screenCase{name: "pin_sign_new", v: View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINSign, Step: StepNew}}, entry: "abc12"},
-		screenCase{name: "pin_sign_check", v: View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINSign, Step: StepCurrent, ForSignCheck: true, TriesLeft: 5}}, entry: "ABCDEFG", submit: true},
-		screenCase{name: "last_try", v: View{Page: PageLastTry, PIN: PINPrompt{Kind: kiosk.PINSign, Step: StepCurrent, TriesLeft: 1}}},
-		screenCase{name: "result_changed", v: View{Page: PageResult, Result: Result{Kind: ResultChanged, PIN: kiosk.PINAuth}}},
-		screenCase{name: "result_wrong", v: View{Page: PageResult, Result: Result{Kind: ResultWrongPIN, PIN: kiosk.PINAuth, TriesLeft: 2}}},
-		screenCase{name: "result_wrong_last", v: View{Page: PageResult, Result: Result{Kind: ResultWrongPIN, PIN: kiosk.PINSign, TriesLeft: 1}}},
-		screenCase{name: "result_locked", v: View{Page: PageResult, Result: Result{Kind: ResultLocked, PIN: kiosk.PINSign}}},
-		screenCase{name: "result_unknown", v: View{Page: PageResult, Result: Result{Kind: ResultUnknown, PIN: kiosk.PINAuth}}},
-		screenCase{name: "result_failed", v: View{Page: PageResult, Result: Result{Kind: ResultFailed}}},
-		screenCase{name: "result_sign_valid", v: View{Page: PageResult, Result: Result{Kind: ResultSignCert, PIN: kiosk.PINSign, Sign: cert(kiosk.CodeValid, expiry, 1193)}}},
-		screenCase{name: "result_sign_expired", v: View{Page: PageResult, Result: Result{Kind: ResultSignCert, PIN: kiosk.PINSign, Sign: cert(kiosk.CodeExpired, pastExpiry, -40)}}},
-		screenCase{name: "take_card", v: View{Page: PageTakeCard}},
-		screenCase{name: "paper_out", v: View{Page: PagePaperOut, Reference: "K01-20260510-0042"}},
-		screenCase{name: "out_of_service", v: View{Page: PageOutOfService}},
-		screenCase{name: "idle_warning", v: View{Page: PageMenu, Assessment: valid, IdleDeadline: testNow.Add(20 * time.Second)}},
+		screenCase{name: "guidance_expired_not_printed", v: guideView(kiosk.CodeExpired, kiosk.PINAuth, notPrinted)},
+		screenCase{name: "guidance_renewal_printing", v: guideView(kiosk.CodeRenewal, kiosk.PINAuth, kiosk.SlipNote{State: kiosk.SlipPending})},
+		screenCase{name: "guidance_juki_not_recorded", v: guideView(kiosk.CodeJuki, kiosk.PINAuth, kiosk.SlipNote{State: kiosk.SlipNotRecorded})},
+		screenCase{name: "waiting", v: kiosk.View{Screen: kiosk.ScreenWaiting}},
+		screenCase{name: "waiting_keys_only", v: kiosk.View{Screen: kiosk.ScreenWaiting}, noTouch: true},
+		screenCase{name: "waiting_maintenance", v: kiosk.View{Screen: kiosk.ScreenWaiting, Maintenance: kiosk.NextMaintenanceDay(testNow)}},
+		screenCase{name: "reading", v: kiosk.View{Screen: kiosk.ScreenReading, CardIn: true}},
+		screenCase{name: "working", v: kiosk.View{Screen: kiosk.ScreenWorking, CardIn: true}},
+		screenCase{name: "menu", v: menuView(valid)},
+		screenCase{name: "menu_keys_only_4x4", v: menuView(valid), keypad: keys4x4, noTouch: true},
+		screenCase{name: "menu_no_sign", v: menuView(statusOf("valid_last_try_no_sign"))},
+		screenCase{name: "menu_auth_locked", v: menuView(locked)},
+		screenCase{name: "pin_auth_current", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, Step: kiosk.StepCurrent, TriesLeft: 3}), entry: "12"},
+		screenCase{name: "pin_auth_current_keys_only", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, Step: kiosk.StepCurrent, TriesLeft: 3}), entry: "12", noTouch: true},
+		screenCase{name: "pin_auth_current_short", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, Step: kiosk.StepCurrent, TriesLeft: 1}), entry: "12", submit: true},
+		screenCase{name: "pin_auth_confirm_mismatch", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, Step: kiosk.StepNew, Mismatch: true})},
+		screenCase{name: "pin_auth_tries_changed", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, Step: kiosk.StepCurrent, TriesLeft: 2, TriesChanged: true})},
+		screenCase{name: "pin_sign_new", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew}), entry: "5665"},
+		screenCase{name: "pin_sign_new_keys_only", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew}), entry: "5685", noTouch: true},
+		screenCase{name: "pin_sign_new_keys_only_4x4", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew}), entry: "5685", keypad: keys4x4, noTouch: true},
+		screenCase{name: "pin_sign_check", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepCurrent, ForSignCheck: true, TriesLeft: 5}), entry: "5656", submit: true},
+		screenCase{name: "last_try", v: kiosk.View{Screen: kiosk.ScreenLastTry, PIN: kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepCurrent, TriesLeft: 1}}},
+		screenCase{name: "result_changed", v: resultView(changed, printed)},
+		screenCase{name: "result_changed_not_printed", v: resultView(changed, notPrinted)},
+		screenCase{name: "result_wrong", v: resultView(kiosk.Result{PIN: kiosk.PINAuth, Outcome: kiosk.OutcomeWrongPIN, Code: kiosk.CodeWrongPIN, TriesLeft: 2}, kiosk.SlipNote{Reference: testRef})},
+		screenCase{name: "result_wrong_last", v: resultView(kiosk.Result{PIN: kiosk.PINSign, Outcome: kiosk.OutcomeWrongPIN, Code: kiosk.CodeWrongPIN, TriesLeft: 1}, kiosk.SlipNote{Reference: testRef})},
+		screenCase{name: "result_locked", v: resultView(kiosk.Result{PIN: kiosk.PINSign, Outcome: kiosk.OutcomeLocked, Code: kiosk.CodeSignLocked, TriesLeft: 0}, printed)},
+		screenCase{name: "result_unknown", v: resultView(unsure, printed)},
+		screenCase{name: "result_failed", v: resultView(kiosk.Result{PIN: kiosk.PINAuth, Outcome: kiosk.OutcomeError, Code: kiosk.CodeUnreadable, TriesLeft: -1}, printed)},
+		screenCase{name: "result_sign_valid", v: resultView(kiosk.Result{PIN: kiosk.PINSign, Outcome: kiosk.OutcomeOK, Code: kiosk.CodeValid, TriesLeft: 5, Cert: &signValid}, kiosk.SlipNote{Reference: testRef})},
+		screenCase{name: "result_sign_expired", v: resultView(kiosk.Result{PIN: kiosk.PINSign, Outcome: kiosk.OutcomeOK, Code: kiosk.CodeExpired, TriesLeft: 5, Cert: &signExpired}, printed)},
+		screenCase{name: "take_card", v: kiosk.View{Screen: kiosk.ScreenTakeCard, CardIn: true}},
+		screenCase{name: "take_card_slip", v: kiosk.View{Screen: kiosk.ScreenTakeCard, CardIn: true, SlipTaken: true}},
+		screenCase{name: "notice_removed", v: noticeView(kiosk.CodeRemoved, kiosk.PINAuth, nil, kiosk.SlipNote{}, false)},
+		screenCase{name: "notice_awaiting", v: noticeView(kiosk.CodeRemoved, kiosk.PINAuth, nil, kiosk.SlipNote{}, true)},
+		screenCase{name: "notice_unknown", v: noticeView(kiosk.CodeChangeUnsure, kiosk.PINSign, &unsure, printed, false)},
+		screenCase{name: "out_of_service", v: kiosk.View{Screen: kiosk.ScreenOutOfService}},
+		screenCase{name: "idle_warning", v: func() kiosk.View { v := menuView(valid); v.IdleLeft = 20 * time.Second; return v }()},
 	)
 	return cs
 }
@@ -126,14 +220,19 @@ func screenCases() []screenCase {
 // harness drives an App over a SimulationScreen synchronously: input is
 // injected into the screen's queue and handled here, one event at a time.
 type harness struct {
-	t       *testing.T
-	scr     tcell.SimulationScreen
-	app     *App
-	now     time.Time
-	intents []Intent
+	t      *testing.T
+	scr    tcell.SimulationScreen
+	app    *App
+	now    time.Time
+	inputs []kiosk.Input
 }
 
-func newHarness(t *testing.T, w, h int, lang Lang) *harness {
+type harnessOpt func(*Options)
+
+func withKeypad(k kiosk.Keypad) harnessOpt { return func(o *Options) { o.Keypad = k } }
+func noTouch() harnessOpt                  { return func(o *Options) { o.Touch = false } }
+
+func newHarness(t *testing.T, w, h int, opts ...harnessOpt) *harness {
 	t.Helper()
 	scr := tcell.NewSimulationScreen("UTF-8")
 	if err := scr.Init(); err != nil {
@@ -142,11 +241,15 @@ func newHarness(t *testing.T, w, h int, lang Lang) *harness {
 	t.Cleanup(scr.Fini)
 	scr.SetSize(w, h)
 	hs := &harness{t: t, scr: scr, now: testNow}
-	hs.app = New(scr, Options{
-		Lang: lang, Municipality: muni,
-		Now:      func() time.Time { return hs.now },
-		OnIntent: func(in Intent) { hs.intents = append(hs.intents, in) },
-	})
+	o := Options{
+		Keypad: keys4x3, Touch: true,
+		Now:     func() time.Time { return hs.now },
+		OnInput: func(in kiosk.Input) { hs.inputs = append(hs.inputs, in) },
+	}
+	for _, f := range opts {
+		f(&o)
+	}
+	hs.app = New(scr, o)
 	hs.app.draw()
 	hs.pump()
 	return hs
@@ -159,16 +262,23 @@ func (h *harness) pump() {
 	}
 }
 
-func (h *harness) show(v View) { h.app.apply(v); h.pump() }
+func (h *harness) show(v kiosk.View) { h.app.apply(v); h.pump() }
 
-func (h *harness) key(k tcell.Key, r rune) {
-	h.scr.InjectKey(k, r, tcell.ModNone)
-	h.pump()
+// key presses keypad keys by their printed labels, as the driver does.
+func (h *harness) key(labels string) {
+	for _, r := range labels {
+		if err := h.app.Press(r); err != nil {
+			h.t.Fatal(err)
+		}
+		h.pump()
+	}
 }
 
-func (h *harness) typeString(s string) {
+// typeKeys presses terminal keys (the simulator's keyboard).
+func (h *harness) typeKeys(s string) {
 	for _, r := range s {
-		h.key(tcell.KeyRune, r)
+		h.scr.InjectKey(tcell.KeyRune, r, tcell.ModNone)
+		h.pump()
 	}
 }
 
@@ -198,22 +308,34 @@ func (h *harness) dump() string {
 	return b.String()
 }
 
-// find returns the centre of the first button whose label contains s.
+// find returns the centre of the first drawn button whose label contains s.
 func (h *harness) find(s string) (int, int) {
 	h.t.Helper()
 	for _, b := range h.app.frame.Buttons {
-		if strings.Contains(b.Label, s) {
+		if b.W > 0 && strings.Contains(b.Label, s) {
 			return b.X + b.W/2, b.Y + b.H/2
 		}
 	}
-	h.t.Fatalf("no button labelled %q on %s", s, h.app.view.Page)
+	h.t.Fatalf("no button labelled %q on %s", s, h.app.view.Screen)
 	return 0, 0
 }
 
-func (h *harness) kinds() []IntentKind {
-	var ks []IntentKind
-	for _, in := range h.intents {
-		if in.Kind != IntentActivity {
+// findExact returns the centre of the drawn button whose label is exactly s.
+func (h *harness) findExact(s string) (int, int) {
+	h.t.Helper()
+	for _, b := range h.app.frame.Buttons {
+		if b.W > 0 && b.Label == s {
+			return b.X + b.W/2, b.Y + b.H/2
+		}
+	}
+	h.t.Fatalf("no button %q", s)
+	return 0, 0
+}
+
+func (h *harness) kinds() []kiosk.InputKind {
+	var ks []kiosk.InputKind
+	for _, in := range h.inputs {
+		if in.Kind != kiosk.InputActivity {
 			ks = append(ks, in.Kind)
 		}
 	}

@@ -2,54 +2,57 @@ package ui
 
 import (
 	"context"
+	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/mattn/go-runewidth"
+	"github.com/rivo/uniseg"
+
 	"github.com/villagehall/kiosk/kiosk"
 )
 
-func TestMenuTouchAndKeypad(t *testing.T) {
-	valid := statusCases[0].a
-	noSign := statusCases[1].a
+func TestMenuKeypadAndTouch(t *testing.T) {
+	valid := statusOf("valid")
+	noSign := statusOf("valid_last_try_no_sign")
+	choose := func(a kiosk.Action) kiosk.Input { return kiosk.Input{Kind: kiosk.InputChoose, Action: a} }
 	tests := []struct {
 		name  string
 		a     kiosk.Assessment
+		opts  []harnessOpt
 		input func(h *harness)
-		want  []Intent
+		want  []kiosk.Input
 	}{
-		{"touch change auth", valid, func(h *harness) { h.click(h.find("4けたの暗証番号を変える")) },
-			[]Intent{{Kind: IntentChoose, Action: ActionChangeAuth}}},
-		{"touch corner of a button", valid, func(h *harness) {
-			x, y := h.find("署名用電子証明書を確かめる")
-			b := h.app.frame.Buttons[slices.IndexFunc(h.app.frame.Buttons, func(b Button) bool { return b.Contains(x, y) })]
-			h.click(b.X, b.Y+b.H-1)
-		}, []Intent{{Kind: IntentChoose, Action: ActionCheckSign}}},
-		{"digit 3 chooses sign change", valid, func(h *harness) { h.key(tcell.KeyRune, '3') },
-			[]Intent{{Kind: IntentChoose, Action: ActionChangeSign}}},
-		{"digit 5 finishes", valid, func(h *harness) { h.key(tcell.KeyRune, '5') }, []Intent{{Kind: IntentFinish}}},
-		{"Esc finishes", valid, func(h *harness) { h.key(tcell.KeyEsc, 0) }, []Intent{{Kind: IntentFinish}}},
-		{"keypad driver digit", valid, func(h *harness) {
-			if err := h.app.Press(KeyDigit, '1'); err != nil {
-				t.Fatal(err)
-			}
-			h.pump()
-		}, []Intent{{Kind: IntentChoose, Action: ActionStatus}}},
-		{"touch driver tap", valid, func(h *harness) {
+		{"touch change auth", valid, nil, func(h *harness) { h.click(h.find("4けたの暗証番号（利用者証明用）を変える")) },
+			[]kiosk.Input{choose(kiosk.ActionChangeAuth)}},
+		{"key 3 changes the signing PIN", valid, nil, func(h *harness) { h.key("3") }, []kiosk.Input{choose(kiosk.ActionChangeSign)}},
+		{"key 5 finishes", valid, nil, func(h *harness) { h.key("5") }, []kiosk.Input{{Kind: kiosk.InputFinish}}},
+		{"4x3 Cancel (*) finishes", valid, nil, func(h *harness) { h.key("*") }, []kiosk.Input{{Kind: kiosk.InputFinish}}},
+		{"4x4 Cancel (A) finishes", valid, []harnessOpt{withKeypad(keys4x4)}, func(h *harness) { h.key("A") }, []kiosk.Input{{Kind: kiosk.InputFinish}}},
+		{"4x4 * (Clear) does nothing here", valid, []harnessOpt{withKeypad(keys4x4)}, func(h *harness) { h.key("*") }, nil},
+		{"0 is English on a 4x3 pad", valid, nil, func(h *harness) { h.key("0") }, []kiosk.Input{{Kind: kiosk.InputLang}}},
+		{"D is English on a 4x4 pad", valid, []harnessOpt{withKeypad(keys4x4)}, func(h *harness) { h.key("D") }, []kiosk.Input{{Kind: kiosk.InputLang}}},
+		{"touch driver tap", valid, nil, func(h *harness) {
 			x, y := h.find("カードの状態を見る")
 			if err := h.app.Tap(x, y); err != nil {
 				t.Fatal(err)
 			}
 			h.pump()
-		}, []Intent{{Kind: IntentChoose, Action: ActionStatus}}},
-		{"no signing cert: 3 and 4 do nothing", noSign, func(h *harness) {
-			h.key(tcell.KeyRune, '3')
-			h.key(tcell.KeyRune, '4')
+		}, []kiosk.Input{choose(kiosk.ActionStatus)}},
+		{"no signing cert: 3 and 4 do nothing", noSign, nil, func(h *harness) { h.key("34") }, nil},
+		{"no touchscreen: taps are ignored", valid, []harnessOpt{noTouch()}, func(h *harness) {
+			if err := h.app.Tap(10, 6); err != nil {
+				t.Fatal(err)
+			}
+			h.pump()
+			h.click(10, 6)
 		}, nil},
-		{"tap on empty space", valid, func(h *harness) { h.click(0, 23) }, nil},
-		{"mouse release alone is no tap", valid, func(h *harness) {
+		{"tap on empty space", valid, nil, func(h *harness) { h.click(0, 23) }, nil},
+		{"mouse release alone is no tap", valid, nil, func(h *harness) {
 			x, y := h.find("カードの状態を見る")
 			h.scr.InjectMouse(x, y, tcell.ButtonNone, tcell.ModNone)
 			h.pump()
@@ -57,99 +60,125 @@ func TestMenuTouchAndKeypad(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, 80, 24, Japanese)
-			h.show(View{Page: PageMenu, Assessment: tc.a})
+			h := newHarness(t, 80, 24, tc.opts...)
+			h.show(menuView(tc.a))
 			tc.input(h)
-			var got []Intent
-			for _, in := range h.intents {
-				if in.Kind != IntentActivity {
+			var got []kiosk.Input
+			for _, in := range h.inputs {
+				if in.Kind != kiosk.InputActivity {
 					got = append(got, in)
 				}
 			}
-			if len(got) != len(tc.want) {
-				t.Fatalf("intents %+v, want %+v", got, tc.want)
-			}
-			for i := range got {
-				if got[i].Kind != tc.want[i].Kind || got[i].Action != tc.want[i].Action {
-					t.Errorf("intent %d = %+v, want %+v", i, got[i], tc.want[i])
-				}
-			}
-			if len(h.intents) == 0 && !strings.Contains(tc.name, "release") {
-				t.Error("no activity reported for input")
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Fatalf("inputs %+v, want %+v", got, tc.want)
 			}
 		})
+	}
+}
+
+// typeSign types s on the signing PIN screen with the keypad alone: the
+// highlight is walked with 8 (down) and 4/6 (left/right), and each
+// character typed with 5.
+func typeSign(h *harness, s string) {
+	h.t.Helper()
+	rowCol := func(i int) (int, int) {
+		r := 0
+		for i >= len(signRows[r]) {
+			i -= len(signRows[r])
+			r++
+		}
+		return r, i
+	}
+	for _, want := range s {
+		target := strings.IndexRune(signKeys, want)
+		for n := 0; h.app.pick != target; n++ {
+			if n > 40 {
+				h.t.Fatalf("the highlight never reached %q", want)
+			}
+			cr, cc := rowCol(h.app.pick)
+			tr, tc := rowCol(target)
+			switch {
+			case cr != tr:
+				h.key("8")
+			case cc < tc:
+				h.key("6")
+			default:
+				h.key("4")
+			}
+		}
+		h.key("5")
 	}
 }
 
 func TestPINEntry(t *testing.T) {
 	tests := []struct {
 		name     string
-		prompt   PINPrompt
+		opts     []harnessOpt
+		prompt   kiosk.PINPrompt
 		input    func(h *harness)
 		wantPIN  string // "" : nothing submitted
 		wantDots int    // dots on screen at the end
 		wantText string // must appear on screen
+		wantBack bool   // the flow was left
 	}{
-		{"auth by keypad", PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) {
-			h.typeString("1234")
-			h.key(tcell.KeyEnter, 0)
-		}, "1234", 0, "あと 3 回"},
-		{"auth fifth digit ignored", PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) {
-			h.typeString("12345")
-		}, "", 4, "[OK] 数字 4 けた"},
-		{"auth letters ignored", PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 2}, func(h *harness) {
-			h.typeString("1a2")
-		}, "", 2, "あと 2 回"},
-		{"auth too short is refused on screen", PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) {
-			h.typeString("123")
-			h.key(tcell.KeyEnter, 0)
-		}, "", 3, "文字数がたりません"},
-		{"clear by Backspace", PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) {
-			h.typeString("987")
-			h.key(tcell.KeyBackspace2, 0)
-			h.typeString("4321")
-			h.key(tcell.KeyEnter, 0)
-		}, "4321", 0, ""},
-		{"clear by keypad driver", PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) {
-			h.typeString("98")
-			_ = h.app.Press(KeyClear, 0)
-			h.pump()
-		}, "", 0, "[  ] 数字 4 けた"},
-		{"auth by touch digits", PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) {
+		{"auth by keypad", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("1234#") },
+			"1234", 0, "あと3回まちがえるとロックされます", false},
+		{"auth fifth digit ignored", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("12345") },
+			"", 4, "[OK] 数字4けた", false},
+		{"auth too short is refused on screen", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("123#") },
+			"", 3, "文字数がたりません", false},
+		{"4x3: * clears a started entry", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("98*4321#") },
+			"4321", 0, "", false},
+		{"4x3: * on an empty entry leaves", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("98**") },
+			"", 0, "", true},
+		{"4x4: * clears, A leaves", []harnessOpt{withKeypad(keys4x4)}, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("98*98A") },
+			"", 2, "", true},
+		{"auth by touch digits", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) {
 			for _, d := range []string{"5", "0", "0", "9"} {
 				h.click(h.findExact(d))
 			}
 			h.click(h.find("決定"))
-		}, "5009", 0, ""},
-		{"sign lowercase sent upper", PINPrompt{Kind: kiosk.PINSign, Step: StepNew}, func(h *harness) {
-			h.typeString("abc123")
-			h.key(tcell.KeyEnter, 0)
-		}, "ABC123", 0, ""},
-		{"sign on-screen keyboard and delete", PINPrompt{Kind: kiosk.PINSign, TriesLeft: 5}, func(h *harness) {
+		}, "5009", 0, "", false},
+		{"sign by the keypad highlight, 4x3, no touch", []harnessOpt{noTouch()}, kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew},
+			func(h *harness) { typeSign(h, "ZQ7WA0"); h.key("#") }, "ZQ7WA0", 0, "", false},
+		{"sign by the keypad highlight, 4x4, no touch", []harnessOpt{withKeypad(keys4x4), noTouch()}, kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew},
+			func(h *harness) { typeSign(h, "M1N2O3"); h.key("#") }, "M1N2O3", 0, "", false},
+		{"sign digits are not typed directly", nil, kiosk.PINPrompt{Kind: kiosk.PINSign, TriesLeft: 5}, func(h *harness) { h.key("1379") },
+			"", 0, "[  ] 6〜16文字", false},
+		{"sign on-screen keyboard and delete", nil, kiosk.PINPrompt{Kind: kiosk.PINSign, TriesLeft: 5}, func(h *harness) {
 			for _, k := range []string{"Z", "Q", "Z", "9", "9", "9", "9"} {
 				h.click(h.findExact(k))
 			}
 			h.click(h.find("1字けす"))
 			h.click(h.find("決定"))
-		}, "ZQZ999", 0, ""},
-		{"sign needs a digit", PINPrompt{Kind: kiosk.PINSign, TriesLeft: 5}, func(h *harness) {
-			h.typeString("ABCDEFG")
-			h.key(tcell.KeyEnter, 0)
-		}, "", 7, "数字（0〜9）を入れてください"},
-		{"sign seventeenth ignored", PINPrompt{Kind: kiosk.PINSign, Step: StepNew}, func(h *harness) {
-			h.typeString("ABCDEFGH12345678X")
-			h.key(tcell.KeyEnter, 0)
-		}, "ABCDEFGH12345678", 0, ""},
+		}, "ZQZ999", 0, "", false},
+		{"sign needs a digit", nil, kiosk.PINPrompt{Kind: kiosk.PINSign, TriesLeft: 5}, func(h *harness) { typeSign(h, "ABCDEFG"); h.key("#") },
+			"", 7, "数字（0〜9）を入れてください", false},
+		{"sign seventeenth ignored", nil, kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew}, func(h *harness) {
+			typeSign(h, "ABCDEFGH12345678X")
+			h.key("#")
+		}, "ABCDEFGH12345678", 0, "", false},
+		{"the laptop keyboard has only the keypad's keys", nil, kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew}, func(h *harness) {
+			h.typeKeys("abc123")
+			h.scr.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
+			h.pump()
+		}, "", 0, "", false},
+		{"with the development flag letters type", []harnessOpt{func(o *Options) { o.TypeLetters = true }}, kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew},
+			func(h *harness) { h.typeKeys("abcxyz"); typeSign(h, "1"); h.key("#") }, "ABCXYZ1", 0, "", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, 80, 24, Japanese)
-			h.show(View{Page: PagePIN, PIN: tc.prompt})
+			h := newHarness(t, 80, 24, tc.opts...)
+			h.show(pinView(tc.prompt))
 			tc.input(h)
-			var sub []Intent
-			for _, in := range h.intents {
-				if in.Kind == IntentSubmitPIN {
+			var sub []kiosk.Input
+			back := false
+			for _, in := range h.inputs {
+				switch in.Kind {
+				case kiosk.InputSubmit:
 					sub = append(sub, in)
+				case kiosk.InputBack:
+					back = true
 				}
 			}
 			switch {
@@ -158,15 +187,18 @@ func TestPINEntry(t *testing.T) {
 			case tc.wantPIN != "" && len(sub) != 1:
 				t.Fatalf("%d submissions, want 1", len(sub))
 			case tc.wantPIN != "":
-				if string(sub[0].PIN) != tc.wantPIN || sub[0].PINKind != tc.prompt.Kind || sub[0].Step != tc.prompt.Step {
-					t.Errorf("submitted %q %v %v, want %q", sub[0].PIN, sub[0].PINKind, sub[0].Step, tc.wantPIN)
+				if string(sub[0].PIN) != tc.wantPIN || sub[0].Serial != 1 {
+					t.Errorf("submitted %q serial %d, want %q", sub[0].PIN, sub[0].Serial, tc.wantPIN)
 				}
 				if len(h.app.entry) != 0 {
 					t.Errorf("entry still holds %d bytes after hand-over", len(h.app.entry))
 				}
-				if &h.app.entry == &sub[0].PIN || (cap(h.app.entry) > 0 && &h.app.entry[:1][0] == &sub[0].PIN[0]) {
+				if cap(h.app.entry) > 0 && &h.app.entry[:1][0] == &sub[0].PIN[0] {
 					t.Error("UI still shares the handed-over PIN's memory")
 				}
+			}
+			if back != tc.wantBack {
+				t.Errorf("left the flow: %v, want %v", back, tc.wantBack)
 			}
 			screen := h.dump()
 			if n := strings.Count(screen, "●"); n != tc.wantDots {
@@ -175,7 +207,7 @@ func TestPINEntry(t *testing.T) {
 			if tc.wantText != "" && !strings.Contains(screen, tc.wantText) {
 				t.Errorf("screen lacks %q:\n%s", tc.wantText, screen)
 			}
-			for _, d := range []string{"1234", "4321", "5009", "ABC123", "ZQZ", "ABCDEFG"} {
+			for _, d := range []string{"1234", "4321", "5009", "ZQ7", "ZQZ", "M1N", "ABCX"} {
 				if strings.Contains(screen, d) {
 					t.Errorf("screen shows typed characters %q", d)
 				}
@@ -184,29 +216,47 @@ func TestPINEntry(t *testing.T) {
 	}
 }
 
-// findExact returns the centre of the button whose label is exactly s.
-func (h *harness) findExact(s string) (int, int) {
-	h.t.Helper()
-	for _, b := range h.app.frame.Buttons {
-		if b.Label == s {
-			return b.X + b.W/2, b.Y + b.H/2
+// TestKeysPrintedOnScreen: every function key a screen answers to is
+// printed beside the button it presses, in the keypad's own label, and
+// without a touchscreen nothing is drawn that no key could press.
+func TestKeysPrintedOnScreen(t *testing.T) {
+	for _, kp := range []struct {
+		name string
+		keys kiosk.Keypad
+	}{{"4x3", keys4x3}, {"4x4", keys4x4}} {
+		for _, sc := range screenCases() {
+			t.Run(kp.name+"/"+sc.name, func(t *testing.T) {
+				h := newHarness(t, 80, 24, withKeypad(kp.keys), noTouch())
+				h.show(sc.v)
+				for _, b := range h.app.frame.Buttons {
+					if b.W == 0 {
+						continue
+					}
+					if b.Key == 0 {
+						t.Errorf("button %q drawn without touch and without a key", b.Label)
+					} else if !strings.Contains(b.Label, "["+string(b.Key)+"]") && !strings.HasPrefix(strings.TrimSpace(b.Label), string(b.Key)) {
+						t.Errorf("button %q answers to %c but does not say so", b.Label, b.Key)
+					}
+				}
+				if strings.Contains(h.dump(), "さわ") || strings.Contains(h.dump(), "Touch") {
+					t.Errorf("a kiosk without touch asks for a touch:\n%s", h.dump())
+				}
+			})
 		}
 	}
-	h.t.Fatalf("no button %q", s)
-	return 0, 0
 }
 
 func TestCancelWipesEntry(t *testing.T) {
-	h := newHarness(t, 80, 24, Japanese)
-	h.show(View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}})
-	h.typeString("73")
+	h := newHarness(t, 80, 24, withKeypad(keys4x4))
+	h.show(pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}))
+	h.key("73")
 	buf := h.app.entry[:cap(h.app.entry)]
-	h.key(tcell.KeyEsc, 0)
-	if got := h.kinds(); !slices.Equal(got, []IntentKind{IntentCancel}) {
-		t.Fatalf("intents %v, want cancel", got)
+	h.key("A")
+	if got := h.kinds(); !slices.Equal(got, []kiosk.InputKind{kiosk.InputBack}) {
+		t.Fatalf("inputs %v, want back", got)
 	}
-	// The domain answers a cancel with the menu: the entry must be gone.
-	h.show(View{Page: PageMenu, Assessment: statusCases[0].a})
+	// The visit answers with the menu: the entry must be gone.
+	h.show(menuView(statusOf("valid")))
 	for i, b := range buf {
 		if b != 0 {
 			t.Fatalf("entry byte %d not wiped: %q", i, b)
@@ -217,101 +267,73 @@ func TestCancelWipesEntry(t *testing.T) {
 	}
 }
 
-func TestPINStepChangeClearsEntry(t *testing.T) {
-	h := newHarness(t, 80, 24, Japanese)
-	h.show(View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINAuth, Step: StepNew}})
-	h.typeString("55")
-	h.show(View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINAuth, Step: StepConfirm}})
+func TestNewEntryClearsEntry(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.show(pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, Step: kiosk.StepNew, Serial: 4}))
+	h.key("55")
+	h.show(pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, Step: kiosk.StepNew, Serial: 5, Mismatch: true}))
 	if n := strings.Count(h.dump(), "●"); n != 0 {
-		t.Errorf("%d dots carried into the next step", n)
-	}
-}
-
-func TestLanguageSwitch(t *testing.T) {
-	h := newHarness(t, 80, 24, Japanese)
-	h.show(View{Page: PageStatus, Assessment: statusCases[0].a})
-	if !strings.Contains(h.dump(), "有効です") {
-		t.Fatal("not Japanese at start")
-	}
-	h.click(h.findExact("English"))
-	s := h.dump()
-	if !strings.Contains(s, "Valid") || strings.Contains(s, "有効です") {
-		t.Fatalf("English switch did not take:\n%s", s)
-	}
-	h.click(h.findExact("日本語"))
-	if !strings.Contains(h.dump(), "有効です") {
-		t.Fatal("日本語 switch did not take")
-	}
-	if got := h.kinds(); len(got) != 0 {
-		t.Errorf("language switch produced intents %v", got)
+		t.Errorf("%d dots carried into the next entry", n)
 	}
 }
 
 func TestPagesKeypad(t *testing.T) {
 	tests := []struct {
-		v    View
-		key  tcell.Key
-		want IntentKind
+		v    kiosk.View
+		key  string
+		want kiosk.InputKind
 	}{
-		{View{Page: PageStatus, Assessment: statusCases[0].a}, tcell.KeyEnter, IntentNext},
-		{View{Page: PageStatus, Assessment: statusCases[0].a}, tcell.KeyEsc, IntentFinish},
-		{View{Page: PageGuidance, Guidance: kiosk.CodeExpired}, tcell.KeyEnter, IntentNext},
-		{View{Page: PageLastTry, PIN: PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 1}}, tcell.KeyEnter, IntentConfirm},
-		{View{Page: PageLastTry, PIN: PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 1}}, tcell.KeyEsc, IntentCancel},
-		{View{Page: PageResult, Result: Result{Kind: ResultChanged}}, tcell.KeyEnter, IntentNext},
-		{View{Page: PagePaperOut, Reference: "K01-1"}, tcell.KeyEnter, IntentNext},
-		{View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINSign}}, tcell.KeyEsc, IntentCancel},
+		{statusView(statusOf("valid")), "#", kiosk.InputNext},
+		{statusView(statusOf("valid")), "*", kiosk.InputFinish},
+		{guideView(kiosk.CodeExpired, kiosk.PINAuth, printed), "#", kiosk.InputNext},
+		{kiosk.View{Screen: kiosk.ScreenLastTry, PIN: kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 1}}, "#", kiosk.InputConfirm},
+		{kiosk.View{Screen: kiosk.ScreenLastTry, PIN: kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 1}}, "*", kiosk.InputBack},
+		{resultView(kiosk.Result{PIN: kiosk.PINAuth, Outcome: kiosk.OutcomeOK, Code: kiosk.CodePINChanged}, printed), "#", kiosk.InputNext},
+		{noticeView(kiosk.CodeRemoved, kiosk.PINAuth, nil, kiosk.SlipNote{}, false), "#", kiosk.InputNext},
+		{pinView(kiosk.PINPrompt{Kind: kiosk.PINSign}), "*", kiosk.InputBack},
+		{kiosk.View{Screen: kiosk.ScreenWaiting}, "0", kiosk.InputLang},
 	}
 	for _, tc := range tests {
-		t.Run(tc.v.Page.String()+"_"+tcell.KeyNames[tc.key], func(t *testing.T) {
-			h := newHarness(t, 80, 24, English)
+		t.Run(tc.v.Screen.String()+"_"+tc.key, func(t *testing.T) {
+			h := newHarness(t, 80, 24, noTouch())
 			h.show(tc.v)
-			h.key(tc.key, 0)
-			if got := h.kinds(); !slices.Equal(got, []IntentKind{tc.want}) {
-				t.Errorf("intents %v, want %v", got, tc.want)
+			h.key(tc.key)
+			if got := h.kinds(); !slices.Equal(got, []kiosk.InputKind{tc.want}) {
+				t.Errorf("inputs %v, want %v", got, tc.want)
 			}
 		})
 	}
 }
 
 func TestIdleCountdown(t *testing.T) {
-	h := newHarness(t, 80, 24, Japanese)
-	deadline := testNow.Add(20 * time.Second)
-	h.show(View{Page: PageMenu, Assessment: statusCases[0].a, IdleDeadline: deadline})
-	for _, step := range []struct {
-		advance time.Duration
-		want    string
-	}{
-		{0, "あと 20 秒"}, {500 * time.Millisecond, "あと 20 秒"}, {time.Second, "あと 19 秒"},
-		{10 * time.Second, "あと 9 秒"}, {9 * time.Second, "あと 0 秒"}, {5 * time.Second, "あと 0 秒"},
-	} {
-		h.now = h.now.Add(step.advance)
-		h.app.draw() // what a tick does
-		if s := h.dump(); !strings.Contains(s, step.want) {
-			t.Fatalf("at %s: want %q on screen:\n%s", h.now.Sub(testNow), step.want, s)
-		}
+	h := newHarness(t, 80, 24)
+	v := menuView(statusOf("valid"))
+	v.IdleLeft = 20 * time.Second
+	h.show(v)
+	if s := h.dump(); !strings.Contains(s, "あと20秒") {
+		t.Fatalf("no countdown:\n%s", s)
 	}
 	// Only the overlay's buttons answer: "1" (a menu choice behind) must not.
-	h.key(tcell.KeyRune, '1')
+	h.key("1")
 	h.click(h.find("つづける"))
-	if got := h.kinds(); !slices.Equal(got, []IntentKind{IntentContinue}) {
-		t.Fatalf("intents %v, want continue", got)
+	h.key("#")
+	if got := h.kinds(); len(got) != 0 {
+		t.Fatalf("inputs %v, want only activity", got)
 	}
-	h.intents = nil
-	h.key(tcell.KeyEnter, 0)
-	if got := h.kinds(); !slices.Equal(got, []IntentKind{IntentContinue}) {
-		t.Fatalf("Enter: intents %v, want continue", got)
+	h.key("*")
+	if got := h.kinds(); !slices.Equal(got, []kiosk.InputKind{kiosk.InputFinish}) {
+		t.Fatalf("inputs %v, want finish", got)
 	}
-	// The domain clears the deadline: the overlay goes.
-	h.show(View{Page: PageMenu, Assessment: statusCases[0].a})
+	// The visit clears the warning: the overlay goes.
+	h.show(menuView(statusOf("valid")))
 	if strings.Contains(h.dump(), "秒") {
-		t.Error("countdown still shown after continue")
+		t.Error("countdown still shown")
 	}
 }
 
 func TestResize(t *testing.T) {
-	h := newHarness(t, 80, 24, Japanese)
-	h.show(View{Page: PageMenu, Assessment: statusCases[0].a})
+	h := newHarness(t, 80, 24)
+	h.show(menuView(statusOf("valid")))
 	h.scr.SetSize(160, 50)
 	// A terminal reports a resize as an event; the simulation does not.
 	if err := h.scr.PostEvent(tcell.NewEventResize(160, 50)); err != nil {
@@ -322,19 +344,121 @@ func TestResize(t *testing.T) {
 		t.Fatalf("frame %dx%d after resize", h.app.frame.W, h.app.frame.H)
 	}
 	x, y := h.find("カードの状態を見る")
-	for _, b := range h.app.frame.Buttons {
-		if b.Op == opIntent && b.W > 0 && b.H != 5 {
-			t.Errorf("button %q is %d rows tall on the large screen, want 5", b.Label, b.H)
+	h.click(x, y)
+	if got := h.kinds(); !slices.Equal(got, []kiosk.InputKind{kiosk.InputChoose}) {
+		t.Errorf("inputs %v after resize, want choose", got)
+	}
+}
+
+// TestVisitLeavesNoTrace walks a visit (status with a distinctive days-left
+// count, PIN half typed), ends it, and checks that neither the glass nor
+// the App remembers any of it.
+func TestVisitLeavesNoTrace(t *testing.T) {
+	const days = 4817 // appears nowhere but in this resident's status
+	a := myNumber(cert(kiosk.CodeValid, expiry, days), 2, 4, true)
+	h := newHarness(t, 80, 24)
+	v := statusView(a)
+	v.Lang = kiosk.English
+	h.show(v)
+	if !strings.Contains(h.dump(), fmt.Sprint(days)) {
+		t.Fatal("days left not shown during the visit: the test would prove nothing")
+	}
+	h.show(pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, TriesLeft: 4}))
+	typeSign(h, "QW12E")
+	buf := h.app.entry[:cap(h.app.entry)]
+	h.show(kiosk.View{Screen: kiosk.ScreenWaiting})
+
+	cells, _, _ := h.scr.GetContents()
+	var all strings.Builder
+	for _, c := range cells { // every cell, wide-rune halves included
+		all.WriteString(string(c.Runes))
+	}
+	for _, trace := range []string{fmt.Sprint(days), "●", "2029", "Valid", "[E]"} {
+		if strings.Contains(all.String(), trace) {
+			t.Errorf("screen still holds %q after the visit:\n%s", trace, h.dump())
 		}
 	}
-	h.click(x, y)
-	if got := h.kinds(); !slices.Equal(got, []IntentKind{IntentChoose}) {
-		t.Errorf("intents %v after resize, want choose", got)
+	for i, b := range buf {
+		if b != 0 {
+			t.Errorf("entry byte %d not wiped", i)
+		}
+	}
+	if h.app.pick != 0 || len(h.app.entry) != 0 || h.app.prob != kiosk.PINOK {
+		t.Errorf("UI state not reset: pick %d entry %d prob %v", h.app.pick, len(h.app.entry), h.app.prob)
+	}
+	if !strings.Contains(h.dump(), "マイナンバーカードを入れてください") {
+		t.Errorf("not back on the waiting screen in Japanese:\n%s", h.dump())
+	}
+}
+
+// TestTextWidths checks every word of the catalogue and every page: no
+// ambiguous-width rune (they shift rows on CJK terminals), and
+// go-runewidth (our layout) agrees with uniseg (tcell's placement).
+func TestTextWidths(t *testing.T) {
+	var all []kiosk.Text
+	w := reflect.ValueOf(kiosk.Catalogue())
+	for i := 0; i < w.NumField(); i++ {
+		all = append(all, w.Field(i).Interface().(kiosk.Text))
+	}
+	codes := append(slices.Clone(officeCodes), kiosk.CodeValid, kiosk.CodePINChanged, kiosk.CodeWrongPIN, kiosk.CodeRemoved, kiosk.CodeAuthLastTry, kiosk.CodeSignLastTry)
+	for _, c := range codes {
+		for _, k := range []kiosk.PINKind{kiosk.PINAuth, kiosk.PINSign} {
+			p := kiosk.Guide(c, k, muni)
+			all = append(all, p.Title, p.Next)
+			all = append(all, p.What...)
+			all = append(all, p.Bring...)
+			if p.Title.JA == "" || p.Next.JA == "" {
+				t.Errorf("%s/%s: a page without a headline or a next step", c, k)
+			}
+			if p.Office && (p.Where.Phone == "" || p.Where.Office.JA == "") {
+				t.Errorf("%s: office-bound without where to go", c)
+			}
+		}
+	}
+	for _, m := range all {
+		for _, s := range []string{m.JA, m.EN} {
+			if s == "" && m.JA != "" {
+				t.Errorf("a message without English: %q", m.JA)
+			}
+			for _, r := range s {
+				if runewidth.IsAmbiguousWidth(r) {
+					t.Errorf("%q holds ambiguous-width rune %q", s, r)
+				}
+			}
+			if rw, uw := textWidth(s), uniseg.StringWidth(s); rw != uw {
+				t.Errorf("%q: go-runewidth %d cells, uniseg %d", s, rw, uw)
+			}
+		}
+	}
+}
+
+// TestAmbiguousWidthBothWays renders the PIN screen with ambiguous runes
+// one and two cells wide (RUNEWIDTH_EASTASIAN unset / set): rows must stay
+// exactly the screen width either way.
+func TestAmbiguousWidthBothWays(t *testing.T) {
+	saved := uniseg.EastAsianAmbiguousWidth
+	t.Cleanup(func() { uniseg.EastAsianAmbiguousWidth = saved })
+	for _, w := range []int{1, 2} {
+		uniseg.EastAsianAmbiguousWidth = w
+		h := newHarness(t, 80, 24)
+		h.show(pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew}))
+		for range 16 {
+			h.key("5")
+		}
+		got := h.dump()
+		if n := strings.Count(got, "●"); n != 16 {
+			t.Errorf("width %d: %d dots, want 16", w, n)
+		}
+		for i, line := range strings.Split(strings.TrimSuffix(got, "\n"), "\n") {
+			if lw := textWidth(line); lw != 80 {
+				t.Errorf("width %d: row %d is %d cells: %q", w, i, lw, line)
+			}
+		}
 	}
 }
 
 // TestRun drives the real event loop: views in, input through the
-// screen's queue, intents out, and a clean stop.
+// screen's queue, inputs out, and a clean stop.
 func TestRun(t *testing.T) {
 	scr := tcell.NewSimulationScreen("UTF-8")
 	if err := scr.Init(); err != nil {
@@ -342,40 +466,39 @@ func TestRun(t *testing.T) {
 	}
 	defer scr.Fini()
 	scr.SetSize(80, 24)
-	intents := make(chan Intent, 16)
+	inputs := make(chan kiosk.Input, 16)
 	ticks := make(chan time.Time)
-	app := New(scr, Options{Municipality: muni, Now: func() time.Time { return testNow }, Ticks: ticks,
-		OnIntent: func(in Intent) {
-			if in.Kind != IntentActivity {
-				intents <- in
+	app := New(scr, Options{Keypad: keys4x3, Touch: true, Now: func() time.Time { return testNow }, Ticks: ticks,
+		OnInput: func(in kiosk.Input) {
+			if in.Kind != kiosk.InputActivity {
+				inputs <- in
 			}
 		}})
-	views := make(chan View)
+	views := make(chan kiosk.View)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- app.Run(ctx, views) }()
 
-	views <- View{Page: PagePIN, PIN: PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}}
-	for _, d := range "2468" {
-		if err := app.Press(KeyDigit, d); err != nil {
+	views <- pinView(kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3})
+	for _, d := range "2468#" {
+		if err := app.Press(d); err != nil {
 			t.Fatal(err)
 		}
 	}
-	scr.InjectKey(tcell.KeyEnter, 0, tcell.ModNone)
-	in := recv(t, intents)
-	if in.Kind != IntentSubmitPIN || string(in.PIN) != "2468" {
+	in := recv(t, inputs)
+	if in.Kind != kiosk.InputSubmit || string(in.PIN) != "2468" {
 		t.Fatalf("got %+v", in)
 	}
 	kiosk.Wipe(in.PIN)
-	views <- View{Page: PageMenu, Assessment: statusCases[0].a, IdleDeadline: testNow.Add(20 * time.Second)}
+	v := menuView(statusOf("valid"))
+	v.IdleLeft = 20 * time.Second
+	views <- v
 	ticks <- testNow // handled in the loop: proves ticks do not block
-	// つづける sits right of centre on the overlay at 80x24 (see the
-	// idle_warning golden); the frame itself belongs to Run's goroutine.
-	if err := app.Tap(56, 13); err != nil {
+	if err := app.Press('*'); err != nil {
 		t.Fatal(err)
 	}
-	if in := recv(t, intents); in.Kind != IntentContinue {
-		t.Fatalf("tap on overlay: %+v", in)
+	if in := recv(t, inputs); in.Kind != kiosk.InputFinish {
+		t.Fatalf("Cancel on the overlay: %+v", in)
 	}
 	cancel()
 	select {
@@ -388,14 +511,14 @@ func TestRun(t *testing.T) {
 	}
 }
 
-// recv waits for an intent; the timeout only turns a hang into a failure.
-func recv(t *testing.T, ch <-chan Intent) Intent {
+// recv waits for an input; the timeout only turns a hang into a failure.
+func recv(t *testing.T, ch <-chan kiosk.Input) kiosk.Input {
 	t.Helper()
 	select {
 	case in := <-ch:
 		return in
 	case <-time.After(5 * time.Second):
-		t.Fatal("no intent arrived")
-		return Intent{}
+		t.Fatal("no input arrived")
+		return kiosk.Input{}
 	}
 }

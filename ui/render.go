@@ -2,10 +2,12 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+
 	"github.com/villagehall/kiosk/kiosk"
 )
 
@@ -21,6 +23,7 @@ var (
 	stNotice   = tcell.StyleDefault.Background(tcell.ColorYellow).Foreground(tcell.ColorBlack).Bold(true)
 	stBad      = tcell.StyleDefault.Background(tcell.ColorMaroon).Foreground(tcell.ColorWhite).Bold(true)
 	stNeutral  = tcell.StyleDefault.Background(tcell.ColorTeal).Foreground(tcell.ColorWhite).Bold(true)
+	stPicked   = tcell.StyleDefault.Background(tcell.ColorNavy).Foreground(tcell.ColorYellow).Bold(true)
 	stStrong   = stBody.Bold(true)
 	stWarnText = stBody.Foreground(tcell.ColorMaroon).Bold(true)
 	stOKText   = stBody.Foreground(tcell.ColorGreen).Bold(true)
@@ -29,58 +32,51 @@ var (
 	stOverlay  = tcell.StyleDefault.Background(tcell.ColorNavy).Foreground(tcell.ColorWhite).Bold(true)
 )
 
-// binding is a keypad key a button answers to.
-type binding int
-
-const (
-	bindNone binding = iota
-	bindEnter
-	bindCancel
-	bindClear
-	bindRune // Button.Rune: a digit or letter
-)
-
 type opKind int
 
 const (
-	opIntent opKind = iota
-	opLang
-	opType
-	opClear
-	opDelete
-	opSubmit
+	opInput  opKind = iota // send Input to the visit
+	opType                 // type Rune into the entry
+	opDelete               // delete the last character typed
+	opClear                // empty the entry
+	opSubmit               // hand the entry over
+	opMove                 // move the alphabet's highlight by DX, DY
+	opPick                 // type the highlighted character
 )
 
-// Button is a touch target. Keypad keys reach it through Bind, so a tap and
-// a key press run the same code.
+// Button is a touch target and, through Key, a keypad key: a tap and a
+// key press run the same code. A button with no area (W == 0) is a key
+// binding only.
 type Button struct {
 	Rect
 	Label  string
 	Op     opKind
-	Intent IntentKind // opIntent
-	Action Action     // opIntent with IntentChoose
-	Rune   rune       // opType, and the key for bindRune
-	Bind   binding
-	Off    bool // shown greyed, not active
+	Input  kiosk.Input // opInput
+	Rune   rune        // opType
+	DX, DY int         // opMove
+	Key    rune        // the keypad label that presses it (0: none)
+	Off    bool        // shown greyed, not active
 }
 
-// entryInfo is what the renderer may know about the PIN being typed:
-// its length and which rules it meets, never the characters.
+// entryInfo is what the renderer may know about the PIN being typed: its
+// length and which rules it meets, never the characters.
 type entryInfo struct {
 	n         int
 	hasLetter bool
 	hasDigit  bool
 	problem   kiosk.PINProblem // shown after a refused Enter; PINOK hides it
+	pick      int              // highlighted key of the on-screen alphabet
 }
 
 // renderInput is everything a frame depends on.
 type renderInput struct {
-	view  View
-	lang  Lang
-	w, h  int
-	now   time.Time
-	muni  kiosk.Municipality
-	entry entryInfo
+	view   kiosk.View
+	w, h   int
+	now    time.Time
+	words  *kiosk.Words
+	keypad kiosk.Keypad
+	touch  bool
+	entry  entryInfo
 }
 
 type metrics struct {
@@ -101,48 +97,47 @@ func render(in renderInput) *Canvas {
 		c.Text(0, 0, "screen too small", stBody, 0)
 		return c
 	}
-	r := &renderer{c: c, in: in, l: in.lang, m: metricsFor(in.w, in.h)}
+	r := &renderer{c: c, in: in, l: in.view.Lang, m: metricsFor(in.w, in.h), t: in.words}
 	r.header()
 	r.body = Rect{X: r.m.pad, Y: r.m.hdr + 1, W: in.w - 2*r.m.pad, H: in.h - r.m.hdr - 1 - r.m.btnH - 1}
 	r.y = r.body.Y
-	switch in.view.Page {
-	case PageWaiting:
+	v := in.view
+	switch v.Screen {
+	case kiosk.ScreenWaiting:
 		r.waiting()
-	case PageReading:
-		r.band(tReading.in(r.l), stNeutral)
-		r.para(tDontRemove.in(r.l), stStrong)
-	case PageWorking:
-		r.band(tWorking.in(r.l), stNeutral)
-		r.para(tDontRemove.in(r.l), stStrong)
-	case PageStatus:
+	case kiosk.ScreenReading:
+		r.band(r.t.Reading.In(r.l), stNeutral)
+		r.para(r.t.DontRemove.In(r.l), stStrong)
+	case kiosk.ScreenWorking:
+		r.band(r.t.Working.In(r.l), stNeutral)
+		r.para(r.t.DontRemove.In(r.l), stStrong)
+	case kiosk.ScreenStatus:
 		r.status()
-	case PageGuidance:
-		r.guidance(in.view.Guidance)
-		r.footer(r.btn(tFinish, opIntent, IntentFinish, bindCancel), r.primary(tNext, IntentNext))
-	case PageMenu:
+	case kiosk.ScreenGuidance:
+		r.guidance()
+	case kiosk.ScreenMenu:
 		r.menu()
-	case PagePIN:
+	case kiosk.ScreenPIN:
 		r.pin()
-	case PageLastTry:
-		r.band(tLastTryHead.in(r.l), stNotice)
-		r.para(tLastTryBody.f(r.l, pinName(r.l, in.view.PIN.Kind)), stBody)
-		r.footer(r.btn(tCancel, opIntent, IntentCancel, bindCancel), r.primary(tGoOn, IntentConfirm))
-	case PageResult:
+	case kiosk.ScreenLastTry:
+		r.band(r.t.LastTryHead.In(r.l), stNotice)
+		r.para(r.t.LastTryWhat.F(r.l, kiosk.PINName(v.PIN.Kind).In(r.l)), stBody)
+		r.footer(r.cancel(r.t.Cancel, kiosk.InputBack), r.primary(r.t.GoOn, kiosk.InputConfirm))
+	case kiosk.ScreenResult:
 		r.result()
-	case PageTakeCard:
-		r.band(tTakeCard.in(r.l), stGood)
-		r.para(tTakeCardSub.in(r.l), stBody)
-	case PagePaperOut:
-		r.band(tPaperOut.in(r.l), stNotice)
-		r.para(tPaperOutSub.in(r.l), stBody)
-		r.gap()
-		r.band(tReference.f(r.l, plain(in.view.Reference)), stField)
-		r.footer(r.primary(tNext, IntentNext))
-	case PageOutOfService:
-		r.band(tOOS.in(r.l), stBad)
-		r.para(tOOSSub.in(r.l), stBody)
+	case kiosk.ScreenTakeCard:
+		r.band(r.t.TakeCard.In(r.l), stGood)
+		if v.SlipTaken {
+			r.para(r.t.TakeSlip.In(r.l), stStrong)
+		}
+		r.para(r.t.Thanks.In(r.l), stBody)
+	case kiosk.ScreenNotice:
+		r.notice()
+	case kiosk.ScreenOutOfService:
+		r.band(r.t.OutOfService.In(r.l), stBad)
+		r.para(r.t.OutOfSvcWhat.In(r.l), stBody)
 	}
-	if !in.view.IdleDeadline.IsZero() && in.view.Page != PageWaiting && in.view.Page != PageTakeCard {
+	if v.IdleLeft > 0 {
 		r.idle()
 	}
 	return c
@@ -151,80 +146,139 @@ func render(in renderInput) *Canvas {
 type renderer struct {
 	c    *Canvas
 	in   renderInput
-	l    Lang
+	l    kiosk.Lang
 	m    metrics
+	t    *kiosk.Words
 	body Rect
 	y    int // next free row in body
+}
+
+// fn is the label of the keypad key doing f (0: no such key).
+func (r *renderer) fn(f kiosk.KeyFunc) rune {
+	k, _ := r.in.keypad.Label(f)
+	return k
+}
+
+// langKey switches the language: the English key, or 0 on screens where
+// the digits do not type a PIN.
+func (r *renderer) langKey() rune {
+	if k := r.fn(kiosk.KeyEnglish); k != 0 {
+		return k
+	}
+	if r.in.view.Screen != kiosk.ScreenPIN && r.in.keypad.Has('0') && r.in.keypad.Func('0') == kiosk.KeyNone {
+		return '0'
+	}
+	return 0
 }
 
 func (r *renderer) header() {
 	c, w := r.c, r.in.w
 	c.Fill(Rect{0, 0, w, r.m.hdr}, stHeader)
-	title := tTitle.in(r.l)
-	if n := plain(r.in.muni.Name); n != "" && r.l == Japanese {
-		title = n + "  " + title
-	} else if n := plain(r.in.muni.NameEN); n != "" && r.l == English {
-		title = n + "  " + title
-	}
-	bw := 12
+	bw := 14
 	if r.m.hdr > 3 {
-		bw = 18
+		bw = 20
 	}
-	c.Text(r.m.pad, r.m.hdr/2, title, stHeader, w-bw-r.m.pad-1)
-	r.add(Button{Rect: Rect{w - bw, 0, bw, r.m.hdr}, Label: tLangSwitch.in(r.l), Op: opLang}, stButton)
+	c.Text(r.m.pad, r.m.hdr/2, r.t.Title.In(r.l), stHeader, w-bw-r.m.pad-1)
+	if r.in.view.Screen == kiosk.ScreenOutOfService {
+		return
+	}
+	key := r.langKey()
+	label := r.t.LangSwitch.In(r.l)
+	if key != 0 {
+		label += " [" + string(key) + "]"
+	}
+	r.add(Button{Rect: Rect{w - bw, 0, bw, r.m.hdr}, Label: label, Op: opInput,
+		Input: kiosk.Input{Kind: kiosk.InputLang}, Key: key}, stButton)
 }
 
-// add draws b and, unless it is off, registers it as a touch target.
+// add draws b and, unless it is off, registers it. Without a touchscreen
+// a button no key presses is not drawn: nothing could use it.
 func (r *renderer) add(b Button, st tcell.Style) {
+	if !r.in.touch && b.Key == 0 && !b.Off {
+		return
+	}
 	if b.Off {
 		st = stOff
 	}
 	r.c.Fill(b.Rect, st)
-	mid := b.Y + b.H/2
-	if r.l == Japanese && b.H >= 3 && strings.Contains(b.Label, "\n") {
-		// Japanese label, English beneath it: one touch away, not hidden.
-		ja, en, _ := strings.Cut(b.Label, "\n")
-		r.c.Center(b.Rect, mid, ja, st)
-		r.c.Center(b.Rect, mid+1, en, st.Bold(false))
-	} else {
-		label, _, _ := strings.Cut(b.Label, "\n")
-		r.c.Center(b.Rect, mid, label, st)
+	ls := strings.Split(b.Label, "\n")
+	if b.H < len(ls) {
+		ls = ls[:max(b.H, 1)]
+	}
+	top := b.Y + (b.H-len(ls))/2
+	for i, ln := range ls {
+		s := st
+		if i > 0 {
+			s = st.Bold(false)
+		}
+		if b.W >= 20 && strings.HasPrefix(ln, " ") {
+			r.c.Text(b.X+1, top+i, ln, s, b.W-1) // a menu item: left-aligned
+		} else {
+			r.c.Center(b.Rect, top+i, ln, s)
+		}
 	}
 	if !b.Off {
 		r.c.Buttons = append(r.c.Buttons, b)
 	}
 }
 
-// label gives a button text: in Japanese with the English below.
-func (r *renderer) label(t tr) string {
-	if r.l == Japanese {
-		return t.ja + "\n" + t.en
+// bind registers a key that presses b without drawing anything.
+func (r *renderer) bind(b Button) {
+	if b.Key != 0 {
+		b.Rect = Rect{}
+		r.c.Buttons = append(r.c.Buttons, b)
 	}
-	return t.en
 }
 
-func (r *renderer) btn(t tr, op opKind, ik IntentKind, bind binding) Button {
-	return Button{Label: r.label(t), Op: op, Intent: ik, Bind: bind}
+// label is a button's text: Japanese with the English beneath it (one
+// touch or key away, never hidden), and the key that presses it.
+func (r *renderer) label(t kiosk.Text, key rune) string {
+	k := ""
+	if key != 0 {
+		k = " [" + string(key) + "]"
+	}
+	if r.l == kiosk.Japanese {
+		return t.JA + k + "\n" + t.EN
+	}
+	return t.EN + k
 }
 
-func (r *renderer) primary(t tr, ik IntentKind) Button {
-	return Button{Label: r.label(t), Op: opIntent, Intent: ik, Bind: bindEnter}
+func (r *renderer) button(t kiosk.Text, kind kiosk.InputKind, key rune) Button {
+	return Button{Label: r.label(t, key), Op: opInput, Input: kiosk.Input{Kind: kind}, Key: key}
 }
 
-// footer lays buttons across the bottom; the last one is the primary.
+// primary is the step forward, on the Enter key.
+func (r *renderer) primary(t kiosk.Text, kind kiosk.InputKind) Button {
+	return r.button(t, kind, r.fn(kiosk.KeyEnter))
+}
+
+// cancel is the step back or out, on the Cancel key.
+func (r *renderer) cancel(t kiosk.Text, kind kiosk.InputKind) Button {
+	return r.button(t, kind, r.fn(kiosk.KeyCancel))
+}
+
+// footer lays buttons across the bottom, right-aligned; the last one, on
+// the Enter key, is the primary.
 func (r *renderer) footer(bs ...Button) {
+	var shown []Button
+	for _, b := range bs {
+		if r.in.touch || b.Key != 0 {
+			shown = append(shown, b)
+		}
+	}
+	if len(shown) == 0 {
+		return
+	}
 	y := r.in.h - r.m.btnH - 1
 	area := Rect{r.m.pad, y, r.in.w - 2*r.m.pad, r.m.btnH}
 	const gap = 2
-	bw := (area.W - gap*(len(bs)-1)) / len(bs)
-	if bw > 36 {
-		bw = 36
-	}
-	x := area.X + area.W - (bw*len(bs) + gap*(len(bs)-1)) // right-aligned: primary at the right
-	for i, b := range bs {
+	bw := min((area.W-gap*(len(shown)-1))/len(shown), 36)
+	x := area.X + area.W - (bw*len(shown) + gap*(len(shown)-1))
+	enter := r.fn(kiosk.KeyEnter)
+	for i, b := range shown {
 		b.Rect = Rect{x, y, bw, r.m.btnH}
 		st := stButton
-		if i == len(bs)-1 && b.Bind == bindEnter {
+		if i == len(shown)-1 && (b.Key == enter || r.in.touch) {
 			st = stPrimary
 		}
 		r.add(b, st)
@@ -238,263 +292,372 @@ func (r *renderer) band(s string, st tcell.Style) {
 	if r.m.btnH > 3 {
 		h = 5
 	}
-	lines := Wrap(s, r.body.W-4)
-	if len(lines) > h {
-		lines = lines[:h]
+	ls := lines(s, r.body.W-4)
+	if len(ls) > h {
+		h = len(ls)
 	}
 	r.c.Fill(Rect{r.body.X, r.y, r.body.W, h}, st)
-	top := r.y + (h-len(lines))/2
-	for i, ln := range lines {
+	top := r.y + (h-len(ls))/2
+	for i, ln := range ls {
 		r.c.Center(r.body, top+i, ln, st)
 	}
 	r.y += h + 1
 }
 
-// para writes wrapped text and returns the rows used.
-func (r *renderer) para(s string, st tcell.Style) int {
-	n := 0
-	for _, ln := range Wrap(s, r.body.W) {
+// para writes wrapped text; text that does not fit is recorded as
+// overflow (the tests hold every screen to none).
+func (r *renderer) para(s string, st tcell.Style) {
+	r.paraAt(r.body.X, s, st)
+}
+
+func (r *renderer) paraAt(x int, s string, st tcell.Style) {
+	w := r.body.X + r.body.W - x
+	for _, ln := range lines(s, w) {
 		if r.y >= r.body.Y+r.body.H {
-			break
+			r.c.Overflow = append(r.c.Overflow, ln)
+			continue
 		}
-		r.c.Text(r.body.X, r.y, ln, st, r.body.W)
+		r.c.Text(x, r.y, ln, st, w)
 		r.y++
-		n++
 	}
-	return n
 }
 
 func (r *renderer) gap() {
-	if r.m.btnH > 3 {
+	if r.y < r.body.Y+r.body.H {
 		r.y++
 	}
 }
 
 func (r *renderer) waiting() {
+	if r.m.btnH > 3 {
+		r.gap()
+	}
+	r.band(r.t.Insert.In(r.l), stPrimary)
+	r.para(r.t.InsertHow.In(r.l), stStrong)
 	r.gap()
-	r.band(tInsert.in(r.l), stPrimary)
-	r.para(tInsertHow.in(r.l), stStrong)
-	r.y++
-	r.para(tInsertFree.in(r.l), stBody)
+	r.para(r.t.InsertWhat.In(r.l), stBody)
+	r.gap()
+	switch {
+	case r.in.touch && len(r.in.keypad.Layout) > 0:
+		r.para(r.t.HowTouchAndKeys.In(r.l), stBody)
+	case r.in.touch:
+		r.para(r.t.HowTouch.In(r.l), stBody)
+	default:
+		r.para(r.t.HowKeys.In(r.l), stBody)
+	}
 	if d := r.in.view.Maintenance; !d.IsZero() {
-		r.y++
-		r.para(tMaint.f(r.l, dateText(r.l, d)), stWarnText)
+		r.gap()
+		r.para(r.t.Maintenance.F(r.l, kiosk.DateText(r.l, d)), stWarnText)
 	}
 }
 
 func verdictStyle(c kiosk.Code) tcell.Style {
 	switch c {
-	case kiosk.CodeValid:
+	case kiosk.CodeValid, kiosk.CodePINChanged:
 		return stGood
-	case kiosk.CodeRenewal, kiosk.CodeDateUnknown, kiosk.CodeNoSignCert, kiosk.CodeAuthLastTry, kiosk.CodeSignLastTry, kiosk.CodeNotYetValid:
+	case kiosk.CodeRenewal, kiosk.CodeDateUnknown, kiosk.CodeNoSignCert, kiosk.CodeAuthLastTry, kiosk.CodeSignLastTry,
+		kiosk.CodeNotYetValid, kiosk.CodeWrongPIN, kiosk.CodeRemoved:
 		return stNotice
-	case kiosk.CodeExpired, kiosk.CodeAuthLocked, kiosk.CodeSignLocked, kiosk.CodeChangeUnsure:
+	case kiosk.CodeExpired, kiosk.CodeAuthLocked, kiosk.CodeSignLocked, kiosk.CodeChangeUnsure, kiosk.CodeUnreadable, kiosk.CodeCertBad:
 		return stBad
 	}
 	return stNeutral
 }
 
 func (r *renderer) status() {
-	a := r.in.view.Assessment
-	r.band(headline[a.Code].in(r.l), verdictStyle(a.Code))
+	v := r.in.view
+	a, pages := *v.Assessment, v.Pages
+	lead := pages[0]
+	r.band(lead.Title.In(r.l), verdictStyle(lead.Code))
 	if a.Card == kiosk.CardMyNumber {
-		r.certLines(a.Auth, tValidUntil)
+		if a.HasAuth {
+			r.certLines(a.Auth, kiosk.PINAuth)
+		}
 		r.triesLines(a)
 		if a.HasSign {
-			r.para(tSignYes.in(r.l), stBody)
+			r.para(r.t.SignOnCard.In(r.l), stBody)
 		} else {
-			r.para(tSignNo.in(r.l), stBody)
+			r.para(r.t.SignNotOnCard.In(r.l), stBody)
 		}
-		// Other conditions, briefly, after the main one (e.g. the signing
-		// PIN locked while the certificate is valid).
-		for _, c := range a.Conditions {
-			if c == a.Code || c == a.Auth.Verdict || c == kiosk.CodeNoSignCert {
-				continue
+		// The other conditions, by their headlines: a lock beside a valid
+		// certificate, one try left, …
+		for _, p := range pages[1:] {
+			if p.Code == kiosk.CodeNoSignCert {
+				continue // said by the line above
 			}
-			if h, ok := headline[c]; ok {
-				r.para(h.in(r.l), stWarnText)
+			st := stWarnText
+			if p.Code == kiosk.CodeValid {
+				st = stOKText
 			}
+			r.para(p.Title.In(r.l), st)
 		}
-		r.y++
 	}
-	r.para(nextStep[a.Code].in(r.l), stStrong)
-	r.footer(r.btn(tFinish, opIntent, IntentFinish, bindCancel), r.primary(tNext, IntentNext))
+	r.gap()
+	r.para(lead.Next.In(r.l), stStrong)
+	r.footer(r.cancel(r.t.Finish, kiosk.InputFinish), r.primary(r.t.Next, kiosk.InputNext))
 }
 
-// certLines shows a certificate's dates. Days left only when the clock is
-// trusted and the verdict depends on it.
-func (r *renderer) certLines(ca kiosk.CertAssessment, until tr) {
+// certLines shows a certificate's dates (the day too: the card is in).
+// Days left only when the clock is trusted and the verdict depends on it.
+func (r *renderer) certLines(ca kiosk.CertAssessment, k kiosk.PINKind) {
 	if ca.NotAfter.IsZero() {
 		return
 	}
-	line := until.f(r.l, dateText(r.l, ca.NotAfter))
+	line := r.t.ValidUntil.F(r.l, kiosk.CertName(k).In(r.l), kiosk.DateText(r.l, ca.NotAfter))
 	switch ca.Verdict {
 	case kiosk.CodeValid, kiosk.CodeRenewal:
 		if ca.DaysLeft == 0 {
-			line += "  " + tLastDay.in(r.l)
+			line += "  " + r.t.LastDay.In(r.l)
 		} else {
-			line += "  " + tDaysLeft.f(r.l, ca.DaysLeft)
+			line += "  " + r.t.DaysLeft.F(r.l, ca.DaysLeft)
 		}
 	case kiosk.CodeNotYetValid:
-		r.para(tValidFrom.f(r.l, dateText(r.l, ca.NotBefore)), stBody)
+		r.para(r.t.ValidFrom.F(r.l, kiosk.DateText(r.l, ca.NotBefore)), stBody)
 	}
 	r.para(line, stStrong)
 	if ca.Verdict == kiosk.CodeValid || ca.Verdict == kiosk.CodeRenewal || ca.Verdict == kiosk.CodeDateUnknown {
-		r.para(tRenewFrom.f(r.l, dateText(r.l, ca.RenewalFrom)), stBody)
+		r.para(r.t.RenewFrom.F(r.l, kiosk.DateText(r.l, ca.RenewalFrom)), stBody)
 	}
 }
 
 func (r *renderer) triesLines(a kiosk.Assessment) {
-	tries := func(has, locked bool, n int) string {
+	line := func(k kiosk.PINKind, has, locked bool, n int) {
+		name := kiosk.PINName(k).In(r.l)
 		switch {
+		case !has && k == kiosk.PINSign:
+			r.para(r.t.TriesNone.F(r.l, name), stBody)
 		case !has:
-			return tNone.in(r.l)
 		case locked:
-			return tLockedShort.in(r.l)
+			r.para(r.t.TriesLocked.F(r.l, name), stWarnText)
+		default:
+			st := stStrong
+			if n == 1 {
+				st = stWarnText
+			}
+			r.para(name+": "+kiosk.TriesLeft(r.l, n), st)
 		}
-		return tTimes.f(r.l, n)
 	}
-	r.para(tTriesHead.in(r.l), stBody)
-	r.para("    "+tTriesAuth.f(r.l, tries(a.HasAuth, a.AuthLocked, a.AuthTries))+
-		"    "+tTriesSign.f(r.l, tries(a.HasSign, a.SignLocked, a.SignTries)), stStrong)
+	line(kiosk.PINAuth, a.HasAuth, a.AuthLocked, a.AuthTries)
+	line(kiosk.PINSign, a.HasSign, a.SignLocked, a.SignTries)
 }
 
-func (r *renderer) guidance(code kiosk.Code) {
-	g, ok := guidance[code]
-	h, okh := headline[code]
-	if !ok || !okh {
-		g, h = guidance[kiosk.CodeUnreadable], headline[kiosk.CodeUnreadable]
-	}
-	r.band(h.in(r.l), verdictStyle(code))
-	r.para(g.body.in(r.l), stBody)
-	if len(g.bring) > 0 {
-		items := make([]string, len(g.bring))
-		for i, b := range g.bring {
-			items[i] = b.in(r.l)
+// page writes a page's body: what it means, what to bring and where.
+func (r *renderer) page(p kiosk.Page) {
+	r.para(joinText(r.l, p.What), stBody)
+	if p.Office {
+		if len(p.Bring) > 0 {
+			items := make([]string, len(p.Bring))
+			for i, b := range p.Bring {
+				items[i] = b.In(r.l)
+			}
+			sep := "、"
+			if r.l == kiosk.English {
+				sep = "; "
+			}
+			r.para(r.t.Bring.In(r.l)+": "+strings.Join(items, sep), stStrong)
 		}
-		r.para(tBring.in(r.l)+":  "+strings.Join(items, " / "), stStrong)
-	}
-	r.office()
-	if ref := r.in.view.Reference; ref != "" {
-		r.para(tReference.f(r.l, plain(ref)), stStrong)
+		r.where(p.Where)
 	}
 }
 
-func (r *renderer) office() {
-	m := r.in.muni
-	if m.Office == "" && m.Phone == "" {
+// joinText makes one paragraph of sentences: rows are scarce at 80×24.
+func joinText(l kiosk.Lang, ts []kiosk.Text) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = t.In(l)
+	}
+	if l == kiosk.English {
+		return strings.Join(parts, " ")
+	}
+	return strings.Join(parts, "")
+}
+
+func (r *renderer) where(p kiosk.Place) {
+	if p.Office.JA == "" && p.Phone == "" {
 		return
 	}
-	if r.l == English {
-		r.para(plain(fmt.Sprintf("Office: %s, %s", m.OfficeLineEN(), m.CounterEN)), stBody)
-		r.para(plain(tPhone.f(r.l, m.Phone)+"   "+tHours.f(r.l, m.HoursEN)), stBody)
+	r.para(plain(r.t.Office.F(r.l, p.Office.In(r.l), p.Counter.In(r.l))), stBody)
+	r.para(plain(r.t.Phone.F(r.l, p.Phone)+"   "+r.t.Hours.F(r.l, p.Hours.In(r.l))), stBody)
+}
+
+// note says what became of the page's slip.
+func (r *renderer) note(n kiosk.SlipNote) {
+	ref := r.t.Reference.F(r.l, plain(n.Reference))
+	switch n.State {
+	case kiosk.SlipPending:
+		r.para(r.t.SlipPrinting.In(r.l), stDim)
+	case kiosk.SlipPrinted:
+		r.para(r.t.SlipPrinted.In(r.l), stStrong)
+		r.para(ref, stStrong)
+	case kiosk.SlipNotPrinted:
+		r.para(r.t.SlipNotPrinted.In(r.l), stWarnText)
+		r.field(ref)
+	case kiosk.SlipNotRecorded:
+		r.para(r.t.SlipNotRecorded.In(r.l), stWarnText)
+	}
+}
+
+// field is one line on a highlighted block: the reference to note down.
+func (r *renderer) field(s string) {
+	if r.y >= r.body.Y+r.body.H {
+		r.c.Overflow = append(r.c.Overflow, s)
 		return
 	}
-	r.para(plain(tOffice.f(r.l, m.OfficeLine(), m.Counter)), stBody)
-	r.para(plain(tPhone.f(r.l, m.Phone)+"   "+tHours.f(r.l, m.Hours)), stBody)
+	w := min(textWidth(s)+4, r.body.W)
+	r.c.Fill(Rect{r.body.X, r.y, w, 1}, stField)
+	r.c.Text(r.body.X+2, r.y, s, stField, w-2)
+	r.y++
+}
+
+func (r *renderer) guidance() {
+	v := r.in.view
+	p := *v.Page
+	r.band(p.Title.In(r.l), verdictStyle(p.Code))
+	r.page(p)
+	r.note(v.Note)
+	r.footer(
+		Button{Label: r.label(r.t.Back, 0), Op: opInput, Input: kiosk.Input{Kind: kiosk.InputBack}},
+		r.cancel(r.t.Finish, kiosk.InputFinish),
+		r.primary(r.t.Next, kiosk.InputNext))
 }
 
 var menuItems = []struct {
-	t tr
-	a Action
+	t func(*kiosk.Words) kiosk.Text
+	a kiosk.Action
 }{
-	{tMenuStatus, ActionStatus},
-	{tMenuChangeAuth, ActionChangeAuth},
-	{tMenuChangeSign, ActionChangeSign},
-	{tMenuCheckSign, ActionCheckSign},
-	{tFinish, ActionFinish},
+	{func(w *kiosk.Words) kiosk.Text { return w.MenuStatus }, kiosk.ActionStatus},
+	{func(w *kiosk.Words) kiosk.Text { return w.MenuChangeAuth }, kiosk.ActionChangeAuth},
+	{func(w *kiosk.Words) kiosk.Text { return w.MenuChangeSign }, kiosk.ActionChangeSign},
+	{func(w *kiosk.Words) kiosk.Text { return w.MenuSign }, kiosk.ActionCheckSign},
+	{func(w *kiosk.Words) kiosk.Text { return w.Finish }, kiosk.ActionNone},
 }
 
 func (r *renderer) menu() {
-	a := r.in.view.Assessment
-	r.para(tMenuHead.in(r.l), stStrong)
-	r.y++
-	cols := 2
-	const gap = 1
-	bw := (r.body.W - gap*(cols-1)) / cols
-	bh := r.m.btnH
+	v := r.in.view
+	r.para(r.t.MenuHead.In(r.l), stStrong)
+	r.gap()
+	bh := 2
+	if r.l == kiosk.English {
+		bh = 1
+	}
+	gap := 1
+	if r.m.btnH > 3 {
+		bh, gap = r.m.btnH, 1
+	}
+	offered := map[kiosk.Action]bool{kiosk.ActionStatus: true, kiosk.ActionNone: true}
+	for _, a := range v.Actions {
+		offered[a] = true
+	}
 	for i, it := range menuItems {
-		off := false
-		switch it.a {
-		case ActionChangeAuth:
-			off = !a.CanChange(kiosk.PINAuth)
-		case ActionChangeSign:
-			off = !a.CanChange(kiosk.PINSign)
-		case ActionCheckSign:
-			off = !a.CanCheckSign()
-		}
-		t := it.t
+		t := it.t(r.t)
+		off := !offered[it.a]
 		if off {
-			t = tr{t.ja + tNotNow.ja, t.en + " " + tNotNow.en}
+			t = kiosk.Text{JA: t.JA + r.t.NotNow.JA, EN: t.EN + " " + r.t.NotNow.EN}
 		}
 		digit := rune('1' + i)
-		label := fmt.Sprintf("%c  %s", digit, t.ja)
-		if r.l == Japanese {
-			label += "\n" + t.en
-		} else {
-			label = fmt.Sprintf("%c  %s", digit, t.en)
+		var key rune
+		if r.in.keypad.Has(digit) && !off {
+			key = digit
 		}
-		b := Button{
-			Rect:  Rect{r.body.X + (i%cols)*(bw+gap), r.y + (i/cols)*(bh+gap), bw, bh},
-			Label: label, Op: opIntent, Intent: IntentChoose, Action: it.a,
-			Bind: bindRune, Rune: digit, Off: off,
+		label := fmt.Sprintf(" %c  %s", digit, t.In(r.l))
+		if r.l == kiosk.Japanese {
+			label += "\n     " + t.EN
 		}
-		st := stButton
-		if it.a == ActionFinish {
-			b.Intent, b.Action = IntentFinish, 0
+		in := kiosk.Input{Kind: kiosk.InputChoose, Action: it.a}
+		if it.a == kiosk.ActionNone {
+			in = kiosk.Input{Kind: kiosk.InputFinish}
+			if k := r.fn(kiosk.KeyCancel); k != 0 {
+				label = fmt.Sprintf(" %c  %s [%c]", digit, t.In(r.l), k)
+				if r.l == kiosk.Japanese {
+					label += "\n     " + t.EN
+				}
+			}
 		}
-		r.add(b, st)
+		b := Button{Rect: Rect{r.body.X, r.y, r.body.W, bh}, Label: label, Op: opInput, Input: in, Key: key, Off: off}
+		if !r.in.touch && off {
+			b.Key = 0
+		}
+		r.add(b, stButton)
+		r.y += bh + gap
 	}
-	// Cancel on the menu ends the visit, like "5".
-	r.c.Buttons = append(r.c.Buttons, Button{Rect: Rect{-1, -1, 0, 0}, Op: opIntent, Intent: IntentFinish, Bind: bindCancel})
+	// Cancel on the menu ends the visit, like the last item.
+	r.bind(Button{Op: opInput, Input: kiosk.Input{Kind: kiosk.InputFinish}, Key: r.fn(kiosk.KeyCancel)})
+}
+
+// signKeys is the on-screen alphabet of the signing PIN, row by row: the
+// letters in two rows, the digits in a third.
+var signRows = []string{"ABCDEFGHIJKLM", "NOPQRSTUVWXYZ", "1234567890"}
+
+var signKeys = strings.Join(signRows, "")
+
+// movePick moves the highlight: left and right run through the keys in
+// reading order (past the end of a row to the next), up and down change
+// row in the same column, clamped to the row's length.
+func movePick(i, dx, dy int) int {
+	n := len(signKeys)
+	if dx != 0 {
+		return ((i+dx)%n + n) % n
+	}
+	row, col := 0, i
+	for col >= len(signRows[row]) {
+		col -= len(signRows[row])
+		row++
+	}
+	row = ((row+dy)%len(signRows) + len(signRows)) % len(signRows)
+	col = min(col, len(signRows[row])-1)
+	for _, rw := range signRows[:row] {
+		col += len(rw)
+	}
+	return col
 }
 
 func (r *renderer) pin() {
 	p, e := r.in.view.PIN, r.in.entry
-	name := pinName(r.l, p.Kind)
+	name := kiosk.PINName(p.Kind).In(r.l)
 	var head string
 	switch {
 	case p.ForSignCheck:
-		head = tPINSignChk.f(r.l, name)
-	case p.Step == StepNew:
-		head = tPINNew.f(r.l, name)
-	case p.Step == StepConfirm:
-		head = tPINAgain.f(r.l, name)
+		head = r.t.PINForSign.F(r.l, name)
+	case p.Step == kiosk.StepNew:
+		head = r.t.PINNew.F(r.l, name)
+	case p.Step == kiosk.StepConfirm:
+		head = r.t.PINAgain.F(r.l, name)
 	default:
-		head = tPINNow.f(r.l, name)
+		head = r.t.PINNow.F(r.l, name)
 	}
 	r.para(head, stStrong)
+	if p.TriesChanged {
+		r.para(r.t.TriesChanged.In(r.l), stWarnText)
+	}
 	if p.Mismatch {
-		r.para(tMismatch.in(r.l), stWarnText)
+		r.para(r.t.Mismatch.In(r.l), stWarnText)
+	}
+	if p.Step == kiosk.StepCurrent {
+		st := stStrong
+		if p.TriesLeft == 1 {
+			st = stWarnText
+		}
+		r.para(r.t.TriesNow.F(r.l, kiosk.TriesLeft(r.l, p.TriesLeft)), st)
 	}
 	// Rules, each marked as it is met while typing.
-	mark := func(ok bool, t string) (string, tcell.Style) {
+	mark := func(ok bool, t kiosk.Text) (string, tcell.Style) {
 		if ok {
-			return "[OK] " + t, stOKText
+			return "[OK] " + t.In(r.l), stOKText
 		}
-		return "[  ] " + t, stBody
+		return "[  ] " + t.In(r.l), stBody
 	}
 	x := r.body.X
 	put := func(s string, st tcell.Style) {
 		x += r.c.Text(x, r.y, s, st, r.body.X+r.body.W-x) + 3
 	}
 	if p.Kind == kiosk.PINSign {
-		put(mark(e.n >= 6 && e.n <= 16, tRuleLen.in(r.l)))
-		put(mark(e.hasLetter, tRuleLetter.in(r.l)))
-		put(mark(e.hasDigit, tRuleDigit.in(r.l)))
+		put(mark(e.n >= 6 && e.n <= 16, r.t.RuleLen))
+		put(mark(e.hasLetter, r.t.RuleLetter))
+		put(mark(e.hasDigit, r.t.RuleDigit))
 	} else {
-		put(mark(e.n == 4, tRuleAuth.in(r.l)))
+		put(mark(e.n == 4, r.t.RuleAuth))
 	}
 	r.y++
-	if p.Step == StepCurrent {
-		if p.TriesLeft == 1 {
-			r.para(tTriesOne.in(r.l), stWarnText)
-		} else {
-			r.para(tTriesNow.f(r.l, p.TriesLeft), stStrong)
-		}
-	} else if p.Kind == kiosk.PINSign {
-		r.para(tRuleCase.in(r.l), stDim)
-	}
 	// The entry field: one ● per character typed and nothing else. ● is
 	// an ambiguous-width rune, so each takes its measured width plus a
 	// blank, which keeps the row aligned whichever width the terminal uses.
@@ -513,99 +676,169 @@ func (r *renderer) pin() {
 		r.c.Text(fx, r.y, "_", stField, 0)
 	}
 	if e.problem != kiosk.PINOK {
-		r.c.Text(field.X+field.W+2, r.y, problemText(r.l, e.problem), stWarnText, r.body.X+r.body.W-field.X-field.W-2)
+		r.c.Text(field.X+field.W+2, r.y, problemText(r.t, r.l, e.problem), stWarnText, r.body.X+r.body.W-field.X-field.W-2)
 	}
 	r.y += 2
-	r.keyboard(p.Kind)
+	if p.Kind == kiosk.PINSign {
+		r.alphabet(e.pick)
+	} else {
+		r.digits()
+	}
+	// Without a Clear key, Cancel empties a started entry first, then
+	// leaves: the label moves with what the key will do.
+	cancelKey, clearKey := r.fn(kiosk.KeyCancel), r.fn(kiosk.KeyClear)
+	leaveKey := cancelKey
+	if clearKey == 0 && e.n > 0 {
+		clearKey, leaveKey = cancelKey, 0
+	}
 	r.footer(
-		r.btn(tCancel, opIntent, IntentCancel, bindCancel),
-		Button{Label: r.label(tDelete), Op: opDelete},
-		Button{Label: r.label(tClear), Op: opClear, Bind: bindClear},
-		Button{Label: r.label(tDecide), Op: opSubmit, Bind: bindEnter},
+		r.button(r.t.Cancel, kiosk.InputBack, leaveKey),
+		Button{Label: r.label(r.t.Delete, 0), Op: opDelete},
+		Button{Label: r.label(r.t.Clear, clearKey), Op: opClear, Key: clearKey},
+		Button{Label: r.label(r.t.Enter, r.fn(kiosk.KeyEnter)), Op: opSubmit, Key: r.fn(kiosk.KeyEnter)},
 	)
 }
 
-// keyboard draws touch keys: digits for either PIN, and A–Z for the
-// signing PIN. Keys are bound to their rune so the keypad and a laptop
-// keyboard type through the same buttons.
-func (r *renderer) keyboard(k kiosk.PINKind) {
-	keys := "1234567890"
-	perRow := 10
-	if k == kiosk.PINSign {
-		keys = "ABCDEFGHIJKLMNOPQRSTUVWXYZ1234567890"
-		perRow = 12
+func sentenceEnd(l kiosk.Lang) string {
+	if l == kiosk.English {
+		return "."
 	}
-	rows := (len(keys) + perRow - 1) / perRow
+	return "。"
+}
+
+// digits draws the touch digits of the 4-digit PIN and binds the keypad's
+// digits to them.
+func (r *renderer) digits() {
+	const keys = "1234567890"
 	avail := r.in.h - r.m.btnH - 2 - r.y
-	kh := min(r.m.btnH, avail/rows)
-	if kh < 1 {
-		return
-	}
-	kw := min(r.body.W/perRow, 10)
+	kh := min(r.m.btnH, avail)
+	kw := min(r.body.W/len(keys), 10)
 	for i, ch := range keys {
-		b := Button{
-			Rect:  Rect{r.body.X + (i%perRow)*kw, r.y + (i/perRow)*kh, kw - 1, kh},
-			Label: string(ch), Op: opType, Rune: ch, Bind: bindRune,
+		b := Button{Label: string(ch), Op: opType, Rune: ch}
+		if r.in.keypad.Has(ch) && r.in.keypad.Func(ch) == kiosk.KeyNone {
+			b.Key = ch
 		}
+		if !r.in.touch || kh < 1 {
+			r.bind(b)
+			continue
+		}
+		b.Rect = Rect{r.body.X + i*kw, r.y, kw - 1, kh}
 		r.add(b, stButton)
 	}
-	r.y += rows * kh
+	if r.in.touch && kh >= 1 {
+		r.y += kh
+	}
+}
+
+// alphabet draws the signing PIN's characters with the highlight, binds
+// the keypad's 2 4 6 8 to moving it and 5 to typing the highlighted one,
+// and, with touch, makes every character a key of its own.
+//
+// Why a highlight rather than phone-style multi-tap: the entry is masked,
+// so with multi-tap a resident could not see which letter a third press of
+// 2 has reached; here the character about to be typed is always lit on
+// the screen, a wrong key only moves the light (it never types something
+// unseen, which would cost a try), no timing is involved, and 2 4 6 8
+// around 5 is the arrow-and-決定 pattern of a television remote.
+func (r *renderer) alphabet(pick int) {
+	if r.in.keypad.Has('5') {
+		r.para(r.t.PickHelp.In(r.l), stBody)
+		for _, mv := range []struct {
+			key    rune
+			dx, dy int
+		}{{'2', 0, -1}, {'8', 0, 1}, {'4', -1, 0}, {'6', 1, 0}} {
+			r.bind(Button{Op: opMove, DX: mv.dx, DY: mv.dy, Key: mv.key})
+		}
+		r.bind(Button{Op: opPick, Key: '5'})
+	}
+	if r.in.touch {
+		r.para(r.t.PickTouch.In(r.l), stDim)
+	}
+	avail := r.in.h - r.m.btnH - 2 - r.y
+	kh := max(min(r.m.btnH, avail/len(signRows)), 1)
+	kw := min(r.body.W/len(signRows[0]), 10)
+	i := 0
+	for row, keys := range signRows {
+		for col, ch := range keys {
+			rect := Rect{r.body.X + col*kw, r.y + row*kh, kw - 1, kh}
+			st, label := stButton, string(ch)
+			if i == pick {
+				// Lit and bracketed: seen without colour too.
+				st, label = stPicked, "["+label+"]"
+			}
+			b := Button{Rect: rect, Label: label, Op: opType, Rune: ch}
+			if r.in.touch {
+				r.add(b, st)
+			} else {
+				r.c.Fill(rect, st)
+				r.c.Center(rect, rect.Y+rect.H/2, label, st)
+			}
+			i++
+		}
+	}
+	r.y += len(signRows) * kh
+}
+
+func problemText(t *kiosk.Words, l kiosk.Lang, p kiosk.PINProblem) string {
+	switch p {
+	case kiosk.PINTooShort:
+		return t.ProbShort.In(l)
+	case kiosk.PINTooLong:
+		return t.ProbLong.In(l)
+	case kiosk.PINBadChar:
+		return t.ProbChar.In(l)
+	case kiosk.PINNeedLetter:
+		return t.ProbLetter.In(l)
+	case kiosk.PINNeedDigit:
+		return t.ProbDigit.In(l)
+	}
+	return ""
 }
 
 func (r *renderer) result() {
-	res := r.in.view.Result
-	name := pinName(r.l, res.PIN)
-	switch res.Kind {
-	case ResultChanged:
-		r.band(tResChanged.in(r.l), stGood)
-		r.para(tResChgSub.f(r.l, name), stStrong)
-	case ResultWrongPIN:
-		r.band(tResWrong.in(r.l), stNotice)
-		r.para(tResWrongSub.f(r.l, name, res.TriesLeft), stStrong)
+	v := r.in.view
+	res, p := *v.Result, *v.Page
+	r.band(p.Title.In(r.l), verdictStyle(p.Code))
+	switch {
+	case res.Outcome == kiosk.OutcomeWrongPIN:
+		st := stStrong
 		if res.TriesLeft == 1 {
-			r.para(nextStep[kiosk.CodeAuthLastTry].in(r.l), stBody)
+			st = stWarnText
 		}
-	case ResultLocked:
-		r.band(tResLocked.in(r.l), stBad)
-		code := kiosk.CodeAuthLocked
-		if res.PIN == kiosk.PINSign {
-			code = kiosk.CodeSignLocked
-		}
-		r.para(guidance[code].body.in(r.l), stBody)
-		r.office()
-	case ResultUnknown:
-		r.band(tResUnknown.in(r.l), stBad)
-		r.para(guidance[kiosk.CodeChangeUnsure].body.in(r.l), stBody)
-		r.office()
-	case ResultSignCert:
-		s := res.Sign
-		h := headline[s.Verdict]
-		r.band(tResSignHead.in(r.l)+": "+h.in(r.l), verdictStyle(s.Verdict))
-		r.certLines(s, tSignUntil)
-		r.y++
-		r.para(nextStep[s.Verdict].in(r.l), stStrong)
-	case ResultFailed:
-		r.band(tResFailed.in(r.l), stBad)
-		r.para(nextStep[kiosk.CodeUnreadable].in(r.l), stBody)
+		r.para(kiosk.PINName(res.PIN).In(r.l)+": "+kiosk.TriesLeft(r.l, res.TriesLeft)+sentenceEnd(r.l), st)
+	case res.Cert != nil:
+		r.certLines(*res.Cert, kiosk.PINSign)
 	}
-	r.footer(r.btn(tFinish, opIntent, IntentFinish, bindCancel), r.primary(tNext, IntentNext))
+	r.page(p)
+	// What to do next: an office page says it by what to bring and where.
+	if next := p.Next; !p.Office && next.JA != "" && !slices.Contains(p.What, next) {
+		r.para(next.In(r.l), stStrong)
+	}
+	r.note(v.Note)
+	r.footer(r.cancel(r.t.Finish, kiosk.InputFinish), r.primary(r.t.Next, kiosk.InputNext))
 }
 
-// idle overlays the countdown. Only its buttons stay touchable, so a tap
-// elsewhere cannot act on the page behind it.
+func (r *renderer) notice() {
+	v := r.in.view
+	if v.Page == nil {
+		return
+	}
+	p := *v.Page
+	r.band(p.Title.In(r.l), verdictStyle(p.Code))
+	r.page(p)
+	if v.Result != nil {
+		r.note(v.Note)
+	}
+	if !v.Awaiting {
+		r.footer(r.primary(r.t.Next, kiosk.InputNext))
+	}
+}
+
+// idle overlays the countdown. Only its buttons stay live, so a key or a
+// tap elsewhere cannot act on the page behind it.
 func (r *renderer) idle() {
-	left := r.in.view.IdleDeadline.Sub(r.in.now)
-	secs := int((left + time.Second - 1) / time.Second)
-	if secs < 0 {
-		secs = 0
-	}
-	keep := r.c.Buttons[:0]
-	for _, b := range r.c.Buttons {
-		if b.Op == opLang {
-			keep = append(keep, b)
-		}
-	}
-	r.c.Buttons = keep
+	secs := int((r.in.view.IdleLeft + time.Second - 1) / time.Second)
+	r.c.Buttons = r.c.Buttons[:0]
 	bh := r.m.btnH
 	h := 2 + 1 + 1 + 1 + bh + 1
 	w := min(r.in.w-4, 64)
@@ -613,10 +846,27 @@ func (r *renderer) idle() {
 	// Blank the page behind: the warning must be the only thing to read.
 	r.c.Fill(Rect{0, r.m.hdr, r.in.w, r.in.h - r.m.hdr}, stBody)
 	r.c.Fill(box, stOverlay)
-	r.c.Center(box, box.Y+1, tIdleHead.in(r.l), stOverlay)
-	r.c.Center(box, box.Y+3, tIdleBody.f(r.l, secs), stOverlay)
+	r.c.Center(box, box.Y+1, r.t.IdleHead.In(r.l), stOverlay)
+	r.c.Center(box, box.Y+3, r.t.IdleLeft.F(r.l, secs), stOverlay)
 	bw := (w - 6) / 2
 	y := box.Y + 5
-	r.add(Button{Rect: Rect{box.X + 2, y, bw, bh}, Label: r.label(tFinish), Op: opIntent, Intent: IntentFinish, Bind: bindCancel}, stButton)
-	r.add(Button{Rect: Rect{box.X + 4 + bw, y, bw, bh}, Label: r.label(tContinue), Op: opIntent, Intent: IntentContinue, Bind: bindEnter}, stPrimary)
+	fin := r.cancel(r.t.Finish, kiosk.InputFinish)
+	fin.Rect = Rect{box.X + 2, y, bw, bh}
+	r.add(fin, stButton)
+	cont := r.primary(r.t.Continue, kiosk.InputActivity)
+	cont.Rect = Rect{box.X + 4 + bw, y, bw, bh}
+	r.add(cont, stPrimary)
 }
+
+// plain replaces ambiguous-width punctuation that configuration text may
+// carry (en dash in "8:30–17:15", arrows) by ASCII, so it measures the
+// same on every terminal.
+func plain(s string) string {
+	return ambiguousReplacer.Replace(s)
+}
+
+var ambiguousReplacer = strings.NewReplacer(
+	"–", "-", "—", "-", "‐", "-", "→", "->", "←", "<-", "…", "...",
+	"○", "o", "●", "*", "※", "*", "×", "x", "“", "\"", "”", "\"", "‘", "'", "’", "'",
+	"°", " deg", "±", "+/-", "§", "S",
+)

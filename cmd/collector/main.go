@@ -1,87 +1,147 @@
-// Command collector is the town hall's reference receiving end of kiosk sync.
+// Command collector is the town hall's receiving end of kiosk sync.
 //
-//	collector --listen :8443 --ca ca.pem --cert server.pem --key server-key.pem --data /var/lib/collector
-//	collector gen-test-pki DIR K01 K02 staff-1   # a test village CA, a loopback server cert, client certs
+//	collector [serve] --listen :8443 --ca ca.pem --cert server.pem --key server-key.pem --data /var/lib/collector
+//	collector [serve] … --store postgres://collector@/collector?host=/run/postgresql
+//	collector migrate --data /var/lib/collector --to postgres://…       # the collector stopped
+//	collector import --data /var/lib/collector [--ca ca.pem] [--kiosk-cert K01.pem] /media/usb/kiosk-K01
+//	collector import --url https://collector:8443 --ca ca.pem --cert staff.pem --key staff-key.pem /media/usb/kiosk-K01
+//	collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR K01 K02 staff-1
+//
+// Kiosks reach it at its base URL (https://host:port, no path).
 package main
 
 import (
+	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
-	"github.com/villagehall/kiosk/kiosk/sync/collector"
-	"github.com/villagehall/kiosk/kiosk/sync/synctest"
+	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
+	"github.com/villagehall/kiosk/cmd/collector/internal/server"
+	"github.com/villagehall/kiosk/kiosk"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/sync/pki"
 )
+
+const usage = `usage:
+  collector [serve] --listen :8443 --ca CA --cert CERT --key KEY (--data DIR | --store postgres://…)
+  collector import ((--data DIR | --store postgres://…) [--ca CA] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
+  collector migrate --data DIR --to postgres://…
+  collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
+`
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:]); err != nil {
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "collector:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, args []string) error {
-	if len(args) > 0 && args[0] == "gen-test-pki" {
-		// For trying sync on one machine: a real village CA is made and
-		// kept offline by the town hall, not by this command.
-		if len(args) < 3 {
-			return errors.New("usage: collector gen-test-pki DIR KIOSK_ID|staff-NAME ...")
-		}
-		if err := os.MkdirAll(args[1], 0o700); err != nil {
-			return err
-		}
-		pki, err := synctest.GenerateTestPKI(args[1], args[2:]...)
-		if err != nil {
-			return err
-		}
-		fmt.Printf("CA %s\nserver %s %s\n", pki.CAFile, pki.ServerCert, pki.ServerKey)
-		for _, cn := range args[2:] {
-			fmt.Printf("client %s %s %s\n", cn, pki.Clients[cn].Cert, pki.Clients[cn].Key)
-		}
-		return nil
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
 	}
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, stderr)
+	case "import":
+		return importCmd(ctx, args, stdout, stderr)
+	case "migrate":
+		return migrateCmd(ctx, args, stdout, stderr)
+	case "gen-test-pki":
+		return genTestPKI(args, stdout, stderr)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+func genTestPKI(args []string, stdout, stderr io.Writer) error {
+	// For trying sync on one machine: a real village CA is made and kept
+	// offline by the town hall, not by this command.
+	fs := flag.NewFlagSet("gen-test-pki", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	kt := fs.String("key-type", string(pki.ECDSA), "key type of every certificate: ecdsa (P-256), rsa (2048) or ed25519")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() < 2 {
+		return errors.New("usage: collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...")
+	}
+	dir, names := fs.Arg(0), fs.Args()[1:]
+	for _, n := range names {
+		if !kiosk.ValidKioskID(n) && !strings.HasPrefix(n, "staff-") {
+			return fmt.Errorf("%q: a kiosk ID (1-6 of A-Z, 0-9) or staff-NAME", n)
+		}
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	f, err := pki.Generate(dir, pki.KeyType(*kt), names...)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "CA %s\nserver %s %s\n", f.CAFile, f.ServerCert, f.ServerKey)
+	for _, cn := range names {
+		fmt.Fprintf(stdout, "client %s %s %s\n", cn, f.Clients[cn].Cert, f.Clients[cn].Key)
+	}
+	return nil
+}
+
+func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("collector", flag.ContinueOnError)
+	fs.SetOutput(stderr)
 	listen := fs.String("listen", ":8443", "address to listen on")
 	ca := fs.String("ca", "", "village CA (PEM) that signs kiosk and staff client certificates")
 	cert := fs.String("cert", "", "server certificate (PEM)")
 	key := fs.String("key", "", "server key (PEM)")
-	data := fs.String("data", "", "directory for the collector's store")
+	data := fs.String("data", "", "directory for the collector's store (one bbolt file)")
+	storeURL := fs.String("store", "", "postgres://… to keep the store in PostgreSQL instead of --data")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *ca == "" || *cert == "" || *key == "" || *data == "" {
-		return errors.New("--ca, --cert, --key and --data are required")
+	if *ca == "" || *cert == "" || *key == "" || (*data == "" && *storeURL == "") {
+		return errors.New("--ca, --cert, --key and --data (or --store postgres://…) are required")
 	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	tc, err := collector.ServerTLS(*ca, *cert, *key)
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	tc, pool, err := server.TLSConfig(*ca, *cert, *key)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(*data, 0o700); err != nil {
-		return fmt.Errorf("data dir: %w", err)
-	}
-	srv, err := collector.Open(*data, collector.Options{Logger: log})
+	st, where, err := openStore(ctx, *storeURL, *data)
 	if err != nil {
 		return err
 	}
-	defer srv.Close()
+	defer st.Close()
+	srv := server.New(st, server.Options{CAPool: pool, Logger: log})
+	h, err := withConsole(srv.Handler(), st, pool, log)
+	if err != nil {
+		return err
+	}
 	hs := &http.Server{
-		Addr: *listen, Handler: srv.Handler(), TLSConfig: tc,
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute,
+		Addr: *listen, Handler: h, TLSConfig: tc,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServeTLS("", "") }()
-	log.Info("collector listening", "addr", *listen, "data", *data)
+	log.Info("collector listening", "addr", *listen, "store", where, "console", "https://"+*listen+"/console/")
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -93,5 +153,155 @@ func run(ctx context.Context, args []string) error {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	<-errc
+	return nil
+}
+
+// importCmd brings USB exports into the store: directly (the collector
+// stopped: the store is one process's), or through a running collector's
+// staff interface.
+func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	data := fs.String("data", "", "the collector's store directory (the collector stopped)")
+	storeURL := fs.String("store", "", "or the collector's PostgreSQL store (postgres://…; the collector may run)")
+	url := fs.String("url", "", "a running collector's base URL (through its staff interface)")
+	ca := fs.String("ca", "", "village CA (PEM): trusts the kiosk certificate an export carries; with --url, the server's CA")
+	cert := fs.String("cert", "", "with --url: a staff client certificate (PEM)")
+	key := fs.String("key", "", "with --url: its key")
+	kioskCert := fs.String("kiosk-cert", "", "the kiosk's certificate (PEM), when the collector has not seen it")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 || (*data == "" && *storeURL == "") == (*url == "") {
+		fmt.Fprint(stderr, usage)
+		return errors.New("import: give --data DIR (or --store postgres://…) or --url URL, and the export directories")
+	}
+	var given []*x509.Certificate
+	var givenPEM []byte
+	if *kioskCert != "" {
+		b, err := os.ReadFile(*kioskCert)
+		if err != nil {
+			return fmt.Errorf("--kiosk-cert: %w", err)
+		}
+		p, _ := pem.Decode(b)
+		if p == nil {
+			return fmt.Errorf("--kiosk-cert %s: no PEM certificate", *kioskCert)
+		}
+		c, err := x509.ParseCertificate(p.Bytes)
+		if err != nil {
+			return fmt.Errorf("--kiosk-cert: %w", err)
+		}
+		given, givenPEM = append(given, c), b
+	}
+	var failed []string
+	if *url != "" {
+		if *ca == "" || *cert == "" || *key == "" {
+			return errors.New("import --url needs --ca, --cert and --key (a staff certificate)")
+		}
+		if err := kiosk.CheckCollectorURL(*url); err != nil {
+			return fmt.Errorf("--url: %w", err)
+		}
+		tc, err := ksync.ClientTLS(*ca, *cert, *key)
+		if err != nil {
+			return err
+		}
+		client := ksync.NewHTTPClient(tc, 10*time.Minute)
+		for _, dir := range fs.Args() {
+			if err := importRemote(ctx, client, strings.TrimRight(*url, "/"), dir, string(givenPEM), stdout); err != nil {
+				failed = append(failed, fmt.Sprintf("%s: %v", dir, err))
+			}
+		}
+	} else {
+		opts := importer.Options{Certs: given}
+		if *ca != "" {
+			pool, err := ksync.LoadCAPool(*ca)
+			if err != nil {
+				return err
+			}
+			opts.CAPool = pool
+		}
+		st, _, err := openStore(ctx, *storeURL, *data)
+		if err != nil {
+			return fmt.Errorf("%w (is the collector running? then import through it with --url)", err)
+		}
+		defer st.Close()
+		for _, dir := range fs.Args() {
+			ex, err := importer.ReadDir(dir, opts)
+			if err == nil {
+				var res importer.Result
+				if res, err = importer.Import(ctx, st, ex, opts); err == nil {
+					err = report(stdout, dir, res)
+				}
+			}
+			if err != nil {
+				failed = append(failed, fmt.Sprintf("%s: %v", dir, err))
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("import: %s", strings.Join(failed, "; "))
+	}
+	return nil
+}
+
+func importRemote(ctx context.Context, c *http.Client, base, dir, kioskCert string, stdout io.Writer) error {
+	man, err := os.ReadFile(filepath.Join(dir, ksync.ExportManifest))
+	if err != nil {
+		return err
+	}
+	var m ksync.Manifest
+	if err := ksync.DecodeOne(bytes.NewReader(man), &m); err != nil {
+		return fmt.Errorf("manifest unreadable: %w", err)
+	}
+	recs, err := os.ReadFile(filepath.Join(dir, filepath.Base(m.RecordsFile)))
+	if err != nil {
+		return err
+	}
+	body, err := json.Marshal(importer.Request{Manifest: man, Records: string(recs), KioskCert: kioskCert})
+	if err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+ksync.PathImport, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, 16<<20))
+	if err != nil {
+		return fmt.Errorf("%s: reply cut off: %w", base+ksync.PathImport, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var r ksync.Reply
+		if json.Unmarshal(data, &r) == nil && r.Error != "" {
+			return fmt.Errorf("%s answered %s: %s", base+ksync.PathImport, resp.Status, r.Error)
+		}
+		return fmt.Errorf("%s answered %s", base+ksync.PathImport, resp.Status)
+	}
+	var res importer.Result
+	if err := ksync.DecodeOne(bytes.NewReader(data), &res); err != nil {
+		return fmt.Errorf("%s: unreadable reply: %w", base+ksync.PathImport, err)
+	}
+	return report(stdout, dir, res)
+}
+
+func report(w io.Writer, dir string, res importer.Result) error {
+	gaps := "none"
+	if g := res.Journal.Gaps; len(g) > 0 {
+		var parts []string
+		for _, x := range g {
+			parts = append(parts, fmt.Sprintf("%d..%d", x.From, x.To))
+		}
+		gaps = strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(w, "%s: kiosk %s journal %s: %d records, %d new, %d already held; gaps left: %s; signature checked with %s\n",
+		dir, res.KioskID, res.JournalID, res.Records, res.Stored, res.Duplicates, gaps, res.VerifiedBy)
+	if len(res.Refused) > 0 {
+		return fmt.Errorf("record %d refused: %s (the records after it were not imported)", res.Refused[0].Seq, res.Refused[0].Reason)
+	}
 	return nil
 }

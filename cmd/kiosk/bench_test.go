@@ -18,8 +18,8 @@ import (
 
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
 	"github.com/villagehall/kiosk/kiosk"
+	"github.com/villagehall/kiosk/kiosk/visitrun"
 	"github.com/villagehall/kiosk/ui"
-	"github.com/villagehall/kiosk/ui/session"
 )
 
 type nopJournal struct{ n uint64 }
@@ -41,8 +41,8 @@ func BenchmarkPresentToStatus(b *testing.B) {
 	defer cancel()
 	log := slog.New(slog.DiscardHandler)
 
-	raw := make(chan session.CardEvent, 4)
-	cards := make(chan session.CardEvent, 4)
+	raw := make(chan visitrun.CardEvent, 4)
+	cards := make(chan visitrun.CardEvent, 4)
 	seen := make(chan time.Time, 4)
 	wg.Add(2)
 	go func() { defer wg.Done(); pcscCards(ctx, "", &kiosk.HealthCell{}, log, raw) }()
@@ -53,25 +53,25 @@ func BenchmarkPresentToStatus(b *testing.B) {
 			case <-ctx.Done():
 				return
 			case ev := <-raw:
-				if ev.Kind == session.CardInserted {
+				if ev.Kind == visitrun.CardInserted {
 					seen <- ev.Seen
 				}
 				cards <- ev
 			}
 		}
 	}()
-	sess := session.New(session.Config{Flows: &kiosk.Flows{Journal: &nopJournal{}}, Log: log})
-	intents, views := make(chan ui.Intent, 8), make(chan ui.View, 1)
+	runner := visitrun.New(visitrun.Config{Flows: &kiosk.Flows{Journal: &nopJournal{}}, Log: log})
+	input, views := make(chan kiosk.Input, 8), make(chan kiosk.View, 1)
 	wg.Add(1)
-	go func() { defer wg.Done(); sess.Run(ctx, cards, intents, views) }()
+	go func() { defer wg.Done(); runner.Run(ctx, cards, input, views) }()
 	scr := tcell.NewSimulationScreen("UTF-8")
 	if err := scr.Init(); err != nil {
 		b.Fatal(err)
 	}
 	scr.SetSize(100, 30)
 	drawn := make(chan time.Time, 16)
-	app := ui.New(scr, ui.Options{Logger: log, OnFrame: func(v ui.View) {
-		if v.Page == ui.PageStatus {
+	app := ui.New(scr, ui.Options{Logger: log, Keypad: kiosk.KeypadFor(kiosk.KeypadConfig{Mode: kiosk.ModeSim}), OnFrame: func(v kiosk.View) {
+		if v.Screen == kiosk.ScreenStatus {
 			select {
 			case drawn <- time.Now():
 			default:
@@ -135,7 +135,7 @@ func BenchmarkIdle(b *testing.B) {
 
 func measureIdle(b *testing.B) (cpuPct, rssMB float64, err error) {
 	dir := b.TempDir()
-	writeConfig(b, dir)
+	writeConfig(b, dir, kit{})
 	sock := filepath.Join(dir, "tmux.sock")
 	tm := func(args ...string) error {
 		return exec.Command("tmux", append([]string{"-S", sock}, args...)...).Run()

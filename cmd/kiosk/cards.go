@@ -17,12 +17,12 @@ import (
 	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/kiosk"
-	"github.com/villagehall/kiosk/ui/session"
+	"github.com/villagehall/kiosk/kiosk/visitrun"
 )
 
 // pcscCards turns the PC/SC watcher's events into connected cards.
-func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log *slog.Logger, out chan<- session.CardEvent) {
-	send := func(ev session.CardEvent) bool {
+func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log *slog.Logger, out chan<- visitrun.CardEvent) {
+	send := func(ev visitrun.CardEvent) bool {
 		select {
 		case out <- ev:
 			return true
@@ -34,7 +34,7 @@ func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log
 		}
 	}
 	// Until the watcher reports a reader, the kiosk is out of service.
-	if !send(session.CardEvent{Kind: session.ReaderLost}) {
+	if !send(visitrun.CardEvent{Kind: visitrun.ReaderLost}) {
 		return
 	}
 	var pc *pcsc.Context
@@ -44,14 +44,14 @@ func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log
 		}
 	}()
 	readers := map[string]bool{}
-	current := "" // the reader whose card the session holds
+	current := "" // the reader whose card the visit holds
 	for ev := range pcsc.Watch(ctx, prefix, pcsc.WithWatchLogger(log)) {
 		switch ev.Kind {
 		case pcsc.ReaderAdded:
 			readers[ev.Reader] = true
 			if len(readers) == 1 {
 				health.Set("ok", ev.Reader, time.Now())
-				send(session.CardEvent{Kind: session.ReaderBack})
+				send(visitrun.CardEvent{Kind: visitrun.ReaderBack})
 			}
 			log.Info("card reader", "reader", ev.Reader, "event", "added")
 		case pcsc.ReaderRemoved:
@@ -62,7 +62,7 @@ func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log
 			}
 			if len(readers) == 0 {
 				health.Set("absent", "reader removed: "+ev.Reader, time.Now())
-				send(session.CardEvent{Kind: session.ReaderLost})
+				send(visitrun.CardEvent{Kind: visitrun.ReaderLost})
 				if pc != nil { // pcscd may have restarted: a new context next time
 					pc.Close()
 					pc = nil
@@ -71,7 +71,7 @@ func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log
 		case pcsc.CardRemoved:
 			if ev.Reader == current {
 				current = ""
-				send(session.CardEvent{Kind: session.CardRemoved})
+				send(visitrun.CardEvent{Kind: visitrun.CardRemoved})
 			}
 		case pcsc.CardInserted:
 			seen := time.Now()
@@ -84,7 +84,7 @@ func pcscCards(ctx context.Context, prefix string, health *kiosk.HealthCell, log
 				continue
 			}
 			current = ev.Reader
-			send(session.CardEvent{Kind: session.CardInserted, Card: jpki.New(conn), Close: func() { conn.Close() }, Seen: seen})
+			send(visitrun.CardEvent{Kind: visitrun.CardInserted, Card: jpki.New(conn), Close: func() { conn.Close() }, Seen: seen})
 		}
 	}
 }
@@ -120,15 +120,16 @@ var simProfiles = []struct{ file, short string }{
 // real card in a resident's pocket.
 type simCards struct {
 	quit  func() // Ctrl-C on a laptop; a real kiosk ignores it
-	out   chan<- session.CardEvent
+	out   chan<- visitrun.CardEvent
 	log   *slog.Logger
 	mu    sync.Mutex
 	cards []*virtualcard.Card
 	in    int // index of the inserted card, -1 none
+	keys  kiosk.Keypad
 }
 
-func newSimCards(dir string, out chan<- session.CardEvent, quit func(), log *slog.Logger) (*simCards, error) {
-	s := &simCards{out: out, log: log, in: -1, quit: quit}
+func newSimCards(dir string, out chan<- visitrun.CardEvent, keys kiosk.Keypad, quit func(), log *slog.Logger) (*simCards, error) {
+	s := &simCards{out: out, log: log, in: -1, quit: quit, keys: keys}
 	for _, p := range simProfiles {
 		prof, err := virtualcard.LoadProfile(filepath.Join(dir, p.file+".json"), time.Now())
 		if err != nil {
@@ -160,12 +161,12 @@ func (s *simCards) insert(i int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.in >= 0 {
-		s.push(session.CardEvent{Kind: session.CardRemoved})
+		s.push(visitrun.CardEvent{Kind: visitrun.CardRemoved})
 	}
 	s.cards[i].Reset() // power-on: volatile state starts clean
 	s.in = i
 	s.log.Info("sim: card inserted", "profile", simProfiles[i].file)
-	s.push(session.CardEvent{Kind: session.CardInserted, Card: jpki.New(s.cards[i])})
+	s.push(visitrun.CardEvent{Kind: visitrun.CardInserted, Card: jpki.New(s.cards[i])})
 }
 
 func (s *simCards) remove() {
@@ -176,18 +177,20 @@ func (s *simCards) remove() {
 	}
 	s.log.Info("sim: card removed", "profile", simProfiles[s.in].file)
 	s.in = -1
-	s.push(session.CardEvent{Kind: session.CardRemoved})
+	s.push(visitrun.CardEvent{Kind: visitrun.CardRemoved})
 }
 
-func (s *simCards) push(ev session.CardEvent) {
+func (s *simCards) push(ev visitrun.CardEvent) {
 	select {
 	case s.out <- ev:
 	default:
-		s.log.Warn("sim: card event dropped (session busy)")
+		s.log.Warn("sim: card event dropped (visit loop busy)")
 	}
 }
 
-// banner is the key help on the bottom row, as long as the screen allows.
+// banner is the key help on the bottom row, as long as the screen
+// allows: the keypad as it is printed (the keyboard has only these keys)
+// and what its function keys do, then the simulator's own keys.
 func (s *simCards) banner(width int) string {
 	s.mu.Lock()
 	in := "none"
@@ -196,12 +199,24 @@ func (s *simCards) banner(width int) string {
 	}
 	s.mu.Unlock()
 	var b strings.Builder
-	fmt.Fprintf(&b, " SIM card:%s | F12 remove | Ctrl-C quit |", in)
+	fmt.Fprintf(&b, " keypad %s", strings.Join(s.keys.Layout, " "))
+	for _, f := range []struct {
+		fn   kiosk.KeyFunc
+		name string
+	}{{kiosk.KeyEnter, "Enter"}, {kiosk.KeyCancel, "Cancel"}, {kiosk.KeyClear, "Clear"}, {kiosk.KeyEnglish, "English"}} {
+		if k, ok := s.keys.Label(f.fn); ok {
+			fmt.Fprintf(&b, " %c=%s", k, f.name)
+		} else if f.fn == kiosk.KeyEnglish && s.keys.Has('0') {
+			b.WriteString(" 0=English") // where the digits are not a PIN
+		}
+	}
+	fmt.Fprintf(&b, " | card:%s F12 out ^C quit |", in)
+	head := b.String()
 	for i, p := range simProfiles {
 		fmt.Fprintf(&b, " F%d %s", i+1, p.short)
 	}
 	if len(b.String()) > width {
-		return fmt.Sprintf(" SIM card:%s | F1-F9 insert (see README) | F12 remove | Ctrl-C quit", in)
+		return head + " F1-F9 insert (README)"
 	}
 	return b.String()
 }

@@ -119,23 +119,28 @@ func openPrinter(pc kiosk.PrinterConfig, devs *devices, log *slog.Logger) (kiosk
 // to the screen; sim mode uses the terminal's keyboard and mouse.
 func startInputDevices(ctx context.Context, g *group, cfg kiosk.Config, app *ui.App, scr tcell.Screen, devs *devices, log *slog.Logger) error {
 	if kc := cfg.Devices.Keypad; kc.Mode == kiosk.ModeReal {
-		keys, err := keypad.KeyMap(kc.Keys)
-		if err != nil {
-			return fmt.Errorf("devices.keypad.keys: %w", err)
+		// The driver reports printed labels; what each does is the
+		// screen's kiosk.Keypad (devices.keypad.keys), so the label on
+		// the screen and on the key agree.
+		labels := map[rune]keypad.Key{}
+		for _, row := range kc.Layout {
+			for _, r := range row {
+				labels[r] = keypad.Key(string(r))
+			}
 		}
 		health := kiosk.NewHealthCell("keypad", "error", "not opened yet", time.Now())
 		devs.add(health.Get)
 		events := make(chan keypad.Event, 8)
 		g.Go(func() {
-			runKeypad(ctx, kc, keypad.Config{Layout: kc.Layout, Map: keys}, health, events, log)
+			runKeypad(ctx, kc, keypad.Config{Layout: kc.Layout, Map: labels}, health, events, log)
 		})
 		g.Go(func() {
 			forward(ctx, events, func(ev keypad.Event) {
 				if ev.Kind == keypad.Stuck {
 					return // the scanner logged it and the health says so
 				}
-				if k, r, ok := uiKey(ev.Key); ok {
-					if err := app.Press(k, r); err != nil {
+				if r := []rune(string(ev.Key)); len(r) == 1 {
+					if err := app.Press(r[0]); err != nil {
 						log.Warn("keypad key lost: screen queue full", "key", string(ev.Key), "err", err)
 					}
 				}
@@ -205,19 +210,4 @@ func runKeypad(ctx context.Context, kc kiosk.KeypadConfig, cfg keypad.Config, he
 			return
 		}
 	}
-}
-
-func uiKey(k keypad.Key) (ui.Key, rune, bool) {
-	switch k {
-	case keypad.KeyEnter:
-		return ui.KeyEnter, 0, true
-	case keypad.KeyCancel:
-		return ui.KeyCancel, 0, true
-	case keypad.KeyClear:
-		return ui.KeyClear, 0, true
-	}
-	if len(k) == 1 && k[0] >= '0' && k[0] <= '9' {
-		return ui.KeyDigit, rune(k[0]), true
-	}
-	return 0, 0, false
 }

@@ -48,6 +48,9 @@ type options struct {
 	sim        bool
 	logPath    string
 	debug      bool
+	// typeLetters: the terminal keyboard types A-Z on the signing PIN
+	// screen, which no real keypad can (development only).
+	typeLetters bool
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
@@ -58,6 +61,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.BoolVar(&o.sim, "sim", false, "simulate every device that the config does not set (no config: all of them)")
 	fs.StringVar(&o.logPath, "log", "", `log file ("-" for stderr; default: kiosk.log beside the journal)`)
 	fs.BoolVar(&o.debug, "debug", false, "debug logging")
+	fs.BoolVar(&o.typeLetters, "type-letters", false, "development: let the keyboard type A-Z on the signing PIN screen (a real keypad cannot)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,7 +76,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	defer closeLog()
 	log.Info("kiosk starting", "kiosk_id", cfg.KioskID, "reader", cfg.Devices.Reader.Mode, "keypad", cfg.Devices.Keypad.Mode,
 		"printer", cfg.Devices.Printer.Mode, "touch", cfg.Devices.Touch.Mode, "screen", cfg.Devices.Screen.Mode, "version", version, "build", buildStamp())
-	err = runKiosk(ctx, cfg, log)
+	err = runKiosk(ctx, cfg, o, log)
 	if err != nil {
 		log.Error("kiosk stopped", "err", err)
 		return err

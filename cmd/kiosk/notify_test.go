@@ -13,6 +13,7 @@ import (
 
 	"github.com/gdamore/tcell/v2"
 
+	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/ui"
 )
 
@@ -84,15 +85,15 @@ func TestReadyAfterFirstFrameWatchdogFromLoop(t *testing.T) {
 	ticks := make(chan time.Time) // unbuffered: a send returns once the loop took it
 	blocked, unblock := make(chan struct{}), make(chan struct{})
 	beaten := make(chan struct{}, 1)
-	app := ui.New(scr, ui.Options{Ticks: ticks, Logger: log,
+	app := ui.New(scr, ui.Options{Ticks: ticks, Logger: log, Keypad: kiosk.KeypadFor(kiosk.KeypadConfig{Mode: kiosk.ModeSim}),
 		OnTick: func() { wd.Beat(); beaten <- struct{}{} },
-		OnFrame: func(ui.View) {
+		OnFrame: func(kiosk.View) {
 			if atReady == "" {
 				atReady = screenText(scr)
 			}
 			ready.Ready()
 		},
-		OnIntent: func(ui.Intent) { // the deliberately stuck handler
+		OnInput: func(kiosk.Input) { // the deliberately stuck handler
 			blocked <- struct{}{}
 			<-unblock
 		},
@@ -128,7 +129,7 @@ func TestReadyAfterFirstFrameWatchdogFromLoop(t *testing.T) {
 	}
 	nothingPending(t, conn)
 
-	scr.InjectKey(tcell.KeyEnter, 0, tcell.ModNone) // any key: the handler then blocks the loop
+	scr.InjectKey(tcell.KeyRune, '#', tcell.ModNone) // any keypad key: the handler then blocks the loop
 	<-blocked
 	select {
 	case ticks <- time.Now():

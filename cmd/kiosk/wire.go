@@ -15,8 +15,8 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/visitrun"
 	"github.com/villagehall/kiosk/ui"
-	"github.com/villagehall/kiosk/ui/session"
 )
 
 // journalMaxSize guards the data partition: bbolt files never shrink.
@@ -33,7 +33,7 @@ func (g *group) Go(fn func()) {
 	go func() { defer g.wg.Done(); fn() }()
 }
 
-func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
+func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger) error {
 	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log})
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", cfg.Journal.Path, err)
@@ -81,20 +81,8 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 	}
 	var syncer *ksync.Syncer
 	if cfg.Sync.Enabled() {
-		tc, err := ksync.ClientTLS(cfg.Sync.CA, cfg.Sync.Cert, cfg.Sync.Key)
-		if err != nil {
-			return fmt.Errorf("sync: %w", err)
-		}
-		syncer, err = ksync.New(ksync.Config{
-			BaseURL: cfg.Sync.CollectorURL, Client: ksync.NewHTTPClient(tc, 30*time.Second), KioskID: cfg.KioskID, Outbox: j,
-			Idle: cfg.Sync.Interval, Logger: log,
-			OnServerTime: clock.Observe,
-			Health: func() ksync.Health {
-				return ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version}
-			},
-		})
-		if err != nil {
-			return fmt.Errorf("sync: %w", err)
+		if syncer, err = newSyncer(cfg, j, clock, devs, log); err != nil {
+			return err
 		}
 	}
 	g.Go(func() { compactWhenDrained(ctx, j, log) })
@@ -105,42 +93,44 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 	}
 	flows := &kiosk.Flows{Journal: kj, Printer: printer, Municipality: cfg.Municipality, KioskID: cfg.KioskID,
 		CertRefKey: certRefKey, Clock: clock, Log: log}
-	sess := session.New(session.Config{
-		IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning, Flows: flows, CertRefKey: certRefKey,
-		Clock: clock, Log: log,
+	runner := visitrun.New(visitrun.Config{
+		Visit: kiosk.VisitConfig{IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning,
+			Lang: kiosk.ParseLang(cfg.Language), Municipality: cfg.Municipality},
+		Flows: flows, Clock: clock, Log: log,
 		CanRecord: func() error { return canRecord(cfg.Journal.Path) },
 	})
 
-	cards := make(chan session.CardEvent, 4)
-	intents := make(chan ui.Intent, 16)
-	views := make(chan ui.View, 1)
+	cards := make(chan visitrun.CardEvent, 4)
+	input := make(chan kiosk.Input, 16)
+	views := make(chan kiosk.View, 1)
+	keys := kiosk.KeypadFor(cfg.Devices.Keypad)
 
 	var sim *simCards
 	switch cfg.Devices.Reader.Mode {
 	case kiosk.ModeReal:
 		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, reader, log, cards) })
 	case kiosk.ModeSim:
-		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, cancel, log); err != nil {
+		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, keys, cancel, log); err != nil {
 			return err
 		}
 		reader.Set("ok", "simulated", time.Now())
 	default:
-		cards <- session.CardEvent{Kind: session.ReaderLost}
+		cards <- visitrun.CardEvent{Kind: visitrun.ReaderLost}
 	}
 
 	if syncer != nil { // after the card source: the first heartbeat reports the reader truly
 		g.Go(func() { _ = syncer.Run(ctx) })
 	}
 	g.Go(func() {
-		if err := sess.Run(ctx, cards, intents, views); err != nil {
-			log.Error("session", "err", err)
+		if err := runner.Run(ctx, cards, input, views); err != nil {
+			log.Error("visits", "err", err)
 		}
 		cancel()
 	})
 
-	onIntent := func(in ui.Intent) {
+	onInput := func(in kiosk.Input) {
 		select {
-		case intents <- in:
+		case input <- in:
 		case <-ctx.Done():
 			kiosk.Wipe(in.PIN)
 		}
@@ -169,8 +159,8 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 		return fmt.Errorf("screen: %w", err)
 	}
 	defer scr.Fini()
-	opts := ui.Options{Lang: ui.ParseLang(cfg.Language), Municipality: cfg.Municipality, OnIntent: onIntent, Logger: log,
-		Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(ui.View) { ready.Ready() }}
+	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone, TypeLetters: o.typeLetters,
+		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }}
 	if sim != nil {
 		opts.Hotkey = sim.hotkey
 		opts.Banner = func() string { w, _ := scr.Size(); return sim.banner(w) }
@@ -180,6 +170,42 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, log *slog.Logger) error {
 		return err
 	}
 	return app.Run(ctx, views)
+}
+
+// newSyncer uploads j with the kiosk's certificate, which also signs every batch.
+func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, devs *devices, log *slog.Logger) (*ksync.Syncer, error) {
+	pool, err := ksync.LoadCAPool(cfg.Sync.CA)
+	if err != nil {
+		return nil, fmt.Errorf("sync.ca: %w", err)
+	}
+	id, err := ksync.LoadIdentity(cfg.Sync.Cert, cfg.Sync.Key)
+	if err != nil {
+		return nil, fmt.Errorf("sync.cert, sync.key: %w", err)
+	}
+	if cn := id.Cert.Subject.CommonName; cn != cfg.KioskID {
+		return nil, fmt.Errorf("sync.cert: the certificate is kiosk %q's, this kiosk is %q: the collector would refuse every batch", cn, cfg.KioskID)
+	}
+	s, err := ksync.New(ksync.Config{
+		BaseURL: cfg.Sync.CollectorURL, Client: ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), KioskID: cfg.KioskID,
+		Signer: id.Signer, Outbox: j, Idle: cfg.Sync.Interval, Logger: log,
+		OnServerTime: clock.Observe,
+		Health:       func() ksync.Health { return health(devs) },
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sync: %w", err)
+	}
+	log.Info("sync on", "collector", cfg.Sync.CollectorURL, "journal_id", j.JournalID())
+	return s, nil
+}
+
+// health is what the heartbeat says of the devices: each one's state as
+// its driver reports it, and the two fields older collectors read.
+func health(devs *devices) ksync.Health {
+	h := ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version}
+	for _, d := range devs.List() {
+		h.Devices = append(h.Devices, ksync.DeviceHealth{Name: d.Name, State: d.State, Detail: d.Detail, Since: d.Since})
+	}
+	return h
 }
 
 // kickingJournal wakes the syncer after each durable append.
@@ -251,13 +277,13 @@ func forward[T any](ctx context.Context, ch <-chan T, fn func(T)) {
 // headless runs without a display (screen mode none): pages are logged
 // so the visit can still be followed. This loop stands for the screen
 // loop: it feeds the watchdog, and READY=1 waits for the first page.
-func headless(ctx context.Context, views <-chan ui.View, ticks <-chan time.Time, ready *readiness, wd *watchdog, log *slog.Logger) error {
+func headless(ctx context.Context, views <-chan kiosk.View, ticks <-chan time.Time, ready *readiness, wd *watchdog, log *slog.Logger) error {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case v := <-views:
-			log.Debug("page", "page", v.Page.String())
+			log.Debug("screen", "screen", v.Screen.String())
 			ready.Ready()
 		case <-ticks:
 			wd.Beat()

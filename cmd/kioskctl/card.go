@@ -26,21 +26,25 @@ type cardReport struct {
 	APDUs  int        `json:"apdus"`
 }
 
+// A value the card was not asked for is null, never a zero that reads as
+// "no tries left": a 住基カード or an unknown card is not read past its label.
 type pinReport struct {
-	Present   bool   `json:"present"`
+	Present   *bool  `json:"present"`
 	NotBefore string `json:"not_before,omitempty"` // RFC 3339
 	NotAfter  string `json:"not_after,omitempty"`
 	DaysLeft  *int   `json:"days_left,omitempty"`
 	Verdict   string `json:"verdict,omitempty"`
-	TriesLeft int    `json:"tries_left"`
-	Blocked   bool   `json:"blocked"`
+	TriesLeft *int   `json:"tries_left"`
+	Blocked   *bool  `json:"blocked"`
 }
 
 type signReport struct {
-	Present   bool `json:"present"`
-	TriesLeft int  `json:"tries_left"`
-	Blocked   bool `json:"blocked"`
+	Present   *bool `json:"present"`
+	TriesLeft *int  `json:"tries_left"`
+	Blocked   *bool `json:"blocked"`
 }
+
+func ptr[T any](v T) *T { return &v }
 
 func cardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "status" {
@@ -90,8 +94,8 @@ func readCard(prefix string, now time.Time) (*cardReport, error) {
 	if st.Kind != kiosk.CardMyNumber {
 		return rep, nil
 	}
-	rep.Auth = pinReport{Present: st.HasAuth, TriesLeft: st.AuthTries, Blocked: st.AuthLocked}
-	rep.Sign = signReport{Present: st.HasSign, TriesLeft: st.SignTries, Blocked: st.SignLocked}
+	rep.Auth = pinReport{Present: ptr(st.HasAuth), TriesLeft: ptr(st.AuthTries), Blocked: ptr(st.AuthLocked)}
+	rep.Sign = signReport{Present: ptr(st.HasSign), TriesLeft: ptr(st.SignTries), Blocked: ptr(st.SignLocked)}
 	if st.HasAuth {
 		// A technician's tool: the local clock is taken as it is, and
 		// the verdict says so when it is off (see the kiosk's clock rules).
@@ -115,18 +119,18 @@ func printCard(w io.Writer, r *cardReport) {
 		fmt.Fprintf(w, "card:        old Basic Resident Register card (住基カード, label %s): not supported\n", r.Label)
 	case string(kiosk.CardMyNumber):
 		fmt.Fprintf(w, "card:        My Number Card (%s)\n", r.Label)
-		if r.Auth.Present {
+		if *r.Auth.Present {
 			fmt.Fprintf(w, "auth cert:   %s  valid %s .. %s, %d days left\n", r.Auth.Verdict, r.Auth.NotBefore, r.Auth.NotAfter, *r.Auth.DaysLeft)
 		} else {
 			fmt.Fprintln(w, "auth cert:   none")
 		}
-		fmt.Fprintf(w, "auth PIN:    %s\n", tries(r.Auth.TriesLeft, r.Auth.Blocked, 3))
-		if r.Sign.Present {
+		fmt.Fprintf(w, "auth PIN:    %s\n", tries(*r.Auth.TriesLeft, *r.Auth.Blocked, 3))
+		if *r.Sign.Present {
 			fmt.Fprintln(w, "sign cert:   present (readable only with the signing PIN)")
 		} else {
 			fmt.Fprintln(w, "sign cert:   none")
 		}
-		fmt.Fprintf(w, "sign PIN:    %s\n", tries(r.Sign.TriesLeft, r.Sign.Blocked, 5))
+		fmt.Fprintf(w, "sign PIN:    %s\n", tries(*r.Sign.TriesLeft, *r.Sign.Blocked, 5))
 	default:
 		fmt.Fprintf(w, "card:        unknown token %q\n", r.Label)
 	}

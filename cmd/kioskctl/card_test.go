@@ -64,6 +64,31 @@ func TestCardStatus(t *testing.T) {
 		t.Fatalf("unknown reader: %v", err)
 	}
 	pcsctest.Remove(t, slot)
+
+	// A 住基カード is read no further than its label: what was not read is
+	// null, never a 0 that reads as "locked".
+	jk, _ := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "juki.json"), time.Now())
+	slot = pcsctest.Insert(t, virtualcard.New(jk))
+	out, err = run1("--json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var raw map[string]any
+	if err := json.Unmarshal([]byte(out), &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, part := range []string{"auth", "sign"} {
+		fields := raw[part].(map[string]any)
+		for _, k := range []string{"present", "tries_left", "blocked"} {
+			if v, ok := fields[k]; !ok || v != nil {
+				t.Errorf("juki %s.%s = %v (present %v), want null", part, k, v, ok)
+			}
+		}
+	}
+	if raw["card"] != "juki" {
+		t.Errorf("card %v", raw["card"])
+	}
+	pcsctest.Remove(t, slot)
 	nj, _ := virtualcard.LoadProfile(filepath.Join("..", "..", "testdata", "cards", "not-jpki.json"), time.Now())
 	pcsctest.Insert(t, virtualcard.New(nj))
 	if _, err := run1(); err == nil || !strings.Contains(err.Error(), "not a My Number Card") {

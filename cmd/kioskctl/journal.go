@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
+	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,37 +15,27 @@ import (
 
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 const journalUsage = `usage: kioskctl journal COMMAND [--db PATH] [--hmac-key-file FILE]
 
-  status                      depth, oldest unsent record, last sync, chain check, file size
-  export --to DIR             write unsent records (records.jsonl + manifest.json) to DIR, e.g. a USB stick
-  verify DIR                  check an export: edited, missing or reordered records fail
-  ack --manifest FILE         release the records of a verified export (no network at all)
+  status                      journal ID, unsent records, how sync is going (last error with its URL), chain check
+  export --to DIR             write unsent records (records.jsonl + a manifest signed with the kiosk's key) to DIR,
+                              e.g. a USB stick; the town hall brings it in with: collector import DIR
+  verify DIR                  check an export: edited, missing or reordered records and a wrong signature fail
+  ack --manifest FILE         once the town hall has an export: release its records (signature checked; no network)
 
-The journal file is locked while the kiosk runs: stop it first (systemctl stop kiosk).
+The kiosk's key and certificate (to sign an export, and to check one) come from its configuration
+(--config, default ` + defaultConfig + `: sync.cert, sync.key), or give --cert FILE [--key FILE];
+verify also takes --ca FILE (the village CA) to trust the certificate an export carries.
+While the kiosk runs, these commands reach its journal through the kiosk.
 `
 
 const (
 	defaultJournalDB = "/var/lib/kiosk/journal/journal.db" // where provisioning puts it on the image
-	exportRecords    = "records.jsonl"
-	exportManifest   = "manifest.json"
+	defaultConfig    = dataDir + "/config.toml"            // the applied provisioning file
 )
-
-// manifest describes one export; verify and ack trust nothing else.
-type manifest struct {
-	KioskID       string    `json:"kiosk_id"`
-	Count         int       `json:"count"`
-	FirstSeq      uint64    `json:"first_seq"`
-	LastSeq       uint64    `json:"last_seq"`
-	PrevHash      string    `json:"prev_hash"`  // the chain link before FirstSeq
-	ChainHead     string    `json:"chain_head"` // hash of LastSeq
-	HashAlg       string    `json:"hash_alg"`
-	RecordsFile   string    `json:"records_file"`
-	RecordsSHA256 string    `json:"records_sha256"`
-	ExportedAt    time.Time `json:"exported_at"`
-}
 
 // journalCmd handles `kioskctl journal ...`.
 func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -60,10 +48,16 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	db := fs.String("db", defaultJournalDB, "journal file")
 	keyFile := fs.String("hmac-key-file", "", "HMAC key the kiosk chains with, if any")
 	to := fs.String("to", "", "export: target directory")
-	man := fs.String("manifest", "", "ack: manifest.json of a verified export")
+	man := fs.String("manifest", "", "ack: manifest.json of a delivered export")
+	var id idFlags
+	fs.StringVar(&id.config, "config", defaultConfig, "the kiosk's configuration: its sync certificate and key")
+	fs.StringVar(&id.cert, "cert", "", "the kiosk's certificate (PEM): signs an export with --key; checks one")
+	fs.StringVar(&id.key, "key", "", "export: the kiosk's private key (PEM)")
+	fs.StringVar(&id.ca, "ca", "", "verify: the village CA (PEM), to trust the certificate an export carries")
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
 	}
+	fs.Visit(func(f *flag.Flag) { id.configSet = id.configSet || f.Name == "config" })
 	var key []byte
 	if *keyFile != "" {
 		b, err := os.ReadFile(*keyFile)
@@ -79,25 +73,88 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if *to == "" {
 			return errors.New("journal export: --to DIR required")
 		}
-		return journalExport(*db, key, *to, stdout)
+		return journalExport(*db, key, *to, id, stdout)
 	case "verify":
 		if fs.NArg() != 1 {
 			return errors.New("journal verify: DIR required")
 		}
-		m, err := verifyExport(fs.Arg(0), key)
+		ex, how, err := verifyExport(fs.Arg(0), key, id)
 		if err != nil {
 			return fmt.Errorf("journal verify: %w", err)
 		}
-		fmt.Fprintf(stdout, "OK: %d records of kiosk %s, seq %d..%d, chain intact\n", m.Count, m.KioskID, m.FirstSeq, m.LastSeq)
+		m := ex.Manifest
+		fmt.Fprintf(stdout, "OK: %d records of kiosk %s, journal %s, seq %d..%d, chain intact, signed by the kiosk (%s)\n",
+			m.Count, m.KioskID, m.JournalID, m.FirstSeq, m.LastSeq, how)
 		return nil
 	case "ack":
 		if *man == "" {
 			return errors.New("journal ack: --manifest FILE required")
 		}
-		return journalAck(*db, key, *man, stdout)
+		return journalAck(*db, key, *man, id, stdout)
 	}
 	fmt.Fprint(stderr, journalUsage)
 	return errUsage
+}
+
+// idFlags say where the kiosk's certificate and key are.
+type idFlags struct {
+	config, cert, key, ca string
+	configSet             bool // --config given (else a missing default is no error)
+}
+
+// fromConfig fills cert and key from the kiosk's configuration.
+func (f idFlags) fromConfig() (cert, key string, err error) {
+	if f.cert != "" || f.key != "" {
+		return f.cert, f.key, nil
+	}
+	if f.config == "" {
+		return "", "", nil
+	}
+	if _, err := os.Stat(f.config); err != nil && !f.configSet {
+		return "", "", nil // not on a kiosk
+	}
+	cfg, err := kiosk.LoadConfig(f.config)
+	if err != nil {
+		return "", "", err
+	}
+	return cfg.Sync.Cert, cfg.Sync.Key, nil
+}
+
+// identity is the kiosk's key and certificate, to sign an export.
+func (f idFlags) identity() (*ksync.Identity, error) {
+	cert, key, err := f.fromConfig()
+	if err != nil {
+		return nil, err
+	}
+	if cert == "" || key == "" {
+		return nil, errors.New("an export is signed with the kiosk's key, so that the town hall can tell an edited one: " +
+			"give --cert FILE --key FILE (the kiosk's sync certificate), or --config with sync.cert and sync.key")
+	}
+	return ksync.LoadIdentity(cert, key)
+}
+
+// certs are the certificates an export may be checked with.
+func (f idFlags) certs() ([]*x509.Certificate, error) {
+	cert, _, err := f.fromConfig()
+	if err != nil {
+		return nil, err
+	}
+	if cert == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(cert)
+	if err != nil {
+		return nil, fmt.Errorf("certificate: %w", err)
+	}
+	p, _ := pem.Decode(b)
+	if p == nil {
+		return nil, fmt.Errorf("certificate %s: no PEM certificate in it", cert)
+	}
+	c, err := x509.ParseCertificate(p.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("certificate %s: %w", cert, err)
+	}
+	return []*x509.Certificate{c}, nil
 }
 
 // openJournal reaches a running kiosk through its control socket, or
@@ -142,14 +199,23 @@ func journalStatus(path string, key []byte, w io.Writer) error {
 	case !st.ChainOK:
 		chain = "BROKEN: " + st.ChainBreak.Error()
 	}
+	why := map[string]string{journal.DetailJournalNew: "new file", journal.DetailReset: "the old file was corrupt and was moved aside"}[st.CreatedReason]
 	fmt.Fprintf(w, "kiosk:          %s\n", st.KioskID)
+	fmt.Fprintf(w, "journal:        %s (references %s-%s-NNNN)\n", st.JournalID, st.KioskID, kiosk.JournalTag(st.JournalID))
+	if !st.Created.IsZero() {
+		fmt.Fprintf(w, "created:        %s (%s)\n", ts(st.Created), why)
+	}
 	fmt.Fprintf(w, "file:           %s (%d KiB)\n", st.Path, st.FileSize/1024)
 	fmt.Fprintf(w, "unsent records: %d\n", st.Depth)
 	if st.Depth > 0 {
 		fmt.Fprintf(w, "oldest unsent:  seq %d at %s\n", st.OldestSeq, ts(st.OldestTime))
 	}
 	fmt.Fprintf(w, "newest seq:     %d\n", st.HeadSeq)
-	fmt.Fprintf(w, "last sync:      %s\n", ts(st.LastSync))
+	fmt.Fprintf(w, "last sync:      %s\n", ts(st.Sync.LastSuccess))
+	if s := st.Sync; s.Failures > 0 {
+		fmt.Fprintf(w, "sync:           FAILING since %s, %d attempts, last at %s\n", ts(s.ErrorSince), s.Failures, ts(s.LastAttempt))
+		fmt.Fprintf(w, "last error:     %s\n", s.LastError)
+	}
 	fmt.Fprintf(w, "chain:          %s\n", chain)
 	if !st.ChainOK && st.ChainUnchecked == "" {
 		return errors.New("journal chain is broken")
@@ -157,12 +223,19 @@ func journalStatus(path string, key []byte, w io.Writer) error {
 	return nil
 }
 
-func journalExport(path string, key []byte, dir string, w io.Writer) error {
+func journalExport(path string, key []byte, dir string, idf idFlags, w io.Writer) error {
+	id, err := idf.identity()
+	if err != nil {
+		return fmt.Errorf("journal export: %w", err)
+	}
 	j, err := openJournal(path, key, true)
 	if err != nil {
 		return err
 	}
 	defer j.Close()
+	if id.Cert.Subject.CommonName != j.KioskID() {
+		return fmt.Errorf("journal export: the certificate is kiosk %q's, the journal kiosk %q's", id.Cert.Subject.CommonName, j.KioskID())
+	}
 	if b, err := j.Verify(); err != nil && !errors.Is(err, journal.ErrNeedKey) {
 		return err
 	} else if b != nil {
@@ -176,113 +249,66 @@ func journalExport(path string, key []byte, dir string, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("journal export: %w", err)
-	}
-	h := sha256.New()
-	f, err := os.Create(filepath.Join(dir, exportRecords))
+	m, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: j.KioskID(), JournalID: j.JournalID(), HashAlg: st.HashAlg,
+		Records: recs, HMACKey: key}, id, time.Now())
 	if err != nil {
 		return fmt.Errorf("journal export: %w", err)
 	}
-	bw := bufio.NewWriter(io.MultiWriter(f, h))
-	enc := json.NewEncoder(bw)
-	for _, r := range recs {
-		if err := enc.Encode(r); err != nil {
-			f.Close()
-			return fmt.Errorf("journal export: %w", err)
-		}
-	}
-	if err := errors.Join(bw.Flush(), f.Sync(), f.Close()); err != nil {
-		return fmt.Errorf("journal export: write records: %w", err)
-	}
-	m := manifest{KioskID: j.KioskID(), Count: len(recs), HashAlg: st.HashAlg, RecordsFile: exportRecords,
-		RecordsSHA256: hex.EncodeToString(h.Sum(nil)), ExportedAt: time.Now().UTC()}
-	if len(recs) > 0 {
-		m.FirstSeq, m.LastSeq = recs[0].Seq, recs[len(recs)-1].Seq
-		m.PrevHash, m.ChainHead = recs[0].PrevHash, recs[len(recs)-1].Hash
-	}
-	mb, _ := json.MarshalIndent(m, "", "  ")
-	mf, err := os.Create(filepath.Join(dir, exportManifest))
-	if err != nil {
-		return fmt.Errorf("journal export: %w", err)
-	}
-	if _, err := mf.Write(append(mb, '\n')); err != nil {
-		mf.Close()
-		return fmt.Errorf("journal export: write manifest: %w", err)
-	}
-	if err := errors.Join(mf.Sync(), mf.Close()); err != nil {
-		return fmt.Errorf("journal export: write manifest: %w", err)
-	}
-	// Prove the stick holds what we meant before anyone acks it.
-	if _, err := verifyExport(dir, key); err != nil {
-		return fmt.Errorf("journal export: written files do not verify: %w", err)
-	}
-	fmt.Fprintf(w, "exported %d records (seq %d..%d) of kiosk %s to %s\n", m.Count, m.FirstSeq, m.LastSeq, m.KioskID, dir)
+	fmt.Fprintf(w, "exported %d records (seq %d..%d) of kiosk %s, journal %s, to %s, signed\n", m.Count, m.FirstSeq, m.LastSeq, m.KioskID, m.JournalID, dir)
 	if m.Count > 0 {
-		fmt.Fprintf(w, "after delivering them: kioskctl journal ack --manifest %s\n", filepath.Join(dir, exportManifest))
+		fmt.Fprintf(w, "at the town hall: collector import %s\n", dir)
+		fmt.Fprintf(w, "then, to free the kiosk: kioskctl journal ack --manifest %s\n", filepath.Join(dir, ksync.ExportManifest))
 	}
 	return nil
 }
 
-// verifyExport checks an export directory against its manifest.
-func verifyExport(dir string, key []byte) (*manifest, error) {
-	mb, err := os.ReadFile(filepath.Join(dir, exportManifest))
+// verifyExport checks an export and its signature; it says which
+// certificate the signature was checked with.
+func verifyExport(dir string, key []byte, idf idFlags) (*ksync.Export, string, error) {
+	ex, err := ksync.ReadExport(dir, key)
 	if err != nil {
-		return nil, fmt.Errorf("read manifest: %w", err)
+		return nil, "", err
 	}
-	var m manifest
-	if err := json.Unmarshal(mb, &m); err != nil {
-		return nil, fmt.Errorf("manifest unreadable: %w", err)
-	}
-	if m.HashAlg == journal.AlgHMACSHA256 && len(key) == 0 {
-		return nil, errors.New("export is HMAC-chained: give --hmac-key-file")
-	}
-	if m.RecordsFile == "" || filepath.Base(m.RecordsFile) != m.RecordsFile {
-		return nil, fmt.Errorf("manifest names an unexpected records file %q", m.RecordsFile)
-	}
-	data, err := os.ReadFile(filepath.Join(dir, m.RecordsFile))
+	certs, err := idf.certs()
 	if err != nil {
-		return nil, fmt.Errorf("read records: %w", err)
+		return nil, "", err
 	}
-	var recs []kiosk.Record
-	for i, line := range strings.Split(strings.TrimSuffix(string(data), "\n"), "\n") {
-		if line == "" && len(data) == 0 {
-			break
+	how := "the certificate given"
+	if idf.cert == "" {
+		how = "the certificate in " + idf.config
+	}
+	if idf.ca != "" {
+		pool, err := ksync.LoadCAPool(idf.ca)
+		if err != nil {
+			return nil, "", err
 		}
-		var r kiosk.Record
-		if err := json.Unmarshal([]byte(line), &r); err != nil {
-			return nil, fmt.Errorf("line %d is not a record: %w", i+1, err)
+		c, err := ex.SignerCert()
+		if err != nil {
+			return nil, "", err
 		}
-		if r.KioskID != m.KioskID {
-			return nil, fmt.Errorf("line %d: record of kiosk %q in an export of %q", i+1, r.KioskID, m.KioskID)
+		if _, err := c.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+			return nil, "", fmt.Errorf("the export's certificate is not the village CA's: %w", err)
 		}
-		recs = append(recs, r)
+		certs, how = append(certs, c), "its certificate, issued by the village CA"
 	}
-	if b := journal.VerifyChain(recs, 0, m.PrevHash, key); b != nil {
-		return nil, fmt.Errorf("line %d: %w", b.Index+1, b)
+	if len(certs) == 0 {
+		return nil, "", errors.New("the signature cannot be checked: give --cert FILE (the kiosk's certificate) or --ca FILE (the village CA)")
 	}
-	if len(recs) != m.Count {
-		return nil, fmt.Errorf("%d records, manifest says %d (records missing or added)", len(recs), m.Count)
+	if err := ex.CheckSignature(certs...); err != nil {
+		return nil, "", err
 	}
-	if len(recs) > 0 {
-		first, last := recs[0], recs[len(recs)-1]
-		if first.Seq != m.FirstSeq || last.Seq != m.LastSeq || last.Hash != m.ChainHead {
-			return nil, fmt.Errorf("records run seq %d..%d ending in %.12s…, manifest says %d..%d ending in %.12s… (records missing at an end)",
-				first.Seq, last.Seq, last.Hash, m.FirstSeq, m.LastSeq, m.ChainHead)
-		}
-	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != m.RecordsSHA256 {
-		return nil, errors.New("records file differs from the one exported (checksum mismatch)")
-	}
-	return &m, nil
+	return ex, how, nil
 }
 
-func journalAck(path string, key []byte, manifestPath string, w io.Writer) error {
-	m, err := verifyExport(filepath.Dir(manifestPath), key)
+// journalAck releases the records of a delivered export: only if the
+// export is the kiosk's own (its signature checks), and then exactly the
+// records the journal holds with the exported hashes, oldest first.
+func journalAck(path string, key []byte, manifestPath string, idf idFlags, w io.Writer) error {
+	ex, _, err := verifyExport(filepath.Dir(manifestPath), key, idf)
 	if err != nil {
 		return fmt.Errorf("journal ack: export does not verify, nothing released: %w", err)
 	}
+	m := ex.Manifest
 	if m.Count == 0 {
 		fmt.Fprintln(w, "export is empty: nothing to release")
 		return nil
@@ -292,35 +318,26 @@ func journalAck(path string, key []byte, manifestPath string, w io.Writer) error
 		return err
 	}
 	defer j.Close()
-	if j.KioskID() != m.KioskID {
-		return fmt.Errorf("journal ack: export is of kiosk %s, this journal is %s", m.KioskID, j.KioskID())
+	if j.KioskID() != m.KioskID || j.JournalID() != m.JournalID {
+		return fmt.Errorf("journal ack: export is of kiosk %s journal %s, this is kiosk %s journal %s: nothing released",
+			m.KioskID, m.JournalID, j.KioskID(), j.JournalID())
 	}
 	recs, err := j.Pending(0)
 	if err != nil {
 		return err
 	}
-	// Release only if the journal's record at LastSeq is the exported one.
-	found := false
-	for _, r := range recs {
-		if r.Seq == m.LastSeq {
-			if r.Hash != m.ChainHead {
-				return fmt.Errorf("journal ack: record %d differs from the exported one: not releasing", r.Seq)
-			}
-			found = true
-			break
-		}
+	if len(recs) == 0 || recs[0].Seq > m.LastSeq {
+		fmt.Fprintf(w, "records up to seq %d were already released\n", m.LastSeq)
+		return nil
 	}
-	if !found {
-		if len(recs) == 0 || recs[0].Seq > m.LastSeq {
-			fmt.Fprintf(w, "records up to seq %d were already released\n", m.LastSeq)
-			return nil
-		}
-		return fmt.Errorf("journal ack: record %d is not in this journal: not releasing", m.LastSeq)
-	}
-	n, err := j.Ack(m.LastSeq)
+	n, err := j.Release(m.JournalID, ex.Acks())
 	if err != nil {
 		return fmt.Errorf("journal ack: %w", err)
 	}
-	fmt.Fprintf(w, "released %d records (up to seq %d); the town hall will see a gap it must fill from the export\n", n, m.LastSeq)
+	if n == 0 {
+		return fmt.Errorf("journal ack: record %d differs from the exported one: nothing released", recs[0].Seq)
+	}
+	fmt.Fprintf(w, "released %d records (seq %d..%d); the town hall closes the gap they leave with: collector import %s\n",
+		n, recs[0].Seq, recs[n-1].Seq, filepath.Dir(manifestPath))
 	return nil
 }

@@ -3,21 +3,43 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/sync/pki"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
+
+// testPKI is a village CA with kiosk K07's certificate (and K08's).
+func testPKI(t *testing.T) *pki.Files {
+	t.Helper()
+	f, err := pki.Generate(t.TempDir(), pki.ECDSA, "K07", "K08")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// signing is the flags that give kiosk K07's key and certificate.
+func signing(f *pki.Files) []string {
+	return []string{"--cert", f.Clients["K07"].Cert, "--key", f.Clients["K07"].Key, "--config", ""}
+}
 
 func makeJournal(t *testing.T, n int, ref ...string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "journal.db")
-	j, err := journal.Open(path, journal.Options{KioskID: "kiosk-07"})
+	j, err := journal.Open(path, journal.Options{KioskID: "K07"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +64,7 @@ func runJournal(t *testing.T, args ...string) (string, error) {
 // file cannot be opened again) and serves it on the control socket.
 func serveJournal(t *testing.T, db string) {
 	t.Helper()
-	j, err := journal.Open(db, journal.Options{KioskID: "kiosk-07"})
+	j, err := journal.Open(db, journal.Options{KioskID: "K07"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,24 +91,40 @@ func TestJournalExportVerifyAck(t *testing.T) {
 			if running {
 				serveJournal(t, db)
 			}
-			exportVerifyAck(t, db)
+			exportVerifyAck(t, db, testPKI(t))
 		})
 	}
 }
 
-func exportVerifyAck(t *testing.T, db string) {
+func exportVerifyAck(t *testing.T, db string, f *pki.Files) {
 	dir := filepath.Join(t.TempDir(), "usb")
 	out, err := runJournal(t, "status", "--db", db)
-	if err != nil || !strings.Contains(out, "unsent records: 6") || !strings.Contains(out, "chain:          ok") {
+	if err != nil || !strings.Contains(out, "unsent records: 7") || !strings.Contains(out, "chain:          ok") ||
+		!strings.Contains(out, "(new file)") || !regexpMatch(`journal:        [0-9A-Z]{26} \(references K07-[0-9A-Z]{4}-NNNN\)`, out) {
 		t.Fatalf("status: %v\n%s", err, out)
 	}
-	if out, err := runJournal(t, "export", "--db", db, "--to", dir); err != nil {
+	if out, err := runJournal(t, "export", "--db", db, "--to", dir); err == nil || !strings.Contains(out+err.Error(), "signed with the kiosk's key") {
+		t.Fatalf("export without a key: %v\n%s", err, out)
+	}
+	if out, err := runJournal(t, append([]string{"export", "--db", db, "--to", dir}, signing(f)...)...); err != nil || !strings.Contains(out, "collector import "+dir) {
 		t.Fatalf("export: %v\n%s", err, out)
 	}
-	if out, err := runJournal(t, "verify", dir); err != nil || !strings.Contains(out, "6 records") {
+	if out, err := runJournal(t, "verify", "--config", "", dir); err == nil || !strings.Contains(err.Error(), "give --cert") {
+		t.Fatalf("verify with no certificate: %v\n%s", err, out)
+	}
+	if out, err := runJournal(t, "verify", "--cert", f.Clients["K07"].Cert, dir); err != nil || !strings.Contains(out, "7 records") {
 		t.Fatalf("verify: %v\n%s", err, out)
 	}
-	if out, err := runJournal(t, "ack", "--db", db, "--manifest", filepath.Join(dir, "manifest.json")); err != nil || !strings.Contains(out, "released 6") {
+	if out, err := runJournal(t, "verify", "--ca", f.CAFile, "--config", "", dir); err != nil || !strings.Contains(out, "village CA") {
+		t.Fatalf("verify by the CA: %v\n%s", err, out)
+	}
+	if out, err := runJournal(t, "verify", "--cert", f.Clients["K08"].Cert, dir); err == nil {
+		t.Fatalf("verified with another kiosk's certificate\n%s", out)
+	}
+	if out, err := runJournal(t, "ack", "--db", db, "--manifest", filepath.Join(dir, "manifest.json"), "--config", ""); err == nil {
+		t.Fatalf("ack without the kiosk's certificate to check the export: %s", out)
+	}
+	if out, err := runJournal(t, "ack", "--db", db, "--manifest", filepath.Join(dir, "manifest.json"), "--cert", f.Clients["K07"].Cert); err != nil || !strings.Contains(out, "released 7") {
 		t.Fatalf("ack: %v\n%s", err, out)
 	}
 	out, err = runJournal(t, "status", "--db", db)
@@ -94,17 +132,19 @@ func exportVerifyAck(t *testing.T, db string) {
 		t.Fatalf("status after ack: %v\n%s", err, out)
 	}
 	// A second ack of the same export is harmless.
-	if out, err := runJournal(t, "ack", "--db", db, "--manifest", filepath.Join(dir, "manifest.json")); err != nil || !strings.Contains(out, "already released") {
+	if out, err := runJournal(t, "ack", "--db", db, "--manifest", filepath.Join(dir, "manifest.json"), "--cert", f.Clients["K07"].Cert); err != nil || !strings.Contains(out, "already released") {
 		t.Fatalf("second ack: %v\n%s", err, out)
 	}
 }
 
 func TestJournalVerifyDetectsTampering(t *testing.T) {
+	f := testPKI(t)
 	tests := []struct {
 		name   string
 		edit   func(lines []string, man string) ([]string, string)
 		reason string
 	}{
+		{"edited record, hashes, chain, checksum and manifest recomputed", recompute, "signature does not verify"},
 		{"edited record", func(l []string, m string) ([]string, string) {
 			l[2] = strings.Replace(l[2], `"outcome":"ok"`, `"outcome":"locked"`, 1)
 			return l, m
@@ -112,13 +152,16 @@ func TestJournalVerifyDetectsTampering(t *testing.T) {
 		{"missing record", func(l []string, m string) ([]string, string) {
 			return append(l[:2:2], l[3:]...), m
 		}, "missing records 3..3"},
+		{"signature removed", func(l []string, m string) ([]string, string) {
+			return l, regexpReplace(`(?s),\s*"signature": \{.*?\}`, m, "")
+		}, "not signed"},
 		{"reordered records", func(l []string, m string) ([]string, string) {
 			l[1], l[2] = l[2], l[1]
 			return l, m
 		}, "chain broken at seq 3"},
 		{"last record dropped", func(l []string, m string) ([]string, string) {
 			return l[:len(l)-1], m
-		}, "manifest says 5"},
+		}, "manifest says 6"},
 		{"first record dropped", func(l []string, m string) ([]string, string) {
 			return l[1:], m
 		}, "prev_hash"},
@@ -127,14 +170,14 @@ func TestJournalVerifyDetectsTampering(t *testing.T) {
 			return l, m
 		}, "checksum"},
 		{"manifest count edited", func(l []string, m string) ([]string, string) {
-			return l, strings.Replace(m, `"count": 5`, `"count": 4`, 1)
-		}, "manifest says 4"},
+			return l, strings.Replace(m, `"count": 6`, `"count": 5`, 1)
+		}, "manifest says 5"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			db := makeJournal(t, 5)
 			dir := t.TempDir()
-			if out, err := runJournal(t, "export", "--db", db, "--to", dir); err != nil {
+			if out, err := runJournal(t, append([]string{"export", "--db", db, "--to", dir}, signing(f)...)...); err != nil {
 				t.Fatalf("export: %v\n%s", err, out)
 			}
 			recs, _ := os.ReadFile(filepath.Join(dir, "records.jsonl"))
@@ -142,15 +185,15 @@ func TestJournalVerifyDetectsTampering(t *testing.T) {
 			lines, m := tc.edit(strings.Split(strings.TrimSuffix(string(recs), "\n"), "\n"), string(man))
 			os.WriteFile(filepath.Join(dir, "records.jsonl"), []byte(strings.Join(lines, "\n")+"\n"), 0o600)
 			os.WriteFile(filepath.Join(dir, "manifest.json"), []byte(m), 0o600)
-			out, err := runJournal(t, "verify", dir)
+			out, err := runJournal(t, "verify", "--cert", f.Clients["K07"].Cert, dir)
 			if err == nil || !strings.Contains(err.Error(), tc.reason) {
 				t.Fatalf("verify: err %v, want %q\n%s", err, tc.reason, out)
 			}
 			// And a tampered export never releases anything.
-			if _, err := runJournal(t, "ack", "--db", db, "--manifest", filepath.Join(dir, "manifest.json")); err == nil {
+			if _, err := runJournal(t, "ack", "--db", db, "--manifest", filepath.Join(dir, "manifest.json"), "--cert", f.Clients["K07"].Cert); err == nil {
 				t.Fatal("ack accepted a tampered export")
 			}
-			if out, _ := runJournal(t, "status", "--db", db); !strings.Contains(out, "unsent records: 5") {
+			if out, _ := runJournal(t, "status", "--db", db); !strings.Contains(out, "unsent records: 6") {
 				t.Fatalf("records released:\n%s", out)
 			}
 		})
@@ -158,14 +201,62 @@ func TestJournalVerifyDetectsTampering(t *testing.T) {
 }
 
 func TestJournalAckRefusesOtherJournal(t *testing.T) {
-	dbA, dbB := makeJournal(t, 3), makeJournal(t, 4, "other") // same kiosk ID, different records
+	f := testPKI(t)
+	dbA, dbB := makeJournal(t, 3), makeJournal(t, 4, "other") // same kiosk ID, another journal
 	dir := t.TempDir()
-	if _, err := runJournal(t, "export", "--db", dbA, "--to", dir); err != nil {
+	if _, err := runJournal(t, append([]string{"export", "--db", dbA, "--to", dir}, signing(f)...)...); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := runJournal(t, "ack", "--db", dbB, "--manifest", filepath.Join(dir, "manifest.json")); err == nil || !strings.Contains(err.Error(), "differs") {
+	if _, err := runJournal(t, "ack", "--db", dbB, "--manifest", filepath.Join(dir, "manifest.json"), "--cert", f.Clients["K07"].Cert); err == nil || !strings.Contains(err.Error(), "nothing released") {
 		t.Fatalf("ack on another journal: %v", err)
 	}
+	if out, _ := runJournal(t, "status", "--db", dbB); !strings.Contains(out, "unsent records: 5") {
+		t.Fatalf("records released:\n%s", out)
+	}
+}
+
+// TestJournalStatusShowsStuckSync: a kiosk whose uploads fail says so,
+// with the URL, even when read from the file with the kiosk stopped.
+func TestJournalStatusShowsStuckSync(t *testing.T) {
+	db := makeJournal(t, 2)
+	j, err := journal.Open(db, journal.Options{KioskID: "K07"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		j.SetSyncFailed(time.Now(), "https://collector.example.jp:8443/v1/batch answered 404 Not Found: \"404 page not found\"")
+	}
+	j.Close()
+	out, err := runJournal(t, "status", "--db", db)
+	if err != nil || !strings.Contains(out, "FAILING since") || !strings.Contains(out, "3 attempts") ||
+		!strings.Contains(out, "https://collector.example.jp:8443/v1/batch answered 404") || !strings.Contains(out, "unsent records: 3") {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+}
+
+// recompute edits record 3 and recomputes every hash after it, the
+// checksum and the manifest's chain head: all an editor without the
+// kiosk's key can do.
+func recompute(lines []string, man string) ([]string, string) {
+	var recs []kiosk.Record
+	for _, l := range lines {
+		var r kiosk.Record
+		json.Unmarshal([]byte(l), &r)
+		recs = append(recs, r)
+	}
+	recs[2].Outcome = kiosk.OutcomeLocked
+	synctest.Rechain(recs, 2)
+	out := make([]string, len(recs))
+	for i, r := range recs {
+		b, _ := json.Marshal(r)
+		out[i] = string(b)
+	}
+	var m ksync.Manifest
+	json.Unmarshal([]byte(man), &m)
+	sum := sha256.Sum256([]byte(strings.Join(out, "\n") + "\n"))
+	m.ChainHead, m.RecordsSHA256 = recs[len(recs)-1].Hash, hex.EncodeToString(sum[:])
+	mb, _ := json.MarshalIndent(m, "", "  ")
+	return out, string(mb)
 }
 
 func TestJournalUsageAndMissingFile(t *testing.T) {
@@ -174,4 +265,10 @@ func TestJournalUsageAndMissingFile(t *testing.T) {
 			t.Errorf("%q succeeded", args)
 		}
 	}
+}
+
+func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(s) }
+
+func regexpReplace(re, s, with string) string {
+	return regexp.MustCompile(re).ReplaceAllString(s, with)
 }

@@ -181,7 +181,7 @@ func provisionWrite(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&m.ETax, "etax", false, "JPKI can be used for e-Tax here")
 	fs.BoolVar(&m.ConvenienceStore, "convenience-store", false, "convenience-store issuance is available")
 	fs.BoolVar(&o.CertRefKey, "cert-ref-key", false, "records carry a certificate reference (key file in kiosk-keys/cert-ref.key)")
-	fs.StringVar(&o.Collector, "collector", "", "town hall collector URL (https://...); empty: sync off")
+	fs.StringVar(&o.Collector, "collector", "", "the town hall collector's base URL, e.g. https://collector.example.jp:8443 (no path); empty: sync off")
 	fs.DurationVar(&o.SyncInterval, "sync-interval", def.Sync.Interval, "how often to upload the journal")
 	fs.StringVar(&o.Reader, "reader", def.Devices.Reader.Mode, "card reader: real or sim")
 	fs.StringVar(&o.ReaderPrefix, "reader-prefix", "", "use the first reader whose name starts with this")
@@ -202,6 +202,11 @@ func provisionWrite(args []string, stdout, stderr io.Writer) error {
 	if fs.NArg() != 0 || *out == "" {
 		fmt.Fprintln(stderr, "usage: kioskctl provision write --kiosk-id ID [options] --out FILE")
 		return errUsage
+	}
+	if o.Collector != "" {
+		if err := kiosk.CheckCollectorURL(o.Collector); err != nil {
+			return fmt.Errorf("--collector (sync.collector_url): %w", err)
+		}
 	}
 	if o.PrinterPath == "" {
 		o.PrinterPath = def.Devices.Printer.Path
@@ -309,7 +314,10 @@ func renderProvision(o provisionOpts, now time.Time) []byte {
 	}
 	p("")
 	p("[sync]")
-	p("# Upload of the journal to the town hall. The TLS files come from kiosk-keys/.")
+	p("# Upload of the journal to the town hall. The TLS files come from kiosk-keys/;")
+	p("# kiosk.pem is this kiosk's certificate (CN = kiosk_id): it logs in to the")
+	p("# collector and signs every upload and USB export.")
+	p("# collector_url is the collector's base URL: https, host and port, no path.")
 	if o.Collector != "" {
 		p("collector_url = %s", tomlString(o.Collector))
 		p("ca = %s", tomlString(keysDir+"/collector-ca.pem"))
@@ -317,7 +325,7 @@ func renderProvision(o provisionOpts, now time.Time) []byte {
 		p("key = %s", tomlString(keysDir+"/kiosk-key.pem"))
 	} else {
 		p("# Off: no collector_url. To turn it on:")
-		p("# collector_url = \"https://collector.example.jp/v1/journal\"")
+		p("# collector_url = \"https://collector.example.jp:8443\"")
 		p("# ca = %s", tomlString(keysDir+"/collector-ca.pem"))
 		p("# cert = %s", tomlString(keysDir+"/kiosk.pem"))
 		p("# key = %s", tomlString(keysDir+"/kiosk-key.pem"))

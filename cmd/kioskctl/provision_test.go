@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ func runProvision(t *testing.T, args ...string) (stdout, stderr string, err erro
 
 func TestProvisionWriteThenCheck(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "kiosk-provision.toml")
-	args := append([]string{"write", "--collector", "https://collector.example.jp/v1/journal", "--cert-ref-key",
+	args := append([]string{"write", "--collector", "https://collector.example.jp:8443", "--cert-ref-key",
 		"--printer-width", "58", "--touch", "real", "--out", out}, fullWrite...)
 	if _, stderr, err := runProvision(t, args...); err != nil {
 		t.Fatalf("write: %v\n%s", err, stderr)
@@ -58,6 +59,44 @@ func TestProvisionWriteThenCheck(t *testing.T) {
 	// Writing again without --force must not clobber the technician's edits.
 	if _, _, err := runProvision(t, append([]string{"write", "--out", out}, fullWrite...)...); err == nil {
 		t.Error("write over an existing file without --force succeeded")
+	}
+}
+
+// TestProvisionCollectorURL: the one collector address form is the one
+// written, and anything else is refused naming the field, when written and
+// when checked.
+func TestProvisionCollectorURL(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "kiosk-provision.toml")
+	_, _, err := runProvision(t, append([]string{"write", "--collector", "https://collector.example.jp/v1/journal", "--out", out}, fullWrite...)...)
+	if err == nil || !strings.Contains(err.Error(), "sync.collector_url") || !strings.Contains(err.Error(), `remove "/v1/journal"`) {
+		t.Fatalf("write with a path in the collector URL: %v", err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Fatal("a file was written anyway")
+	}
+	if _, stderr, err := runProvision(t, append([]string{"write", "--collector", "https://collector.example.jp:8443", "--out", out}, fullWrite...)...); err != nil {
+		t.Fatalf("write: %v\n%s", err, stderr)
+	}
+	cfg, err := kiosk.LoadConfig(out)
+	if err != nil || cfg.Sync.CollectorURL != "https://collector.example.jp:8443" {
+		t.Fatalf("written: %+v %v", cfg.Sync, err)
+	}
+	data, _ := os.ReadFile(out)
+	bad := filepath.Join(t.TempDir(), "bad.toml")
+	os.WriteFile(bad, bytes.Replace(data, []byte(`collector_url = "https://collector.example.jp:8443"`), []byte(`collector_url = "https://collector.example.jp/v1/journal"`), 1), 0o644)
+	stdout, _, err := runProvision(t, "check", bad)
+	if err == nil || !strings.Contains(stdout, "sync.collector_url: must be the collector's base URL") {
+		t.Fatalf("check of a URL with a path: %v\n%s", err, stdout)
+	}
+	// The template's commented example is the valid form too.
+	off := filepath.Join(t.TempDir(), "off.toml")
+	if _, _, err := runProvision(t, append([]string{"write", "--out", off}, fullWrite...)...); err != nil {
+		t.Fatal(err)
+	}
+	data, _ = os.ReadFile(off)
+	m := regexp.MustCompile(`# collector_url = "([^"]*)"`).FindSubmatch(data)
+	if m == nil || kiosk.CheckCollectorURL(string(m[1])) != nil {
+		t.Fatalf("template example %q", m)
 	}
 }
 
@@ -123,7 +162,7 @@ func TestProvisionWriteQuotesLikeTOML(t *testing.T) {
 	o := provisionOpts{
 		KioskID: "K1", Language: "en", IdleTimeout: 90 * time.Second, IdleWarning: 20 * time.Second,
 		Municipality: kiosk.Municipality{Name: `A "quoted" \ village`, Office: "tab\there\x1b", Phone: "1", Hours: "line\nbreak"},
-		SyncInterval: time.Minute, Reader: "sim", Keypad: "sim", KeypadLayout: "12", RowPins: "A", Cols: "B,C",
+		SyncInterval: time.Minute, Reader: "sim", Keypad: "sim", KeypadLayout: "*#", RowPins: "A", Cols: "B,C",
 		Printer: "sim", PrinterPath: "/tmp/r", PrinterWidth: 80, Touch: "none", Screen: "sim",
 	}
 	data := renderProvision(o, time.Unix(0, 0))

@@ -12,18 +12,16 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/escpos"
-	"github.com/villagehall/kiosk/drivers/escpos/escpostest"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
 const receiptUsage = `usage: kioskctl receipt preview [--width 58|80] [--out FILE.png] [--kind NAME] [--config FILE] [--raster]
 
 Renders a slip exactly as the printer would receive it and writes a PNG.
-NAME is a kiosk outcome code (valid, renewal, expired, auth_locked,
-sign_locked, wrong_pin, pin_changed, pin_change_unknown, no_sign_cert,
-juki, ...) worded by the kiosk's own guidance, or a fixed sample
-(` + "sample:status-ok, sample:juki, ..." + `). --config takes the office
-from the kiosk configuration; --raster previews a printer without kanji.
+NAME is one of the slips the kiosk prints (renewal, expired, auth-locked,
+sign-locked, no-sign-cert, juki, pin-changed, pin-change-unsure, ...),
+worded by the kiosk's own catalogue. --config takes the office from the
+kiosk configuration; --raster previews a printer without kanji.
 `
 
 // receiptCmd implements `kioskctl receipt preview`.
@@ -36,7 +34,7 @@ func receiptCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fl.SetOutput(stderr)
 	width := fl.Int("width", 0, "paper width in mm: 58 or 80 (default: config, else 80)")
 	out := fl.String("out", "receipt-preview.png", "PNG file to write")
-	kind := fl.String("kind", string(kiosk.CodeValid), "outcome code or sample:NAME")
+	kind := fl.String("kind", "renewal", "slip name: "+strings.Join(kiosk.SampleSlipNames(), ", "))
 	cfgPath := fl.String("config", "", "kiosk configuration file (office name, paper width, kanji)")
 	raster := fl.Bool("raster", false, "preview a printer without kanji mode (Japanese as images)")
 	if err := fl.Parse(args[1:]); err != nil {
@@ -100,41 +98,13 @@ func paperWidth(mm int) (escpos.Width, error) {
 	return 0, fmt.Errorf("paper width must be 58 or 80, got %d", mm)
 }
 
-// previewSlip builds the slip for kind: the kiosk's own wording for an
-// outcome code, or one of the fixed samples used by the golden tests.
+// previewSlip is the slip the kiosk prints for kind, for a fictional card.
 func previewSlip(kind string, m kiosk.Municipality, now time.Time) (kiosk.Slip, error) {
-	if name, ok := strings.CutPrefix(kind, "sample:"); ok {
-		s, ok := escpostest.Samples()[name]
-		if !ok {
-			return kiosk.Slip{}, fmt.Errorf("unknown sample %q (have %s)", name, strings.Join(escpostest.SampleKinds(), ", "))
-		}
-		return s, nil
+	s, ok := kiosk.SampleSlips(m, now)[kind]
+	if !ok {
+		return kiosk.Slip{}, errors.New("unknown --kind " + strconv.Quote(kind) + "; try " + strings.Join(kiosk.SampleSlipNames(), ", "))
 	}
-	for _, c := range previewCodes {
-		if string(c) == kind {
-			return kiosk.SlipFor(c, kiosk.PINAuth, m, "K01-PREVIEW-0001", now, nil), nil
-		}
-	}
-	return kiosk.Slip{}, errors.New("unknown --kind " + strconv.Quote(kind) + "; try " + codeList())
-}
-
-// previewCodes are the outcome codes that print a slip.
-var previewCodes = []kiosk.Code{
-	kiosk.CodeValid, kiosk.CodeRenewal, kiosk.CodeExpired, kiosk.CodeNotYetValid, kiosk.CodeDateUnknown,
-	kiosk.CodeCertBad, kiosk.CodeAuthLocked, kiosk.CodeSignLocked, kiosk.CodeAuthLastTry, kiosk.CodeSignLastTry,
-	kiosk.CodeNoAuthCert, kiosk.CodeNoSignCert, kiosk.CodeJuki, kiosk.CodeNotJPKI, kiosk.CodeUnreadable,
-	kiosk.CodeChangeUnsure, kiosk.CodePINChanged, kiosk.CodeWrongPIN, kiosk.CodeRemoved,
-}
-
-func codeList() string {
-	names := make([]string, 0, len(previewCodes)+len(escpostest.SampleKinds()))
-	for _, c := range previewCodes {
-		names = append(names, string(c))
-	}
-	for _, k := range escpostest.SampleKinds() {
-		names = append(names, "sample:"+k)
-	}
-	return strings.Join(names, ", ")
+	return s, nil
 }
 
 // sampleMunicipality is the fictional office used without --config.

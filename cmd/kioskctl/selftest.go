@@ -149,15 +149,17 @@ func splitList(s string) []string {
 // testSlip carries no personal data, like every slip.
 func testSlip(m kiosk.Municipality, now time.Time) kiosk.Slip {
 	return kiosk.Slip{
-		Time:      now,
-		Office:    m.OfficeLine(),
-		Counter:   m.Counter,
-		Phone:     m.Phone,
-		Hours:     m.Hours,
-		TitleJA:   "印刷テスト",
-		TitleEN:   "Printer self-test",
-		LinesJA:   []string{"日本語の表示確認: 〇〇村役場 住民福祉課 暗証番号", "記号の確認: 8:30〜17:15 6–16けた", "この用紙は点検用です。"},
-		LinesEN:   []string{"ASCII check: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ", "This slip is for maintenance only."},
+		Time:    now,
+		Office:  m.OfficeLine(),
+		Counter: m.Counter,
+		Phone:   m.Phone,
+		Hours:   m.Hours,
+		Sections: []kiosk.SlipSection{{
+			TitleJA: "印刷テスト",
+			TitleEN: "Printer self-test",
+			LinesJA: []string{"日本語の表示確認: 〇〇村役場 住民福祉課 暗証番号", "記号の確認: 8:30〜17:15 6–16けた", "この用紙は点検用です。"},
+			LinesEN: []string{"ASCII check: 0123456789 ABCDEFGHIJKLMNOPQRSTUVWXYZ", "This slip is for maintenance only."},
+		}},
 		Reference: "SELFTEST-0001",
 	}
 }
@@ -233,15 +235,37 @@ func selftestKeypad(ctx context.Context, kc kiosk.KeypadConfig, timeout time.Dur
 	if len(kc.RowPins) == 0 || len(kc.ColPins) == 0 {
 		return errors.New("no keypad pins: set devices.keypad in --config or pass --rows and --cols")
 	}
-	keys, err := keypad.KeyMap(kc.Keys)
-	if err != nil {
-		return err
-	}
+	keys := driverKeys(kc)
 	sc, err := keypad.Open(kc.RowPins, kc.ColPins, keypad.Config{Layout: kc.Layout, Map: keys}, log)
 	if err != nil {
 		return err
 	}
 	return listenKeypad(ctx, sc, cancelLabels(kc.Layout, keys), timeout, stdout)
+}
+
+// driverKeys is what each printed key does, as the kiosk's screens take it
+// (kiosk.KeypadFor: the layout's defaults, then devices.keypad.keys), so
+// the self-test's Cancel is the kiosk's. English and the plain keys report
+// their label.
+func driverKeys(kc kiosk.KeypadConfig) map[rune]keypad.Key {
+	kc.Mode = kiosk.ModeReal // the layout and keys count, whatever the mode
+	kp := kiosk.KeypadFor(kc)
+	m := map[rune]keypad.Key{}
+	for _, row := range kp.Layout {
+		for _, r := range row {
+			switch kp.Func(r) {
+			case kiosk.KeyEnter:
+				m[r] = keypad.KeyEnter
+			case kiosk.KeyCancel:
+				m[r] = keypad.KeyCancel
+			case kiosk.KeyClear:
+				m[r] = keypad.KeyClear
+			default:
+				m[r] = keypad.Key(string(r))
+			}
+		}
+	}
+	return m
 }
 
 // cancelLabels are the printed labels that mean Cancel on this layout.

@@ -247,3 +247,26 @@ func waitOutput(t *testing.T, out *syncBuffer, want string) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestSelftestKeypadKeysAreTheKiosks: the self-test reads the functions the
+// way the kiosk's screens do, english included: on a 4×3 pad * is Cancel
+// by default, on a 4×4 pad A.
+func TestSelftestKeypadKeysAreTheKiosks(t *testing.T) {
+	tests := []struct {
+		kc     kiosk.KeypadConfig
+		cancel []string
+	}{
+		{kiosk.KeypadConfig{Layout: kiosk.Layout4x3}, []string{"'*'"}},
+		{kiosk.KeypadConfig{Layout: kiosk.Layout4x4}, []string{"'A'"}},
+		{kiosk.KeypadConfig{Layout: kiosk.Layout4x4, Keys: map[string]string{"D": "english", "B": "cancel"}}, []string{"'A'", "'B'"}},
+	}
+	for _, tt := range tests {
+		keys := driverKeys(tt.kc)
+		if got := cancelLabels(tt.kc.Layout, keys); strings.Join(got, ",") != strings.Join(tt.cancel, ",") {
+			t.Errorf("%v %v: Cancel on %v, want %v", tt.kc.Layout, tt.kc.Keys, got, tt.cancel)
+		}
+		if keys['#'] != keypad.KeyEnter {
+			t.Errorf("%v: # is %q", tt.kc.Layout, keys['#'])
+		}
+	}
+}

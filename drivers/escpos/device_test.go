@@ -44,7 +44,7 @@ func await[T any](t *testing.T, ch <-chan T, what string) T {
 }
 
 func TestDevicePrint(t *testing.T) {
-	slip := escpostest.Samples()["pin-changed"]
+	slip := sample("pin-changed")
 	want := escpos.RenderSlip(slip, escpos.Width58, true)
 	tests := []struct {
 		name        string
@@ -104,7 +104,7 @@ func TestDevicePrint(t *testing.T) {
 func TestDeviceStallIsTyped(t *testing.T) {
 	p := escpostest.New()
 	p.Stall()
-	err := escpos.New(p, fast()).Print(context.Background(), escpostest.Samples()["status-ok"])
+	err := escpos.New(p, fast()).Print(context.Background(), sample("renewal"))
 	if !errors.Is(err, kiosk.ErrPrinterStalled) || !errors.Is(err, kiosk.ErrPrinterUnavailable) {
 		t.Fatalf("stalled print: %v; want ErrPrinterStalled and ErrPrinterUnavailable", err)
 	}
@@ -119,7 +119,7 @@ func TestDeviceUnidirectional(t *testing.T) {
 	p := escpostest.New()
 	p.Unidirectional()
 	d := escpos.New(p, fast())
-	slip := escpostest.Samples()["status-ok"]
+	slip := sample("renewal")
 	for i := range 3 {
 		if err := d.Print(context.Background(), slip); err != nil {
 			t.Fatalf("print %d: %v", i, err)
@@ -144,7 +144,7 @@ func TestDeviceCancelWakesBlockedWrite(t *testing.T) {
 	d := escpos.New(p, opts)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- d.Print(ctx, escpostest.Samples()["status-ok"]) }()
+	go func() { done <- d.Print(ctx, sample("renewal")) }()
 	for !p.Waiting() {
 		time.Sleep(time.Millisecond)
 	}
@@ -227,7 +227,7 @@ func TestDeviceOnPipes(t *testing.T) {
 		}
 	}()
 	d := escpos.New(pipePort{hostR, hostW}, fast())
-	slip := escpostest.Samples()["status-ok"]
+	slip := sample("renewal")
 	if err := d.Print(context.Background(), slip); err != nil {
 		t.Fatalf("silent printer on pipes: %v", err)
 	}
@@ -260,7 +260,7 @@ func TestOpenStalledPTY(t *testing.T) {
 	if k := d.Node().Kind; k != escpos.NodePTY {
 		t.Errorf("node kind %v, want pty: %s", k, d.Node())
 	}
-	slip := escpostest.Samples()["pin-changed"]
+	slip := sample("pin-changed")
 	done := make(chan error, 1)
 	go func() { done <- d.Print(context.Background(), slip) }()
 	if err := await(t, done, "Print on a stalled pty"); kiosk.PrinterStateOf(err) != kiosk.PrinterStalled {
@@ -303,7 +303,7 @@ func TestDirPrinter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	slip := escpostest.Samples()["locked"]
+	slip := sample("sign-locked")
 	if err := p.Print(context.Background(), slip); err != nil {
 		t.Fatal(err)
 	}
@@ -332,7 +332,7 @@ func TestPathPrinterReopens(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "lp0")
 	p := escpos.NewPathPrinter(path, fast())
 	defer p.Close()
-	slip := escpostest.Samples()["status-ok"]
+	slip := sample("renewal")
 	if err := p.Print(context.Background(), slip); kiosk.PrinterStateOf(err) != kiosk.PrinterAbsent {
 		t.Fatalf("no printer yet: %v, want absent", err)
 	}
@@ -380,7 +380,7 @@ func TestProbeGivesWayToSlip(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 	printed := make(chan error, 1)
-	go func() { printed <- d.Print(context.Background(), escpostest.Samples()["status-ok"]) }()
+	go func() { printed <- d.Print(context.Background(), sample("renewal")) }()
 	if err := await(t, probed, "the slip cancelling the probe"); !errors.Is(err, context.Canceled) {
 		t.Errorf("probe: %v, want cancelled", err)
 	}

@@ -7,11 +7,24 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/villagehall/kiosk/drivers/escpos"
-	"github.com/villagehall/kiosk/drivers/escpos/escpostest"
 	"github.com/villagehall/kiosk/kiosk"
 )
+
+// sampleTime is the fixed time printed on the golden slips (Japan time).
+var sampleTime = time.Date(2026, 5, 10, 14, 5, 0, 0, kiosk.JST())
+
+// samples are the slips the kiosk prints, worded by its catalogue, for a
+// fictional office.
+func samples() map[string]kiosk.Slip {
+	m := kiosk.Municipality{Name: "〇〇村", NameEN: "Sample Village", Office: "住民福祉課", OfficeEN: "Resident Welfare Division",
+		Counter: "1番窓口", CounterEN: "Counter 1", Phone: "0000-00-0000", Hours: "平日 8:30〜17:15", HoursEN: "Weekdays 8:30-17:15", ETax: true}
+	return kiosk.SampleSlips(m, sampleTime)
+}
+
+func sample(name string) kiosk.Slip { return samples()[name] }
 
 var update = flag.Bool("update", false, "rewrite the golden slips in testdata/slips")
 
@@ -88,7 +101,8 @@ func TestJISDashes(t *testing.T) {
 func TestDashesStayText(t *testing.T) {
 	m := kiosk.Municipality{Name: "〇〇村", Office: "住民福祉課", Counter: "1番窓口", Phone: "0000-00-0000",
 		Hours: "平日 8:30〜17:15", HoursEN: "Weekdays 8:30–17:15"}
-	slip := kiosk.SlipFor(kiosk.CodeSignLocked, kiosk.PINSign, m, "K01-20250401-0001", escpostest.SampleTime, nil)
+	slip := kiosk.NewSlip([]kiosk.SlipSection{kiosk.SectionOf(kiosk.Guide(kiosk.CodeSignLocked, kiosk.PINSign, m), nil)}, m, "K01-20250401-0001", sampleTime)
+	slip.Sections[0].LinesEN = append(slip.Sections[0].LinesEN, "Your 6–16 character PIN")
 	for _, w := range []escpos.Width{escpos.Width58, escpos.Width80} {
 		doc := mustDecode(t, escpos.RenderSlip(slip, w, true), w)
 		if n := count(doc, escpos.RasterBlock); n != 0 {
@@ -113,19 +127,26 @@ func displayWidth(s string) int {
 
 // slipLines is everything a resident must be able to read on the slip.
 func slipLines(s kiosk.Slip) []string {
-	out := []string{s.Office, s.TitleJA, s.TitleEN, s.Counter, s.Phone, s.Hours, s.Reference}
-	out = append(out, s.LinesJA...)
-	out = append(out, s.LinesEN...)
-	return append(out, s.BringJA...)
+	out := []string{s.Office, s.Counter, s.Phone, s.Hours, s.Reference}
+	for _, sec := range s.Sections {
+		out = append(out, sec.TitleJA, sec.TitleEN)
+		out = append(out, sec.LinesJA...)
+		out = append(out, sec.LinesEN...)
+		out = append(out, sec.BringJA...)
+		out = append(out, sec.BringEN...)
+	}
+	return out
 }
 
+// squash drops spaces and line breaks, and folds 〜 to ～ (one printer
+// code, decoded as the latter).
 func squash(s string) string {
-	return strings.NewReplacer(" ", "", "\n", "").Replace(s)
+	return strings.NewReplacer(" ", "", "\n", "", "\u301c", "\uff5e").Replace(s)
 }
 
 func TestRoundTrip(t *testing.T) {
-	for _, kind := range escpostest.SampleKinds() {
-		s := escpostest.Samples()[kind]
+	for _, kind := range kiosk.SampleSlipNames() {
+		s := sample(kind)
 		for _, w := range []escpos.Width{escpos.Width58, escpos.Width80} {
 			doc, err := escpos.Decode(escpos.RenderSlip(s, w, true), w)
 			if err != nil {
@@ -155,8 +176,8 @@ func TestRoundTrip(t *testing.T) {
 func escposCells(bl escpos.Block) int { return displayWidth(bl.Text) * max(bl.Size, 1) }
 
 func TestRasterFallback(t *testing.T) {
-	s := escpostest.Samples()["status-ok"]
-	s.LinesJA = append(s.LinesJA, "丸数字①は印刷できない")
+	s := sample("pin-changed")
+	s.Sections[0].LinesJA = append(s.Sections[0].LinesJA, "丸数字①は印刷できない")
 
 	t.Run("kanji printer rasters only the unencodable line", func(t *testing.T) {
 		b := escpos.RenderSlip(s, escpos.Width58, true)
@@ -164,7 +185,7 @@ func TestRasterFallback(t *testing.T) {
 		if n := count(doc, escpos.RasterBlock); n != 1 {
 			t.Errorf("raster blocks = %d, want 1", n)
 		}
-		if !strings.Contains(squash(doc.Text()), "利用者証明用電子証明書は有効です") {
+		if !strings.Contains(squash(doc.Text()), squash(s.Sections[0].TitleJA)) {
 			t.Error("encodable Japanese line was not printed as text")
 		}
 	})
@@ -174,14 +195,14 @@ func TestRasterFallback(t *testing.T) {
 			t.Error("kanji mode or GS ( k sent to a printer without them")
 		}
 		doc := mustDecode(t, b, escpos.Width58)
-		if !strings.Contains(squash(doc.Text()), squash(s.LinesEN[0])) || !strings.Contains(doc.Text(), s.Reference) {
+		if !strings.Contains(squash(doc.Text()), squash(s.Sections[0].LinesEN[0])) || !strings.Contains(doc.Text(), s.Reference) {
 			t.Error("ASCII lines should stay text")
 		}
-		if strings.Contains(doc.Text(), "有効") {
+		if strings.Contains(doc.Text(), "暗証番号") {
 			t.Error("Japanese text leaked into an ASCII-only stream")
 		}
-		if n := count(doc, escpos.RasterBlock); n < len(s.LinesJA)+3 {
-			t.Errorf("raster blocks = %d, want at least %d", n, len(s.LinesJA)+3)
+		if n := count(doc, escpos.RasterBlock); n < len(s.Sections[0].LinesJA)+3 {
+			t.Errorf("raster blocks = %d, want at least %d", n, len(s.Sections[0].LinesJA)+3)
 		}
 	})
 }
@@ -229,7 +250,7 @@ func TestRasterNeverCarriesRealtimeCommands(t *testing.T) {
 		t.Errorf("height = %d, want 17 (padded past 0x10)", got)
 	}
 
-	for kind, s := range escpostest.Samples() {
+	for kind, s := range samples() {
 		for _, kanji := range []bool{true, false} {
 			if i := hasRealtime(escpos.RenderSlip(s, escpos.Width80, kanji)); i >= 0 {
 				t.Errorf("%s kanji=%v: real-time sequence at offset %d", kind, kanji, i)
@@ -290,17 +311,17 @@ func TestGolden(t *testing.T) {
 		kanji bool
 	}
 	var cases []tc
-	for _, kind := range escpostest.SampleKinds() {
+	for _, kind := range kiosk.SampleSlipNames() {
 		for _, w := range []escpos.Width{escpos.Width58, escpos.Width80} {
 			cases = append(cases, tc{kind + "-" + widthName(w), kind, w, true})
 		}
 	}
 	// Printers without kanji mode: everything Japanese is a raster image.
-	cases = append(cases, tc{"status-ok-58-raster", "status-ok", escpos.Width58, false}, tc{"juki-80-raster", "juki", escpos.Width80, false})
+	cases = append(cases, tc{"renewal-58-raster", "renewal", escpos.Width58, false}, tc{"juki-80-raster", "juki", escpos.Width80, false})
 
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			s := escpostest.Samples()[c.kind]
+			s := sample(c.kind)
 			l := escpos.Layout{Width: c.width, Kanji: c.kanji, NativeQR: c.kanji, Font: font}
 			doc := mustDecode(t, l.Render(s), c.width)
 			golden(t, c.name+".txt", []byte(doc.Text()))

@@ -39,17 +39,18 @@ func randomSlip(r *rand.Rand) kiosk.Slip {
 		}
 		return out
 	}
+	secs := make([]kiosk.SlipSection, 1+r.IntN(2))
+	for i := range secs {
+		secs[i] = kiosk.SlipSection{TitleJA: randomLine(r, 4), TitleEN: randomLine(r, 4),
+			LinesJA: lines(), LinesEN: lines(), BringJA: lines(), BringEN: lines()}
+	}
 	return kiosk.Slip{
 		Time:      time.Date(2026, 12, 1, 9, 30, 0, 0, time.UTC),
 		Office:    randomLine(r, 3),
 		Counter:   randomLine(r, 2),
 		Phone:     "0000-00-0000",
 		Hours:     randomLine(r, 3),
-		TitleJA:   randomLine(r, 4),
-		TitleEN:   randomLine(r, 4),
-		LinesJA:   lines(),
-		LinesEN:   lines(),
-		BringJA:   lines(),
+		Sections:  secs,
 		Reference: "K01-20261201-0042",
 	}
 }

@@ -40,9 +40,10 @@ func RenderSlip(s kiosk.Slip, width Width, kanji bool) []byte {
 	return Layout{Width: width, Kanji: kanji, NativeQR: kanji, Font: DefaultFont()}.Render(s)
 }
 
-// Render lays out the slip: office, date and time (Japan), title JA + EN,
-// what happened, what to bring, counter/phone/hours, reference as text and
-// QR code, then feed and cut.
+// Render lays out the slip: office, date and time (Japan), then each
+// section — title JA + EN, what it means in Japanese and in English, what
+// to bring — then counter/phone/hours, the reference as text and QR code,
+// feed and cut.
 func (l Layout) Render(s kiosk.Slip) []byte {
 	if l.Width != Width58 && l.Width != Width80 {
 		l.Width = Width58
@@ -58,24 +59,29 @@ func (l Layout) Render(s kiosk.Slip) []byte {
 	if !s.Time.IsZero() {
 		w.text(FormatTimeJA(s.Time), Center, false, 1)
 	}
-	w.blank()
-	w.text(s.TitleJA, Center, true, 2)
-	w.text(s.TitleEN, Center, true, 1)
-	w.text(rule, Left, false, 1)
-	for _, t := range s.LinesJA {
-		w.text(t, Left, false, 1)
-	}
-	if len(s.LinesJA) > 0 && len(s.LinesEN) > 0 {
-		w.blank()
-	}
-	for _, t := range s.LinesEN {
-		w.text(t, Left, false, 1)
-	}
-	if len(s.BringJA) > 0 {
+	for _, sec := range s.Sections {
 		w.text(rule, Left, false, 1)
-		w.text("持ち物 / Please bring", Left, true, 1)
-		for _, t := range s.BringJA {
-			w.bullet(t)
+		w.text(sec.TitleJA, Center, true, 2)
+		w.text(sec.TitleEN, Center, true, 1)
+		w.blank()
+		for _, t := range sec.LinesJA {
+			w.text(t, Left, false, 1)
+		}
+		if len(sec.LinesJA) > 0 && len(sec.LinesEN) > 0 {
+			w.blank()
+		}
+		for _, t := range sec.LinesEN {
+			w.text(t, Left, false, 1)
+		}
+		if len(sec.BringJA) > 0 {
+			w.blank()
+			w.text("持ち物 / Please bring", Left, true, 1)
+			for i, t := range sec.BringJA {
+				w.hanging("・", t)
+				if i < len(sec.BringEN) {
+					w.hanging("  ", sec.BringEN[i])
+				}
+			}
 		}
 	}
 	w.text(rule, Left, false, 1)
@@ -143,12 +149,13 @@ func (w *writer) text(s string, a Align, bold bool, size int) {
 	}
 }
 
-// bullet prints an item with a hanging indent so wrapped lines align.
-func (w *writer) bullet(s string) {
+// hanging prints s after first (two pitches wide) with the wrapped lines
+// indented to match: a bullet "・", or "  " for the English under it.
+func (w *writer) hanging(first, s string) {
 	w.setStyle(Left, false, 1)
 	for i, line := range wrap(s, w.l.Width.Cols()-2) {
 		if i == 0 {
-			w.line("・"+line, Left, false, 1)
+			w.line(first+line, Left, false, 1)
 		} else {
 			w.line("  "+line, Left, false, 1)
 		}

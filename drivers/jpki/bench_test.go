@@ -137,8 +137,9 @@ func (j *benchJournal) Append(_ context.Context, r kiosk.Record) (kiosk.Record, 
 }
 
 // BenchmarkFlows: what a resident's PIN change and signing-certificate
-// check cost on the card, as the kiosk runs them: tries shown (Prepare),
-// then the domain flow, which re-reads the tries right before VERIFY.
+// check cost on the card after the visit's status read, as the kiosk runs
+// them: the tries shown come from that read, and the driver re-checks them
+// inside the VERIFY's own transaction (no separate tries read).
 func BenchmarkFlows(b *testing.B) {
 	pcsctest.StartPCSCD(b)
 	_, vc := loadNow(b, "fresh")
@@ -147,17 +148,17 @@ func BenchmarkFlows(b *testing.B) {
 	_, c := connect(b)
 	f := &kiosk.Flows{Journal: &benchJournal{}}
 	ctx := context.Background()
+	st, err := c.ReadStatus() // the visit's status read, before the resident chooses
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.Run("change-auth-pin", func(b *testing.B) {
 		pins := []string{"1234", "5678"}
 		i := 0
 		measure(b, &apdus, func() error {
-			tries, err := f.Prepare(c, kiosk.PINAuth)
-			if err != nil {
-				return err
-			}
 			old, new := pins[i%2], pins[(i+1)%2]
 			i++
-			res, err := f.ChangePIN(ctx, c, kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte(old), New: []byte(new), Repeat: []byte(new), Shown: tries.Left})
+			res, err := f.ChangePIN(ctx, c, kiosk.ChangeRequest{PIN: kiosk.PINAuth, Old: []byte(old), New: []byte(new), Repeat: []byte(new), Shown: st.AuthTries})
 			if err == nil && res.Outcome != kiosk.OutcomeOK {
 				err = fmt.Errorf("outcome %s", res.Outcome)
 			}
@@ -171,11 +172,7 @@ func BenchmarkFlows(b *testing.B) {
 	})
 	b.Run("sign-cert-check", func(b *testing.B) {
 		measure(b, &apdus, func() error {
-			tries, err := f.Prepare(c, kiosk.PINSign)
-			if err != nil {
-				return err
-			}
-			res, err := f.CheckSignCert(ctx, c, []byte("ABC123"), tries.Left, false)
+			res, err := f.CheckSignCert(ctx, c, []byte("ABC123"), st.SignTries, false)
 			if err == nil && res.Outcome != kiosk.OutcomeOK {
 				err = fmt.Errorf("outcome %s", res.Outcome)
 			}

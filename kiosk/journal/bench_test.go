@@ -41,7 +41,7 @@ func BenchmarkAppend(b *testing.B) {
 }
 
 // BenchmarkDrainBacklog measures releasing a backlog the way the syncer
-// does (Pending + Ack in batches of 200), then the file size before and
+// does (Pending + Release in batches of 200), then the file size before and
 // after compaction.
 func BenchmarkDrainBacklog(b *testing.B) {
 	n := benchBacklog(b)
@@ -63,7 +63,7 @@ func BenchmarkDrainBacklog(b *testing.B) {
 			if len(p) == 0 {
 				break
 			}
-			if _, err := j.Ack(p[len(p)-1].Seq); err != nil {
+			if _, err := j.Release(j.JournalID(), acksOf(p)); err != nil {
 				b.Fatal(err)
 			}
 		}

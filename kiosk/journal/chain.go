@@ -22,9 +22,13 @@ const (
 	AlgHMACSHA256 = "hmac-sha256"
 )
 
-// canonicalTag versions the encoding: any change to Canonical must change it,
-// or every stored chain stops verifying.
-const canonicalTag = "kiosk-record-v1"
+// The tags version the encoding: any change to Canonical must add a tag, or
+// every stored chain stops verifying. v2 adds the journal ID; records from
+// before journal IDs (JournalID "") keep v1 and so still verify.
+const (
+	canonicalTagV1 = "kiosk-record-v1"
+	canonicalTagV2 = "kiosk-record-v2"
+)
 
 // Canonical is the byte string a record's Hash covers: every field except
 // Hash, in a fixed order, each length-prefixed so no two records encode the
@@ -43,11 +47,18 @@ func Canonical(r kiosk.Record) []byte {
 		}
 		field(strconv.Itoa(*p))
 	}
-	field(canonicalTag)
+	if r.JournalID == "" {
+		field(canonicalTagV1)
+	} else {
+		field(canonicalTagV2)
+	}
 	field(strconv.FormatUint(r.Seq, 10))
 	field(r.Time.UTC().Format(time.RFC3339Nano))
 	field(strconv.FormatBool(r.ClockTrusted))
 	field(r.KioskID)
+	if r.JournalID != "" {
+		field(r.JournalID)
+	}
 	field(string(r.Kind))
 	field(string(r.Outcome))
 	field(string(r.Card))

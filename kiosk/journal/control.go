@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,9 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
-	"strconv"
 	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
@@ -26,11 +25,18 @@ func ControlSocket(dbPath string) string { return dbPath + ".sock" }
 // reached through a running kiosk's control socket.
 type Handle interface {
 	KioskID() string
+	JournalID() string
 	Status() (Status, error)
 	Verify() (*Break, error)
 	Pending(limit int) ([]kiosk.Record, error)
-	Ack(upTo uint64) (int, error)
+	Release(journalID string, acks []Ack) (int, error)
 	Close() error
+}
+
+// releaseRequest is the body of the control socket's POST /release.
+type releaseRequest struct {
+	JournalID string `json:"journal_id"`
+	Acks      []Ack  `json:"acks"`
 }
 
 var _ Handle = (*Journal)(nil)
@@ -67,14 +73,14 @@ func Serve(ctx context.Context, ln net.Listener, j *Journal, log *slog.Logger) e
 			Records []kiosk.Record
 		}{j.KioskID(), recs}, err)
 	})
-	mux.HandleFunc("POST /ack", func(w http.ResponseWriter, r *http.Request) {
-		upTo, err := strconv.ParseUint(r.URL.Query().Get("upto"), 10, 64)
-		if err != nil {
-			http.Error(w, "upto: "+err.Error(), http.StatusBadRequest)
+	mux.HandleFunc("POST /release", func(w http.ResponseWriter, r *http.Request) {
+		var req releaseRequest
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil {
+			http.Error(w, "release: "+err.Error(), http.StatusBadRequest)
 			return
 		}
-		n, err := j.Ack(upTo)
-		log.Info("journal released by a staff tool", "up_to", upTo, "released", n)
+		n, err := j.Release(req.JournalID, req.Acks)
+		log.Info("journal released by a staff tool", "journal_id", req.JournalID, "acknowledged", len(req.Acks), "released", n)
 		reply(w, struct{ Released int }{n}, err)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
@@ -104,8 +110,8 @@ func Listen(dbPath string) (net.Listener, error) {
 
 // Remote is a running kiosk's journal, through its control socket.
 type Remote struct {
-	c       *http.Client
-	kioskID string
+	c                  *http.Client
+	kioskID, journalID string
 }
 
 // Dial reaches the kiosk serving dbPath. It fails at once when no kiosk
@@ -123,16 +129,20 @@ func Dial(dbPath string) (*Remote, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.kioskID = st.KioskID
+	r.kioskID, r.journalID = st.KioskID, st.JournalID
 	return r, nil
 }
 
-func (r *Remote) call(method, path string, q url.Values, out any) error {
-	u := "http://kiosk" + path
-	if q != nil {
-		u += "?" + q.Encode()
+func (r *Remote) call(method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
 	}
-	req, err := http.NewRequest(method, u, nil)
+	req, err := http.NewRequest(method, "http://kiosk"+path, body)
 	if err != nil {
 		return err
 	}
@@ -152,6 +162,8 @@ func (r *Remote) call(method, path string, q url.Values, out any) error {
 }
 
 func (r *Remote) KioskID() string { return r.kioskID }
+
+func (r *Remote) JournalID() string { return r.journalID }
 
 func (r *Remote) Status() (Status, error) {
 	var st Status
@@ -176,9 +188,9 @@ func (r *Remote) Pending(int) ([]kiosk.Record, error) {
 	return v.Records, err
 }
 
-func (r *Remote) Ack(upTo uint64) (int, error) {
+func (r *Remote) Release(journalID string, acks []Ack) (int, error) {
 	var v struct{ Released int }
-	err := r.call("POST", "/ack", url.Values{"upto": {strconv.FormatUint(upTo, 10)}}, &v)
+	err := r.call("POST", "/release", releaseRequest{JournalID: journalID, Acks: acks}, &v)
 	return v.Released, err
 }
 

@@ -37,17 +37,29 @@ var (
 	ErrNeedKey = errors.New("journal is HMAC-chained: the key is needed to verify it")
 	// ErrClosed: the journal was closed.
 	ErrClosed = errors.New("journal closed")
+	// ErrOtherJournal: an acknowledgement names another journal.
+	ErrOtherJournal = errors.New("acknowledgement is for another journal")
 )
 
-// DetailReset is the Detail of the TxSystem record that starts a journal
-// created after a corrupt one was moved aside.
-const DetailReset = "journal_reset"
+// The Detail of the TxSystem record that starts every journal: why it was
+// created. The town hall turns it into an event staff see.
+const (
+	// DetailJournalNew: no file was there (first start, or an SD card
+	// re-flashed or replaced).
+	DetailJournalNew = "journal_new"
+	// DetailReset: the file was unusable and was moved aside.
+	DetailReset = "journal_reset"
+)
 
 var (
 	bucketRecords = []byte("records")
 	bucketMeta    = []byte("meta")
 
 	metaKioskID       = []byte("kiosk_id")
+	metaJournalID     = []byte("journal_id")
+	metaCreated       = []byte("created_at")
+	metaCreatedWhy    = []byte("created_reason") // DetailJournalNew or DetailReset
+	metaSyncState     = []byte("sync_state")
 	metaHashAlg       = []byte("hash_alg")
 	metaHeadSeq       = []byte("head_seq")
 	metaHeadHash      = []byte("head_hash")
@@ -93,23 +105,31 @@ type ResetInfo struct {
 type Journal struct {
 	// mu is held shared by every operation (bbolt does its own locking) and
 	// exclusively only while Compact swaps the file underneath.
-	mu      sync.RWMutex
-	db      *bolt.DB
-	path    string
-	opts    Options
-	kioskID string
-	alg     string // hash algorithm the file was created with
-	log     *slog.Logger
-	now     func() time.Time
-	reset   *ResetInfo
+	mu        sync.RWMutex
+	db        *bolt.DB
+	path      string
+	opts      Options
+	kioskID   string
+	journalID string // random, made with the file (kiosk.LegacyJournalID for older files)
+	alg       string // hash algorithm the file was created with
+	log       *slog.Logger
+	now       func() time.Time
+	reset     *ResetInfo
+}
+
+// Ack says the town hall holds the record with this sequence and hash.
+type Ack struct {
+	Seq  uint64 `json:"seq"`
+	Hash string `json:"hash"`
 }
 
 var _ kiosk.Journal = (*Journal)(nil)
 
-// Open opens or creates the journal at path. A file bbolt cannot open or
-// whose consistency check fails is renamed to path.corrupt-<time>, a fresh
-// journal is created and a TxSystem "journal_reset" record appended; Reset()
-// then reports it.
+// Open opens or creates the journal at path. A new file gets a random
+// journal ID and starts with a TxSystem "journal_new" record. A file bbolt
+// cannot open or whose consistency check fails is renamed to
+// path.corrupt-<time> and a fresh journal is created the same way, starting
+// with a "journal_reset" record; Reset() then reports it.
 func Open(path string, opts Options) (*Journal, error) {
 	if opts.LockTimeout <= 0 {
 		opts.LockTimeout = 5 * time.Second
@@ -127,7 +147,7 @@ func Open(path string, opts Options) (*Journal, error) {
 	}
 	if reason == "" {
 		j.db = db
-		if err := j.initMeta(0); err != nil {
+		if err := j.initMeta(DetailJournalNew); err != nil {
 			_ = db.Close()
 			return nil, err
 		}
@@ -201,9 +221,11 @@ func checkFile(db *bolt.DB) (reason string) {
 	return ""
 }
 
-// initMeta creates the buckets on a new file (sequence starting after
-// seqBase) and checks a used file belongs to this kiosk and hash algorithm.
-func (j *Journal) initMeta(seqBase uint64) error {
+// initMeta checks a used file belongs to this kiosk and hash algorithm,
+// or, on a new file, creates the buckets, a journal ID and the record that
+// starts the chain (Detail why), all in one transaction: a cut leaves
+// either no journal or a complete one.
+func (j *Journal) initMeta(why string) error {
 	alg := Alg(j.opts.HMACKey)
 	check := func(mb *bolt.Bucket) error {
 		id, fileAlg := string(mb.Get(metaKioskID)), string(mb.Get(metaHashAlg))
@@ -214,6 +236,15 @@ func (j *Journal) initMeta(seqBase uint64) error {
 			return fmt.Errorf("journal %s is hashed with %s, configured %s", j.path, fileAlg, alg)
 		}
 		j.kioskID, j.alg = id, fileAlg
+		j.journalID = string(mb.Get(metaJournalID))
+		if j.journalID == "" {
+			// A file from before journal IDs: the one legacy journal of
+			// this kiosk, a name the town hall gives it too.
+			j.journalID = kiosk.LegacyJournalID
+			if !j.opts.ReadOnly {
+				return mb.Put(metaJournalID, []byte(j.journalID))
+			}
+		}
 		return nil
 	}
 	if j.opts.ReadOnly {
@@ -225,36 +256,51 @@ func (j *Journal) initMeta(seqBase uint64) error {
 			return check(mb)
 		})
 	}
-	return j.db.Update(func(tx *bolt.Tx) error {
+	var start kiosk.Record
+	err := j.db.Update(func(tx *bolt.Tx) error {
 		if mb := tx.Bucket(bucketMeta); mb != nil {
 			return check(mb)
 		}
 		if j.opts.KioskID == "" {
 			return fmt.Errorf("create journal %s: kiosk ID required", j.path)
 		}
-		rb, err := tx.CreateBucket(bucketRecords)
-		if err != nil {
+		if _, err := tx.CreateBucket(bucketRecords); err != nil {
 			return fmt.Errorf("create records bucket: %w", err)
-		}
-		if err := rb.SetSequence(seqBase); err != nil {
-			return fmt.Errorf("set sequence: %w", err)
 		}
 		mb, err := tx.CreateBucket(bucketMeta)
 		if err != nil {
 			return fmt.Errorf("create meta bucket: %w", err)
 		}
-		j.kioskID, j.alg = j.opts.KioskID, alg
+		now := j.now().UTC().Round(0)
+		j.kioskID, j.alg, j.journalID = j.opts.KioskID, alg, kiosk.NewJournalID()
+		created, _ := now.MarshalBinary()
 		for k, v := range map[string][]byte{
 			string(metaKioskID): []byte(j.kioskID), string(metaHashAlg): []byte(alg),
-			string(metaHeadSeq): be64(seqBase), string(metaHeadHash): []byte(Genesis),
-			string(metaTailSeq): be64(seqBase), string(metaTailHash): []byte(Genesis),
+			string(metaJournalID): []byte(j.journalID), string(metaCreated): created, string(metaCreatedWhy): []byte(why),
+			string(metaHeadSeq): be64(0), string(metaHeadHash): []byte(Genesis),
+			string(metaTailSeq): be64(0), string(metaTailHash): []byte(Genesis),
 		} {
 			if err := mb.Put([]byte(k), v); err != nil {
 				return fmt.Errorf("init meta: %w", err)
 			}
 		}
-		return nil
+		outcome := kiosk.OutcomeOK
+		if why == DetailReset {
+			outcome = kiosk.OutcomeError
+		}
+		start, err = j.appendTx(tx, kiosk.Record{Time: now, Kind: kiosk.TxSystem, Outcome: outcome, Detail: why})
+		return err
 	})
+	if err != nil {
+		return j.writeErr("create", err)
+	}
+	if start.Seq != 0 {
+		j.log.Info("journal created", "journal_id", j.journalID, "reason", why, "path", j.path)
+		if why == DetailReset {
+			j.reset = &ResetInfo{Record: start}
+		}
+	}
+	return nil
 }
 
 // resetCorrupt moves the unusable file aside and starts a new chain.
@@ -272,26 +318,15 @@ func (j *Journal) resetCorrupt(reason string) error {
 		return fmt.Errorf("create fresh journal after reset: %w", err)
 	}
 	j.db = db
-	// The old chain's sequence is lost with the file. Starting from a
-	// clock-derived base keeps new seqs above the old ones the town hall
-	// already holds (assuming the clock is roughly right).
-	var base uint64
-	if now.Year() >= 2024 {
-		base = uint64(now.Unix()) * 1000
-	}
-	if err := j.initMeta(base); err != nil {
+	// A new journal ID: the new chain starts at sequence 1 again without
+	// colliding with the old file's records the town hall already holds.
+	if err := j.initMeta(DetailReset); err != nil {
 		_ = db.Close()
-		return err
-	}
-	rec, err := j.Append(context.Background(), kiosk.Record{
-		Time: now, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeError, Detail: DetailReset,
-	})
-	if err != nil {
 		return fmt.Errorf("record journal reset: %w", err)
 	}
-	j.reset = &ResetInfo{MovedTo: moved, Reason: reason, Record: rec}
+	j.reset.MovedTo, j.reset.Reason = moved, reason
 	j.log.Warn("journal was unusable; moved aside and started a new one",
-		"moved_to", moved, "reason", reason, "first_seq", rec.Seq)
+		"moved_to", moved, "reason", reason, "journal_id", j.journalID)
 	return nil
 }
 
@@ -300,6 +335,9 @@ func (j *Journal) Reset() *ResetInfo { return j.reset }
 
 // KioskID is the kiosk this journal belongs to.
 func (j *Journal) KioskID() string { return j.kioskID }
+
+// JournalID is this journal file's identity, written into every record.
+func (j *Journal) JournalID() string { return j.journalID }
 
 // Path is the journal file.
 func (j *Journal) Path() string { return j.path }
@@ -323,7 +361,7 @@ func (j *Journal) Close() error {
 }
 
 // Append stores r durably (one fsynced bbolt transaction) and returns it with
-// Seq, KioskID, PrevHash and Hash filled in.
+// Seq, KioskID, JournalID, PrevHash and Hash filled in.
 func (j *Journal) Append(ctx context.Context, r kiosk.Record) (kiosk.Record, error) {
 	if err := ctx.Err(); err != nil {
 		return kiosk.Record{}, fmt.Errorf("append: %w", err)
@@ -333,10 +371,6 @@ func (j *Journal) Append(ctx context.Context, r kiosk.Record) (kiosk.Record, err
 	if j.db == nil {
 		return kiosk.Record{}, fmt.Errorf("append: %w", ErrClosed)
 	}
-	if r.Time.IsZero() {
-		r.Time = j.now()
-	}
-	r.Time = r.Time.UTC().Round(0)
 	var free int
 	if j.opts.MaxSize > 0 {
 		// Pending pages are released when this write transaction begins,
@@ -350,34 +384,45 @@ func (j *Journal) Append(ctx context.Context, r kiosk.Record) (kiosk.Record, err
 				return fmt.Errorf("%d bytes in use of %d: %w", used, j.opts.MaxSize, ErrFull)
 			}
 		}
-		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
-		seq, err := rb.NextSequence()
-		if err != nil {
-			return err
-		}
-		r.Seq, r.KioskID = seq, j.kioskID
-		r.PrevHash = string(mb.Get(metaHeadHash))
-		r.Hash = HashRecord(r, j.opts.HMACKey)
-		v, err := json.Marshal(r)
-		if err != nil {
-			return err
-		}
-		if err := rb.Put(be64(seq), v); err != nil {
-			return err
-		}
-		if err := mb.Put(metaHeadSeq, be64(seq)); err != nil {
-			return err
-		}
-		if err := mb.Put(metaHeadHash, []byte(r.Hash)); err != nil {
-			return err
-		}
-		if last := getTime(mb, metaLastTime); r.Time.After(last) {
-			return putTime(mb, metaLastTime, r.Time)
-		}
-		return nil
+		var err error
+		r, err = j.appendTx(tx, r)
+		return err
 	})
 	if err != nil {
 		return kiosk.Record{}, j.writeErr("append", err)
+	}
+	return r, nil
+}
+
+// appendTx chains r onto the head inside tx.
+func (j *Journal) appendTx(tx *bolt.Tx, r kiosk.Record) (kiosk.Record, error) {
+	if r.Time.IsZero() {
+		r.Time = j.now()
+	}
+	r.Time = r.Time.UTC().Round(0)
+	rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
+	seq, err := rb.NextSequence()
+	if err != nil {
+		return r, err
+	}
+	r.Seq, r.KioskID, r.JournalID = seq, j.kioskID, j.journalID
+	r.PrevHash = string(mb.Get(metaHeadHash))
+	r.Hash = HashRecord(r, j.opts.HMACKey)
+	v, err := json.Marshal(r)
+	if err != nil {
+		return r, err
+	}
+	if err := rb.Put(be64(seq), v); err != nil {
+		return r, err
+	}
+	if err := mb.Put(metaHeadSeq, be64(seq)); err != nil {
+		return r, err
+	}
+	if err := mb.Put(metaHeadHash, []byte(r.Hash)); err != nil {
+		return r, err
+	}
+	if last := getTime(mb, metaLastTime); r.Time.After(last) {
+		return r, putTime(mb, metaLastTime, r.Time)
 	}
 	return r, nil
 }
@@ -423,29 +468,44 @@ func (j *Journal) Pending(limit int) ([]kiosk.Record, error) {
 	return out, nil
 }
 
-// Ack releases every record with Seq <= upTo and returns how many it
-// deleted. The released tail's hash stays in meta so the chain still verifies.
-func (j *Journal) Ack(upTo uint64) (int, error) {
+// Release deletes, oldest first, the pending records the town hall has
+// acknowledged, and stops at the first one it has not: the journal always
+// holds an unbroken run from the released tail to the head, and a record
+// leaves only when its own sequence and hash, in this journal, were
+// acknowledged. It returns how many it deleted. The released tail's hash
+// stays in meta so the chain still verifies.
+func (j *Journal) Release(journalID string, acks []Ack) (int, error) {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
 	if j.db == nil {
-		return 0, fmt.Errorf("ack: %w", ErrClosed)
+		return 0, fmt.Errorf("release: %w", ErrClosed)
+	}
+	if journalID != j.journalID {
+		return 0, fmt.Errorf("release: acknowledged journal %s, this journal is %s: %w", journalID, j.journalID, ErrOtherJournal)
+	}
+	acked := make(map[uint64]string, len(acks))
+	for _, a := range acks {
+		acked[a.Seq] = a.Hash
 	}
 	total := 0
 	for {
-		n := 0
+		n, stopped := 0, false
 		err := j.db.Update(func(tx *bolt.Tx) error {
 			rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
 			var keys [][]byte
 			var lastHash string
 			c := rb.Cursor()
 			// Collect first, then delete: deleting under a cursor can skip keys.
-			for k, v := c.First(); k != nil && len(keys) < ackBatch && u64(k) <= upTo; k, v = c.Next() {
+			for k, v := c.First(); k != nil && len(keys) < ackBatch; k, v = c.Next() {
 				var h struct {
 					Hash string `json:"hash"`
 				}
 				if err := json.Unmarshal(v, &h); err != nil {
 					return fmt.Errorf("record %d: %w", u64(k), err)
+				}
+				if want, ok := acked[u64(k)]; !ok || want != h.Hash || h.Hash == "" {
+					stopped = true
+					break
 				}
 				keys = append(keys, bytes.Clone(k))
 				lastHash = h.Hash
@@ -464,26 +524,33 @@ func (j *Journal) Ack(upTo uint64) (int, error) {
 			return mb.Put(metaTailHash, []byte(lastHash))
 		})
 		if err != nil {
-			return total, j.writeErr("ack", err)
+			return total, j.writeErr("release", err)
 		}
 		total += n
-		if n < ackBatch {
+		if stopped || n < ackBatch {
 			return total, nil
 		}
 	}
 }
 
+// SyncState is how the upload is going, kept in the journal so that staff
+// see a stuck kiosk in `kioskctl journal status` even with the kiosk stopped.
+type SyncState struct {
+	LastAttempt time.Time `json:"last_attempt,omitzero"`
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	LastError   string    `json:"last_error,omitempty"` // "" since the last success; names the full URL
+	ErrorSince  time.Time `json:"error_since,omitzero"`
+	Failures    int       `json:"failures,omitempty"` // attempts failed in a row
+}
+
 // SetSynced records a successful upload at kiosk time at, and the
 // collector's clock as it reported it (zero to leave unchanged).
 func (j *Journal) SetSynced(at, collectorTime time.Time) error {
-	j.mu.RLock()
-	defer j.mu.RUnlock()
-	if j.db == nil {
-		return fmt.Errorf("set synced: %w", ErrClosed)
-	}
-	err := j.db.Update(func(tx *bolt.Tx) error {
-		mb := tx.Bucket(bucketMeta)
+	return j.updateMeta("set synced", func(mb *bolt.Bucket) error {
 		if err := putTime(mb, metaLastSync, at); err != nil {
+			return err
+		}
+		if err := putSyncState(mb, SyncState{LastAttempt: at.UTC(), LastSuccess: at.UTC()}); err != nil {
 			return err
 		}
 		if collectorTime.IsZero() {
@@ -491,10 +558,60 @@ func (j *Journal) SetSynced(at, collectorTime time.Time) error {
 		}
 		return putTime(mb, metaCollectorTime, collectorTime)
 	})
-	if err != nil {
-		return j.writeErr("set synced", err)
+}
+
+// SetSyncFailed records a failed upload attempt and why.
+func (j *Journal) SetSyncFailed(at time.Time, why string) error {
+	return j.updateMeta("set sync failed", func(mb *bolt.Bucket) error {
+		st := getSyncState(mb)
+		if st.Failures == 0 {
+			st.ErrorSince = at.UTC()
+		}
+		st.LastAttempt, st.LastError = at.UTC(), why
+		st.Failures++
+		return putSyncState(mb, st)
+	})
+}
+
+// SyncState is how the upload went, as last recorded.
+func (j *Journal) SyncState() (SyncState, error) {
+	var st SyncState
+	err := j.view(func(tx *bolt.Tx) error {
+		st = getSyncState(tx.Bucket(bucketMeta))
+		return nil
+	})
+	return st, err
+}
+
+func (j *Journal) updateMeta(op string, fn func(mb *bolt.Bucket) error) error {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	if j.db == nil {
+		return fmt.Errorf("%s: %w", op, ErrClosed)
+	}
+	if err := j.db.Update(func(tx *bolt.Tx) error { return fn(tx.Bucket(bucketMeta)) }); err != nil {
+		return j.writeErr(op, err)
 	}
 	return nil
+}
+
+func getSyncState(mb *bolt.Bucket) SyncState {
+	var st SyncState
+	if v := mb.Get(metaSyncState); v != nil {
+		_ = json.Unmarshal(v, &st) // unreadable reads as "nothing known"
+	}
+	if st.LastSuccess.IsZero() {
+		st.LastSuccess = getTime(mb, metaLastSync)
+	}
+	return st
+}
+
+func putSyncState(mb *bolt.Bucket, st SyncState) error {
+	v, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	return mb.Put(metaSyncState, v)
 }
 
 // LastTime is the latest time the journal has seen: newest record, last
@@ -527,6 +644,9 @@ func (j *Journal) view(fn func(tx *bolt.Tx) error) error {
 type Status struct {
 	Path           string
 	KioskID        string
+	JournalID      string
+	Created        time.Time // when this journal file was made (zero for files from before journal IDs)
+	CreatedReason  string    // DetailJournalNew or DetailReset
 	HashAlg        string
 	Depth          int       // records not yet acknowledged
 	OldestSeq      uint64    // oldest unsent record (0 when empty)
@@ -536,6 +656,7 @@ type Status struct {
 	AckedSeq       uint64 // last released record
 	LastSync       time.Time
 	CollectorTime  time.Time
+	Sync           SyncState
 	ChainOK        bool
 	ChainBreak     *Break
 	ChainUnchecked string // why the chain was not walked (HMAC key missing)
@@ -544,10 +665,12 @@ type Status struct {
 
 // Status reports depth, times, the chain check and the file size.
 func (j *Journal) Status() (Status, error) {
-	s := Status{Path: j.path, KioskID: j.kioskID}
+	s := Status{Path: j.path, KioskID: j.kioskID, JournalID: j.journalID}
 	err := j.view(func(tx *bolt.Tx) error {
 		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
 		s.HashAlg = string(mb.Get(metaHashAlg))
+		s.Created, s.CreatedReason = getTime(mb, metaCreated), string(mb.Get(metaCreatedWhy))
+		s.Sync = getSyncState(mb)
 		s.HeadSeq, s.HeadHash = u64(mb.Get(metaHeadSeq)), string(mb.Get(metaHeadHash))
 		s.AckedSeq = u64(mb.Get(metaTailSeq))
 		s.LastSync, s.CollectorTime = getTime(mb, metaLastSync), getTime(mb, metaCollectorTime)
@@ -607,6 +730,10 @@ func (j *Journal) Verify() (*Break, error) {
 			}
 			if r.KioskID != j.kioskID {
 				brk = &Break{Seq: r.Seq, Index: i, Reason: fmt.Sprintf("kiosk ID %q is not this journal's", r.KioskID)}
+				return nil
+			}
+			if r.JournalID != j.journalID && !(r.JournalID == "" && j.journalID == kiosk.LegacyJournalID) {
+				brk = &Break{Seq: r.Seq, Index: i, Reason: fmt.Sprintf("journal ID %q is not this journal's", r.JournalID)}
 				return nil
 			}
 			if b := VerifyChain([]kiosk.Record{r}, prevSeq, prevHash, j.opts.HMACKey); b != nil {

@@ -56,14 +56,24 @@ func appendN(t testing.TB, j *Journal, n int) []kiosk.Record {
 	return out
 }
 
-func TestAppendPendingAckChain(t *testing.T) {
+func TestAppendPendingReleaseChain(t *testing.T) {
 	j := openTest(t, filepath.Join(t.TempDir(), "j.db"), Options{})
+	start, err := j.Pending(0)
+	if err != nil || len(start) != 1 {
+		t.Fatalf("a new journal holds %d records (%v), want its start record", len(start), err)
+	}
+	if s := start[0]; s.Seq != 1 || s.Kind != kiosk.TxSystem || s.Detail != DetailJournalNew || s.PrevHash != Genesis || s.JournalID != j.JournalID() {
+		t.Fatalf("start record %+v", s)
+	}
+	if !kiosk.ValidJournalID(j.JournalID()) || j.JournalID() == kiosk.LegacyJournalID {
+		t.Fatalf("journal ID %q", j.JournalID())
+	}
 	got := appendN(t, j, 5)
 	for i, r := range got {
-		if r.Seq != uint64(i+1) || r.KioskID != "kiosk-01" {
-			t.Fatalf("record %d: seq %d kiosk %q", i, r.Seq, r.KioskID)
+		if r.Seq != uint64(i+2) || r.KioskID != "kiosk-01" || r.JournalID != j.JournalID() {
+			t.Fatalf("record %d: seq %d kiosk %q journal %q", i, r.Seq, r.KioskID, r.JournalID)
 		}
-		want := Genesis
+		want := start[0].Hash
 		if i > 0 {
 			want = got[i-1].Hash
 		}
@@ -71,21 +81,31 @@ func TestAppendPendingAckChain(t *testing.T) {
 			t.Fatalf("record %d: bad links %+v", i, r)
 		}
 	}
+	all := append(start, got...)
+	other := kiosk.NewJournalID()
+	forged := all[2]
+	forged.Hash = strings.Repeat("e", 64)
 	tests := []struct {
 		name      string
-		ack       uint64
+		journalID string
+		acks      []Ack
+		wantErr   error
 		wantDepth int
 		wantFirst uint64
 	}{
-		{"nothing acked", 0, 5, 1},
-		{"first two", 2, 3, 3},
-		{"same again is harmless", 2, 3, 3},
-		{"beyond head", 99, 0, 0},
+		{"nothing acknowledged", j.JournalID(), nil, nil, 6, 1},
+		{"another journal's acknowledgement", other, acksOf(all), ErrOtherJournal, 6, 1},
+		{"right seqs, someone else's hashes", j.JournalID(), acksOf([]kiosk.Record{forged}), nil, 6, 1},
+		{"a later record only: the oldest stays, so nothing goes", j.JournalID(), acksOf(all[3:4]), nil, 6, 1},
+		{"first two", j.JournalID(), acksOf(all[:2]), nil, 4, 3},
+		{"same again is harmless", j.JournalID(), acksOf(all[:2]), nil, 4, 3},
+		{"a hole in the acknowledgements stops the release there", j.JournalID(), acksOf(append(all[2:3:3], all[4:]...)), nil, 3, 4},
+		{"the rest", j.JournalID(), acksOf(all), nil, 0, 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := j.Ack(tc.ack); err != nil {
-				t.Fatal(err)
+			if _, err := j.Release(tc.journalID, tc.acks); !errors.Is(err, tc.wantErr) {
+				t.Fatalf("Release: %v, want %v", err, tc.wantErr)
 			}
 			p, err := j.Pending(0)
 			if err != nil {
@@ -95,7 +115,7 @@ func TestAppendPendingAckChain(t *testing.T) {
 				t.Fatalf("pending %d records first %v, want %d first %d", len(p), p, tc.wantDepth, tc.wantFirst)
 			}
 			if b, err := j.Verify(); err != nil || b != nil {
-				t.Fatalf("Verify after ack: %v %v", b, err)
+				t.Fatalf("Verify after release: %v %v", b, err)
 			}
 		})
 	}
@@ -104,15 +124,104 @@ func TestAppendPendingAckChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r.Seq != 6 || r.PrevHash != got[4].Hash {
-		t.Fatalf("after full ack: seq %d prev %s", r.Seq, r.PrevHash)
+	if r.Seq != 7 || r.PrevHash != got[4].Hash {
+		t.Fatalf("after full release: seq %d prev %s", r.Seq, r.PrevHash)
 	}
 	st, err := j.Status()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Depth != 1 || st.OldestSeq != 6 || !st.ChainOK || st.AckedSeq != 5 || st.FileSize == 0 {
+	if st.Depth != 1 || st.OldestSeq != 7 || !st.ChainOK || st.AckedSeq != 6 || st.FileSize == 0 ||
+		st.JournalID != j.JournalID() || st.CreatedReason != DetailJournalNew || st.Created.IsZero() {
 		t.Fatalf("status %+v", st)
+	}
+}
+
+func TestJournalIDSurvivesReopenAndIsNewPerFile(t *testing.T) {
+	dir := t.TempDir()
+	a := openTest(t, filepath.Join(dir, "a.db"), Options{})
+	id := a.JournalID()
+	appendN(t, a, 2)
+	a.Close()
+	a = openTest(t, filepath.Join(dir, "a.db"), Options{})
+	if a.JournalID() != id {
+		t.Fatalf("journal ID changed on reopen: %s -> %s", id, a.JournalID())
+	}
+	if p, _ := a.Pending(0); len(p) != 3 {
+		t.Fatalf("reopen added records: %d", len(p))
+	}
+	b := openTest(t, filepath.Join(dir, "b.db"), Options{})
+	if b.JournalID() == id {
+		t.Fatal("two journal files share an ID")
+	}
+}
+
+// TestLegacyFileGetsTheLegacyJournalID: a file written before journals had
+// an ID keeps its records and hashes, and is named the legacy journal.
+func TestLegacyFileGetsTheLegacyJournalID(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	j := openTest(t, path, Options{})
+	appendN(t, j, 2)
+	j.Close()
+	// Make it look like an old file: no journal ID in meta or records, v1 hashes.
+	editStore(t, path, func(rb, mb *bolt.Bucket) error {
+		if err := mb.Delete(metaJournalID); err != nil {
+			return err
+		}
+		prev := Genesis
+		return rb.ForEach(func(k, v []byte) error {
+			var r kiosk.Record
+			if err := jsonUnmarshal(v, &r); err != nil {
+				return err
+			}
+			r.JournalID, r.PrevHash = "", prev
+			r.Hash = HashRecord(r, nil)
+			prev = r.Hash
+			if err := mb.Put(metaHeadHash, []byte(r.Hash)); err != nil {
+				return err
+			}
+			return rb.Put(k, jsonMarshal(r))
+		})
+	})
+	j = openTest(t, path, Options{})
+	if j.JournalID() != kiosk.LegacyJournalID {
+		t.Fatalf("legacy file got journal ID %q", j.JournalID())
+	}
+	r, err := j.Append(context.Background(), rec(5))
+	if err != nil || r.JournalID != kiosk.LegacyJournalID {
+		t.Fatalf("append to a legacy file: %+v %v", r, err)
+	}
+	if b, err := j.Verify(); b != nil || err != nil {
+		t.Fatalf("legacy chain: %v %v", b, err)
+	}
+	p, _ := j.Pending(0)
+	if p[0].JournalID != "" || kiosk.ReferenceOf(p[0]) == kiosk.ReferenceOf(r) {
+		t.Fatalf("old records changed: %+v", p[0])
+	}
+}
+
+func TestSyncStateKept(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	j := openTest(t, path, Options{})
+	t0 := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 3 {
+		if err := j.SetSyncFailed(t0.Add(time.Duration(i)*time.Minute), "post https://c.example.jp:8443/v1/batch: 404 Not Found"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	j = openTest(t, path, Options{})
+	st, _ := j.Status()
+	if st.Sync.Failures != 3 || !st.Sync.ErrorSince.Equal(t0) || !st.Sync.LastAttempt.Equal(t0.Add(2*time.Minute)) ||
+		!strings.Contains(st.Sync.LastError, "https://c.example.jp:8443/v1/batch") || !st.Sync.LastSuccess.IsZero() {
+		t.Fatalf("sync state after failures: %+v", st.Sync)
+	}
+	if err := j.SetSynced(t0.Add(time.Hour), time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	st, _ = j.Status()
+	if st.Sync.Failures != 0 || st.Sync.LastError != "" || !st.Sync.LastSuccess.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("sync state after success: %+v", st.Sync)
 	}
 }
 
@@ -160,7 +269,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 			}
 			return rb.Put(be64(3), a)
 		}, 2, "seq"},
-		{"newest record removed", func(rb, mb *bolt.Bucket) error { return rb.Delete(be64(5)) }, 5, "lost"},
+		{"newest record removed", func(rb, mb *bolt.Bucket) error { return rb.Delete(be64(6)) }, 6, "lost"},
 		{"re-hashed edit still breaks the link", func(rb, mb *bolt.Bucket) error {
 			// An editor who recomputes the edited record's hash still breaks
 			// the next record's prev_hash.
@@ -204,7 +313,8 @@ func TestVerifyDetectsTampering(t *testing.T) {
 func TestHMACChain(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.db")
 	j := openTest(t, path, Options{HMACKey: []byte("village-secret")})
-	got := appendN(t, j, 3)
+	appendN(t, j, 3)
+	got, _ := j.Pending(0)
 	if got[0].Hash == HashRecord(got[0], nil) {
 		t.Fatal("HMAC hash equals plain SHA-256")
 	}
@@ -264,12 +374,16 @@ func TestCorruptFileMovedAside(t *testing.T) {
 			if ri == nil {
 				t.Fatal("corrupt file not reported")
 			}
+			if st, _ := j.Status(); st.CreatedReason != DetailReset || !kiosk.ValidJournalID(st.JournalID) {
+				t.Fatalf("new journal after reset: %+v", st)
+			}
 			old, err := os.ReadFile(ri.MovedTo)
 			if err != nil || !bytes.Equal(old, content) || !strings.Contains(ri.MovedTo, ".corrupt-") {
 				t.Fatalf("corrupt file not kept intact at %s: %v", ri.MovedTo, err)
 			}
 			p, err := j.Pending(0)
-			if err != nil || len(p) != 1 || p[0].Kind != kiosk.TxSystem || p[0].Detail != DetailReset || p[0].PrevHash != Genesis {
+			if err != nil || len(p) != 1 || p[0].Kind != kiosk.TxSystem || p[0].Detail != DetailReset || p[0].PrevHash != Genesis ||
+				p[0].Seq != 1 || p[0].JournalID != j.JournalID() || ri.Record.Hash != p[0].Hash {
 				t.Fatalf("pending after reset: %+v %v", p, err)
 			}
 			if b, err := j.Verify(); b != nil || err != nil {
@@ -350,7 +464,7 @@ func TestMaxSizeErrFull(t *testing.T) {
 	if st.FileSize > maxSize {
 		t.Fatalf("file %d bytes exceeds MaxSize", st.FileSize)
 	}
-	if _, err := j.Ack(st.HeadSeq); err != nil {
+	if _, err := ackUpTo(j, st.HeadSeq); err != nil {
 		t.Fatalf("ack on a full journal: %v", err)
 	}
 	// Freed pages become reusable after the next commit.
@@ -378,7 +492,7 @@ func TestCompactKeepsSequenceAndChain(t *testing.T) {
 	if done, err := j.Compact(false); err != nil || done {
 		t.Fatalf("compacted a full journal: %v %v", done, err)
 	}
-	if _, err := j.Ack(2998); err != nil {
+	if _, err := ackUpTo(j, 2998); err != nil {
 		t.Fatal(err)
 	}
 	if err := j.SetSynced(time.Now(), time.Time{}); err != nil {
@@ -394,7 +508,7 @@ func TestCompactKeepsSequenceAndChain(t *testing.T) {
 		t.Fatalf("file %d -> %d bytes", before.Size(), after.Size())
 	}
 	r, err := j.Append(context.Background(), rec(2))
-	if err != nil || r.Seq != 3001 {
+	if err != nil || r.Seq != 3002 {
 		t.Fatalf("seq after compact %d, %v", r.Seq, err)
 	}
 	if b, err := j.Verify(); b != nil || err != nil {
@@ -407,19 +521,21 @@ func TestCompactKeepsSequenceAndChain(t *testing.T) {
 
 func TestReopenPreservesChainAndTimes(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.db")
-	j := openTest(t, path, Options{})
+	// The start record is stamped when the file is made: before the records.
+	made := func() time.Time { return time.Date(2026, 3, 31, 0, 0, 0, 0, time.UTC) }
+	j := openTest(t, path, Options{Now: made})
 	got := appendN(t, j, 4)
 	coll := time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)
 	if err := j.SetSynced(coll.Add(-time.Hour), coll); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := j.Ack(2); err != nil {
+	if _, err := ackUpTo(j, 2); err != nil {
 		t.Fatal(err)
 	}
 	j.Close()
 	j = openTest(t, path, Options{})
 	r, err := j.Append(context.Background(), rec(7))
-	if err != nil || r.Seq != 5 || r.PrevHash != got[3].Hash {
+	if err != nil || r.Seq != 6 || r.PrevHash != got[3].Hash {
 		t.Fatalf("after reopen: %+v %v", r, err)
 	}
 	if b, err := j.Verify(); b != nil || err != nil {
@@ -451,16 +567,19 @@ func TestAppendHonoursContext(t *testing.T) {
 // TestCanonicalCoversEveryField fails when kiosk.Record grows a field that
 // Canonical does not hash yet: extend Canonical (and its tag) first.
 func TestCanonicalCoversEveryField(t *testing.T) {
-	if n := reflect.TypeFor[kiosk.Record]().NumField(); n != 15 {
-		t.Fatalf("kiosk.Record has %d fields; Canonical knows 15", n)
+	if n := reflect.TypeFor[kiosk.Record]().NumField(); n != 16 {
+		t.Fatalf("kiosk.Record has %d fields; Canonical knows 16", n)
 	}
 	base := rec(3)
+	base.JournalID = "7Q3FZ0B1C2D3E4F5G6H7J8K9MN"
 	one, two := 1, 2
 	mutate := []func(r *kiosk.Record){
 		func(r *kiosk.Record) { r.Seq++ },
 		func(r *kiosk.Record) { r.Time = r.Time.Add(time.Nanosecond) },
 		func(r *kiosk.Record) { r.ClockTrusted = !r.ClockTrusted },
 		func(r *kiosk.Record) { r.KioskID = "x" },
+		func(r *kiosk.Record) { r.JournalID = kiosk.LegacyJournalID },
+		func(r *kiosk.Record) { r.JournalID = "" },
 		func(r *kiosk.Record) { r.Kind = kiosk.TxChangeAuth },
 		func(r *kiosk.Record) { r.Outcome = kiosk.OutcomeLocked },
 		func(r *kiosk.Record) { r.Card = kiosk.CardJuki },
@@ -498,3 +617,18 @@ func jsonMarshal(r kiosk.Record) []byte {
 }
 
 var _ = binary.BigEndian
+
+// TestV1HashUnchanged: records from before journal IDs must keep the hash
+// they were stored with (computed by the v1 encoding before it gained v2).
+func TestV1HashUnchanged(t *testing.T) {
+	tries := 2
+	r := kiosk.Record{Seq: 7, Time: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), ClockTrusted: true, KioskID: "K01",
+		Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "valid", AuthTries: &tries, PrevHash: Genesis}
+	if got, want := HashRecord(r, nil), "a14dbc8b0f701ddd4ab3caa91de67883e23830f43b2f5b94ce93000688348510"; got != want {
+		t.Fatalf("v1 hash %s, want %s", got, want)
+	}
+	r.JournalID = kiosk.LegacyJournalID
+	if HashRecord(r, nil) == "a14dbc8b0f701ddd4ab3caa91de67883e23830f43b2f5b94ce93000688348510" {
+		t.Fatal("the journal ID is not hashed")
+	}
+}

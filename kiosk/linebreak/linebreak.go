@@ -80,7 +80,13 @@ type grapheme struct {
 	w     int
 	class class
 	first rune // the grapheme's base character
+	glued bool // no break before it: inside one of the endings below
 }
+
+// Sentence endings a line must not split: 「くだ／さい。」 and 「で／す。」
+// read as broken words. (A dictionary would find every word; these are
+// the endings the kiosk's sentences close with.)
+var endings = []string{"ください", "ません", "ました", "ましょう", "ます", "でした", "です", "できる"}
 
 func segment(s string, m Measure) []grapheme {
 	var gs []grapheme
@@ -96,6 +102,25 @@ func segment(s string, m Measure) []grapheme {
 			c = latin
 		}
 		gs = append(gs, grapheme{s: str, w: m(str), class: c, first: r})
+	}
+	for _, e := range endings {
+		n := utf8.RuneCountInString(e)
+		for i := 0; i+n <= len(gs); i++ {
+			match := true
+			k := i
+			for _, r := range e {
+				if gs[k].first != r || utf8.RuneCountInString(gs[k].s) != 1 {
+					match = false
+					break
+				}
+				k++
+			}
+			if match {
+				for k := i + 1; k < i+n; k++ {
+					gs[k].glued = true
+				}
+			}
+		}
 	}
 	return gs
 }
@@ -113,6 +138,8 @@ func breakAt(gs []grapheme, i int) (ok, good bool) {
 	switch {
 	case next.class == space:
 		return false, false // break after the spaces, not before them
+	case next.glued:
+		return false, false
 	case strings.ContainsRune(noStart, next.first), strings.ContainsRune(noEnd, prev.first):
 		return false, false
 	case prev.class == space:
@@ -276,14 +303,16 @@ func kinsokuOK(gs []grapheme, j int) bool {
 	return p < 0 || !strings.ContainsRune(noEnd, gs[p].first)
 }
 
-// avoidWidow moves the last break earlier when the last line holds a
-// single character (plus punctuation) and the moved text still fits.
+// avoidWidow moves the last break earlier when the last line is a
+// fragment (fewer than three letters: 「です。」, 「it.」) and the text
+// moved still fits: to a good break if the line before has one, else just
+// far enough.
 func avoidWidow(gs []grapheme, starts []int, width int) []int {
 	if len(starts) < 2 {
 		return starts
 	}
 	last := starts[len(starts)-1]
-	if letters(gs[last:]) >= 2 {
+	if letters(gs[last:]) >= 3 {
 		return starts
 	}
 	prev := starts[len(starts)-2]
@@ -291,15 +320,29 @@ func avoidWidow(gs []grapheme, starts []int, width int) []int {
 	for _, g := range gs[last:] {
 		tail += g.w
 	}
+	enough, some := -1, -1
 	for j := last - 1; j > prev+1; j-- {
 		tail += gs[j].w
 		if tail > width {
 			break
 		}
-		if ok, _ := breakAt(gs, j); ok && gs[j].class != space {
-			if letters(gs[prev:j]) >= 2 && letters(gs[j:]) >= 2 {
-				return append(starts[:len(starts)-1:len(starts)-1], j)
-			}
+		ok, good := breakAt(gs, j)
+		if !ok || gs[j].class == space || letters(gs[prev:j]) < 2 {
+			continue
+		}
+		n := letters(gs[j:])
+		switch {
+		case good && n >= 2:
+			return append(starts[:len(starts)-1:len(starts)-1], j)
+		case n >= 3 && enough < 0:
+			enough = j
+		case n >= 2 && some < 0:
+			some = j
+		}
+	}
+	for _, j := range []int{enough, some} {
+		if j > 0 {
+			return append(starts[:len(starts)-1:len(starts)-1], j)
 		}
 	}
 	return starts

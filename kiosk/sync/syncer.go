@@ -3,6 +3,7 @@ package sync
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,29 +12,43 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"strings"
+	gosync "sync"
 	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
+	"github.com/villagehall/kiosk/kiosk/journal"
 )
 
 // Outbox is the part of the journal the syncer uses (*journal.Journal).
 // Its methods run their own bbolt transactions, so they never hold up Append
 // longer than one commit.
 type Outbox interface {
+	JournalID() string
 	Pending(limit int) ([]kiosk.Record, error)
-	Ack(upTo uint64) (int, error)
+	// Release deletes, oldest first, the records acknowledged by journal,
+	// sequence and hash, stopping at the first that was not.
+	Release(journalID string, acks []Ack) (int, error)
 	SetSynced(at, collectorTime time.Time) error
+	SetSyncFailed(at time.Time, why string) error
 	Depth() (int, error)
 }
 
-// ErrNotAccepted: the collector answered but took nothing of the batch.
-var ErrNotAccepted = errors.New("collector accepted none of the batch")
+var _ Outbox = (*journal.Journal)(nil)
+
+// ErrNotAcknowledged: the collector answered, but did not acknowledge every
+// record sent; those stay in the journal and are sent again after a backoff.
+var ErrNotAcknowledged = errors.New("not acknowledged by the collector: kept in the journal")
+
+// maxReply bounds what the syncer reads of an answer (a 1,000-record
+// batch's acknowledgements are about 90 KB).
+const maxReply = 4 << 20
 
 // Config configures a Syncer. Zero durations take the defaults noted.
 type Config struct {
-	BaseURL   string       // e.g. https://collector.village.local:8443
-	Client    *http.Client // with ClientTLS; NewHTTPClient(tc, 30s)
-	KioskID   string
+	BaseURL   string        // the collector's base URL, e.g. https://collector.village.local:8443 (kiosk.CheckCollectorURL)
+	Client    *http.Client  // with the identity's TLS: NewHTTPClient(id.ClientTLS(pool), 30s)
+	KioskID   string        // the certificate's CN
+	Signer    crypto.Signer // the client certificate's key: signs every batch's chain head
 	Outbox    Outbox
 	BatchSize int // default 200
 
@@ -55,6 +70,15 @@ type Syncer struct {
 	cfg  Config
 	log  *slog.Logger
 	kick chan struct{}
+
+	mu       gosync.Mutex
+	state    journal.SyncState     // what the last attempts did, for heartbeats
+	devSince map[string]stateSince // when each device entered its current state
+}
+
+type stateSince struct {
+	state string
+	since time.Time
 }
 
 // New checks cfg and fills defaults.
@@ -66,8 +90,13 @@ func New(cfg Config) (*Syncer, error) {
 		return nil, errors.New("syncer: HTTP client required")
 	case cfg.KioskID == "":
 		return nil, errors.New("syncer: kiosk ID required")
+	case cfg.Signer == nil:
+		return nil, errors.New("syncer: the client certificate's key is required to sign batches")
 	case cfg.Outbox == nil:
 		return nil, errors.New("syncer: outbox required")
+	}
+	if err := kiosk.CheckCollectorURL(cfg.BaseURL); err != nil {
+		return nil, fmt.Errorf("syncer: collector URL: %w", err)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
 	def := func(d *time.Duration, v time.Duration) {
@@ -94,7 +123,16 @@ func New(cfg Config) (*Syncer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Syncer{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1)}, nil
+	s := &Syncer{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), devSince: map[string]stateSince{}}
+	// A restarted kiosk goes on telling how the upload went before it.
+	if o, ok := cfg.Outbox.(interface {
+		SyncState() (journal.SyncState, error)
+	}); ok {
+		if st, err := o.SyncState(); err == nil {
+			s.state = st
+		}
+	}
+	return s, nil
 }
 
 // Kick asks for an upload soon (after an Append). It never blocks.
@@ -103,6 +141,13 @@ func (s *Syncer) Kick() {
 	case s.kick <- struct{}{}:
 	default:
 	}
+}
+
+// State is what the recent attempts did.
+func (s *Syncer) State() journal.SyncState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.state
 }
 
 // Backoff is the wait before retry number attempt (1-based): doubling from
@@ -127,11 +172,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 		}
 		if !s.cfg.Now().Before(nextHB) {
 			if err := s.Heartbeat(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("heartbeat failed", "err", err)
+				s.log.Warn("heartbeat failed", "err", err, "url", s.cfg.BaseURL+PathHeartbeat)
 			}
 			nextHB = s.cfg.Now().Add(s.cfg.HeartbeatEvery)
 		}
-		sent, acked, err := s.SyncOnce(ctx)
+		sent, released, err := s.SyncOnce(ctx)
 		var wait time.Duration
 		switch {
 		case err != nil:
@@ -140,13 +185,21 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			failures++
 			wait = Backoff(failures, s.cfg.MinBackoff, s.cfg.MaxBackoff, s.cfg.Jitter())
-			s.log.Warn("sync failed", "err", err, "attempt", failures, "retry_in", wait)
+			unsent, _ := s.cfg.Outbox.Depth()
+			s.log.Warn("sync failed: records kept", "err", err, "url", s.cfg.BaseURL+PathBatch,
+				"attempt", failures, "retry_in", wait, "unsent", unsent, "released", released)
 		case sent == 0:
+			if failures > 0 {
+				s.log.Info("sync working again", "after_attempts", failures)
+			}
 			failures = 0
 			wait = s.cfg.Idle
 		default:
+			if failures > 0 {
+				s.log.Info("sync working again", "after_attempts", failures)
+			}
 			failures = 0
-			s.log.Debug("synced", "sent", sent, "acked", acked)
+			s.log.Debug("synced", "sent", sent, "released", released)
 			continue // drain the backlog without pausing
 		}
 		wait = min(wait, max(nextHB.Sub(s.cfg.Now()), 0))
@@ -163,57 +216,145 @@ func (s *Syncer) Run(ctx context.Context) error {
 	}
 }
 
-// SyncOnce uploads one batch of pending records and releases what the
-// collector acknowledged. It returns how many it sent and released.
-func (s *Syncer) SyncOnce(ctx context.Context) (sent, acked int, err error) {
+// SyncOnce uploads one batch of pending records and releases those the
+// collector acknowledged by journal, sequence and hash. It returns how many
+// it sent and released; any record sent and not released is an error.
+func (s *Syncer) SyncOnce(ctx context.Context) (sent, released int, err error) {
 	recs, err := s.cfg.Outbox.Pending(s.cfg.BatchSize)
 	if err != nil {
-		return 0, 0, fmt.Errorf("read pending: %w", err)
+		err = fmt.Errorf("read pending: %w", err)
+		s.failed(err)
+		return 0, 0, err
 	}
 	if len(recs) == 0 {
 		return 0, 0, nil
 	}
-	reply, postErr := s.post(ctx, PathBatch, Batch{KioskID: s.cfg.KioskID, Records: recs})
-	if reply == nil {
-		return len(recs), 0, postErr
-	}
-	// A refusal (409) may still carry what was stored before the fault.
-	first, last := recs[0].Seq, recs[len(recs)-1].Seq
-	upTo := min(reply.AckedSeq, last)
-	if upTo < first {
-		return len(recs), 0, errors.Join(postErr, fmt.Errorf("%w (collector holds up to %d, sent %d..%d)", ErrNotAccepted, reply.AckedSeq, first, last))
-	}
-	if reply.AckedSeq == upTo && reply.AckedHash != "" && reply.AckedHash != recs[upTo-first].Hash {
-		// Same seq, different record: never release on someone else's ack.
-		return len(recs), 0, errors.Join(postErr, fmt.Errorf("collector's record %d is not ours (hash differs): not releasing", upTo))
-	}
-	n, err := s.cfg.Outbox.Ack(upTo)
+	released, serverTime, err := s.send(ctx, recs)
 	if err != nil {
-		return len(recs), n, fmt.Errorf("release acknowledged records: %w", err)
+		if ctx.Err() == nil {
+			s.failed(err)
+		}
+		return len(recs), released, err
 	}
-	if err := s.cfg.Outbox.SetSynced(s.cfg.Now(), reply.ServerTime); err != nil {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	s.state = journal.SyncState{LastAttempt: now.UTC(), LastSuccess: now.UTC()}
+	s.mu.Unlock()
+	if err := s.cfg.Outbox.SetSynced(now, serverTime); err != nil {
 		s.log.Warn("record sync time", "err", err)
 	}
-	s.serverTime(reply.ServerTime)
-	return len(recs), n, postErr
+	s.serverTime(serverTime)
+	return len(recs), released, nil
 }
 
-// Heartbeat sends the kiosk's health once.
+func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, serverTime time.Time, err error) {
+	jid := s.cfg.Outbox.JournalID()
+	b := Batch{KioskID: s.cfg.KioskID, JournalID: jid, Records: recs}
+	sig, err := SignHead(s.cfg.Signer, b.Head())
+	if err != nil {
+		return 0, time.Time{}, fmt.Errorf("batch: %w", err)
+	}
+	b.Signature = &sig
+	url := s.cfg.BaseURL + PathBatch
+	var reply Reply
+	if err := s.post(ctx, url, b, &reply); err != nil {
+		return 0, time.Time{}, fmt.Errorf("%w: %w", err, ErrNotAcknowledged)
+	}
+	if reply.JournalID != jid {
+		return 0, time.Time{}, fmt.Errorf("%s acknowledged journal %q, the batch was of journal %s: %w", url, reply.JournalID, jid, ErrNotAcknowledged)
+	}
+	ours := make(map[uint64]string, len(recs))
+	for _, r := range recs {
+		ours[r.Seq] = r.Hash
+	}
+	var acks []Ack
+	foreign := 0
+	for _, a := range reply.Acked {
+		if h, ok := ours[a.Seq]; ok && h == a.Hash {
+			acks = append(acks, a)
+		} else {
+			foreign++ // a seq we did not send, or someone else's record
+		}
+	}
+	n, err := s.cfg.Outbox.Release(jid, acks)
+	if err != nil {
+		return n, reply.ServerTime, fmt.Errorf("release acknowledged records: %w", err)
+	}
+	if n < len(recs) {
+		first := recs[n].Seq
+		why := fmt.Sprintf("record %d was not acknowledged", first)
+		for _, rf := range reply.Refused {
+			if rf.Seq == first {
+				why = fmt.Sprintf("record %d refused: %s", first, rf.Reason)
+			}
+		}
+		if foreign > 0 {
+			why += fmt.Sprintf(" (%d acknowledgements were not of records sent)", foreign)
+		}
+		return n, reply.ServerTime, fmt.Errorf("%s released %d of %d: %s: %w", url, n, len(recs), why, ErrNotAcknowledged)
+	}
+	return n, reply.ServerTime, nil
+}
+
+// failed notes a failed attempt in memory and in the journal, for staff.
+func (s *Syncer) failed(err error) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	if s.state.Failures == 0 {
+		s.state.ErrorSince = now.UTC()
+	}
+	s.state.LastAttempt, s.state.LastError = now.UTC(), err.Error()
+	s.state.Failures++
+	s.mu.Unlock()
+	if err := s.cfg.Outbox.SetSyncFailed(now, err.Error()); err != nil {
+		s.log.Warn("record sync failure", "err", err)
+	}
+}
+
+// Heartbeat sends the kiosk's health once: devices, the journal and how
+// the upload is going.
 func (s *Syncer) Heartbeat(ctx context.Context) error {
-	hb := Heartbeat{KioskID: s.cfg.KioskID, Time: s.cfg.Now().UTC(), PrinterState: "unknown"}
+	now := s.cfg.Now().UTC()
+	hb := Heartbeat{KioskID: s.cfg.KioskID, JournalID: s.cfg.Outbox.JournalID(), Time: now, PrinterState: StateUnknown}
 	if s.cfg.Health != nil {
 		h := s.cfg.Health()
 		hb.ReaderPresent, hb.PrinterState, hb.Version = h.ReaderPresent, h.PrinterState, h.Version
+		hb.Devices = s.since(h.Devices, now)
 	}
+	hb.Sync.SyncState = s.State()
 	if d, err := s.cfg.Outbox.Depth(); err == nil {
-		hb.JournalDepth = d
+		hb.JournalDepth, hb.Sync.Unsent = d, d
 	}
-	reply, err := s.post(ctx, PathHeartbeat, hb)
-	if err != nil {
+	if p, err := s.cfg.Outbox.Pending(1); err == nil && len(p) > 0 {
+		hb.Sync.OldestUnsent = p[0].Time
+	}
+	hb.LastSync = hb.Sync.LastSuccess
+	var reply Reply
+	if err := s.post(ctx, s.cfg.BaseURL+PathHeartbeat, hb, &reply); err != nil {
 		return err
 	}
 	s.serverTime(reply.ServerTime)
 	return nil
+}
+
+// since fills each device's Since with when the syncer first saw it in
+// its current state, unless the device layer says.
+func (s *Syncer) since(devs []DeviceHealth, now time.Time) []DeviceHealth {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]DeviceHealth, len(devs))
+	for i, d := range devs {
+		if d.Since.IsZero() {
+			if prev, ok := s.devSince[d.Name]; ok && prev.state == d.State {
+				d.Since = prev.since
+			} else {
+				d.Since = now
+			}
+		}
+		s.devSince[d.Name] = stateSince{state: d.State, since: d.Since}
+		out[i] = d
+	}
+	return out
 }
 
 func (s *Syncer) serverTime(t time.Time) {
@@ -222,36 +363,44 @@ func (s *Syncer) serverTime(t time.Time) {
 	}
 }
 
-// post sends v and decodes the Reply. reply is non-nil whenever the
-// collector answered with one, even alongside an error status.
-func (s *Syncer) post(ctx context.Context, path string, v any) (*Reply, error) {
+// post sends v to url and decodes the one JSON value of a 200 answer into
+// out. Anything else is an error naming the full URL: no status, another
+// status, a cut-off or unreadable body.
+func (s *Syncer) post(ctx context.Context, url string, v, out any) error {
 	body, err := json.Marshal(v)
 	if err != nil {
-		return nil, fmt.Errorf("encode %s: %w", path, err)
+		return fmt.Errorf("encode for %s: %w", url, err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.BaseURL+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return nil, fmt.Errorf("request %s: %w", path, err)
+		return fmt.Errorf("request %s: %w", url, err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
-		return nil, fmt.Errorf("post %s: %w", path, err)
+		return err // *url.Error: says the method and the full URL
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
 	if err != nil {
-		return nil, fmt.Errorf("read reply to %s: %w", path, err)
+		return fmt.Errorf("%s answered %s, reply cut off: %w", url, resp.Status, err)
 	}
-	var reply Reply
-	if jerr := json.Unmarshal(data, &reply); jerr != nil {
-		if resp.StatusCode != http.StatusOK {
-			return nil, fmt.Errorf("post %s: %s", path, resp.Status)
-		}
-		return nil, fmt.Errorf("decode reply to %s: %w", path, jerr)
+	if len(data) > maxReply {
+		return fmt.Errorf("%s answered %s with more than %d bytes", url, resp.Status, maxReply)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return &reply, fmt.Errorf("post %s: %s: %s", path, resp.Status, reply.Error)
+		var r Reply
+		msg := strings.TrimSpace(string(data))
+		if DecodeOne(bytes.NewReader(data), &r) == nil && r.Error != "" {
+			msg = r.Error
+		}
+		if len(msg) > 200 {
+			msg = msg[:200] + "…"
+		}
+		return fmt.Errorf("%s answered %s: %q", url, resp.Status, msg)
 	}
-	return &reply, nil
+	if err := DecodeOne(bytes.NewReader(data), out); err != nil {
+		return fmt.Errorf("%s answered %s with no readable reply: %w", url, resp.Status, err)
+	}
+	return nil
 }

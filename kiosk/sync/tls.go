@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"crypto"
 	"crypto/tls"
 	"crypto/x509"
 	"fmt"
@@ -9,6 +10,44 @@ import (
 	"time"
 )
 
+// Identity is the kiosk's client certificate and its key: the key logs in
+// to the collector (TLS) and signs batches and exports.
+type Identity struct {
+	TLS    tls.Certificate
+	Cert   *x509.Certificate // the leaf, CN = kiosk ID
+	Signer crypto.Signer
+}
+
+// LoadIdentity reads a PEM certificate (chain) and its private key.
+func LoadIdentity(certFile, keyFile string) (*Identity, error) {
+	c, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, fmt.Errorf("load client certificate: %w", err)
+	}
+	return NewIdentity(c)
+}
+
+// NewIdentity wraps a TLS certificate whose key can sign.
+func NewIdentity(c tls.Certificate) (*Identity, error) {
+	leaf := c.Leaf
+	if leaf == nil {
+		var err error
+		if leaf, err = x509.ParseCertificate(c.Certificate[0]); err != nil {
+			return nil, fmt.Errorf("client certificate: %w", err)
+		}
+	}
+	signer, ok := c.PrivateKey.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("client key of type %T cannot sign", c.PrivateKey)
+	}
+	return &Identity{TLS: c, Cert: leaf, Signer: signer}, nil
+}
+
+// ClientTLS presents the identity and trusts only pool (the village CA).
+func (id *Identity) ClientTLS(pool *x509.CertPool) *tls.Config {
+	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{id.TLS}, MinVersion: tls.VersionTLS12}
+}
+
 // ClientTLS builds the kiosk side's TLS config: trust only the village CA
 // and present the kiosk's certificate (CN = kiosk ID).
 func ClientTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
@@ -16,11 +55,11 @@ func ClientTLS(caFile, certFile, keyFile string) (*tls.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	id, err := LoadIdentity(certFile, keyFile)
 	if err != nil {
-		return nil, fmt.Errorf("load client certificate: %w", err)
+		return nil, err
 	}
-	return &tls.Config{RootCAs: pool, Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}, nil
+	return id.ClientTLS(pool), nil
 }
 
 // LoadCAPool reads a PEM CA bundle.
@@ -36,9 +75,12 @@ func LoadCAPool(caFile string) (*x509.CertPool, error) {
 	return pool, nil
 }
 
-// NewHTTPClient returns a client for the syncer; timeout bounds each request.
+// NewHTTPClient returns a client for the syncer; timeout bounds each
+// request. It follows no redirect: the collector answers at its one
+// address, and a redirect's answer is no acknowledgement.
 func NewHTTPClient(tc *tls.Config, timeout time.Duration) *http.Client {
 	tr := &http.Transport{TLSClientConfig: tc, ForceAttemptHTTP2: true, TLSHandshakeTimeout: 10 * time.Second,
 		MaxIdleConns: 2, IdleConnTimeout: 90 * time.Second}
-	return &http.Client{Transport: tr, Timeout: timeout}
+	return &http.Client{Transport: tr, Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 }

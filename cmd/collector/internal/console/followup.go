@@ -1,0 +1,47 @@
+package console
+
+import (
+	"github.com/villagehall/kiosk/kiosk"
+)
+
+// FollowUpKind is why a record needs staff.
+type FollowUpKind string
+
+const (
+	// FollowUpPINUnknown: a PIN change was sent to the card and no answer
+	// came back — the resident does not know which PIN is valid now.
+	FollowUpPINUnknown FollowUpKind = "pin_change_unknown"
+	// FollowUpLocked: a PIN is locked; only the office can reset it.
+	FollowUpLocked FollowUpKind = "pin_locked"
+	// FollowUpOffice: any other state the kiosk sends to the office
+	// (expired, renewal window open, 住基カード, unreadable card, …).
+	FollowUpOffice FollowUpKind = "office"
+	// FollowUpSlip: the slip for a visit could not be printed; the
+	// resident may come without a reference number.
+	FollowUpSlip FollowUpKind = "slip_not_printed"
+)
+
+// Detail codes of the kiosk's printer notes (kiosk.DetailPrinter…).
+var printerNotes = map[string]bool{kiosk.DetailPrinterUnavailable: true, kiosk.DetailPrinterError: true}
+
+// FollowUpOf says whether r needs staff and why. The office-bound states
+// are the kiosk's own (kiosk.OfficeBound), so the console and the slip the
+// resident holds can never disagree.
+func FollowUpOf(r kiosk.Record) (FollowUpKind, bool) {
+	if r.Kind == kiosk.TxSystem {
+		if printerNotes[r.Detail] && r.Reference != "" {
+			return FollowUpSlip, true
+		}
+		return "", false
+	}
+	code := kiosk.Code(r.Status)
+	switch {
+	case r.Outcome == kiosk.OutcomeUnknown || code == kiosk.CodeChangeUnsure:
+		return FollowUpPINUnknown, true
+	case r.Outcome == kiosk.OutcomeLocked || code == kiosk.CodeAuthLocked || code == kiosk.CodeSignLocked:
+		return FollowUpLocked, true
+	case kiosk.OfficeBound(code):
+		return FollowUpOffice, true
+	}
+	return "", false
+}

@@ -1,0 +1,111 @@
+package console
+
+import (
+	"sort"
+	"time"
+)
+
+// Level is how much a kiosk needs looking at.
+type Level int
+
+const (
+	LevelOK Level = iota
+	LevelWarn
+	LevelBad
+)
+
+func (l Level) key() string { return [...]string{"ok", "warn", "bad"}[l] }
+
+// Problem is one thing wrong with a kiosk, in words.
+type Problem struct {
+	Level Level
+	Text  string
+}
+
+// Health thresholds.
+type Health struct {
+	// SilentAfter: a kiosk whose last heartbeat is older is silent (off,
+	// cable pulled, crashed). Default 15 minutes.
+	SilentAfter time.Duration
+	// UnsentWarn: more records than this waiting on a kiosk means its sync
+	// is stuck. Default 50.
+	UnsentWarn int
+	// RecentRecreation: a journal re-created within this is shown. Default 7 days.
+	RecentRecreation time.Duration
+}
+
+func (h Health) withDefaults() Health {
+	if h.SilentAfter <= 0 {
+		h.SilentAfter = 15 * time.Minute
+	}
+	if h.UnsentWarn <= 0 {
+		h.UnsentWarn = 50
+	}
+	if h.RecentRecreation <= 0 {
+		h.RecentRecreation = 7 * 24 * time.Hour
+	}
+	return h
+}
+
+// assess lists what is wrong with k at now, worst first.
+func (h Health) assess(l Lang, k Kiosk, now time.Time) (Level, []Problem) {
+	var ps []Problem
+	add := func(lv Level, key string, args ...any) { ps = append(ps, Problem{lv, text(l, key, args...)}) }
+	switch {
+	case k.HeartbeatAt.IsZero():
+		add(LevelBad, "problem.never")
+	case now.Sub(k.HeartbeatAt) > h.SilentAfter:
+		add(LevelBad, "problem.silent", ago(l, now, k.HeartbeatAt))
+	}
+	for _, d := range k.Devices {
+		if d.OK() {
+			continue
+		}
+		lv := LevelBad
+		if d.State == "unknown" || d.State == "" {
+			lv = LevelWarn
+		}
+		add(lv, "problem.device", label(l, "dev.", d.Name), label(l, "st.", d.State))
+	}
+	if len(k.Flags) > 0 {
+		add(LevelBad, "problem.flags", len(k.Flags))
+	}
+	if k.SyncError != "" {
+		add(LevelWarn, "problem.syncerr", k.SyncError)
+	}
+	if k.JournalDepth > h.UnsentWarn {
+		add(LevelWarn, "problem.unsent", k.JournalDepth)
+	}
+	if n := gapCount(k); n > 0 {
+		add(LevelWarn, "problem.gaps", n)
+	}
+	for _, e := range k.Events {
+		if e.Kind == "journal_recreated" && now.Sub(e.Time) < h.RecentRecreation {
+			add(LevelWarn, "problem.recreate", label(l, "rs.", e.Reason))
+		}
+	}
+	sort.SliceStable(ps, func(i, j int) bool { return ps[i].Level > ps[j].Level })
+	worst := LevelOK
+	if len(ps) > 0 {
+		worst = ps[0].Level
+	}
+	return worst, ps
+}
+
+func gapCount(k Kiosk) int {
+	n := 0
+	for _, j := range k.Journals {
+		n += len(j.Gaps)
+	}
+	return n
+}
+
+func recreations(k Kiosk) int {
+	n := 0
+	for _, e := range k.Events {
+		if e.Kind == "journal_recreated" {
+			n++
+		}
+	}
+	return n
+}

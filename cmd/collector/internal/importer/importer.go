@@ -1,0 +1,183 @@
+// Package importer brings a kiosk's USB export (kioskctl journal export)
+// into the collector's store: it checks the export against its manifest and
+// the manifest's signature against a certificate the town hall trusts for
+// that kiosk, then stores the records as a sync would, closing the gap the
+// kiosk left when it released them.
+package importer
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
+	"github.com/villagehall/kiosk/kiosk"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
+)
+
+// ErrNotVerified: the export's signature could not be checked or failed.
+var ErrNotVerified = errors.New("export not verified: nothing imported")
+
+// Options configure an import.
+type Options struct {
+	// HashKey is a kiosk's HMAC chain key (nil: SHA-256 chains).
+	HashKey func(kioskID string) []byte
+	// CAPool, when set, makes the certificate a manifest carries
+	// trustworthy if the village CA issued it to that kiosk.
+	CAPool *x509.CertPool
+	// Certs are certificates staff vouch for (collector import --kiosk-cert).
+	Certs     []*x509.Certificate
+	ChunkSize int // records per store transaction (default 1,000)
+	Now       func() time.Time
+}
+
+func (o Options) key(kioskID string) []byte {
+	if o.HashKey == nil {
+		return nil
+	}
+	return o.HashKey(kioskID)
+}
+
+// Result is what an import did.
+type Result struct {
+	KioskID    string             `json:"kiosk_id"`
+	JournalID  string             `json:"journal_id"`
+	Records    int                `json:"records"`
+	Stored     int                `json:"stored"`
+	Duplicates int                `json:"duplicates"`
+	Refused    []ksync.Refusal    `json:"refused,omitempty"`
+	VerifiedBy string             `json:"verified_by"`
+	Journal    store.JournalState `json:"journal"`
+}
+
+// ReadDir reads and checks an export directory (not its signature).
+func ReadDir(dir string, opts Options) (*ksync.Export, error) {
+	mb, err := os.ReadFile(filepath.Join(dir, ksync.ExportManifest))
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	var m ksync.Manifest
+	if err := ksync.DecodeOne(bytes.NewReader(mb), &m); err != nil {
+		return nil, fmt.Errorf("manifest unreadable: %w", err)
+	}
+	return ksync.ReadExport(dir, opts.key(m.KioskID))
+}
+
+// Parse checks an export given as the two files' bytes.
+func Parse(manifest, records []byte, opts Options) (*ksync.Export, error) {
+	var m ksync.Manifest
+	if err := ksync.DecodeOne(bytes.NewReader(manifest), &m); err != nil {
+		return nil, fmt.Errorf("manifest unreadable: %w", err)
+	}
+	return ksync.ParseExport(manifest, records, opts.key(m.KioskID))
+}
+
+// Verify checks ex's signature with the certificates the town hall trusts
+// for its kiosk: those staff give, those the kiosk presented on sync, and
+// the one the manifest carries if the village CA issued it to that kiosk.
+// It says which one verified.
+func Verify(ctx context.Context, st store.Store, ex *ksync.Export, opts Options) (string, error) {
+	id := ex.Manifest.KioskID
+	type cand struct {
+		c   *x509.Certificate
+		why string
+	}
+	var cands []cand
+	for _, c := range opts.Certs {
+		cands = append(cands, cand{c, "the certificate given"})
+	}
+	ders, err := st.Certs(ctx, id)
+	if err != nil {
+		return "", err
+	}
+	for _, der := range ders {
+		if c, err := x509.ParseCertificate(der); err == nil {
+			cands = append(cands, cand{c, "kiosk " + id + "'s certificate as seen on sync"})
+		}
+	}
+	if c, err := ex.SignerCert(); err == nil && opts.CAPool != nil && c.Subject.CommonName == id {
+		if _, err := c.Verify(x509.VerifyOptions{Roots: opts.CAPool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err == nil {
+			cands = append(cands, cand{c, "the manifest's certificate, issued by the village CA"})
+		}
+	}
+	if len(cands) == 0 {
+		return "", fmt.Errorf("%w: no certificate known for kiosk %s (give the kiosk's certificate with --kiosk-cert, or the village CA with --ca)", ErrNotVerified, id)
+	}
+	var errs []error
+	for _, c := range cands {
+		err := ex.CheckSignature(c.c)
+		if err == nil {
+			return c.why, nil
+		}
+		errs = append(errs, fmt.Errorf("%s: %w", c.why, err))
+	}
+	return "", fmt.Errorf("%w: %w", ErrNotVerified, errors.Join(errs...))
+}
+
+// Import verifies ex and stores its records.
+func Import(ctx context.Context, st store.Store, ex *ksync.Export, opts Options) (Result, error) {
+	m := ex.Manifest
+	res := Result{KioskID: m.KioskID, JournalID: m.JournalID, Records: len(ex.Records)}
+	if !kiosk.ValidKioskID(m.KioskID) {
+		return res, fmt.Errorf("export of %q: not a kiosk ID", m.KioskID)
+	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	why, err := Verify(ctx, st, ex, opts)
+	if err != nil {
+		if ex.Manifest.Signature != nil && errors.Is(err, ksync.ErrBadSignature) {
+			_ = st.RaiseFlag(ctx, store.Flag{KioskID: m.KioskID, JournalID: m.JournalID, Kind: store.FlagBadSignature, Seq: m.LastSeq,
+				Detail: "an export whose signature does not verify was offered for import", Last: now().UTC()})
+		}
+		return res, err
+	}
+	res.VerifiedBy = why
+	chunk := opts.ChunkSize
+	if chunk <= 0 {
+		chunk = 1000
+	}
+	if len(ex.Records) == 0 {
+		j, err := st.Journal(ctx, m.KioskID, m.JournalID)
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return res, err
+		}
+		res.Journal = j
+		return res, nil
+	}
+	for lo := 0; lo < len(ex.Records); lo += chunk {
+		hi := min(lo+chunk, len(ex.Records))
+		in := store.Ingest{KioskID: m.KioskID, JournalID: m.JournalID, Records: ex.Records[lo:hi], Source: store.SourceImport,
+			HashKey: opts.key(m.KioskID), At: now().UTC()}
+		if hi == len(ex.Records) {
+			in.Signed = &store.SignedHead{Head: m.Head(), Signature: *m.Signature, Source: store.SourceImport, At: in.At}
+		}
+		r, err := st.Ingest(ctx, in)
+		if err != nil {
+			return res, err
+		}
+		res.Stored += r.Stored
+		res.Duplicates += r.Duplicates
+		res.Journal = r.Journal
+		if len(r.Refused) > 0 {
+			res.Refused = r.Refused
+			break
+		}
+	}
+	return res, nil
+}
+
+// Request is the staff interface's import body: the export's two files as
+// they are on the stick, and optionally the kiosk's certificate (PEM).
+type Request struct {
+	Manifest  json.RawMessage `json:"manifest"`
+	Records   string          `json:"records"`
+	KioskCert string          `json:"kiosk_cert,omitempty"`
+}

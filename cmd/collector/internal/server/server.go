@@ -1,0 +1,477 @@
+// Package server is the collector's HTTPS interface: kiosks post batches
+// and heartbeats with their client certificates (CN = kiosk ID); staff,
+// with staff certificates (CN = staff-…), read kiosks and records, look up
+// reference numbers and import USB exports.
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/csv"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
+	"github.com/villagehall/kiosk/kiosk"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
+)
+
+// Limits on what one request may carry.
+const (
+	DefaultMaxBatchBytes   = 16 << 20
+	DefaultMaxBatchRecords = 5000
+	DefaultMaxImportBytes  = 1 << 30
+	maxHeartbeatBytes      = 64 << 10
+	maxListLimit           = 100000
+)
+
+// Options configure a Server.
+type Options struct {
+	// StaffPrefix marks staff client certificates (CN prefix; default
+	// "staff-"). Staff may read and import; they can never post as a kiosk.
+	StaffPrefix string
+	// HashKey returns the HMAC key a kiosk chains with (nil: plain SHA-256).
+	HashKey func(kioskID string) []byte
+	// CAPool is the village CA: an export's own certificate is trusted
+	// when the CA issued it to that kiosk.
+	CAPool          *x509.CertPool
+	MaxBatchBytes   int64
+	MaxBatchRecords int
+	MaxImportBytes  int64
+	Logger          *slog.Logger
+	Now             func() time.Time
+}
+
+// Server answers kiosks and staff from a store.
+type Server struct {
+	st   store.Store
+	opts Options
+	log  *slog.Logger
+
+	mu   gosync.Mutex
+	seen map[[32]byte]bool // certificates already remembered in the store
+}
+
+// New serves st.
+func New(st store.Store, opts Options) *Server {
+	if opts.StaffPrefix == "" {
+		opts.StaffPrefix = "staff-"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.HashKey == nil {
+		opts.HashKey = func(string) []byte { return nil }
+	}
+	if opts.MaxBatchBytes <= 0 {
+		opts.MaxBatchBytes = DefaultMaxBatchBytes
+	}
+	if opts.MaxBatchRecords <= 0 {
+		opts.MaxBatchRecords = DefaultMaxBatchRecords
+	}
+	if opts.MaxImportBytes <= 0 {
+		opts.MaxImportBytes = DefaultMaxImportBytes
+	}
+	return &Server{st: st, opts: opts, log: opts.Logger, seen: map[[32]byte]bool{}}
+}
+
+// TLSConfig requires client certificates signed by the village CA; it
+// returns the CA pool too (for trusting certificates exports carry).
+func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, *x509.CertPool, error) {
+	pool, err := ksync.LoadCAPool(caFile)
+	if err != nil {
+		return nil, nil, err
+	}
+	cert, err := tls.LoadX509KeyPair(certFile, keyFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("load server certificate: %w", err)
+	}
+	return NewTLSConfig(cert, pool), pool, nil
+}
+
+// NewTLSConfig presents cert and requires client certificates from pool.
+func NewTLSConfig(cert tls.Certificate, pool *x509.CertPool) *tls.Config {
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		ClientCAs:    pool,
+		ClientAuth:   tls.RequireAndVerifyClientCert,
+		MinVersion:   tls.VersionTLS12,
+	}
+}
+
+// Handler serves the kiosk and staff endpoints.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+ksync.PathBatch, s.handleBatch)
+	mux.HandleFunc("POST "+ksync.PathHeartbeat, s.handleHeartbeat)
+	mux.HandleFunc("POST "+ksync.PathImport, s.staffOnly(s.handleImport))
+	mux.HandleFunc("GET "+ksync.PathRecords, s.staffOnly(s.handleRecords))
+	mux.HandleFunc("GET "+ksync.PathKiosks, s.staffOnly(s.handleKiosks))
+	mux.HandleFunc("GET "+ksync.PathLookup, s.staffOnly(s.handleLookup))
+	return mux
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func (s *Server) refuse(w http.ResponseWriter, code int, format string, args ...any) {
+	writeJSON(w, code, ksync.Reply{Error: fmt.Sprintf(format, args...), ServerTime: s.opts.Now().UTC()})
+}
+
+// peer is the verified client certificate (TLS already refused anything
+// the CA did not sign; this is defence in depth).
+func peer(r *http.Request) *x509.Certificate {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.PeerCertificates) == 0 {
+		return nil
+	}
+	return r.TLS.PeerCertificates[0]
+}
+
+// kiosk returns the kiosk the request's certificate belongs to, or why it
+// is none: a staff certificate is never a kiosk, and a kiosk's CN is a
+// kiosk ID.
+func (s *Server) kiosk(r *http.Request) (*x509.Certificate, string, error) {
+	c := peer(r)
+	if c == nil {
+		return nil, "", errors.New("a kiosk client certificate is required")
+	}
+	cn := c.Subject.CommonName
+	if strings.HasPrefix(cn, s.opts.StaffPrefix) {
+		return nil, "", fmt.Errorf("the staff certificate %q cannot post kiosk data", cn)
+	}
+	if !kiosk.ValidKioskID(cn) {
+		return nil, "", fmt.Errorf("the certificate %q is not a kiosk's (its CN must be a kiosk ID)", cn)
+	}
+	return c, cn, nil
+}
+
+func (s *Server) staffOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if c := peer(r); c == nil || !strings.HasPrefix(c.Subject.CommonName, s.opts.StaffPrefix) {
+			s.refuse(w, http.StatusForbidden, "staff certificate required")
+			return
+		}
+		h(w, r)
+	}
+}
+
+// decode reads exactly one JSON value of at most limit bytes into v; on
+// failure it answers (400 or 413) and returns false.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, limit int64, what string, v any) bool {
+	err := ksync.DecodeOne(http.MaxBytesReader(w, r.Body, limit), v)
+	if err == nil {
+		return true
+	}
+	if tooBig := (*http.MaxBytesError)(nil); errors.As(err, &tooBig) {
+		s.refuse(w, http.StatusRequestEntityTooLarge, "%s larger than %d bytes", what, limit)
+		return false
+	}
+	s.refuse(w, http.StatusBadRequest, "malformed %s: %v", what, err)
+	return false
+}
+
+// remember keeps a kiosk's certificate in the store the first time this
+// process sees it, for checking its exports later.
+func (s *Server) remember(ctx context.Context, kioskID string, c *x509.Certificate) {
+	fp := sha256.Sum256(c.Raw)
+	s.mu.Lock()
+	done := s.seen[fp]
+	s.seen[fp] = true
+	s.mu.Unlock()
+	if done {
+		return
+	}
+	if err := s.st.RememberCert(ctx, kioskID, c.Raw, s.opts.Now()); err != nil {
+		s.log.Warn("remember kiosk certificate", "kiosk", kioskID, "err", err)
+		s.mu.Lock()
+		delete(s.seen, fp)
+		s.mu.Unlock()
+	}
+}
+
+func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
+	cert, id, err := s.kiosk(r)
+	if err != nil {
+		s.log.Warn("batch refused", "reason", err)
+		s.refuse(w, http.StatusForbidden, "%v", err)
+		return
+	}
+	var b ksync.Batch
+	if !s.decode(w, r, s.opts.MaxBatchBytes, "batch", &b) {
+		return
+	}
+	now := s.opts.Now().UTC()
+	switch {
+	case b.KioskID != id:
+		s.log.Warn("batch refused: kiosk ID does not match certificate", "cert_cn", id, "claimed", b.KioskID)
+		s.refuse(w, http.StatusForbidden, "a batch of kiosk %q on the certificate of %q", b.KioskID, id)
+		return
+	case !kiosk.ValidJournalID(b.JournalID):
+		s.refuse(w, http.StatusBadRequest, "journal ID %q is not one", b.JournalID)
+		return
+	case len(b.Records) == 0:
+		s.refuse(w, http.StatusBadRequest, "empty batch")
+		return
+	case len(b.Records) > s.opts.MaxBatchRecords:
+		s.refuse(w, http.StatusRequestEntityTooLarge, "a batch of %d records, at most %d", len(b.Records), s.opts.MaxBatchRecords)
+		return
+	}
+	for i := 1; i < len(b.Records); i++ {
+		if b.Records[i].Seq != b.Records[i-1].Seq+1 {
+			s.refuse(w, http.StatusBadRequest, "gap inside the batch before record %d", b.Records[i].Seq)
+			return
+		}
+	}
+	if err := ksync.VerifyHead(cert, b.Head(), b.Signature); err != nil {
+		kind, code := store.FlagBadSignature, http.StatusForbidden
+		if errors.Is(err, ksync.ErrUnsigned) {
+			kind, code = store.FlagUnsignedBatch, http.StatusBadRequest
+		}
+		if ferr := s.st.RaiseFlag(r.Context(), store.Flag{KioskID: id, JournalID: b.JournalID, Kind: kind, Seq: b.Head().LastSeq,
+			Detail: err.Error(), Last: now}); ferr != nil {
+			s.log.Error("raise flag", "kiosk", id, "err", ferr)
+		}
+		s.log.Warn("batch refused", "kiosk", id, "journal", b.JournalID, "reason", err)
+		s.refuse(w, code, "batch signature: %v", err)
+		return
+	}
+	s.remember(r.Context(), id, cert)
+	res, err := s.st.Ingest(r.Context(), store.Ingest{KioskID: id, JournalID: b.JournalID, Records: b.Records, Source: store.SourceSync,
+		HashKey: s.opts.HashKey(id), At: now,
+		Signed: &store.SignedHead{Head: b.Head(), Signature: *b.Signature, Source: store.SourceSync, At: now}})
+	if err != nil {
+		s.log.Error("store batch", "kiosk", id, "err", err)
+		s.refuse(w, http.StatusInternalServerError, "store failed")
+		return
+	}
+	if res.NewJournal {
+		s.log.Warn("kiosk started a new journal", "kiosk", id, "journal", b.JournalID, "reason", res.Journal.Reason)
+	}
+	if len(res.Refused) > 0 {
+		s.log.Warn("batch refused in part", "kiosk", id, "journal", b.JournalID, "acked", len(res.Acked),
+			"seq", res.Refused[0].Seq, "reason", res.Refused[0].Reason)
+	}
+	writeJSON(w, http.StatusOK, ksync.Reply{JournalID: b.JournalID, Acked: res.Acked, Refused: res.Refused, ServerTime: now})
+}
+
+func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
+	cert, id, err := s.kiosk(r)
+	if err != nil {
+		s.refuse(w, http.StatusForbidden, "%v", err)
+		return
+	}
+	var hb ksync.Heartbeat
+	if !s.decode(w, r, maxHeartbeatBytes, "heartbeat", &hb) {
+		return
+	}
+	if hb.KioskID != id {
+		s.refuse(w, http.StatusForbidden, "a heartbeat of kiosk %q on the certificate of %q", hb.KioskID, id)
+		return
+	}
+	now := s.opts.Now().UTC()
+	s.remember(r.Context(), id, cert)
+	if err := s.st.SaveHeartbeat(r.Context(), store.Heartbeat{HB: hb, ReceivedAt: now}); err != nil {
+		s.log.Error("store heartbeat", "kiosk", id, "err", err)
+		s.refuse(w, http.StatusInternalServerError, "store failed")
+		return
+	}
+	writeJSON(w, http.StatusOK, ksync.Reply{ServerTime: now})
+}
+
+// handleImport takes a USB export through the staff interface.
+func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
+	var req importer.Request
+	if !s.decode(w, r, s.opts.MaxImportBytes, "import", &req) {
+		return
+	}
+	opts := importer.Options{HashKey: s.opts.HashKey, CAPool: s.opts.CAPool, Now: s.opts.Now}
+	if req.KioskCert != "" {
+		b, _ := pem.Decode([]byte(req.KioskCert))
+		if b == nil {
+			s.refuse(w, http.StatusBadRequest, "kiosk_cert is not a PEM certificate")
+			return
+		}
+		c, err := x509.ParseCertificate(b.Bytes)
+		if err != nil {
+			s.refuse(w, http.StatusBadRequest, "kiosk_cert: %v", err)
+			return
+		}
+		opts.Certs = append(opts.Certs, c)
+	}
+	ex, err := importer.Parse(req.Manifest, []byte(req.Records), opts)
+	if err != nil {
+		s.refuse(w, http.StatusBadRequest, "export does not check: %v", err)
+		return
+	}
+	res, err := importer.Import(r.Context(), s.st, ex, opts)
+	staff := peer(r).Subject.CommonName
+	switch {
+	case errors.Is(err, importer.ErrNotVerified):
+		s.log.Warn("import refused", "staff", staff, "kiosk", ex.Manifest.KioskID, "journal", ex.Manifest.JournalID, "err", err)
+		s.refuse(w, http.StatusUnprocessableEntity, "%v", err)
+		return
+	case err != nil:
+		s.log.Error("import", "staff", staff, "err", err)
+		s.refuse(w, http.StatusInternalServerError, "import failed: %v", err)
+		return
+	}
+	s.log.Info("export imported", "staff", staff, "kiosk", res.KioskID, "journal", res.JournalID, "records", res.Records,
+		"stored", res.Stored, "duplicates", res.Duplicates, "gaps_left", len(res.Journal.Gaps), "verified_by", res.VerifiedBy)
+	writeJSON(w, http.StatusOK, res)
+}
+
+func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
+	if id := r.URL.Query().Get("kiosk"); id != "" {
+		k, err := s.st.Kiosk(r.Context(), id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			s.refuse(w, http.StatusNotFound, "no kiosk %q", id)
+		case err != nil:
+			s.log.Error("read kiosk", "err", err)
+			s.refuse(w, http.StatusInternalServerError, "read failed")
+		default:
+			writeJSON(w, http.StatusOK, k)
+		}
+		return
+	}
+	ks, err := s.st.Kiosks(r.Context())
+	if err != nil {
+		s.log.Error("read kiosks", "err", err)
+		s.refuse(w, http.StatusInternalServerError, "read failed")
+		return
+	}
+	writeJSON(w, http.StatusOK, ks)
+}
+
+// Found is a lookup's answer: the record and the reference it prints as.
+type Found struct {
+	Reference string `json:"reference"`
+	store.Found
+}
+
+func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
+	ref, err := kiosk.ParseReference(r.URL.Query().Get("ref"))
+	if err != nil {
+		s.refuse(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	found, err := s.st.Lookup(r.Context(), ref)
+	if err != nil {
+		s.log.Error("lookup", "ref", ref.String(), "err", err)
+		s.refuse(w, http.StatusInternalServerError, "lookup failed")
+		return
+	}
+	if len(found) == 0 {
+		s.refuse(w, http.StatusNotFound, "no record for %s (not synced or imported yet?)", ref)
+		return
+	}
+	out := make([]Found, len(found))
+	for i, f := range found {
+		out[i] = Found{Reference: kiosk.ReferenceOf(f.Record), Found: f}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// parseWhen reads a staff date: 2026-11-25 (the day in JST) or RFC 3339.
+func parseWhen(v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	jst := time.FixedZone("JST", 9*3600)
+	t, err := time.ParseInLocation(time.DateOnly, v, jst)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q: want YYYY-MM-DD or RFC 3339", v)
+	}
+	return t, nil
+}
+
+// handleRecords lists records: ?kiosk=K01&journal=…&after=SEQ&from=DATE&to=DATE&kind=…&outcome=…&limit=N&format=csv.
+// Without from or after it gives the newest limit records (default 100), oldest first.
+func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	query := store.Query{KioskID: q.Get("kiosk"), JournalID: q.Get("journal"), Kind: kiosk.TxKind(q.Get("kind")), Outcome: kiosk.Outcome(q.Get("outcome")), Limit: 100}
+	var errs []string
+	var err error
+	if query.From, err = parseWhen(q.Get("from")); err != nil {
+		errs = append(errs, "from: "+err.Error())
+	}
+	if query.To, err = parseWhen(q.Get("to")); err != nil {
+		errs = append(errs, "to: "+err.Error())
+	}
+	if v := q.Get("to"); len(v) == len(time.DateOnly) && err == nil {
+		query.To = query.To.AddDate(0, 0, 1) // a day given as "to" includes the day
+	}
+	if v := q.Get("after"); v != "" {
+		if query.AfterSeq, err = strconv.ParseUint(v, 10, 64); err != nil {
+			errs = append(errs, "after: not a sequence number")
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > maxListLimit {
+			errs = append(errs, fmt.Sprintf("limit: 1 to %d", maxListLimit))
+		} else {
+			query.Limit = n
+		}
+	}
+	if query.JournalID != "" && query.KioskID == "" {
+		errs = append(errs, "journal: needs kiosk")
+	}
+	if len(errs) > 0 {
+		http.Error(w, strings.Join(errs, "; "), http.StatusBadRequest)
+		return
+	}
+	query.Newest = query.From.IsZero() && query.AfterSeq == 0
+	recs, err := s.st.Records(r.Context(), query)
+	if err != nil {
+		s.log.Error("read records", "kiosk", query.KioskID, "err", err)
+		http.Error(w, "read failed", http.StatusInternalServerError)
+		return
+	}
+	if q.Get("format") != "csv" {
+		writeJSON(w, http.StatusOK, recs)
+		return
+	}
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	writeCSV(w, recs)
+}
+
+// writeCSV writes the staff spreadsheet: the columns of the first
+// collector, then the journal and the slip's reference number.
+func writeCSV(w io.Writer, recs []kiosk.Record) {
+	cw := csv.NewWriter(w)
+	_ = cw.Write([]string{"seq", "time", "clock_trusted", "kiosk_id", "kind", "outcome", "card", "status",
+		"auth_tries", "sign_tries", "reference", "detail", "hash", "journal_id", "slip_reference"})
+	opt := func(p *int) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.Itoa(*p)
+	}
+	for _, rc := range recs {
+		_ = cw.Write([]string{strconv.FormatUint(rc.Seq, 10), rc.Time.Format(time.RFC3339), strconv.FormatBool(rc.ClockTrusted),
+			rc.KioskID, string(rc.Kind), string(rc.Outcome), string(rc.Card), rc.Status,
+			opt(rc.AuthTries), opt(rc.SignTries), rc.Reference, rc.Detail, rc.Hash, rc.JournalID, kiosk.ReferenceOf(rc)})
+	}
+	cw.Flush()
+}
