@@ -15,7 +15,7 @@
 #     pcscd → the kiosk); qemu listens on the chardev socket, vcard dials it;
 #   - a hardware watchdog (i6300esb) for systemd's RuntimeWatchdogSec.
 # Two boots:
-#   1. a valid provisioning file (+ a key in kiosk-keys/): power-on → the
+#   1. a valid provisioning file (+ four keys in kiosk-keys/): power-on → the
 #      kiosk's first frame (screendumps polled), the waiting screen; a valid
 #      card in: status journaled on KIOSKDATA, status screen; out: waiting
 #      again; a card with a locked PIN: the same; then the system checks
@@ -51,7 +51,7 @@ bash "$here/deps.sh" image
 kioskctl() { qemu-aarch64-static -L "$work/sysroot-arm64" "$work/bin-arm64/kioskctl" "$@"; }
 # Host tools: the virtual card and the QMP/screen tool.
 hostbin=$work/bin-host
-(cd "$top" && ${GO:-go} build -o "$hostbin/" ./cmd/vcard ./images/vmctl)
+(cd "$top" && ${GO:-go} build -o "$hostbin/" ./cmd/vcard ./cmd/collector ./images/vmctl)
 vmctl() { "$hostbin/vmctl" "$@"; }
 
 base=$t/base.img
@@ -128,15 +128,15 @@ golden() {
   fi
 }
 
-# start NAME PROVISION_FILE [KEYFILE]: boots a copy of the image with that
-# provisioning file (and key) on its boot partition; the serial console
-# goes to $t/NAME.log. Sets qpid, start_ms.
+# start NAME PROVISION_FILE [KEYDIR]: boots a copy of the image with that
+# provisioning file (and the files of KEYDIR in kiosk-keys/) on its boot
+# partition; the serial console goes to $t/NAME.log. Sets qpid, start_ms.
 start() {
-  local name=$1 prov=$2 key=${3:-} img=$t/$1.img
+  local name=$1 prov=$2 keys=${3:-} img=$t/$1.img
   log=$t/$1.log
   cp --sparse=always "$base" "$img"
   mcopy -o -i "$img@@$boot_off" "$prov" ::kiosk-provision.toml
-  [[ -z $key ]] || mcopy -o -i "$img@@$boot_off" "$key" ::kiosk-keys/
+  [[ -z $keys ]] || mcopy -o -i "$img@@$boot_off" "$keys"/* ::kiosk-keys/
   rm -f "$log" "$t/qmp.sock" "$t/ccid.sock"
   : >"$log"
   echo "image-test: booting ($name): $cmdline"
@@ -187,13 +187,22 @@ vcard_wait() { # vcard_wait WORDS [SEEN_BEFORE]
 }
 
 # -- boot 1: a good provisioning file, the screen and two cards -----------------
+# Sync to a collector (unreachable: the machine has no network) with a
+# throw-away village PKI: the kiosk's key and certificate sign journal
+# exports, and the four key files exercise the move off the FAT.
 good=$t/good.toml
 kioskctl provision write --force --out "$good" --kiosk-id T01 --municipality テスト村 --office 住民課 \
   --phone 0000-00-0000 --hours "平日 9:00〜17:00" --keypad sim --printer sim --touch none --screen real \
-  --cert-ref-key >/dev/null
+  --collector https://collector.invalid:8443 --cert-ref-key >/dev/null
 kioskctl provision check "$good" >/dev/null
-head -c 32 /dev/urandom >"$t/cert-ref.key"
-start good "$good" "$t/cert-ref.key"
+rm -rf "$t/pki" "$t/keys"
+mkdir -p "$t/keys"
+"$hostbin/collector" gen-test-pki "$t/pki" T01 >/dev/null
+cp "$t/pki/ca.pem" "$t/keys/collector-ca.pem"
+cp "$t/pki/client-T01.pem" "$t/keys/kiosk.pem"
+cp "$t/pki/client-T01-key.pem" "$t/keys/kiosk-key.pem"
+head -c 32 /dev/urandom >"$t/keys/cert-ref.key"
+start good "$good" "$t/keys"
 echo "image-test: results (good provisioning):"
 
 # Power-on → the first frame the kiosk drew, from the screen itself.
@@ -263,7 +272,8 @@ v=$(smoke journal "$log"); check "journal volatile" "$(ok "$([[ $v == volatile ]
 v=$(smoke getty-tty1 "$log"); check "no getty on tty1" "$(ok "$([[ $v == masked ]] && echo y)")" "$v"
 v=$(smoke apt-timers "$log")
 check "apt/dpkg timers off" "$(ok "$([[ $v == *apt-daily.timer:masked/inactive* && $v == *apt-daily-upgrade.timer:masked/inactive* && $v == *dpkg-db-backup.timer:masked/inactive* ]] && echo y)")" "$v; running: $(smoke timers-running "$log")"
-v=$(smoke data-keys "$log"); check "keys on KIOSKDATA" "$(ok "$([[ $v == "cert-ref.key:root:kiosk:640 " ]] && echo y)")" "$v"
+v=$(smoke data-keys "$log")
+check "keys on KIOSKDATA" "$(ok "$([[ $v == "cert-ref.key:root:kiosk:640 collector-ca.pem:root:kiosk:640 kiosk-key.pem:root:kiosk:640 kiosk.pem:root:kiosk:640 " ]] && echo y)")" "$v"
 v=$(smoke boot-keys "$log"); check "keys gone from FAT" "$(ok "$([[ $v == 0 ]] && echo y)")" "$v key file(s) left in KIOSKBOOT/kiosk-keys"
 v=$(smoke boot-readable-by-kiosk "$log"); check "FAT root-only (0077)" "$(ok "$([[ $v == no ]] && echo y)")" "kiosk user can read KIOSKBOOT: $v"
 v=$(smoke process-users "$log")
