@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +13,7 @@ import (
 	"github.com/villagehall/kiosk/drivers/pcsc/vscard"
 	"github.com/villagehall/kiosk/drivers/pcsc/vscard/vscardtest"
 	"github.com/villagehall/kiosk/kiosk"
+	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
 
 // The ATR vcard gives qemu's T=0-only reader: accepted by qemu's check,
@@ -41,24 +40,6 @@ func TestQEMUATR(t *testing.T) {
 	}
 }
 
-// lockedBuffer collects vcard's log while the test reads it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) count(s string) int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return strings.Count(l.b.String(), s)
-}
-
 // vcard --qemu-ccid as image-test drives it: a valid card in at start, its
 // status read by the kiosk's driver through qemu's framing, "remove",
 // "insert" of a card with a locked PIN, "quit"; each done command logged
@@ -68,16 +49,16 @@ func TestQEMUCommands(t *testing.T) {
 	cards := filepath.Join("..", "..", "testdata", "cards")
 	cmds, w := io.Pipe()
 	defer w.Close()
-	var log lockedBuffer
+	var log synctest.LogBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run([]string{"--profile", filepath.Join(cards, "fresh.json"), "--qemu-ccid", q.Addr()}, cmds, &log)
 	}()
 	waitLog := func(s string, n int) {
 		t.Helper()
-		for deadline := time.Now().Add(10 * time.Second); log.count(s) < n; time.Sleep(10 * time.Millisecond) {
+		for deadline := time.Now().Add(10 * time.Second); strings.Count(log.String(), s) < n; time.Sleep(10 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("vcard did not log %q %d times; log:\n%s", s, n, log.b.String())
+				t.Fatalf("vcard did not log %q %d times; log:\n%s", s, n, log.String())
 			}
 		}
 	}
@@ -116,8 +97,8 @@ func TestQEMUCommands(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("vcard did not quit")
 	}
-	if log.count("unknown command") != 1 {
-		t.Fatalf("an unknown command went unremarked; log:\n%s", log.b.String())
+	if strings.Count(log.String(), "unknown command") != 1 {
+		t.Fatalf("an unknown command went unremarked; log:\n%s", log.String())
 	}
 	q.WaitEvent("closed")
 	ev := q.Events()
