@@ -58,6 +58,7 @@ soak: deps
 fuzz: deps
 	$(GO) test -run '^$$' -fuzz FuzzResponses -fuzztime 30s ./drivers/jpki
 	$(GO) test -run '^$$' -fuzz FuzzDERLength -fuzztime 15s ./drivers/jpki
+	$(GO) test -run '^$$' -fuzz FuzzFraming -fuzztime 15s ./drivers/pcsc/vscard
 
 # Regenerate the fake JPKI (CA keys, CA certificates, card key pairs).
 testpki:
