@@ -68,7 +68,8 @@ FUZZ_TARGETS := \
 	./drivers/jpki/virtualcard:FuzzApplet ./drivers/pcsc/vpcd:FuzzFrames \
 	./kiosk:FuzzParseConfig ./cmd/kioskctl:FuzzProvisionWrite \
 	./drivers/escpos:FuzzDecode ./drivers/touch:FuzzEvents \
-	./kiosk/sync:FuzzExport ./cmd/collector/internal/server:FuzzKioskBodies
+	./kiosk/sync:FuzzExport ./cmd/collector/internal/server:FuzzKioskBodies \
+	./drivers/pcsc/vscard:FuzzFraming ./kiosk/linebreak:FuzzLines
 fuzz: deps
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

@@ -44,9 +44,37 @@ for u in systemd-resolved systemd-timesyncd; do
   in_root systemctl disable "$u.service" >/dev/null 2>&1 || true
 done
 
+# The network (sync to the town hall, NTP, ssh) is not needed for the
+# first screen: networkd, resolved and timesyncd start once the kiosk is up
+# (or has failed), instead of taking the boot's CPU from it (under qemu on
+# two cores each took 12-25 s of it).
+for u in systemd-networkd systemd-resolved systemd-timesyncd; do
+  mkdir -p "$root/etc/systemd/system/$u.service.d"
+  printf '[Unit]\n# After the kiosk has drawn its first screen (images/customize.sh)\nAfter=kiosk.service\n' \
+    >"$root/etc/systemd/system/$u.service.d/after-kiosk.conf"
+done
+# Nothing else needs them: e2scrub works on LVM snapshots (there are none);
+# logind only managed sessions, and the kiosk has no PAM session (seatd
+# gives cage the seat, see kiosk.service). A technician's ssh login works
+# without it (pam_systemd is optional).
+in_root systemctl mask e2scrub_reap.service e2scrub_all.timer e2scrub_all.service systemd-logind.service
+# Early-boot units with nothing to do on a read-only root with /var in RAM:
+# under emulation every one costs the boot a process or a mount (hugepages,
+# POSIX queues, fuse, configfs, tracing, binfmt, device-mapper and loop
+# devices are used by nothing here;
+# utmp, the random seed and the journal flush would go to a tmpfs; the
+# kernel command line carries no network settings; with an empty
+# machine-id every boot counts as the first, and firstboot has nothing to
+# ask; pstore is EFI's, which the Pi has not).
+in_root systemctl mask dev-hugepages.mount dev-mqueue.mount sys-fs-fuse-connections.mount \
+  sys-kernel-config.mount sys-kernel-tracing.mount proc-sys-fs-binfmt_misc.automount systemd-binfmt.service \
+  systemd-update-utmp.service systemd-update-utmp-runlevel.service systemd-random-seed.service \
+  systemd-journal-flush.service systemd-network-generator.service systemd-firstboot.service systemd-pstore.service \
+  modprobe@dm_mod.service modprobe@loop.service modprobe@efi_pstore.service modprobe@fuse.service
+
 # Units: pcscd runs as a plain service (no socket activation, no --auto-exit):
 # the kiosk watches the reader all day and must not race an exiting daemon.
-in_root systemctl enable pcscd.service kiosk-provision.service kiosk.service kiosk-smoke.service \
+in_root systemctl enable pcscd.service seatd.service kiosk-provision.service kiosk.service kiosk-smoke.service \
   systemd-networkd.service systemd-resolved.service systemd-timesyncd.service
 in_root systemctl mask pcscd.socket
 # No login prompt anywhere: tty1 belongs to the kiosk, other VTs are off
@@ -55,11 +83,31 @@ in_root systemctl mask pcscd.socket
 in_root systemctl mask getty@tty1.service autovt@.service serial-getty@.service
 # Without a network it would fail after two minutes and nothing needs it.
 in_root systemctl mask systemd-networkd-wait-online.service
+# Package maintenance has nothing to do on a read-only root (and would wake
+# the SD card): apt's daily download/upgrade and dpkg's database backup.
+in_root systemctl mask apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer \
+  apt-daily.service apt-daily-upgrade.service dpkg-db-backup.service
 # SSH is installed but off; kiosk-provision starts it when the boot partition
 # carries kiosk-ssh.pub. Host keys are made per kiosk on the data partition:
 # keys baked into the image would be the same on every kiosk.
 in_root systemctl disable ssh.service >/dev/null 2>&1 || true
 rm -f "$root"/etc/ssh/ssh_host_*
+
+# A cursor theme whose every pointer is one transparent pixel: a kiosk
+# shows no mouse arrow (a technician's USB mouse, qemu's tablet), whatever
+# cage or foot ask for. Xcursor format: file header, one table-of-contents
+# entry, one 1x1 ARGB image (all little-endian).
+blank=$root/usr/share/icons/kiosk-blank/cursors
+mkdir -p "$blank"
+le32() { for v in "$@"; do printf '\\x%02x\\x%02x\\x%02x\\x%02x' $((v & 255)) $((v >> 8 & 255)) $((v >> 16 & 255)) $((v >> 24 & 255)); done; }
+{
+  printf 'Xcur'
+  printf "$(le32 16 65536 1)"                     # header size, version, entries
+  printf "$(le32 4294770690 24 28)"               # image type, nominal size 24, at byte 28
+  printf "$(le32 36 4294770690 24 1 1 1 0 0 0 0)" # image header, 1x1, hotspot 0,0, no delay, one clear pixel
+} >"$blank/left_ptr"
+for name in default text xterm hand1 hand2 pointer grab grabbing; do ln -sf left_ptr "$blank/$name"; done
+printf '[Icon Theme]\nName=kiosk-blank\nComment=no visible pointer\n' >"$root/usr/share/icons/kiosk-blank/index.theme"
 
 # Japan time for everything the kiosk prints or logs.
 ln -sf ../usr/share/zoneinfo/Asia/Tokyo "$root/etc/localtime"

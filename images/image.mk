@@ -3,12 +3,13 @@
 #   make cross       arm64 cgo build of ./cmd/... against a cached sysroot (fast; CI)
 #   make image       images/out/kiosk-$(VERSION)-arm64.img.zst + .sha256 (root, ~10 min)
 #   make image-test  boot the built image under qemu-system-aarch64 and check it
+#   make image-goldens  the same, taking its screendumps as the new goldens
 #
 # VERSION defaults to `git describe`; PROVISION=FILE bakes a provisioning file
 # into the boot partition (otherwise the technician copies one there).
 IMAGE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: cross image image-test image-deps image-clean
+.PHONY: cross image image-test image-goldens image-stamp image-deps image-clean
 
 cross:
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" bash images/cross.sh
@@ -19,12 +20,27 @@ image-deps:
 image:
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" PROVISION="$(PROVISION)" bash images/build.sh
 
-# On success the images/ tree that passed is recorded in .ci/image-tested, so
-# .ci/run can tell whether a submission changed images/ since (commit it).
+# On success the inputs of the image and its test (images/inputs.sh: images/,
+# the Go sources baked in, go.mod/go.sum, the test cards) are recorded in
+# .ci/image-tested, so .ci/run skips the 15-minute image build while they
+# stay the same. Only for the built image (no IMG=) and committed inputs.
+# The lead commits that file after the last image-test on the final tree.
 image-test:
 	@bash images/image-test.sh $(IMG)
-	@if [ -z "$(IMG)" ] && git diff --quiet HEAD -- images && [ -z "$$(git ls-files --others --exclude-standard images)" ]; then \
-		echo "tree $$(git rev-parse HEAD:images)" > .ci/image-tested; echo "image-test: recorded the images/ tree in .ci/image-tested"; fi
+	@$(MAKE) --no-print-directory image-stamp IMG="$(IMG)"
+
+# The same, taking this run's screendumps as the new goldens in
+# images/screens/ (after a screen was redesigned: look at them, commit them).
+image-goldens:
+	@GOLDEN=update bash images/image-test.sh $(IMG)
+	@$(MAKE) --no-print-directory image-stamp IMG="$(IMG)"
+
+image-stamp:
+	@if [ -n "$(IMG)" ]; then echo "image-test: IMG= given: .ci/image-tested left as it is"; \
+	elif h=$$(GO="$(GO)" bash images/inputs.sh hash); then \
+		printf '# make image-test passed on these inputs (images/inputs.sh hash), %s\n%s\n' "$$(git rev-parse --short HEAD)" "$$h" > .ci/image-tested; \
+		echo "image-test: recorded $$h in .ci/image-tested (commit it)"; \
+	else echo "image-test: inputs not committed: .ci/image-tested left as it is"; fi
 
 # Keeps the cached sysroot; the base tree (1 GB) is removed.
 image-clean:

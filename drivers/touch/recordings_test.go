@@ -46,6 +46,14 @@ var recordings = []recording{
 		script: func(t0 time.Time) *touchtest.Script {
 			return touchtest.NewScript(t0).Down(2040, 2050).Wait(frame).Move(2046, 2052).Wait(frame).Move(2043, 2049).Wait(frame).Up()
 		}, want: [][2]int{{40, 12}}},
+	// An absolute pointer (a touch controller in mouse mode; qemu's
+	// virtio-tablet, range 0..32767) presses BTN_LEFT, not BTN_TOUCH.
+	{name: "absolute-pointer-tap", axes: touch.Axes{X: touch.Range{0, 32767}, Y: touch.Range{0, 32767}},
+		script: func(t0 time.Time) *touchtest.Script {
+			s := touchtest.NewScript(t0)
+			s.Button = touch.BtnLeft
+			return s.Down(24576, 8192).Wait(frame).Up()
+		}, want: [][2]int{{60, 6}}},
 	{name: "ft5406-tap", axes: ft5406, script: func(t0 time.Time) *touchtest.Script {
 		return mtScript(t0, true, false).FingerDown(0, 100, 60).Wait(frame).FingerMove(0, 101, 60).Wait(frame).FingerUp(0)
 	}, want: [][2]int{{10, 3}}},

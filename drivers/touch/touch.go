@@ -50,6 +50,7 @@ const (
 
 	MscTimestamp = 0x05
 
+	BtnLeft          = 0x110
 	BtnToolFinger    = 0x145
 	BtnTouch         = 0x14a
 	BtnToolDoubletap = 0x14d
@@ -279,7 +280,10 @@ func (t *Tracker) Feed(ev Event) (Tap, bool) {
 	case EvAbs:
 		t.abs(ev.Code, ev.Value)
 	case EvKey:
-		if ev.Code == BtnTouch {
+		// BTN_LEFT: controllers that report as an absolute pointer
+		// (usbtouchscreen in mouse mode, qemu's tablets) press a button
+		// instead of touching.
+		if ev.Code == BtnTouch || ev.Code == BtnLeft {
 			if ev.Value != 0 {
 				t.pendingDown = true
 			} else {

@@ -27,6 +27,10 @@ type Script struct {
 	MT               bool
 	PointerEmulation bool
 	Timestamps       bool
+	// Button is the key a single-touch stream presses: BTN_TOUCH by
+	// default, BTN_LEFT for controllers that report as an absolute
+	// pointer (and qemu's usb-tablet and virtio-tablet).
+	Button uint16
 
 	t       time.Time
 	start   time.Time
@@ -176,7 +180,7 @@ func (s *Script) Down(x, y int32) *Script {
 	if s.MT {
 		return s.FingerDown(s.freeSlot(), x, y)
 	}
-	s.emitChanged(touch.EvKey, touch.BtnTouch, 1)
+	s.emitChanged(touch.EvKey, s.button(), 1)
 	s.emitChanged(touch.EvAbs, touch.AbsX, x)
 	s.emitChanged(touch.EvAbs, touch.AbsY, y)
 	s.syn()
@@ -199,9 +203,16 @@ func (s *Script) Up() *Script {
 	if s.MT {
 		return s.FingerUp(s.firstSlot())
 	}
-	s.emitChanged(touch.EvKey, touch.BtnTouch, 0)
+	s.emitChanged(touch.EvKey, s.button(), 0)
 	s.syn()
 	return s
+}
+
+func (s *Script) button() uint16 {
+	if s.Button == 0 {
+		return touch.BtnTouch
+	}
+	return s.Button
 }
 
 // Tap is Down, 60 ms, Up.
@@ -254,7 +265,7 @@ func name(ev touch.Event) string {
 	types := map[uint16]string{touch.EvSyn: "EV_SYN", touch.EvKey: "EV_KEY", touch.EvAbs: "EV_ABS", touch.EvMsc: "EV_MSC"}
 	codes := map[[2]uint16]string{
 		{touch.EvSyn, touch.SynReport}: "SYN_REPORT", {touch.EvSyn, touch.SynDropped}: "SYN_DROPPED",
-		{touch.EvKey, touch.BtnTouch}: "BTN_TOUCH", {touch.EvKey, touch.BtnToolFinger}: "BTN_TOOL_FINGER",
+		{touch.EvKey, touch.BtnTouch}: "BTN_TOUCH", {touch.EvKey, touch.BtnLeft}: "BTN_LEFT", {touch.EvKey, touch.BtnToolFinger}: "BTN_TOOL_FINGER",
 		{touch.EvKey, touch.BtnToolDoubletap}: "BTN_TOOL_DOUBLETAP",
 		{touch.EvAbs, touch.AbsX}:             "ABS_X", {touch.EvAbs, touch.AbsY}: "ABS_Y", {touch.EvAbs, touch.AbsPressure}: "ABS_PRESSURE",
 		{touch.EvAbs, touch.AbsMTSlot}: "ABS_MT_SLOT", {touch.EvAbs, touch.AbsMTTracking}: "ABS_MT_TRACKING_ID",
