@@ -2,6 +2,9 @@
 # `make test` runs every test against the real PC/SC stack (root needed
 # for the per-package network + mount namespaces).
 GO      ?= go
+# bash with pipefail: a benchmark or test piped into tee must still fail the target.
+SHELL   := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 export CGO_ENABLED = 1
 PKGS    := ./...
 TESTP   ?= 2
