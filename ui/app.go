@@ -33,8 +33,13 @@ type Options struct {
 	// print its labels next to what they do. Zero: no keypad.
 	Keypad kiosk.Keypad
 	// Touch: a touchscreen (or the simulator's mouse) is there. Without
-	// it nothing asks for a touch, and mouse input is ignored.
+	// it nothing asks for a touch, and taps are ignored.
 	Touch bool
+	// Mouse: the terminal's mouse clicks are taps too (the simulator).
+	// Off on the kiosk, where the touchscreen's evdev driver is the one
+	// source of taps: cage also hands an absolute pointer's clicks to
+	// foot, and with mouse reporting on, each tap would act twice.
+	Mouse bool
 	// TypeLetters (development only): the terminal keyboard types A-Z on
 	// the signing PIN screen directly, which no real keypad can.
 	TypeLetters bool
@@ -116,7 +121,7 @@ func (a *App) Press(label rune) error {
 // arrives on views. Everything happens in this goroutine; the screen's
 // event pump it starts is stopped before Run returns.
 func (a *App) Run(ctx context.Context, views <-chan kiosk.View) error {
-	if a.opts.Touch {
+	if a.opts.Touch && a.opts.Mouse {
 		a.scr.EnableMouse()
 	}
 	events := make(chan tcell.Event, 16)
@@ -243,7 +248,7 @@ func (a *App) handle(ev tcell.Event) {
 		a.draw()
 	case *tcell.EventMouse:
 		// Act on the press only: a touch reports press then release.
-		if a.opts.Touch && ev.Buttons()&tcell.ButtonPrimary != 0 {
+		if a.opts.Touch && a.opts.Mouse && ev.Buttons()&tcell.ButtonPrimary != 0 {
 			a.tap(ev.Position())
 		}
 	case *tcell.EventKey:

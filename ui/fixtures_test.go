@@ -232,6 +232,10 @@ type harnessOpt func(*Options)
 func withKeypad(k kiosk.Keypad) harnessOpt { return func(o *Options) { o.Keypad = k } }
 func noTouch() harnessOpt                  { return func(o *Options) { o.Touch = false } }
 
+// evdevTouch is the kiosk's real touchscreen: taps come from its driver
+// (App.Tap) and the terminal's mouse reports are not taps.
+func evdevTouch() harnessOpt { return func(o *Options) { o.Mouse = false } }
+
 func newHarness(t *testing.T, w, h int, opts ...harnessOpt) *harness {
 	t.Helper()
 	scr := tcell.NewSimulationScreen("UTF-8")
@@ -242,7 +246,7 @@ func newHarness(t *testing.T, w, h int, opts ...harnessOpt) *harness {
 	scr.SetSize(w, h)
 	hs := &harness{t: t, scr: scr, now: testNow}
 	o := Options{
-		Keypad: keys4x3, Touch: true,
+		Keypad: keys4x3, Touch: true, Mouse: true,
 		Now:     func() time.Time { return hs.now },
 		OnInput: func(in kiosk.Input) { hs.inputs = append(hs.inputs, in) },
 	}

@@ -159,7 +159,8 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 		return fmt.Errorf("screen: %w", err)
 	}
 	defer scr.Fini()
-	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone, TypeLetters: o.typeLetters,
+	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone,
+		Mouse: cfg.Devices.Touch.Mode == kiosk.ModeSim, TypeLetters: o.typeLetters,
 		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }}
 	if sim != nil {
 		opts.Hotkey = sim.hotkey
