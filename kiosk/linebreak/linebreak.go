@@ -96,7 +96,9 @@ func segment(s string, m Measure) []grapheme {
 		r, _ := utf8.DecodeRuneInString(str)
 		c := wide
 		switch {
-		case r == ' ' || r == '\t' || r == '\u3000':
+		case (r == ' ' || r == '\t' || r == '\u3000') && len(str) == utf8.RuneLen(r):
+			// Only a bare space is one: a space carrying a combining mark
+			// is how a lone mark is written, and it shows.
 			c = space
 		case r > ' ' && r < 0x7f, unicode.In(r, unicode.Latin) && r < 0x2000:
 			c = latin
