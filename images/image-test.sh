@@ -6,7 +6,9 @@
 # serial console, which this script checks. The machine has what the kiosk
 # meets on the Pi, as far as qemu has it:
 #   - a screen: virtio-gpu (1280x800) + virtio-keyboard + virtio-tablet, so
-#     the kiosk unit runs cage + foot exactly as on the Pi. Screendumps
+#     the kiosk unit runs cage + foot exactly as on the Pi; the tablet is
+#     also the kiosk's touchscreen (an absolute pointer with BTN_LEFT, read
+#     by the kiosk's own evdev driver), tapped through QMP. Screendumps
 #     through QMP are checked by images/vmctl (not blank, not a console, the
 #     kiosk's colours and regions, and the golden of that screen in
 #     images/screens/) and kept in images/out/screens/;
@@ -17,8 +19,10 @@
 # Two boots:
 #   1. a valid provisioning file (+ four keys in kiosk-keys/): power-on → the
 #      kiosk's first frame (screendumps polled), the waiting screen; a valid
-#      card in: status journaled on KIOSKDATA, status screen; out: waiting
-#      again; a card with a locked PIN: the same; then the system checks
+#      card in: status journaled on KIOSKDATA, status screen, a tap on
+#      つぎへ: the menu, a tap on English: the menu in English; out: waiting
+#      again; a card with a locked PIN: the
+#      status screen and back to waiting; then the system checks
 #      (units, mounts, ssh, timers, keys, users, watchdogs).
 #   2. a provisioning file with a mistake: the console names the field and
 #      the kiosk does not start.
@@ -146,7 +150,7 @@ start() {
     -qmp "unix:$t/qmp.sock,server=on,wait=off" \
     -kernel "$t/vmlinuz" -initrd "$t/initrd.img" -append "$cmdline" \
     -drive "file=$img,format=raw,if=none,id=d0,snapshot=on" -device virtio-blk-pci,drive=d0 \
-    -device virtio-gpu-pci,xres=1280,yres=800 -device virtio-keyboard-pci -device virtio-tablet-pci \
+    -device virtio-gpu-pci,xres=1280,yres=800 -device virtio-keyboard-pci -device "virtio-tablet-pci,addr=$tablet_slot" \
     -device i6300esb \
     -chardev "socket,id=ccid,path=$t/ccid.sock,server=on,wait=off" \
     -device qemu-xhci -device usb-ccid -device ccid-card-passthru,chardev=ccid \
@@ -186,13 +190,19 @@ vcard_wait() { # vcard_wait WORDS [SEEN_BEFORE]
   return 1
 }
 
+# The touchscreen: qemu's tablet on a fixed PCI slot, so udev's by-path
+# name is known before the boot (as a technician names the Pi's panel).
+tablet_slot=0x10
+tablet_dev=/dev/input/by-path/platform-4010000000.pcie-pci-0000:00:10.0-event-mouse
+screens=(waiting status-valid menu-valid menu-valid-en status-locked)
+
 # -- boot 1: a good provisioning file, the screen and two cards -----------------
 # Sync to a collector (unreachable: the machine has no network) with a
 # throw-away village PKI: the kiosk's key and certificate sign journal
 # exports, and the four key files exercise the move off the FAT.
 good=$t/good.toml
 kioskctl provision write --force --out "$good" --kiosk-id T01 --municipality テスト村 --office 住民課 \
-  --phone 0000-00-0000 --hours "平日 9:00〜17:00" --keypad sim --printer sim --touch none --screen real \
+  --phone 0000-00-0000 --hours "平日 9:00〜17:00" --keypad sim --printer sim --touch real --touch-device "$tablet_dev" --screen real \
   --collector https://collector.invalid:8443 --cert-ref-key >/dev/null
 kioskctl provision check "$good" >/dev/null
 rm -rf "$t/pki" "$t/keys"
@@ -218,7 +228,7 @@ fi
 # The waiting screen, then two cards in and out.
 steps_ok=
 if wait_line "$log" 'SMOKE step=waiting' 180; then
-  out=$(shot waiting --timeout 60s) && golden waiting status-valid status-locked || check "screen waiting" 1 "$out"
+  out=$(shot waiting --timeout 60s) && golden waiting "${screens[@]}" || check "screen waiting" 1 "$out"
   mkfifo "$t/vcard.in" 2>/dev/null || true
   "$hostbin/vcard" --profile "$top/testdata/cards/fresh.json" --qemu-ccid "unix:$t/ccid.sock" \
     <"$t/vcard.in" >"$t/vcard.log" 2>&1 &
@@ -227,13 +237,31 @@ if wait_line "$log" 'SMOKE step=waiting' 180; then
   vcard_wait 'card inserted' && steps_ok=1
   check "card in (valid)" "$(ok "$steps_ok")" "$(grep -m1 'card inserted\|level=ERROR' "$t/vcard.log" || echo 'vcard did not insert the card')"
 fi
-card_step() { # card_step N NAME EXPECT_STATUS NEXT_PROFILE
-  local n=$1 name=$2 want=$3 next=${4:-} v out
+card_step() { # card_step N NAME EXPECT_STATUS NEXT_PROFILE [tap]
+  local n=$1 name=$2 want=$3 next=${4:-} tap=${5:-} v out
   wait_line "$log" "SMOKE step=card$n" 150 || true
   v=$(smoke "card$n" "$log")
   check "status journaled ($name)" "$(ok "$([[ $v == "$want"* ]] && echo y)")" "KIOSKDATA journal: ${v:-nothing} (want $want…)"
-  out=$(shot "status-$name" --not "$shots/waiting.png" --timeout 60s) && golden "status-$name" waiting status-valid status-locked ||
+  out=$(shot "status-$name" --not "$shots/waiting.png" --timeout 60s) && golden "status-$name" "${screens[@]}" ||
     check "screen status-$name" 1 "$out"
+  if [[ -n $tap ]]; then
+    # Touches through virtio-tablet, the guest's evdev and the kiosk's own
+    # touch driver: つぎへ (right of the bottom row) opens the menu, then
+    # English [0] (top right) turns it to English. A tap that acted twice
+    # would turn English back to Japanese: the second screen never comes.
+    if out=$(vmctl tap "$t/qmp.sock" 0.78 0.89 2>&1) &&
+      out=$(shot "menu-$name" --not "$shots/status-$name.png" --timeout 60s); then
+      golden "menu-$name" "${screens[@]}"
+      if out=$(vmctl tap "$t/qmp.sock" 0.92 0.05 2>&1) &&
+        out=$(shot "menu-$name-en" --not "$shots/menu-$name.png" --timeout 30s); then
+        golden "menu-$name-en" "${screens[@]}"
+      else
+        check "screen menu-$name-en" 1 "a tap on English: $out"
+      fi
+    else
+      check "screen menu-$name" 1 "a tap on つぎへ: $out"
+    fi
+  fi
   vcard_cmd remove
   vcard_wait 'card removed' $((n - 1)) || true
   wait_line "$log" "SMOKE step=removed$n" 150 || true
@@ -249,7 +277,7 @@ card_step() { # card_step N NAME EXPECT_STATUS NEXT_PROFILE
   fi
 }
 if [[ -n $steps_ok ]]; then
-  card_step 1 valid "valid auth_tries=3" auth-locked
+  card_step 1 valid "valid auth_tries=3" auth-locked tap
   card_step 2 locked "auth_locked auth_tries=0"
   vcard_cmd quit
   wait "$vcard_pid" 2>/dev/null || true
@@ -267,6 +295,7 @@ v=$(smoke data-opts "$log"); check "data=journal" "$(ok "$([[ $v == *data=journa
 v=$(smoke data-fast-commit "$log"); check "data fast_commit off" "$(ok "$([[ $v == off ]] && echo y)")" "$v"
 v=$(smoke provisioned "$log"); check "provisioning applied" "$(ok "$([[ $v == yes ]] && echo y)")" "$v"
 v=$(smoke reader "$log"); check "pcscd sees reader" "$(ok "$([[ $v == yes* ]] && echo y)")" "$v"
+v=$(smoke touch "$log"); check "touchscreen node" "$(ok "$([[ " $v " == *" ${tablet_dev##*/} "* ]] && echo y)")" "by-path: ${v:-none} (want ${tablet_dev##*/})"
 v=$(smoke ssh "$log"); check "ssh off" "$(ok "$([[ $v == "service:inactive socket:inactive listen22:0" ]] && echo y)")" "$v"
 v=$(smoke journal "$log"); check "journal volatile" "$(ok "$([[ $v == volatile ]] && echo y)")" "$v"
 v=$(smoke getty-tty1 "$log"); check "no getty on tty1" "$(ok "$([[ $v == masked ]] && echo y)")" "$v"

@@ -5,6 +5,7 @@
 //	vmctl dump QMP FILE.png
 //	vmctl wait QMP FILE.png [flags]        poll screendumps until the kiosk shows a screen
 //	vmctl check FILE.png [--golden G.png [--other O.png]...]
+//	vmctl tap QMP X Y                      one touch at X,Y (fractions of the screen) through virtio-tablet
 //
 // wait polls every half second until the screen is one the kiosk drew (not
 // blank, not the Linux console, in the kiosk's colours, several regions),
@@ -23,6 +24,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -41,7 +43,7 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: vmctl dump|wait|check ...")
+		return errors.New("usage: vmctl dump|wait|check|tap ...")
 	}
 	switch args[0] {
 	case "dump":
@@ -56,6 +58,21 @@ func run(args []string) error {
 		return dump(q, args[2])
 	case "wait":
 		return waitCmd(args[1:])
+	case "tap":
+		if len(args) != 4 {
+			return errors.New("usage: vmctl tap QMP X Y (fractions of the screen, 0..1)")
+		}
+		x, errx := strconv.ParseFloat(args[2], 64)
+		y, erry := strconv.ParseFloat(args[3], 64)
+		if errx != nil || erry != nil {
+			return fmt.Errorf("tap: %q %q are not numbers", args[2], args[3])
+		}
+		q, err := dialQMP(args[1])
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		return q.tap(x, y, 150*time.Millisecond)
 	case "check":
 		fs := flag.NewFlagSet("check", flag.ContinueOnError)
 		golden := fs.String("golden", "", "the golden picture of this screen")

@@ -98,3 +98,27 @@ func (q *qmp) nudge(n int) error {
 	}})
 	return err
 }
+
+// tap presses and releases the tablet's left button at (fx, fy), fractions
+// of the screen's width and height: one touch on a kiosk whose touchscreen
+// is qemu's virtio-tablet (an absolute pointer that reports BTN_LEFT, as
+// USB touch panels that pose as a mouse do). Each command ends with its
+// own SYN_REPORT, so the guest sees a move with the press, then a release.
+func (q *qmp) tap(fx, fy float64, hold time.Duration) error {
+	if fx < 0 || fx > 1 || fy < 0 || fy > 1 {
+		return fmt.Errorf("tap: %.3f,%.3f is off the screen (fractions 0..1)", fx, fy)
+	}
+	btn := func(down bool) map[string]any {
+		return map[string]any{"type": "btn", "data": map[string]any{"button": "left", "down": down}}
+	}
+	if _, err := q.do("input-send-event", map[string]any{"events": []map[string]any{
+		{"type": "abs", "data": map[string]any{"axis": "x", "value": int(fx * 32767)}},
+		{"type": "abs", "data": map[string]any{"axis": "y", "value": int(fy * 32767)}},
+		btn(true),
+	}}); err != nil {
+		return err
+	}
+	time.Sleep(hold)
+	_, err := q.do("input-send-event", map[string]any{"events": []map[string]any{btn(false)}})
+	return err
+}
