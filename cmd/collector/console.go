@@ -12,8 +12,9 @@ import (
 
 // withConsole serves the staff console under /console/ beside the kiosk
 // and staff endpoints of api.
-func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, log *slog.Logger) (http.Handler, error) {
-	c, err := console.New(console.Options{Store: console.FromStore(st), Importer: console.Importing(st, importer.Options{CAPool: pool}), Logger: log})
+func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, revoked func(*x509.Certificate) bool, log *slog.Logger) (http.Handler, error) {
+	c, err := console.New(console.Options{Store: console.FromStore(st),
+		Importer: console.Importing(st, importer.Options{CAPool: pool, Revoked: revoked}), Logger: log})
 	if err != nil {
 		return nil, err
 	}

@@ -2,10 +2,12 @@
 //
 //	collector [serve] --listen :8443 --ca ca.pem --cert server.pem --key server-key.pem --data /var/lib/collector
 //	collector [serve] … --store postgres://collector@/collector?host=/run/postgresql
+//	collector [serve] … --crl village-ca.crl     # refuse revoked kiosk and staff certificates
 //	collector migrate --data /var/lib/collector --to postgres://…       # the collector stopped
 //	collector import --data /var/lib/collector [--ca ca.pem] [--kiosk-cert K01.pem] /media/usb/kiosk-K01
 //	collector import --url https://collector:8443 --ca ca.pem --cert staff.pem --key staff-key.pem /media/usb/kiosk-K01
 //	collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR K01 K02 staff-1
+//	collector gen-test-crl DIR DIR/client-K01.pem     # DIR/crl.pem, signed by the test CA
 //
 // Kiosks reach it at its base URL (https://host:port, no path).
 package main
@@ -30,6 +32,7 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
+	"github.com/villagehall/kiosk/cmd/collector/internal/revoke"
 	"github.com/villagehall/kiosk/cmd/collector/internal/server"
 	"github.com/villagehall/kiosk/kiosk"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
@@ -37,10 +40,11 @@ import (
 )
 
 const usage = `usage:
-  collector [serve] --listen :8443 --ca CA --cert CERT --key KEY (--data DIR | --store postgres://…)
-  collector import ((--data DIR | --store postgres://…) [--ca CA] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
+  collector [serve] --listen :8443 --ca CA --cert CERT --key KEY (--data DIR | --store postgres://…) [--crl CRL]
+  collector import ((--data DIR | --store postgres://…) [--ca CA [--crl CRL]] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
   collector migrate --data DIR --to postgres://…
   collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
+  collector gen-test-crl DIR [CERT.pem ...]
 `
 
 func main() {
@@ -67,6 +71,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return migrateCmd(ctx, args, stdout, stderr)
 	case "gen-test-pki":
 		return genTestPKI(args, stdout, stderr)
+	case "gen-test-crl":
+		return genTestCRL(args, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -104,6 +110,53 @@ func genTestPKI(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// genTestCRL writes DIR/crl.pem, signed by the test CA in DIR, revoking
+// the certificates named (none: an empty list). A real village's CA
+// issues its list with its own tools (e.g. openssl ca -gencrl).
+func genTestCRL(args []string, stdout io.Writer) error {
+	if len(args) < 1 {
+		return errors.New("usage: collector gen-test-crl DIR [CERT.pem ...]")
+	}
+	dir := args[0]
+	ca, err := pki.LoadCA(filepath.Join(dir, "ca.pem"), filepath.Join(dir, "ca-key.pem"))
+	if err != nil {
+		return fmt.Errorf("gen-test-crl: %w", err)
+	}
+	var revoked []*x509.Certificate
+	for _, f := range args[1:] {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		p, _ := pem.Decode(b)
+		if p == nil {
+			return fmt.Errorf("%s: no PEM certificate", f)
+		}
+		c, err := x509.ParseCertificate(p.Bytes)
+		if err != nil {
+			return fmt.Errorf("%s: %w", f, err)
+		}
+		revoked = append(revoked, c)
+	}
+	b, err := ca.CRL(30*24*time.Hour, revoked...)
+	if err != nil {
+		return err
+	}
+	out := filepath.Join(dir, "crl.pem")
+	// Through a temporary name: a running collector may read it any moment.
+	if err := os.WriteFile(out+".tmp", b, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(out+".tmp", out); err != nil {
+		return err
+	}
+	for _, c := range revoked {
+		fmt.Fprintf(stdout, "revoked %s (serial %s)\n", c.Subject.CommonName, c.SerialNumber)
+	}
+	fmt.Fprintf(stdout, "CRL %s\n", out)
+	return nil
+}
+
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("collector", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -113,6 +166,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	key := fs.String("key", "", "server key (PEM)")
 	data := fs.String("data", "", "directory for the collector's store (one bbolt file)")
 	storeURL := fs.String("store", "", "postgres://… to keep the store in PostgreSQL instead of --data")
+	crl := fs.String("crl", "", "the village CA's revocation list (PEM or DER X.509 CRL): revoked kiosk and staff certificates are refused; read again when the file changes")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -124,13 +178,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var revoked func(*x509.Certificate) bool
+	if *crl != "" {
+		l, err := revoke.Open(*crl, *ca, log)
+		if err != nil {
+			return err
+		}
+		tc.VerifyConnection, revoked = l.VerifyConnection, l.Revoked
+	}
 	st, where, err := openStore(ctx, *storeURL, *data)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	srv := server.New(st, server.Options{CAPool: pool, Logger: log})
-	h, err := withConsole(srv.Handler(), st, pool, log)
+	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
+	h, err := withConsole(srv.Handler(), st, pool, revoked, log)
 	if err != nil {
 		return err
 	}
@@ -141,7 +203,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.ListenAndServeTLS("", "") }()
-	log.Info("collector listening", "addr", *listen, "store", where, "console", "https://"+*listen+"/console/")
+	log.Info("collector listening", "addr", *listen, "store", where, "console", "https://"+*listen+"/console/", "crl", *crl)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -169,6 +231,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	cert := fs.String("cert", "", "with --url: a staff client certificate (PEM)")
 	key := fs.String("key", "", "with --url: its key")
 	kioskCert := fs.String("kiosk-cert", "", "the kiosk's certificate (PEM), when the collector has not seen it")
+	crl := fs.String("crl", "", "without --url: the village CA's revocation list (needs --ca); a revoked certificate verifies no export")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -219,6 +282,16 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 				return err
 			}
 			opts.CAPool = pool
+		}
+		if *crl != "" {
+			if *ca == "" {
+				return errors.New("import --crl needs --ca (the CA that signed the list)")
+			}
+			l, err := revoke.Open(*crl, *ca, nil)
+			if err != nil {
+				return err
+			}
+			opts.Revoked = l.Revoked
 		}
 		st, _, err := openStore(ctx, *storeURL, *data)
 		if err != nil {

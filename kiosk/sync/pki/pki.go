@@ -92,7 +92,7 @@ func NewCA(name string, kt KeyType) (*CA, error) {
 		NotAfter:              now.Add(Validity),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign | x509.KeyUsageDigitalSignature,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	if err != nil {
@@ -110,6 +110,63 @@ func (ca *CA) Pool() *x509.CertPool {
 	p := x509.NewCertPool()
 	p.AddCert(ca.Cert)
 	return p
+}
+
+// CRL is a revocation list signed by the CA naming revoked (PEM "X509
+// CRL"), valid for next: what the town hall gives the collector (--crl)
+// when a kiosk's SD card is stolen or a member of staff leaves.
+func (ca *CA) CRL(next time.Duration, revoked ...*x509.Certificate) ([]byte, error) {
+	now := time.Now()
+	tmpl := &x509.RevocationList{Number: big.NewInt(now.UnixNano()), ThisUpdate: now.Add(-time.Minute), NextUpdate: now.Add(next)}
+	for _, c := range revoked {
+		tmpl.RevokedCertificateEntries = append(tmpl.RevokedCertificateEntries,
+			x509.RevocationListEntry{SerialNumber: c.SerialNumber, RevocationTime: now.Add(-time.Minute)})
+	}
+	der, err := x509.CreateRevocationList(rand.Reader, tmpl, ca.Cert, ca.key)
+	if err != nil {
+		return nil, fmt.Errorf("CRL: %w", err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "X509 CRL", Bytes: der}), nil
+}
+
+// LoadCA reads a CA that Generate wrote (ca.pem, ca-key.pem), to issue
+// more from it or revoke what it issued.
+func LoadCA(certFile, keyFile string) (*CA, error) {
+	cb, err := os.ReadFile(certFile)
+	if err != nil {
+		return nil, err
+	}
+	kb, err := os.ReadFile(keyFile)
+	if err != nil {
+		return nil, err
+	}
+	cblk, _ := pem.Decode(cb)
+	kblk, _ := pem.Decode(kb)
+	if cblk == nil || kblk == nil {
+		return nil, fmt.Errorf("%s, %s: not PEM", certFile, keyFile)
+	}
+	cert, err := x509.ParseCertificate(cblk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", certFile, err)
+	}
+	k, err := x509.ParsePKCS8PrivateKey(kblk.Bytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", keyFile, err)
+	}
+	key, ok := k.(crypto.Signer)
+	if !ok {
+		return nil, fmt.Errorf("%s: not a signing key", keyFile)
+	}
+	kt := ECDSA
+	switch key.(type) {
+	case *rsa.PrivateKey:
+		kt = RSA
+	case ed25519.PrivateKey:
+		kt = Ed25519
+	}
+	// Serials above any Generate gave (it counts from 2), so nothing
+	// issued later collides with what a CRL already names.
+	return &CA{Cert: cert, key: key, kt: kt, serial: time.Now().UnixNano(), now: time.Now()}, nil
 }
 
 // PEM is the CA certificate.
@@ -176,6 +233,7 @@ func (ca *CA) issue(name string, tmpl *x509.Certificate) (*Issued, error) {
 type Files struct {
 	Dir        string
 	CAFile     string
+	CAKey      string // ca-key.pem: a test CA only; a village keeps its key offline
 	ServerCert string // SAN 127.0.0.1, ::1, localhost
 	ServerKey  string
 	Clients    map[string]Pair // by CN (kiosk ID or staff name)
@@ -184,7 +242,8 @@ type Files struct {
 // Pair is one certificate file and its key file.
 type Pair struct{ Cert, Key string }
 
-// Generate writes a CA (ca.pem), a loopback server certificate (server.pem,
+// Generate writes a CA (ca.pem, and its key ca-key.pem for revoking or
+// issuing more later: a test PKI only), a loopback server certificate (server.pem,
 // server-key.pem) and one client certificate per name (client-NAME.pem,
 // client-NAME-key.pem) into dir.
 func Generate(dir string, kt KeyType, clientCNs ...string) (*Files, error) {
@@ -192,8 +251,15 @@ func Generate(dir string, kt KeyType, clientCNs ...string) (*Files, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := &Files{Dir: dir, CAFile: filepath.Join(dir, "ca.pem"), Clients: map[string]Pair{}}
+	f := &Files{Dir: dir, CAFile: filepath.Join(dir, "ca.pem"), CAKey: filepath.Join(dir, "ca-key.pem"), Clients: map[string]Pair{}}
 	if err := writeFile(f.CAFile, ca.PEM()); err != nil {
+		return nil, err
+	}
+	kder, err := x509.MarshalPKCS8PrivateKey(ca.key)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeFile(f.CAKey, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: kder})); err != nil {
 		return nil, err
 	}
 	write := func(name string, is *Issued) (Pair, error) {

@@ -32,7 +32,10 @@ type Options struct {
 	// trustworthy if the village CA issued it to that kiosk.
 	CAPool *x509.CertPool
 	// Certs are certificates staff vouch for (collector import --kiosk-cert).
-	Certs     []*x509.Certificate
+	Certs []*x509.Certificate
+	// Revoked, when set, names certificates the village CA revoked: none
+	// of them verifies an export, however it reached the collector.
+	Revoked   func(*x509.Certificate) bool
 	ChunkSize int // records per store transaction (default 1,000)
 	Now       func() time.Time
 }
@@ -111,6 +114,10 @@ func Verify(ctx context.Context, st store.Store, ex *ksync.Export, opts Options)
 	}
 	var errs []error
 	for _, c := range cands {
+		if opts.Revoked != nil && opts.Revoked(c.c) {
+			errs = append(errs, fmt.Errorf("%s (serial %s) is revoked by the village CA", c.why, c.c.SerialNumber))
+			continue
+		}
 		err := ex.CheckSignature(c.c)
 		if err == nil {
 			return c.why, nil

@@ -46,7 +46,10 @@ type Options struct {
 	HashKey func(kioskID string) []byte
 	// CAPool is the village CA: an export's own certificate is trusted
 	// when the CA issued it to that kiosk.
-	CAPool          *x509.CertPool
+	CAPool *x509.CertPool
+	// Revoked names revoked certificates (the --crl list): refused at the
+	// TLS handshake already, and never trusted to verify an import.
+	Revoked         func(*x509.Certificate) bool
 	MaxBatchBytes   int64
 	MaxBatchRecords int
 	MaxImportBytes  int64
@@ -302,7 +305,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, s.opts.MaxImportBytes, "import", &req) {
 		return
 	}
-	opts := importer.Options{HashKey: s.opts.HashKey, CAPool: s.opts.CAPool, Now: s.opts.Now}
+	opts := importer.Options{HashKey: s.opts.HashKey, CAPool: s.opts.CAPool, Revoked: s.opts.Revoked, Now: s.opts.Now}
 	if req.KioskCert != "" {
 		b, _ := pem.Decode([]byte(req.KioskCert))
 		if b == nil {

@@ -413,6 +413,15 @@ func TestImportNeedsAKnownCertificate(t *testing.T) {
 	if _, err := importer.Import(ctx, e.st, ex, importer.Options{CAPool: other.Pool()}); !errors.Is(err, importer.ErrNotVerified) {
 		t.Fatalf("import vouched by another CA: %v", err)
 	}
+	// A stolen kiosk's certificate, revoked: neither the CA's word for it
+	// nor staff giving it verifies an export any more.
+	k05 := e.cert(t, "K05").Cert
+	revoked := func(c *x509.Certificate) bool { return c.SerialNumber.Cmp(k05.SerialNumber) == 0 }
+	for _, o := range []importer.Options{{CAPool: e.ca.Pool(), Revoked: revoked}, {Certs: []*x509.Certificate{k05}, Revoked: revoked}} {
+		if _, err := importer.Import(ctx, e.st, ex, o); !errors.Is(err, importer.ErrNotVerified) || !strings.Contains(err.Error(), "revoked") {
+			t.Fatalf("import signed with a revoked certificate: %v", err)
+		}
+	}
 	res, err := importer.Import(ctx, e.st, ex, importer.Options{CAPool: e.ca.Pool()})
 	if err != nil || res.Stored != 3 || !strings.Contains(res.VerifiedBy, "village CA") {
 		t.Fatalf("import vouched by the village CA: %+v %v", res, err)

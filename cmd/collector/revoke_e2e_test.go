@@ -1,0 +1,91 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
+)
+
+// TestWholeProgramRevokedCertificates: the town hall revokes a member of
+// staff who left and a kiosk whose SD card was stolen by replacing the
+// collector's --crl file; the running collector binary refuses both at
+// the TLS handshake from then on, keeps serving the others, and a broken
+// replacement does not let them back in.
+func TestWholeProgramRevokedCertificates(t *testing.T) {
+	dir := t.TempDir()
+	pkiDir := filepath.Join(dir, "pki")
+	if out, err := runBin(t, "collector", "gen-test-pki", pkiDir, "T01", "staff-left", "staff-stays"); err != nil {
+		t.Fatalf("gen-test-pki: %v\n%s", err, out)
+	}
+	pem := func(name string) string { return filepath.Join(pkiDir, name+".pem") }
+	crl := filepath.Join(pkiDir, "crl.pem")
+	if out, err := runBin(t, "collector", "gen-test-crl", pkiDir); err != nil {
+		t.Fatalf("gen-test-crl (empty): %v\n%s", err, out)
+	}
+	logPath := filepath.Join(dir, "collector.log")
+	clog, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer clog.Close()
+	coll := &collectorProc{t: t, addr: freePort(t), log: clog,
+		args: []string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"),
+			"--data", filepath.Join(dir, "collector"), "--crl", crl}}
+	coll.start()
+	defer coll.stop()
+	base := "https://localhost:" + coll.addr[strings.LastIndex(coll.addr, ":")+1:]
+
+	// status asks the kiosks page as cn: the HTTP status, or 0 when the
+	// TLS handshake was refused. A fresh client each time: no connection
+	// from before the revocation is reused.
+	status := func(cn string) (int, string) {
+		tc, err := ksync.ClientTLS(pem("ca"), pem("client-"+cn), pem("client-"+cn+"-key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := ksync.NewHTTPClient(tc, 5*time.Second).Get(base + ksync.PathKiosks)
+		if err != nil {
+			return 0, err.Error()
+		}
+		resp.Body.Close()
+		return resp.StatusCode, ""
+	}
+	want := func(step string, cases map[string]int) {
+		t.Helper()
+		for cn, code := range cases {
+			if got, why := status(cn); got != code {
+				t.Errorf("%s: %s got %d (%s), want %d", step, cn, got, why, code)
+			}
+		}
+	}
+	// T01 is a kiosk: through TLS, then refused the staff page (403).
+	want("empty list", map[string]int{"staff-left": http.StatusOK, "staff-stays": http.StatusOK, "T01": http.StatusForbidden})
+
+	if out, err := runBin(t, "collector", "gen-test-crl", pkiDir, pem("client-staff-left"), pem("client-T01")); err != nil {
+		t.Fatalf("gen-test-crl: %v\n%s", err, out)
+	}
+	want("after revoking", map[string]int{"staff-left": 0, "staff-stays": http.StatusOK, "T01": 0})
+
+	if err := os.WriteFile(crl, []byte("-----BEGIN X509 CRL-----\nbroken\n-----END X509 CRL-----\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want("after a broken replacement", map[string]int{"staff-left": 0, "staff-stays": http.StatusOK, "T01": 0})
+
+	coll.stop()
+	b, _ := os.ReadFile(logPath)
+	for _, s := range []string{`refused a client certificate`, `staff-left`, `certificate revoked by the village CA`, `last good one stays in force`} {
+		if !strings.Contains(string(b), s) {
+			t.Errorf("collector log lacks %q:\n%s", s, b)
+		}
+	}
+	// Nor does the collector start on a list it cannot apply.
+	if out, err := runBin(t, "collector", "serve", "--listen", freePort(t), "--ca", pem("ca"), "--cert", pem("server"),
+		"--key", pem("server-key"), "--data", filepath.Join(dir, "collector"), "--crl", crl); err == nil || !strings.Contains(out, "revocation list") {
+		t.Errorf("serve with a broken --crl: %v\n%s", err, out)
+	}
+}
