@@ -14,8 +14,9 @@
 #     documentation (*.md);
 #   - the Go sources (non-test .go files, embedded files) of every package
 #     of this module that the baked binaries (cmd/kiosk, cmd/kioskctl, for
-#     linux/arm64) and the test's host tools (cmd/vcard, images/vmctl) are
-#     built from, and go.mod/go.sum (the versions of everything else);
+#     linux/arm64) and the test's host tools (cmd/vcard, cmd/collector for
+#     its throw-away PKI, images/vmctl) are built from, and go.mod/go.sum
+#     (the versions of everything else);
 #   - the card profiles and test PKI that vcard inserts (testdata/cards, testdata/pki).
 # Not covered: what the Debian mirror serves on build day (packages.txt
 # names packages, not versions): a rebuild may differ without any change here.
@@ -31,7 +32,7 @@ list() {
     git ls-files testdata/cards testdata/pki
     fmt='{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .CgoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}{{end}}'
     GOOS=linux GOARCH=arm64 CGO_ENABLED=1 "$go" list -deps -f "$fmt" ./cmd/kiosk ./cmd/kioskctl
-    CGO_ENABLED=1 "$go" list -deps -f "$fmt" ./cmd/vcard ./images/vmctl
+    CGO_ENABLED=1 "$go" list -deps -f "$fmt" ./cmd/vcard ./cmd/collector ./images/vmctl
   } | sed "s|^$PWD/||" | sed '/^$/d' | sort -u
 }
 
