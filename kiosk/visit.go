@@ -148,6 +148,13 @@ type (
 	ReaderLost struct{ At time.Time }
 	// ReaderBack: the reader is there again.
 	ReaderBack struct{ At time.Time }
+	// ControlsLost: no keypad or touchscreen a resident could answer with
+	// works (a keypad-only kiosk whose keypad failed): out of service
+	// from the moment no card is in, and a card inserted meanwhile is
+	// refused, so nobody starts what they could not finish.
+	ControlsLost struct{ At time.Time }
+	// ControlsBack: a resident can answer again.
+	ControlsBack struct{ At time.Time }
 	// Refused: the inserted card cannot be served because nothing could
 	// be recorded (disk full, journal broken). Out of service until the
 	// card is taken out.
@@ -195,6 +202,8 @@ func (e CardInserted) at() time.Time { return e.At }
 func (e CardRemoved) at() time.Time  { return e.At }
 func (e ReaderLost) at() time.Time   { return e.At }
 func (e ReaderBack) at() time.Time   { return e.At }
+func (e ControlsLost) at() time.Time { return e.At }
+func (e ControlsBack) at() time.Time { return e.At }
 func (e Refused) at() time.Time      { return e.At }
 func (e Tick) at() time.Time         { return e.At }
 func (e Pressed) at() time.Time      { return e.At }
@@ -272,6 +281,7 @@ type Visit struct {
 	lang     Lang
 	cardIn   bool
 	readerOK bool
+	inputOK  bool // a keypad or touchscreen works
 	refused  bool
 	warning  bool
 	last     time.Time // last input
@@ -305,7 +315,7 @@ type flowState struct {
 
 // NewVisit makes a visit on the waiting screen.
 func NewVisit(cfg VisitConfig) *Visit {
-	return &Visit{cfg: cfg, lang: cfg.Lang, readerOK: true}
+	return &Visit{cfg: cfg, lang: cfg.Lang, readerOK: true, inputOK: true}
 }
 
 // Session is the current card session's number: effects carry it, and an
@@ -345,7 +355,7 @@ func (v *Visit) View() View {
 	if day, soon := IsMaintenanceSoon(v.now); soon {
 		vw.Maintenance = day
 	}
-	if !v.readerOK || v.refused {
+	if !v.readerOK || v.refused || (!v.inputOK && !v.cardIn) {
 		vw.Screen = ScreenOutOfService
 		return vw
 	}
@@ -437,9 +447,17 @@ func (v *Visit) Handle(ev Event) []Effect {
 		v.toWaiting()
 	case ReaderBack:
 		v.readerOK = true
+	case ControlsLost:
+		v.inputOK = false
+	case ControlsBack:
+		v.inputOK = true
 	case Refused:
 		v.refused = true
 	case CardInserted:
+		if !v.inputOK {
+			v.cardIn, v.refused = true, true
+			return nil
+		}
 		v.wipeFlow()
 		v.forget()
 		v.gen++

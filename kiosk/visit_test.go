@@ -314,6 +314,20 @@ func TestVisit(t *testing.T) {
 			{kiosk.Refused{At: at(0)}, OS, nil, nil},
 			{kiosk.CardRemoved{At: at(1)}, W, nil, nil},
 		}},
+		{"no keypad or touchscreen works: out of service, a card is not read", []step{
+			{kiosk.ControlsLost{At: at(0)}, OS, nil, nil},
+			{kiosk.CardInserted{At: at(1)}, OS, nil, nil}, // no ReadStatus: nothing they could not finish
+			{press(2, kiosk.InputNext), OS, nil, nil},
+			{kiosk.CardRemoved{At: at(3)}, OS, nil, nil},
+			{kiosk.ControlsBack{At: at(4)}, W, nil, nil},
+			{kiosk.CardInserted{At: at(5)}, R, []string{"ReadStatus"}, nil},
+		}},
+		{"controls lost mid-visit: the visit goes on (work in flight ends well); out of service once the card leaves", append(begin(good),
+			step{press(2, kiosk.InputNext), M, nil, nil},
+			step{kiosk.ControlsLost{At: at(3)}, M, nil, nil},
+			step{kiosk.CardRemoved{At: at(4)}, OS, nil, nil},
+			step{kiosk.ControlsBack{At: at(5)}, W, nil, nil},
+		)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -476,7 +490,7 @@ func TestVisitAnyOrder(t *testing.T) {
 			sec += r.IntN(30)
 			gen := v.Session() - r.IntN(2) // now and then an earlier card's answer
 			var ev kiosk.Event
-			switch r.IntN(9) {
+			switch r.IntN(10) {
 			case 0:
 				ev = kiosk.CardInserted{At: at(sec)}
 			case 1:
@@ -489,6 +503,8 @@ func TestVisitAnyOrder(t *testing.T) {
 				ev = kiosk.FlowDone{At: at(sec), Gen: gen, Result: results[r.IntN(len(results))]}
 			case 5:
 				ev = kiosk.WorkPanicked{At: at(sec), Gen: gen, Effect: []kiosk.Effect{kiosk.ChangePIN{}, kiosk.ReadStatus{}, kiosk.RecordStatus{}, kiosk.CheckSign{}}[r.IntN(4)]}
+			case 7:
+				ev = []kiosk.Event{kiosk.ControlsLost{At: at(sec)}, kiosk.ControlsBack{At: at(sec)}}[r.IntN(2)]
 			case 6:
 				ev = kiosk.StatusKept{At: at(sec), Gen: gen, Kept: kiosk.Kept{Reference: "R", Slip: &kiosk.Slip{}, Printed: r.IntN(2) == 0}}
 			default:

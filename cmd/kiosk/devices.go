@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -113,6 +114,35 @@ func openPrinter(pc kiosk.PrinterConfig, devs *devices, log *slog.Logger) (kiosk
 		return p, nil, nil
 	}
 	return nil, nil, nil
+}
+
+// canAnswer says whether a resident has a keypad or touchscreen that
+// works; the error names what does not. A stuck key leaves the rest of
+// the keypad usable; the simulator's keyboard and mouse always work.
+func canAnswer(dc kiosk.Devices, devs *devices) error {
+	kp, tc := dc.Keypad.Mode, dc.Touch.Mode
+	if kp == kiosk.ModeSim || tc == kiosk.ModeSim {
+		return nil
+	}
+	var why []string
+	if kp == kiosk.ModeReal {
+		st := devs.state("keypad")
+		if st == "ok" || st == "stuck" {
+			return nil
+		}
+		why = append(why, "keypad "+st)
+	}
+	if tc == kiosk.ModeReal {
+		st := devs.state("touch")
+		if st == "ok" {
+			return nil
+		}
+		why = append(why, "touchscreen "+st)
+	}
+	if len(why) == 0 {
+		return nil // no input device configured: config validation refuses that
+	}
+	return errors.New(strings.Join(why, ", "))
 }
 
 // startInputDevices connects the GPIO keypad and the evdev touchscreen

@@ -98,6 +98,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 			Lang: kiosk.ParseLang(cfg.Language), Municipality: cfg.Municipality},
 		Flows: flows, Clock: clock, Log: log,
 		CanRecord: func() error { return canRecord(cfg.Journal.Path) },
+		CanAnswer: func() error { return canAnswer(cfg.Devices, devs) },
 	})
 
 	cards := make(chan visitrun.CardEvent, 4)

@@ -52,6 +52,10 @@ type Config struct {
 	// space, journal health). A visit is refused rather than left
 	// unrecorded. nil means always.
 	CanRecord func() error
+	// CanAnswer says whether a resident could answer the kiosk now (a
+	// working keypad or touchscreen); asked on every tick, and the visit
+	// is told when that changes. nil means always.
+	CanAnswer func() error
 }
 
 // Runner is one kiosk's visit loop. Create with New, then Run once.
@@ -63,6 +67,7 @@ type Runner struct {
 	card      kiosk.Card
 	closeCard func()
 	seen      time.Time // when the current card was reported
+	noInput   string    // why no resident could answer, "" when one can
 
 	done    chan kiosk.Event // answers of work, applied on the loop
 	stopped chan struct{}    // closed when Run stops applying answers
@@ -112,7 +117,7 @@ func (r *Runner) Run(ctx context.Context, cards <-chan CardEvent, input <-chan k
 		r.wg.Wait()
 		r.releaseCard()
 	}()
-	r.publish(views)
+	r.publish(views) // devices open meanwhile: the first tick asks CanAnswer
 	for {
 		select {
 		case <-ctx.Done():
@@ -126,6 +131,7 @@ func (r *Runner) Run(ctx context.Context, cards <-chan CardEvent, input <-chan k
 		case in := <-input:
 			r.handle(kiosk.Pressed{At: r.cfg.Now(), Input: in})
 		case t := <-ticks:
+			r.checkInput(t)
 			r.handle(kiosk.Tick{At: t})
 		case ev := <-r.done:
 			r.handle(ev)
@@ -156,6 +162,29 @@ func (r *Runner) publish(views chan kiosk.View) {
 		default:
 		}
 	}
+}
+
+// checkInput tells the visit when residents lose or regain every way to
+// answer it, and says so in the log once per change.
+func (r *Runner) checkInput(now time.Time) {
+	if r.cfg.CanAnswer == nil {
+		return
+	}
+	why := ""
+	if err := r.cfg.CanAnswer(); err != nil {
+		why = err.Error()
+	}
+	switch {
+	case why == r.noInput:
+		return
+	case why == "":
+		r.log.Info("keypad or touchscreen works again: in service")
+		r.handle(kiosk.ControlsBack{At: now})
+	case r.noInput == "":
+		r.log.Error("out of service: no keypad or touchscreen works", "why", why)
+		r.handle(kiosk.ControlsLost{At: now})
+	}
+	r.noInput = why
 }
 
 func (r *Runner) releaseCard() {

@@ -553,6 +553,59 @@ func TestJournalFullRefusesVisit(t *testing.T) {
 	}
 }
 
+// TestNoControlsOutOfService: a keypad-only kiosk whose keypad failed
+// says so on the waiting screen and does not read a card it could not
+// serve; it is back in service on the tick after the keypad is. The log
+// says each change once.
+func TestNoControlsOutOfService(t *testing.T) {
+	var mu sync.Mutex
+	broken := errors.New("keypad error")
+	answer := func() error { mu.Lock(); defer mu.Unlock(); return broken }
+	setBroken := func(err error) { mu.Lock(); broken = err; mu.Unlock() }
+	var logs lockedWriter
+	j := &memJournal{}
+	ticks := make(chan time.Time)
+	s := visitrun.New(visitrun.Config{Flows: &kiosk.Flows{Journal: j}, CanAnswer: answer, Ticks: ticks,
+		Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	cards, views := make(chan visitrun.CardEvent), make(chan kiosk.View, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx, cards, make(chan kiosk.Input), views)
+	want := func(sc kiosk.Screen) {
+		t.Helper()
+		deadline := time.After(5 * time.Second)
+		for {
+			select {
+			case v := <-views:
+				if v.Screen == sc {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("no %s screen", sc)
+			}
+		}
+	}
+	want(kiosk.ScreenWaiting) // devices still opening: no verdict before the first tick
+	for i := 0; i < 3; i++ {
+		ticks <- time.Now()
+	}
+	want(kiosk.ScreenOutOfService)
+	cards <- visitrun.CardEvent{Kind: visitrun.CardInserted, Card: jpki.New(loadCard(t, "fresh", time.Now()))}
+	want(kiosk.ScreenOutOfService)
+	cards <- visitrun.CardEvent{Kind: visitrun.CardRemoved}
+	setBroken(nil)
+	ticks <- time.Now()
+	want(kiosk.ScreenWaiting)
+	if n := len(j.all()); n != 0 {
+		t.Errorf("%d records written for a card that was not read", n)
+	}
+	l := logs.String()
+	if strings.Count(l, "out of service: no keypad or touchscreen works") != 1 || !strings.Contains(l, "keypad error") ||
+		strings.Count(l, "works again: in service") != 1 {
+		t.Errorf("log:\n%s", l)
+	}
+}
+
 // TestCanaryPIN runs every flow with distinctive PINs and searches every
 // byte the runner produced: logs, records, slips and views.
 func TestCanaryPIN(t *testing.T) {
