@@ -124,17 +124,9 @@ func genTestCRL(args []string, stdout io.Writer) error {
 	}
 	var revoked []*x509.Certificate
 	for _, f := range args[1:] {
-		b, err := os.ReadFile(f)
+		c, _, err := readCert(f)
 		if err != nil {
 			return err
-		}
-		p, _ := pem.Decode(b)
-		if p == nil {
-			return fmt.Errorf("%s: no PEM certificate", f)
-		}
-		c, err := x509.ParseCertificate(p.Bytes)
-		if err != nil {
-			return fmt.Errorf("%s: %w", f, err)
 		}
 		revoked = append(revoked, c)
 	}
@@ -155,6 +147,23 @@ func genTestCRL(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "CRL %s\n", out)
 	return nil
+}
+
+// readCert reads a PEM certificate file: the certificate and the file's bytes.
+func readCert(path string) (*x509.Certificate, []byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	p, _ := pem.Decode(b)
+	if p == nil || p.Type != "CERTIFICATE" {
+		return nil, nil, fmt.Errorf("%s: no PEM certificate", path)
+	}
+	c, err := x509.ParseCertificate(p.Bytes)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return c, b, nil
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -242,15 +251,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var given []*x509.Certificate
 	var givenPEM []byte
 	if *kioskCert != "" {
-		b, err := os.ReadFile(*kioskCert)
-		if err != nil {
-			return fmt.Errorf("--kiosk-cert: %w", err)
-		}
-		p, _ := pem.Decode(b)
-		if p == nil {
-			return fmt.Errorf("--kiosk-cert %s: no PEM certificate", *kioskCert)
-		}
-		c, err := x509.ParseCertificate(p.Bytes)
+		c, b, err := readCert(*kioskCert)
 		if err != nil {
 			return fmt.Errorf("--kiosk-cert: %w", err)
 		}
