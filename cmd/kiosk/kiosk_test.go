@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mattn/go-runewidth"
+
 	"github.com/villagehall/kiosk/drivers/jpki"
 	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
@@ -485,6 +487,36 @@ func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
 	}
 	pcsctest.Remove(t, slot)
 	s.waitWaiting("ロックされています", 5*time.Second)
+}
+
+// TestWholeProgramSimMouseTapsOnce: in the simulator the terminal's mouse
+// is the touchscreen: a click (xterm SGR press and release, as a terminal
+// sends it) on English [0] acts once, and a second click switches back.
+// (On the kiosk the terminal's clicks are not taps: image-test shows that
+// through qemu's tablet.)
+func TestWholeProgramSimMouseTapsOnce(t *testing.T) {
+	pcsctest.StartPCSCD(t)
+	s := startKiosk(t, kit{})
+	pcsctest.Insert(t, card(t, "fresh"))
+	frame := s.waitFor("電子証明書は有効です", 5*time.Second)
+	row, col := -1, -1
+	for y, line := range strings.Split(frame, "\n") {
+		if i := strings.Index(line, "English [0]"); i >= 0 {
+			row, col = y+1, runewidth.StringWidth(line[:i])+4 // 1-based cells, inside the button
+			break
+		}
+	}
+	if row < 0 {
+		t.Fatalf("no English button:\n%s", frame)
+	}
+	click := func() {
+		s.tmux("send-keys", "-l", fmt.Sprintf("\x1b[<0;%d;%dM", col, row))
+		s.tmux("send-keys", "-l", fmt.Sprintf("\x1b[<0;%d;%dm", col, row))
+	}
+	click()
+	s.waitFor("Your user-authentication certificate is valid", 5*time.Second)
+	click()
+	s.waitFor("利用者証明用電子証明書は有効です", 5*time.Second)
 }
 
 // TestWholeProgramKeypadOnly: a kiosk with a matrix keypad and no
