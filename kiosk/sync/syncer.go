@@ -378,7 +378,12 @@ func (s *Syncer) post(ctx context.Context, url string, v, out any) error {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := s.cfg.Client.Do(req)
 	if err != nil {
-		return err // *url.Error: says the method and the full URL
+		// *url.Error: says the method and the full URL. The TLS alert
+		// alone ("bad certificate") does not tell a technician what to do.
+		if strings.Contains(err.Error(), "tls: bad certificate") || strings.Contains(err.Error(), "tls: certificate required") {
+			return fmt.Errorf("%w (the collector refused this kiosk's certificate: revoked, expired or not from the village CA; the town hall issues a new one, put in kiosk-keys/)", err)
+		}
+		return err
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
