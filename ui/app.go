@@ -329,8 +329,12 @@ func (a *App) press(b Button) {
 		a.pick = movePick(a.pick, b.DX, b.DY)
 		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
 	case opPick:
-		a.typeRune(rune(signKeys[a.pick]))
-		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
+		if signKeys[a.pick] != delCell {
+			a.typeRune(rune(signKeys[a.pick]))
+			a.emit(kiosk.Input{Kind: kiosk.InputActivity})
+			break
+		}
+		fallthrough // the 1字けす cell
 	case opDelete:
 		if n := len(a.entry); n > 0 {
 			a.entry[n-1] = 0

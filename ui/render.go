@@ -262,7 +262,7 @@ func (r *renderer) cancel(t kiosk.Text, kind kiosk.InputKind) Button {
 func (r *renderer) footer(bs ...Button) {
 	var shown []Button
 	for _, b := range bs {
-		if r.in.touch || b.Key != 0 {
+		if b.Label != "" && (r.in.touch || b.Key != 0) { // no label: not on this screen
 			shown = append(shown, b)
 		}
 	}
@@ -584,9 +584,14 @@ func (r *renderer) menu() {
 	r.bind(Button{Op: opInput, Input: kiosk.Input{Kind: kiosk.InputFinish}, Key: r.fn(kiosk.KeyCancel)})
 }
 
-// signKeys is the on-screen alphabet of the signing PIN, row by row: the
-// letters in two rows, the digits in a third.
-var signRows = []string{"ABCDEFGHIJKLM", "NOPQRSTUVWXYZ", "1234567890"}
+// signRows is the on-screen alphabet of the signing PIN, row by row: the
+// letters in two rows, the digits in a third, then delCell, 1字けす: with
+// the keypad's highlight it is how a resident takes back one character
+// (without it, a 4×3 pad could only clear the whole entry with *).
+var signRows = []string{"ABCDEFGHIJKLM", "NOPQRSTUVWXYZ", "1234567890" + string(delCell)}
+
+// delCell stands for 1字けす in signRows; it is no PIN character.
+const delCell = '<'
 
 var signKeys = strings.Join(signRows, "")
 
@@ -691,9 +696,13 @@ func (r *renderer) pin() {
 	if clearKey == 0 && e.n > 0 {
 		clearKey, leaveKey = cancelKey, 0
 	}
+	del := Button{Label: r.label(r.t.Delete, 0), Op: opDelete}
+	if p.Kind == kiosk.PINSign && r.highlight() {
+		del = Button{} // it is a cell of the alphabet: one 1字けす on the screen
+	}
 	r.footer(
 		r.button(r.t.Cancel, kiosk.InputBack, leaveKey),
-		Button{Label: r.label(r.t.Delete, 0), Op: opDelete},
+		del,
 		Button{Label: r.label(r.t.Clear, clearKey), Op: opClear, Key: clearKey},
 		Button{Label: r.label(r.t.Enter, r.fn(kiosk.KeyEnter)), Op: opSubmit, Key: r.fn(kiosk.KeyEnter)},
 	)
@@ -740,8 +749,11 @@ func (r *renderer) digits() {
 // the screen, a wrong key only moves the light (it never types something
 // unseen, which would cost a try), no timing is involved, and 2 4 6 8
 // around 5 is the arrow-and-決定 pattern of a television remote.
+// highlight: the keypad can walk the alphabet (2 4 6 8 and 5).
+func (r *renderer) highlight() bool { return r.in.keypad.Has('5') }
+
 func (r *renderer) alphabet(pick int) {
-	if r.in.keypad.Has('5') {
+	if r.highlight() {
 		r.para(r.t.PickHelp.In(r.l), stBody)
 		for _, mv := range []struct {
 			key    rune
@@ -762,11 +774,20 @@ func (r *renderer) alphabet(pick int) {
 		for col, ch := range keys {
 			rect := Rect{r.body.X + col*kw, r.y + row*kh, kw - 1, kh}
 			st, label := stButton, string(ch)
+			op := opType
+			if ch == delCell {
+				if !r.highlight() {
+					continue // touch alone: the footer has 1字けす
+				}
+				// The rest of the row: the label is wider than a letter.
+				rect.W = (len(signRows[0])-col)*kw - 1
+				label, op = r.t.Delete.In(r.l), opDelete
+			}
 			if i == pick {
 				// Lit and bracketed: seen without colour too.
 				st, label = stPicked, "["+label+"]"
 			}
-			b := Button{Rect: rect, Label: label, Op: opType, Rune: ch}
+			b := Button{Rect: rect, Label: label, Op: op, Rune: ch}
 			if r.in.touch {
 				r.add(b, st)
 			} else {
