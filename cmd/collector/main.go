@@ -187,13 +187,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	var list *revoke.List
 	var revoked func(*x509.Certificate) bool
 	if *crl != "" {
-		l, err := revoke.Open(*crl, *ca, log)
-		if err != nil {
+		if list, err = revoke.Open(*crl, *ca, log); err != nil {
 			return err
 		}
-		tc.VerifyConnection, revoked = l.VerifyConnection, l.Revoked
+		tc.VerifyConnection, revoked = list.VerifyConnection, list.Revoked
 	}
 	st, where, err := openStore(ctx, *storeURL, *data)
 	if err != nil {
@@ -201,7 +201,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	}
 	defer st.Close()
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
-	h, err := withConsole(srv.Handler(), st, pool, revoked, log)
+	h, err := withConsole(srv.Handler(), st, pool, list, log)
 	if err != nil {
 		return err
 	}

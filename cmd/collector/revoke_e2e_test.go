@@ -1,6 +1,10 @@
 package main
 
 import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -65,11 +69,47 @@ func TestWholeProgramRevokedCertificates(t *testing.T) {
 	}
 	// T01 is a kiosk: through TLS, then refused the staff page (403).
 	want("empty list", map[string]int{"staff-left": http.StatusOK, "staff-stays": http.StatusOK, "T01": http.StatusForbidden})
+	heartbeat := func() error {
+		tc, err := ksync.ClientTLS(pem("ca"), pem("client-T01"), pem("client-T01-key"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(ksync.Heartbeat{KioskID: "T01", ReaderPresent: true, PrinterState: "ok", Version: "test", Time: time.Now()})
+		resp, err := ksync.NewHTTPClient(tc, 5*time.Second).Post(base+ksync.PathHeartbeat, "application/json", bytes.NewReader(b))
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("heartbeat: %s", resp.Status)
+		}
+		return nil
+	}
+	if err := heartbeat(); err != nil {
+		t.Fatal(err)
+	}
 
 	if out, err := runBin(t, "collector", "gen-test-crl", pkiDir, pem("client-staff-left"), pem("client-T01")); err != nil {
 		t.Fatalf("gen-test-crl: %v\n%s", err, out)
 	}
 	want("after revoking", map[string]int{"staff-left": 0, "staff-stays": http.StatusOK, "T01": 0})
+	if err := heartbeat(); err == nil {
+		t.Fatal("a revoked kiosk's heartbeat was taken")
+	}
+	// Staff see why the kiosk went quiet: not power or network.
+	tc, err := ksync.ClientTLS(pem("ca"), pem("client-staff-stays"), pem("client-staff-stays-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := ksync.NewHTTPClient(tc, 5*time.Second).Get(base + "/console/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(page), "証明書が失効しているため、接続を断っています") {
+		t.Errorf("the kiosks page does not say T01 is revoked:\n%s", page)
+	}
 
 	if err := os.WriteFile(crl, []byte("-----BEGIN X509 CRL-----\nbroken\n-----END X509 CRL-----\n"), 0o644); err != nil {
 		t.Fatal(err)

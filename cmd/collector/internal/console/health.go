@@ -32,6 +32,9 @@ type Health struct {
 	UnsentWarn int
 	// RecentRecreation: a journal re-created within this is shown. Default 7 days.
 	RecentRecreation time.Duration
+	// RefusedAt, when set, is when the collector last refused a kiosk's
+	// certificate as revoked: such a kiosk is on and trying, not silent.
+	RefusedAt func(kioskID string) (time.Time, bool)
 }
 
 func (h Health) withDefaults() Health {
@@ -51,7 +54,15 @@ func (h Health) withDefaults() Health {
 func (h Health) assess(l Lang, k Kiosk, now time.Time) (Level, []Problem) {
 	var ps []Problem
 	add := func(lv Level, key string, args ...any) { ps = append(ps, Problem{lv, text(l, key, args...)}) }
+	var refused time.Time
+	if h.RefusedAt != nil {
+		if at, ok := h.RefusedAt(k.ID); ok && at.After(k.HeartbeatAt) {
+			refused = at
+		}
+	}
 	switch {
+	case !refused.IsZero():
+		add(LevelBad, "problem.revoked", ago(l, now, refused))
 	case k.HeartbeatAt.IsZero():
 		add(LevelBad, "problem.never")
 	case now.Sub(k.HeartbeatAt) > h.SilentAfter:

@@ -152,6 +152,7 @@ var words = map[string]msg{
 	"ago.hour":         {"%d時間前", "%d h ago"},
 	"ago.day":          {"%d日前", "%d days ago"},
 	"problem.never":    {"まだ一度も通信がありません", "has never sent a heartbeat"},
+	"problem.revoked":  {"証明書が失効しているため、接続を断っています（最後は%s）。新しい証明書を発行してください", "its certificate is revoked: connections refused (last %s); issue it a new one"},
 	"problem.silent":   {"%sから通信がありません（電源・ネットワークを確認してください）", "last heard %s (check power and network)"},
 	"problem.device":   {"%s：%s", "%s: %s"},
 	"problem.unsent":   {"未送信の記録が%d件たまっています", "records waiting to be sent: %d"},

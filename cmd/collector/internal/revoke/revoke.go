@@ -38,6 +38,7 @@ type List struct {
 	size    int64
 	revoked map[*x509.Certificate]map[string]bool // CA → serial (decimal) → revoked
 	bad     string                                // the last replacement refused, logged once
+	refused map[string]time.Time                  // CN → the last handshake refused
 }
 
 // Open reads the CRL file at path (PEM "X509 CRL" blocks, one per CA, or
@@ -200,9 +201,28 @@ func (l *List) VerifyConnection(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
 		return nil // ClientAuth already demands one
 	}
-	if err := l.Check(cs.PeerCertificates[0]); err != nil {
+	c := cs.PeerCertificates[0]
+	if err := l.Check(c); err != nil {
 		l.log.Warn("refused a client certificate", "err", err)
+		l.mu.Lock()
+		if l.refused == nil {
+			l.refused = map[string]time.Time{}
+		}
+		// Only village-CA certificates get here (the chain is verified
+		// first), so the map is bounded by what the town hall issued.
+		l.refused[c.Subject.CommonName] = l.now()
+		l.mu.Unlock()
 		return err
 	}
 	return nil
+}
+
+// RefusedAt is when the handshake of a certificate named cn (a kiosk ID,
+// a staff name) was last refused as revoked, since the collector started:
+// the console tells a revoked kiosk from one that is off.
+func (l *List) RefusedAt(cn string) (time.Time, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	at, ok := l.refused[cn]
+	return at, ok
 }

@@ -1,0 +1,43 @@
+package console
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// A kiosk whose certificate the collector refuses is alive and trying:
+// staff must read "revoked", not "check power and network".
+func TestRevokedKioskIsNotSilent(t *testing.T) {
+	now := at(12, 0)
+	refusals := map[string]time.Time{"K01": now.Add(-5 * time.Minute), "K03": now.Add(-5 * time.Hour)}
+	h := Health{RefusedAt: func(id string) (time.Time, bool) { at, ok := refusals[id]; return at, ok }}.withDefaults()
+	tests := []struct {
+		k         Kiosk
+		want, not string
+	}{
+		{Kiosk{ID: "K01", HeartbeatAt: now.Add(-3 * time.Hour)}, "証明書が失効しているため、接続を断っています（最後は5分前）", "通信がありません"},
+		{Kiosk{ID: "K02", HeartbeatAt: now.Add(-3 * time.Hour)}, "3時間前から通信がありません", "失効"},
+		// Refused before its last heartbeat: it has a new certificate since.
+		{Kiosk{ID: "K03", HeartbeatAt: now.Add(-time.Minute)}, "", "失効"},
+		{Kiosk{ID: "K01"}, "失効", "まだ一度も"}, // never heard from: refused from the start
+	}
+	for _, tt := range tests {
+		lv, ps := h.assess(LangJA, tt.k, now)
+		var all []string
+		for _, p := range ps {
+			all = append(all, p.Text)
+		}
+		got := strings.Join(all, " / ")
+		if !strings.Contains(got, tt.want) || strings.Contains(got, tt.not) {
+			t.Errorf("%s: %q, want %q and not %q", tt.k.ID, got, tt.want, tt.not)
+		}
+		if tt.want != "" && lv != LevelBad {
+			t.Errorf("%s: level %v, want bad", tt.k.ID, lv)
+		}
+	}
+	_, ps := h.assess(LangEN, Kiosk{ID: "K01", HeartbeatAt: now.Add(-3 * time.Hour)}, now)
+	if len(ps) == 0 || !strings.Contains(ps[0].Text, "its certificate is revoked") {
+		t.Errorf("English: %+v", ps)
+	}
+}
