@@ -104,13 +104,18 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 	switch code {
 	case CodeValid:
 		p.Title = Text{cert.JA + "は有効です", "Your " + cert.EN + " is valid"}
+		if subject == PINSign {
+			// The kiosk reads dates; the village page says this one is
+			// also revoked when name, birth date, sex or address change.
+			p.What = []Text{{"氏名・生年月日・性別・住所が変わったときは、有効期限の前でも自動的に失効しています。", "If your name, date of birth, sex or address has changed, it has been revoked automatically, even before the expiry date."}}
+		}
 		p.Next = Text{"暗証番号の変更などは、「つぎへ」から選べます。", "To change a PIN and more, choose Next."}
 	case CodeRenewal:
 		p.Title = Text{cert.JA + "は、有効期限が近づいています", "Your " + cert.EN + " expires soon"}
 		p.What = []Text{
 			{"有効期限の3か月前から、役場の窓口で更新できます。", "The office renews it from 3 months before the expiry date."},
 			kioskCannot,
-			{"有効期限までは、今の電子証明書をそのまま使えます。", "Until then, the certificate still works."},
+			{"有効期限までは、今の電子証明書をそのまま使えます。", "Until the expiry date, your current certificate still works."},
 			proxy,
 		}
 		p.Next = Text{"役場の窓口で更新できます。持ち物は「つぎへ」でご案内します。", "The office can renew it. Choose Next to see what to bring."}
@@ -228,7 +233,8 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 		p.Next = p.What[0]
 	case CodeWrongPIN:
 		p.Title = Text{pin.JA + "がちがいます", "That " + pin.EN + " is not correct"}
-		p.What = []Text{{"暗証番号は変わっていません。", "Nothing was changed."}, dontGuess}
+		p.What = []Text{{"暗証番号は変わっていません。", "Nothing was changed."},
+			{"思い出せないときは、ためさずに、役場の窓口で初期化してください。", "If you cannot remember it, please have it reset at the office rather than trying."}}
 		p.Next = Text{"「つぎへ」でメニューにもどります。", "Choose Next to go back to the menu."}
 	case CodeRemoved:
 		p.Title = Catalogue().RemovedHead

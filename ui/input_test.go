@@ -136,7 +136,7 @@ func TestPINEntry(t *testing.T) {
 		{"auth fifth digit ignored", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("12345") },
 			"", 4, "[OK] 数字4けた", false},
 		{"auth too short is refused on screen", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("123#") },
-			"", 3, "文字数がたりません", false},
+			"", 3, "けた数がたりません", false},
 		{"4x3: * clears a started entry", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("98*4321#") },
 			"4321", 0, "", false},
 		{"4x3: * on an empty entry leaves", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("98**") },

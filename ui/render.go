@@ -739,6 +739,9 @@ func (r *renderer) digits() {
 	}
 }
 
+// highlight: the keypad can walk the alphabet (2 4 6 8 and 5).
+func (r *renderer) highlight() bool { return r.in.keypad.Has('5') }
+
 // alphabet draws the signing PIN's characters with the highlight, binds
 // the keypad's 2 4 6 8 to moving it and 5 to typing the highlighted one,
 // and, with touch, makes every character a key of its own.
@@ -749,9 +752,6 @@ func (r *renderer) digits() {
 // the screen, a wrong key only moves the light (it never types something
 // unseen, which would cost a try), no timing is involved, and 2 4 6 8
 // around 5 is the arrow-and-決定 pattern of a television remote.
-// highlight: the keypad can walk the alphabet (2 4 6 8 and 5).
-func (r *renderer) highlight() bool { return r.in.keypad.Has('5') }
-
 func (r *renderer) alphabet(pick int) {
 	if r.highlight() {
 		r.para(r.t.PickHelp.In(r.l), stBody)

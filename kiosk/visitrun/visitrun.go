@@ -67,7 +67,7 @@ type Runner struct {
 	card      kiosk.Card
 	closeCard func()
 	seen      time.Time // when the current card was reported
-	noInput   string    // why no resident could answer, "" when one can
+	noControl string    // why no resident could answer, "" when one can
 
 	done    chan kiosk.Event // answers of work, applied on the loop
 	stopped chan struct{}    // closed when Run stops applying answers
@@ -131,7 +131,7 @@ func (r *Runner) Run(ctx context.Context, cards <-chan CardEvent, input <-chan k
 		case in := <-input:
 			r.handle(kiosk.Pressed{At: r.cfg.Now(), Input: in})
 		case t := <-ticks:
-			r.checkInput(t)
+			r.checkControls(t)
 			r.handle(kiosk.Tick{At: t})
 		case ev := <-r.done:
 			r.handle(ev)
@@ -164,9 +164,9 @@ func (r *Runner) publish(views chan kiosk.View) {
 	}
 }
 
-// checkInput tells the visit when residents lose or regain every way to
+// checkControls tells the visit when residents lose or regain every way to
 // answer it, and says so in the log once per change.
-func (r *Runner) checkInput(now time.Time) {
+func (r *Runner) checkControls(now time.Time) {
 	if r.cfg.CanAnswer == nil {
 		return
 	}
@@ -175,16 +175,16 @@ func (r *Runner) checkInput(now time.Time) {
 		why = err.Error()
 	}
 	switch {
-	case why == r.noInput:
+	case why == r.noControl:
 		return
 	case why == "":
 		r.log.Info("keypad or touchscreen works again: in service")
 		r.handle(kiosk.ControlsBack{At: now})
-	case r.noInput == "":
+	case r.noControl == "":
 		r.log.Error("out of service: no keypad or touchscreen works", "why", why)
 		r.handle(kiosk.ControlsLost{At: now})
 	}
-	r.noInput = why
+	r.noControl = why
 }
 
 func (r *Runner) releaseCard() {
