@@ -122,10 +122,10 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+ksync.PathBatch, s.handleBatch)
 	mux.HandleFunc("POST "+ksync.PathHeartbeat, s.handleHeartbeat)
-	mux.HandleFunc("POST "+ksync.PathImport, s.staffOnly(s.handleImport))
-	mux.HandleFunc("GET "+ksync.PathRecords, s.staffOnly(s.handleRecords))
-	mux.HandleFunc("GET "+ksync.PathKiosks, s.staffOnly(s.handleKiosks))
-	mux.HandleFunc("GET "+ksync.PathLookup, s.staffOnly(s.handleLookup))
+	mux.HandleFunc("POST "+ksync.PathImport, s.staffOnly(store.ActAPIImport, s.handleImport))
+	mux.HandleFunc("GET "+ksync.PathRecords, s.staffOnly(store.ActAPIRecords, s.handleRecords))
+	mux.HandleFunc("GET "+ksync.PathKiosks, s.staffOnly(store.ActAPIKiosks, s.handleKiosks))
+	mux.HandleFunc("GET "+ksync.PathLookup, s.staffOnly(store.ActAPILookup, s.handleLookup))
 	return mux
 }
 
@@ -166,10 +166,19 @@ func (s *Server) kiosk(r *http.Request) (*x509.Certificate, string, error) {
 	return c, cn, nil
 }
 
-func (s *Server) staffOnly(h http.HandlerFunc) http.HandlerFunc {
+// staffOnly admits staff certificates and, as the console does, writes
+// the audit entry before anything is answered: no entry, no answer.
+func (s *Server) staffOnly(action string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if c := peer(r); c == nil || !strings.HasPrefix(c.Subject.CommonName, s.opts.StaffPrefix) {
+		c := peer(r)
+		if c == nil || !strings.HasPrefix(c.Subject.CommonName, s.opts.StaffPrefix) {
 			s.refuse(w, http.StatusForbidden, "staff certificate required")
+			return
+		}
+		if _, err := s.st.AppendAudit(r.Context(), store.AuditEntry{Time: s.opts.Now().UTC(), Staff: c.Subject.CommonName,
+			Cert: c.SerialNumber.Text(16), Action: action, Detail: r.URL.RawQuery, Remote: r.RemoteAddr}); err != nil {
+			s.log.Error("audit log write failed", "action", action, "staff", c.Subject.CommonName, "err", err)
+			s.refuse(w, http.StatusServiceUnavailable, "the audit log cannot be written: nothing is answered")
 			return
 		}
 		h(w, r)

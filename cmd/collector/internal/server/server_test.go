@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -545,5 +546,42 @@ func walkKeys(v any, fn func(string)) {
 		for _, e := range x {
 			walkKeys(e, fn)
 		}
+	}
+}
+
+// noAudit is a store whose audit log cannot be written.
+type noAudit struct{ store.Store }
+
+func (noAudit) AppendAudit(context.Context, store.AuditEntry) (store.AuditEntry, error) {
+	return store.AuditEntry{}, errors.New("disk full")
+}
+
+// TestStaffAPIIsAudited: the staff API, like the console, writes who asked
+// for what before it answers, and answers nothing when it cannot.
+func TestStaffAPIIsAudited(t *testing.T) {
+	e := newEnv(t, true)
+	if code := e.get(t, "staff-ana", ksync.PathKiosks+"?kiosk=K01", nil); code != http.StatusOK && code != http.StatusNotFound {
+		t.Fatalf("kiosks: %d", code)
+	}
+	if code := e.get(t, "K01", ksync.PathRecords+"?kiosk=K01", nil); code != http.StatusForbidden {
+		t.Fatalf("a kiosk on the staff API: %d", code)
+	}
+	entries, err := e.st.Audit(context.Background(), 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 1 || entries[0].Action != store.ActAPIKiosks || entries[0].Staff != "staff-ana" ||
+		entries[0].Detail != "kiosk=K01" || entries[0].Cert == "" {
+		t.Fatalf("audit log %+v, want one api_kiosks entry by staff-ana", entries)
+	}
+
+	h := server.New(noAudit{e.st}, server.Options{CAPool: e.ca.Pool(), Logger: e.log}).Handler()
+	staff := e.cert(t, "staff-ana").Cert
+	r := httptest.NewRequest(http.MethodGet, ksync.PathRecords+"?kiosk=K01", nil)
+	r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{staff}, VerifiedChains: [][]*x509.Certificate{{staff}}}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "audit log cannot be written") {
+		t.Fatalf("with no audit log: %d %s", w.Code, w.Body)
 	}
 }

@@ -21,7 +21,7 @@ import (
 // AuditGenesis is the PrevHash of the first entry.
 const AuditGenesis = "0000000000000000000000000000000000000000000000000000000000000000"
 
-// Audit actions (the console's).
+// Audit actions.
 const (
 	ActViewKiosks   = "view_kiosks"
 	ActViewKiosk    = "view_kiosk"
@@ -35,6 +35,12 @@ const (
 	ActImportFailed = "import_refused"
 	ActViewAudit    = "view_audit"
 	ActDenied       = "denied" // a certificate that is not a staff one
+	// The staff API (collector import --url, scripts): the same rule, an
+	// entry before any answer.
+	ActAPIRecords = "api_records"
+	ActAPIKiosks  = "api_kiosks"
+	ActAPILookup  = "api_lookup"
+	ActAPIImport  = "api_import"
 )
 
 // AuditEntry is one line of the audit log.
