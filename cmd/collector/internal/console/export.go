@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/csvcell"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 )
@@ -69,25 +70,12 @@ func writeCSV(w io.Writer, l Lang, vs []Visit) error {
 			code("", string(r.Kind)), code("", string(r.Outcome)), code("", r.Status), code("", string(r.Card)),
 			tries(r.AuthTries), tries(r.SignTries), code("", r.Detail), r.Reference, clock(r.ClockTrusted),
 			r.Hash, r.PrevHash}
-		for i := range row {
-			row[i] = cell(row[i])
-		}
-		if err := cw.Write(row); err != nil {
+		if err := cw.Write(csvcell.Row(row)); err != nil {
 			return err
 		}
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// cell keeps Excel from reading a value as a formula (CSV injection): a
-// record's text comes from a kiosk, and a tampered kiosk must not be able
-// to run anything on a staff PC.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 // exported is one record in the JSON export.

@@ -22,6 +22,7 @@ import (
 	gosync "sync"
 	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/csvcell"
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
@@ -481,9 +482,10 @@ func writeCSV(w io.Writer, recs []kiosk.Record) {
 		return strconv.Itoa(*p)
 	}
 	for _, rc := range recs {
-		_ = cw.Write([]string{strconv.FormatUint(rc.Seq, 10), rc.Time.Format(time.RFC3339), strconv.FormatBool(rc.ClockTrusted),
+		// Kiosks write these values: none may run as a formula.
+		_ = cw.Write(csvcell.Row([]string{strconv.FormatUint(rc.Seq, 10), rc.Time.Format(time.RFC3339), strconv.FormatBool(rc.ClockTrusted),
 			rc.KioskID, string(rc.Kind), string(rc.Outcome), string(rc.Card), rc.Status,
-			opt(rc.AuthTries), opt(rc.SignTries), rc.Reference, rc.Detail, rc.Hash, rc.JournalID, kiosk.ReferenceOf(rc)})
+			opt(rc.AuthTries), opt(rc.SignTries), rc.Reference, rc.Detail, rc.Hash, rc.JournalID, kiosk.ReferenceOf(rc)}))
 	}
 	cw.Flush()
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"net"
@@ -583,5 +584,29 @@ func TestStaffAPIIsAudited(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), "audit log cannot be written") {
 		t.Fatalf("with no audit log: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestAPICSVDefusesFormulas: the API's spreadsheet, like the console's,
+// never lets a kiosk's text run as a formula on a staff PC.
+func TestAPICSVDefusesFormulas(t *testing.T) {
+	e := newEnv(t, true)
+	j := e.journal(t, kioskID, "journal.db")
+	if _, err := j.Append(context.Background(), kiosk.Record{Kind: kiosk.TxChangeAuth, Outcome: kiosk.OutcomeError,
+		Card: kiosk.CardMyNumber, Detail: `=HYPERLINK("http://x")`, Status: "+1"}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, e.syncer(t, kioskID, j, nil))
+	resp, err := e.client(t, "staff-ana", 5*time.Second).Get(e.url() + ksync.PathRecords + "?kiosk=K01&format=csv&kind=change_auth_pin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	rows, err := csv.NewReader(resp.Body).ReadAll()
+	if err != nil || len(rows) != 2 {
+		t.Fatalf("csv: %v %v", rows, err)
+	}
+	if got := rows[1]; got[7] != "'+1" || got[11] != `'=HYPERLINK("http://x")` {
+		t.Errorf("status %q, detail %q: a formula left live", got[7], got[11])
 	}
 }
