@@ -205,6 +205,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if list != nil {
+		h = list.Guard(h) // connections opened before a revocation too
+	}
 	hs := &http.Server{
 		Addr: *listen, Handler: h, TLSConfig: tc,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute,

@@ -88,16 +88,38 @@ func TestWholeProgramRevokedCertificates(t *testing.T) {
 	if err := heartbeat(); err != nil {
 		t.Fatal(err)
 	}
+	// A connection that stays open across the revocation, as a kiosk's
+	// keep-alive one and a browser's do.
+	tc, err := ksync.ClientTLS(pem("ca"), pem("client-staff-left"), pem("client-staff-left-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := ksync.NewHTTPClient(tc, 5*time.Second)
+	keptGet := func() int {
+		resp, err := kept.Get(base + ksync.PathKiosks)
+		if err != nil {
+			return 0
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := keptGet(); code != http.StatusOK {
+		t.Fatalf("kept connection before revoking: %d", code)
+	}
 
 	if out, err := runBin(t, "collector", "gen-test-crl", pkiDir, pem("client-staff-left"), pem("client-T01")); err != nil {
 		t.Fatalf("gen-test-crl: %v\n%s", err, out)
 	}
 	want("after revoking", map[string]int{"staff-left": 0, "staff-stays": http.StatusOK, "T01": 0})
+	if code := keptGet(); code != http.StatusForbidden {
+		t.Errorf("a connection opened before the revocation: %d, want 403", code)
+	}
 	if err := heartbeat(); err == nil {
 		t.Fatal("a revoked kiosk's heartbeat was taken")
 	}
 	// Staff see why the kiosk went quiet: not power or network.
-	tc, err := ksync.ClientTLS(pem("ca"), pem("client-staff-stays"), pem("client-staff-stays-key"))
+	tc, err = ksync.ClientTLS(pem("ca"), pem("client-staff-stays"), pem("client-staff-stays-key"))
 	if err != nil {
 		t.Fatal(err)
 	}

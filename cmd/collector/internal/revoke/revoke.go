@@ -12,12 +12,14 @@ package revoke
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	gosync "sync"
 	"time"
@@ -38,8 +40,15 @@ type List struct {
 	size    int64
 	revoked map[*x509.Certificate]map[string]bool // CA → serial (decimal) → revoked
 	bad     string                                // the last replacement refused, logged once
-	refused map[string]time.Time                  // CN → the last handshake refused
+	refused map[string]time.Time                  // CN → the last handshake or request refused
+	// verdicts caches Revoked per certificate (SHA-256 of its DER) for the
+	// list in force: Guard asks on every request, and the answer needs a
+	// signature check. Emptied whenever the list is read again.
+	verdicts map[[32]byte]bool
 }
+
+// maxVerdicts bounds the cache; past it, it starts again.
+const maxVerdicts = 10000
 
 // Open reads the CRL file at path (PEM "X509 CRL" blocks, one per CA, or
 // one DER CRL), each of which must be signed by a CA in caFile. A file
@@ -161,7 +170,7 @@ func (l *List) refresh() {
 	for _, m := range rev {
 		n += len(m)
 	}
-	l.revoked, l.mod, l.size, l.bad = rev, fi.ModTime(), fi.Size(), ""
+	l.revoked, l.mod, l.size, l.bad, l.verdicts = rev, fi.ModTime(), fi.Size(), "", nil
 	l.log.Info("revocation list read again", "path", l.path, "revoked", n)
 }
 
@@ -179,12 +188,22 @@ func (l *List) Revoked(c *x509.Certificate) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.refresh()
+	fp := sha256.Sum256(c.Raw)
+	if v, ok := l.verdicts[fp]; ok {
+		return v
+	}
+	v := false // no CA of ours issued it: the TLS handshake or import refuses it anyway
 	for _, ca := range l.cas {
 		if bytes.Equal(c.RawIssuer, ca.RawSubject) && c.CheckSignatureFrom(ca) == nil {
-			return l.revoked[ca][c.SerialNumber.String()]
+			v = l.revoked[ca][c.SerialNumber.String()]
+			break
 		}
 	}
-	return false // no CA of ours issued it: the TLS handshake or import refuses it anyway
+	if l.verdicts == nil || len(l.verdicts) >= maxVerdicts {
+		l.verdicts = map[[32]byte]bool{}
+	}
+	l.verdicts[fp] = v
+	return v
 }
 
 // Check is Revoked as an error naming the certificate.
@@ -201,23 +220,45 @@ func (l *List) VerifyConnection(cs tls.ConnectionState) error {
 	if len(cs.PeerCertificates) == 0 {
 		return nil // ClientAuth already demands one
 	}
-	c := cs.PeerCertificates[0]
-	if err := l.Check(c); err != nil {
-		l.log.Warn("refused a client certificate", "err", err)
-		l.mu.Lock()
-		if l.refused == nil {
-			l.refused = map[string]time.Time{}
-		}
-		// Only village-CA certificates get here (the chain is verified
-		// first), so the map is bounded by what the town hall issued.
-		l.refused[c.Subject.CommonName] = l.now()
-		l.mu.Unlock()
-		return err
-	}
-	return nil
+	return l.admit(cs.PeerCertificates[0])
 }
 
-// RefusedAt is when the handshake of a certificate named cn (a kiosk ID,
+// admit is Check for a client: a refusal is logged and remembered for
+// RefusedAt. Only village-CA certificates get here (the chain is verified
+// first), so what is remembered is bounded by what the town hall issued.
+func (l *List) admit(c *x509.Certificate) error {
+	err := l.Check(c)
+	if err == nil {
+		return nil
+	}
+	l.log.Warn("refused a client certificate", "err", err)
+	l.mu.Lock()
+	if l.refused == nil {
+		l.refused = map[string]time.Time{}
+	}
+	l.refused[c.Subject.CommonName] = l.now()
+	l.mu.Unlock()
+	return err
+}
+
+// Guard refuses every request whose client certificate is revoked, and
+// closes its connection. VerifyConnection alone stops new connections, but
+// a kiosk's keep-alive connection (heartbeats every minute) or a browser's
+// HTTP/2 one would outlive a revocation for as long as it stays open.
+func (l *List) Guard(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
+			if err := l.admit(r.TLS.PeerCertificates[0]); err != nil {
+				w.Header().Set("Connection", "close")
+				http.Error(w, err.Error(), http.StatusForbidden)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// RefusedAt is when the handshake or a request of a certificate named cn (a kiosk ID,
 // a staff name) was last refused as revoked, since the collector started:
 // the console tells a revoked kiosk from one that is off.
 func (l *List) RefusedAt(cn string) (time.Time, bool) {
