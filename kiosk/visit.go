@@ -585,6 +585,10 @@ func (v *Visit) forget() {
 }
 
 // wipeFlow abandons the PIN flow and wipes what was typed.
+// Close wipes every PIN the visit holds (a PIN step's current and new
+// PIN): for shutdown, when no later event would.
+func (v *Visit) Close() { v.wipeFlow() }
+
 func (v *Visit) wipeFlow() {
 	Wipe(v.flow.old)
 	Wipe(v.flow.new)

@@ -116,6 +116,18 @@ func (r *Runner) Run(ctx context.Context, cards <-chan CardEvent, input <-chan k
 		close(r.stopped)
 		r.wg.Wait()
 		r.releaseCard()
+		// No PIN outlives the runner: the visit's, and any typed but
+		// not yet taken from input.
+		r.visit.Close()
+		for drained := false; !drained; {
+			select {
+			case in, ok := <-input:
+				kiosk.Wipe(in.PIN)
+				drained = !ok
+			default:
+				drained = true
+			}
+		}
 	}()
 	r.publish(views) // devices open meanwhile: the first tick asks CanAnswer
 	for {

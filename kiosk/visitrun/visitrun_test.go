@@ -110,6 +110,7 @@ type rig struct {
 	logs    *lockedWriter
 	last    kiosk.View
 	seen    []kiosk.View
+	stop    func() // stops the runner and waits for it (once)
 }
 
 func newRig(t *testing.T) *rig {
@@ -134,12 +135,16 @@ func newRig(t *testing.T) *rig {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- s.Run(ctx, r.cards, r.input, r.views) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Error(err)
-		}
-	})
+	var once sync.Once
+	r.stop = func() {
+		once.Do(func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	t.Cleanup(r.stop)
 	r.screen(kiosk.ScreenWaiting)
 	return r
 }
@@ -603,6 +608,37 @@ func TestNoControlsOutOfService(t *testing.T) {
 	if strings.Count(l, "out of service: no keypad or touchscreen works") != 1 || !strings.Contains(l, "keypad error") ||
 		strings.Count(l, "works again: in service") != 1 {
 		t.Errorf("log:\n%s", l)
+	}
+}
+
+// TestShutdownWipesPINs: a kiosk stopped between PIN steps leaves no PIN
+// in memory: neither the one the visit holds nor one still queued.
+func TestShutdownWipesPINs(t *testing.T) {
+	r := newRig(t)
+	r.insert("fresh")
+	r.toMenu()
+	r.choose(kiosk.ActionChangeAuth)
+	v := r.await("current PIN", func(v kiosk.View) bool { return v.Screen == kiosk.ScreenPIN })
+	held := []byte("1234")
+	r.send(kiosk.Input{Kind: kiosk.InputSubmit, PIN: held, Serial: v.PIN.Serial})
+	r.await("new PIN", func(v kiosk.View) bool { return v.Screen == kiosk.ScreenPIN && v.PIN.Step == kiosk.StepNew })
+	r.stop()
+	if !bytes.Equal(held, make([]byte, len(held))) {
+		t.Errorf("the current PIN outlived the runner: %q", held)
+	}
+
+	// A PIN typed as the kiosk stops, never taken from the queue.
+	s := visitrun.New(visitrun.Config{Flows: &kiosk.Flows{Journal: &memJournal{}}, Ticks: make(chan time.Time)})
+	queued := []byte("5678")
+	input := make(chan kiosk.Input, 1)
+	input <- kiosk.Input{Kind: kiosk.InputSubmit, PIN: queued}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Run(ctx, make(chan visitrun.CardEvent), input, make(chan kiosk.View, 1)); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(queued, make([]byte, len(queued))) {
+		t.Errorf("a queued PIN outlived the runner: %q", queued)
 	}
 }
 
