@@ -54,7 +54,7 @@ func run(args []string, stdin io.Reader, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	profile := fs.String("profile", "", "card profile (JSON), e.g. testdata/cards/fresh.json")
 	addr := fs.String("vpcd", "127.0.0.1:35963", "vpcd address (35963 = reader 'Virtual PCD 00 00', 35964 = '... 00 01')")
-	apduLog := fs.String("apdu-log", "", "append one line per APDU (command hex, response hex); test cards only: VERIFY lines carry the test PIN")
+	apduLog := fs.String("apdu-log", "", "append one line per APDU (command hex, response hex; the data of PIN commands as zeros); test cards only")
 	atrHex := fs.String("atr", "", "answer with this ATR (hex) instead of the profile's; with --qemu-ccid the default is "+qemuATR+" (see qemu.go)")
 	qemu := fs.String("qemu-ccid", "", "insert into qemu's ccid-card-passthru instead of vpcd: the chardev socket qemu listens on (HOST:PORT or unix:PATH); commands on stdin: remove, insert [PROFILE], quit")
 	var delay *time.Duration // nil: the profile's quirk, else at once

@@ -3,7 +3,6 @@ package vpcd
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
@@ -57,7 +56,7 @@ func FuzzFrames(f *testing.F) {
 			default:
 				rsp := append(append([]byte{}, msg...), 0x90, 0x00)
 				want.Write(frame(rsp...))
-				wantLog.WriteString(hex.EncodeToString(msg) + " " + hex.EncodeToString(rsp) + "\n")
+				wantLog.WriteString(LogLine(msg, rsp))
 			}
 		}
 		if clean && !errors.Is(err, io.EOF) || !clean && !errors.Is(err, io.ErrUnexpectedEOF) {

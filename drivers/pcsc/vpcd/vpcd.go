@@ -60,12 +60,23 @@ type config struct {
 	logger  *slog.Logger
 }
 
-// WithAPDULog writes one line per APDU, "<command hex> <response hex>\n",
-// each line in a single Write call. The slot never writes concurrently
-// with itself; when several slots share one writer, wrap it in SyncWriter.
-// The log contains raw APDUs (VERIFY carries a PIN): use it for test
-// cards only, never on a kiosk.
+// WithAPDULog writes one line per APDU (LogLine), each line in a single
+// Write call. The slot never writes concurrently with itself; when
+// several slots share one writer, wrap it in SyncWriter. Test cards only,
+// never on a kiosk.
 func WithAPDULog(w io.Writer) Option { return func(c *config) { c.apduLog = w } }
+
+// LogLine is an APDU log line, "<command hex> <response hex>\n", with the
+// data of every command that carries a PIN (VERIFY, CHANGE REFERENCE
+// DATA, RESET RETRY COUNTER) written as zeros of its length: a log a
+// tester keeps must not hold a PIN, even a test card's, which someone
+// may have typed as their own. Lengths stay, so counts and offsets do.
+func LogLine(cmd, rsp []byte) string {
+	if len(cmd) > 5 && (cmd[1] == 0x20 || cmd[1] == 0x24 || cmd[1] == 0x2C) {
+		cmd = append(cmd[:5:5], make([]byte, len(cmd)-5)...)
+	}
+	return hex.EncodeToString(cmd) + " " + hex.EncodeToString(rsp) + "\n"
+}
 
 // WithLogger sets the logger for connection-level events.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
@@ -230,8 +241,7 @@ func (s *Slot) handle(msg []byte) (reply []byte, ok bool) {
 	}
 	rsp := s.card.Process(msg)
 	if s.cfg.apduLog != nil {
-		line := hex.EncodeToString(msg) + " " + hex.EncodeToString(rsp) + "\n"
-		if _, err := io.WriteString(s.cfg.apduLog, line); err != nil {
+		if _, err := io.WriteString(s.cfg.apduLog, LogLine(msg, rsp)); err != nil {
 			s.cfg.logger.Warn("vpcd: APDU log write failed", "err", err)
 		}
 	}

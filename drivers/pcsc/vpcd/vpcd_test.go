@@ -2,6 +2,7 @@ package vpcd
 
 import (
 	"bytes"
+	"encoding/hex"
 	"context"
 	"encoding/binary"
 	"errors"
@@ -283,5 +284,27 @@ func TestQuickAck(t *testing.T) {
 	sort.Slice(durs, func(i, j int) bool { return durs[i] < durs[j] })
 	if med := durs[n/2]; med > 20*time.Millisecond {
 		t.Fatalf("median APDU round trip %v: delayed ACKs are back (want < 20ms)", med)
+	}
+}
+
+func TestLogLineHidesPINs(t *testing.T) {
+	tests := []struct{ cmd, want string }{
+		{"0020008004" + "31323334", "002000800400000000"},                                 // VERIFY 1234
+		{"002400800c" + "414243313233515a37333931", "002400800c000000000000000000000000"}, // CHANGE REFERENCE DATA
+		{"002c000104" + "31323334", "002c000104" + "00000000"},                            // RESET RETRY COUNTER
+		{"0020008000", "0020008000"},                                                      // an empty VERIFY asks the tries: nothing to hide
+		{"00b0000004", "00b0000004"},                                                      // READ BINARY
+		{"00a4020c020018", "00a4020c020018"},                                              // SELECT
+	}
+	for _, tt := range tests {
+		cmd, _ := hex.DecodeString(tt.cmd)
+		keep := append([]byte(nil), cmd...)
+		got := LogLine(cmd, []byte{0x90, 0x00})
+		if got != tt.want+" 9000\n" {
+			t.Errorf("LogLine(%s) = %q, want %q", tt.cmd, got, tt.want+" 9000\n")
+		}
+		if !bytes.Equal(cmd, keep) {
+			t.Errorf("LogLine changed the command it logged: %x", cmd)
+		}
 	}
 }

@@ -2,7 +2,6 @@ package vscard
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -32,8 +31,8 @@ type config struct {
 // WithLogger sets the logger for connection-level events.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-// WithAPDULog writes one line per APDU, "<command hex> <response hex>\n".
-// VERIFY lines carry the PIN: test cards only.
+// WithAPDULog writes one line per APDU, as vpcd.LogLine (PINs zeroed).
+// Test cards only.
 func WithAPDULog(w io.Writer) Option { return func(c *config) { c.apduLog = w } }
 
 // WithReaderName sets the name sent in ReaderAdd (qemu only logs it; the
@@ -313,8 +312,7 @@ func (r *Reader) answerAPDU(m Message) error {
 	}
 	rsp := c.Process(m.Payload)
 	if r.cfg.apduLog != nil {
-		line := hex.EncodeToString(m.Payload) + " " + hex.EncodeToString(rsp) + "\n"
-		if _, err := io.WriteString(r.cfg.apduLog, line); err != nil {
+		if _, err := io.WriteString(r.cfg.apduLog, vpcd.LogLine(m.Payload, rsp)); err != nil {
 			r.cfg.logger.Warn("vscard: APDU log write failed", "err", err)
 		}
 	}
