@@ -2,9 +2,9 @@ package vpcd
 
 import (
 	"bytes"
-	"encoding/hex"
 	"context"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"io"
 	"log/slog"
