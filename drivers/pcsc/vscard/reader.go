@@ -23,10 +23,19 @@ type Card = vpcd.Card
 type Option func(*config)
 
 type config struct {
-	logger  *slog.Logger
-	apduLog io.Writer
-	name    string
+	logger       *slog.Logger
+	apduLog      io.Writer
+	name         string
+	writeTimeout time.Duration
 }
+
+// DefaultWriteTimeout is how long qemu may leave a message unread before
+// the connection is given up: its main loop reads the socket at once
+// unless qemu hangs, and a hung qemu must not hang Close with it.
+const DefaultWriteTimeout = 5 * time.Second
+
+// WithWriteTimeout replaces DefaultWriteTimeout.
+func WithWriteTimeout(d time.Duration) Option { return func(c *config) { c.writeTimeout = d } }
 
 // WithLogger sets the logger for connection-level events.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
@@ -66,7 +75,7 @@ type Reader struct {
 // exchanges Init and adds the reader. ctx bounds the dial and the
 // handshake. No card is inserted yet.
 func Dial(ctx context.Context, addr string, opts ...Option) (*Reader, error) {
-	cfg := config{logger: slog.Default(), name: "kiosk virtual card"}
+	cfg := config{logger: slog.Default(), name: "kiosk virtual card", writeTimeout: DefaultWriteTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -238,8 +247,14 @@ func (r *Reader) request(ctx context.Context, m Message, want Type) (Message, er
 		case <-r.done:
 			return Message{}, fmt.Errorf("vscard: %s: %w (%v)", m.Type, ErrClosed, r.Err())
 		case <-ctx.Done():
+			err := fmt.Errorf("vscard: no answer from qemu to %s: %w", m.Type, ctx.Err())
+			r.mu.Lock()
+			if r.err == nil {
+				r.err = err // Err says why, not just "closed"
+			}
+			r.mu.Unlock()
 			r.conn.Close()
-			return Message{}, fmt.Errorf("vscard: no answer from qemu to %s: %w", m.Type, ctx.Err())
+			return Message{}, err
 		}
 	}
 }
@@ -251,6 +266,7 @@ func (r *Reader) send(m Message) error {
 	b := m.Append(make([]byte, 0, HeaderLen+len(m.Payload)))
 	r.wmu.Lock()
 	defer r.wmu.Unlock()
+	_ = r.conn.SetWriteDeadline(time.Now().Add(r.cfg.writeTimeout))
 	if _, err := r.conn.Write(b); err != nil {
 		return fmt.Errorf("vscard: send %s: %w", m.Type, err)
 	}

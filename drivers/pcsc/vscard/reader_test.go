@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"slices"
 	"testing"
@@ -238,4 +239,32 @@ func TestFlushAndUnexpectedMessages(t *testing.T) {
 	q.WaitEvent("FlushComplete")
 	q.Raw((vscard.Message{Type: vscard.TypeReaderAdd, Payload: []byte("?")}).Append(nil))
 	q.WaitEvent("Error 1")
+}
+
+// TestQEMUStopsReading: a hung qemu that stops reading while APDUs are
+// answered must not hang Close: the blocked write gives up after the
+// write timeout and the connection ends, saying why.
+func TestQEMUStopsReading(t *testing.T) {
+	q := vscardtest.Start(t)
+	r := dial(t, q, vscard.WithWriteTimeout(300*time.Millisecond))
+	if err := r.Insert(ctx5(t), &echoCard{atr: jpkiATR}); err != nil {
+		t.Fatal(err)
+	}
+	q.StopReading()
+	q.Flood(bytes.Repeat([]byte{0xAB}, 250), 8000) // far more answers than the socket holds
+	select {
+	case <-r.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the reader stayed blocked on a qemu that reads nothing")
+	}
+	if !errors.Is(r.Err(), os.ErrDeadlineExceeded) {
+		t.Errorf("Err() = %v, want the write deadline", r.Err())
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- r.Close() }()
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Close hung")
+	}
 }

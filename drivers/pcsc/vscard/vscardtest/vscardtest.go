@@ -36,6 +36,7 @@ type QEMU struct {
 	events []string // "Init v=2 caps=1", "ReaderAdd name", "ATR hex", "CardRemove", "Error 1", ...
 	apdus  chan []byte
 	wake   chan struct{}
+	deaf   chan struct{} // closed by StopReading: a hung qemu reads nothing more
 }
 
 // Option makes the stand-in misbehave as qemu can.
@@ -64,7 +65,8 @@ func Start(t testing.TB, opts ...Option) *QEMU {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q := &QEMU{t: t, ln: ln, addr: "unix:" + path, apdus: make(chan []byte, 16), wake: make(chan struct{}, 1)}
+	q := &QEMU{t: t, ln: ln, addr: "unix:" + path, apdus: make(chan []byte, 16), wake: make(chan struct{}, 1),
+		deaf: make(chan struct{})}
 	for _, o := range opts {
 		o(&q.opts)
 	}
@@ -109,6 +111,12 @@ func (q *QEMU) readLoop(c net.Conn) {
 	buf := make([]byte, 0, 64<<10)
 	chunk := make([]byte, 4096)
 	for {
+		select {
+		case <-q.deaf:
+			q.event("deaf")
+			return // the connection stays open, unread, until the test ends
+		default:
+		}
 		n, err := c.Read(chunk)
 		if err != nil {
 			q.event("closed")
@@ -251,6 +259,30 @@ func (q *QEMU) WaitEvent(prefix string) {
 			q.t.Fatalf("no %q event; events: %q", prefix, q.Events())
 		}
 	}
+}
+
+// StopReading makes qemu hang: it reads nothing more from the card side
+// (after the read in progress), though the connection stays open.
+func (q *QEMU) StopReading() { close(q.deaf) }
+
+// Flood sends n copies of cmd as APDUs without waiting for answers (the
+// guest's reader never does this; a hung qemu that stops reading while
+// APDUs are answered comes to the same), until a write fails.
+func (q *QEMU) Flood(cmd []byte, n int) {
+	q.mu.Lock()
+	c := q.conn
+	q.mu.Unlock()
+	go func() {
+		var h [12]byte
+		binary.BigEndian.PutUint32(h[0:], 7)
+		binary.BigEndian.PutUint32(h[8:], uint32(len(cmd)))
+		msg := append(h[:], cmd...)
+		for range n {
+			if _, err := c.Write(msg); err != nil {
+				return
+			}
+		}
+	}()
 }
 
 // Addr is the address to give vscard.Dial or vcard --qemu-ccid.
