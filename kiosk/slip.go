@@ -36,12 +36,13 @@ func SectionOf(p Page, cert *CertAssessment) SlipSection {
 		s.LinesEN = append(s.LinesEN, t.EN)
 	}
 	if cert != nil && !cert.NotAfter.IsZero() {
-		name := CertName(p.Subject)
-		s.LinesJA = append(s.LinesJA, fmt.Sprintf("%sの有効期限: %s", name.JA, YearMonth(Japanese, cert.NotAfter)))
-		s.LinesEN = append(s.LinesEN, fmt.Sprintf("Valid until: %s (%s)", YearMonth(English, cert.NotAfter), name.EN))
+		// The screen's sentences (the catalogue's), with year and month only.
+		name, w := CertName(p.Subject), Catalogue()
+		s.LinesJA = append(s.LinesJA, w.ValidUntil.F(Japanese, name.JA, YearMonth(Japanese, cert.NotAfter)))
+		s.LinesEN = append(s.LinesEN, w.ValidUntil.F(English, name.EN, YearMonth(English, cert.NotAfter)))
 		if cert.Verdict == CodeValid || cert.Verdict == CodeRenewal || cert.Verdict == CodeDateUnknown {
-			s.LinesJA = append(s.LinesJA, fmt.Sprintf("更新の受付: %sから", YearMonth(Japanese, cert.RenewalFrom)))
-			s.LinesEN = append(s.LinesEN, fmt.Sprintf("Renewal accepted from: %s", YearMonth(English, cert.RenewalFrom)))
+			s.LinesJA = append(s.LinesJA, w.RenewFrom.F(Japanese, YearMonth(Japanese, cert.RenewalFrom)))
+			s.LinesEN = append(s.LinesEN, w.RenewFrom.F(English, YearMonth(English, cert.RenewalFrom)))
 		}
 	}
 	for _, t := range p.Bring {
