@@ -96,7 +96,7 @@ type Words struct {
 
 	Office, Phone, Hours, Bring, Reference     Text
 	SlipPrinting, SlipPrinted, SlipNotPrinted  Text
-	SlipNotRecorded, SlipNoteRef               Text
+	SlipNotRecorded                            Text
 	RemovedHead, RemovedWhat, RemovedMidChange Text
 
 	IdleHead, IdleLeft Text
@@ -186,7 +186,6 @@ func Catalogue() Words {
 		SlipPrinted:     Text{"案内の用紙を印刷しました。用紙をお取りください。", "Your slip has been printed. Please take it."},
 		SlipNotPrinted:  Text{"用紙を印刷できませんでした。受付番号をメモするか写真にとって、窓口でお伝えください。", "The slip could not be printed. Please write down or photograph the reference and show it at the counter."},
 		SlipNotRecorded: Text{"記録ができなかったため、用紙を印刷できませんでした。窓口でこの画面の内容をお伝えください。", "This could not be recorded, so no slip was printed. Please tell the counter what this screen says."},
-		SlipNoteRef:     Text{"受付番号を窓口でお伝えください。", "Please give the reference at the counter."},
 
 		RemovedHead:      Text{"カードが抜かれました", "The card was taken out"},
 		RemovedWhat:      Text{"暗証番号は変わっていません。続けるときは、もう一度カードを入れてください。", "Nothing was changed. To go on, please insert the card again."},

@@ -245,12 +245,11 @@ type Tracker struct {
 
 // contact is one multitouch slot.
 type contact struct {
-	id         int32 // tracking id; meaningless unless active
-	active     bool
-	x, y       int32 // kept across contacts: evdev does not resend unchanged values
-	began      bool  // this frame
-	ended      bool  // this frame
-	beganOrder int   // tracking ids grow: the lower began earlier
+	id     int32 // tracking id; meaningless unless active
+	active bool
+	x, y   int32 // kept across contacts: evdev does not resend unchanged values
+	began  bool  // this frame
+	ended  bool  // this frame
 }
 
 // NewTracker builds a tracker for a device with the given raw axes.

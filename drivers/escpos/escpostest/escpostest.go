@@ -152,9 +152,6 @@ func (p *Printer) accept(b []byte) {
 	p.written.Write(b)
 	s := append(append([]byte(nil), p.tail...), b...)
 	for i := 0; i+2 < len(s); i++ {
-		if i+2 < len(p.tail) {
-			continue // already seen in the previous write
-		}
 		if s[i] == 0x10 && s[i+1] == 0x04 && s[i+2] >= 1 && s[i+2] <= 4 {
 			p.requests++
 			switch a, ok := p.answers[s[i+2]]; {

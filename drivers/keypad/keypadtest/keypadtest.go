@@ -30,7 +30,6 @@ type Matrix struct {
 
 	settle  time.Duration // how long a column lags a row change
 	elapsed time.Duration // electrical time: advanced only by Sleep
-	sleeps  int
 }
 
 // Pin is a row or column line. It embeds gpiotest.Pin for the pin.Pin
@@ -106,14 +105,6 @@ func (m *Matrix) Sleep(d time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.elapsed += d
-	m.sleeps++
-}
-
-// Sleeps is how many times the scanner waited for the lines.
-func (m *Matrix) Sleeps() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.sleeps
 }
 
 // Fail makes every later Out and In fail with err; nil heals the pins.
