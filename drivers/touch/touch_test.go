@@ -130,6 +130,55 @@ func (i *instant) after(d time.Duration) <-chan time.Time {
 	return ch
 }
 
+// TestRunUnplugged: a USB panel pulled mid-use fails its read with ENODEV
+// and its node disappears: the health says absent (the panel is gone),
+// not error, while the reader waits for it to come back.
+func TestRunUnplugged(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	var mu sync.Mutex
+	calls := 0
+	open := func() (io.ReadCloser, touch.Axes, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls == 1 {
+			return touchtest.NewScript(t0).Tap(0, 0).Unplugged(), axes, nil
+		}
+		return nil, touch.Axes{}, fmt.Errorf("touch: open: %w", os.ErrNotExist)
+	}
+	var r *touch.Reader
+	states := make(chan string, 8)
+	after := func(time.Duration) <-chan time.Time {
+		select {
+		case states <- r.Health().State:
+		default:
+		}
+		return make(chan time.Time) // wait for good: the test reads the health and stops
+	}
+	r = touch.NewWithOpener(open, touch.Config{Grid: grid80x24}, quiet, after)
+	ctx, cancel := context.WithCancel(context.Background())
+	out := make(chan touch.Tap, 1)
+	done := make(chan error, 1)
+	go func() { done <- r.Run(ctx, out) }()
+	select {
+	case <-out:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no tap before the unplug")
+	}
+	select {
+	case st := <-states:
+		if st != "absent" {
+			t.Errorf("health after the unplug: %s, want absent", st)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the reader did not notice the unplug")
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestRunReopens: the device is missing twice, then yields a tap and
 // vanishes (EOF), then comes back with another tap.
 func TestRunReopens(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/villagehall/kiosk/drivers/touch"
 )
 
@@ -227,6 +229,16 @@ func (s *Script) Bytes() []byte { return bytes.Clone(s.buf.Bytes()) }
 // Pipe returns a reader that yields the stream and then blocks until
 // closed, like a device node with no more touches.
 func (s *Script) Pipe() io.ReadCloser { return Pipe(s.Bytes()) }
+
+// Unplugged yields the stream, then fails as a read on an evdev node fails
+// once its USB panel is pulled: ENODEV (not EOF).
+func (s *Script) Unplugged() io.ReadCloser {
+	return io.NopCloser(io.MultiReader(bytes.NewReader(s.Bytes()), errReader{unix.ENODEV}))
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // Pipe returns a reader that yields data and then blocks until closed.
 // The writing goroutine ends as soon as the data is read or the reader
