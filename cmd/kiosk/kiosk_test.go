@@ -328,7 +328,7 @@ func TestWholeProgramChangePINsWithCanary(t *testing.T) {
 	s.waitStep(stepConfirm)
 	s.keys("7", "3", "9", "2", "#")
 	s.waitUntil("the mismatch notice", 5*time.Second, func(f string) bool {
-		return strings.Contains(f, "ちがっていました") && !strings.Contains(f, "確認のため") && !strings.Contains(f, "●")
+		return strings.Contains(f, "入力が合いませんでした") && !strings.Contains(f, "確認のため") && !strings.Contains(f, "●")
 	})
 	if bytes.Contains(apdus.Bytes(), []byte("00240180")) {
 		t.Fatal("a CHANGE was sent on a mismatch")
