@@ -49,6 +49,10 @@ const (
 	DetailJournalNew = "journal_new"
 	// DetailReset: the file was unusable and was moved aside.
 	DetailReset = "journal_reset"
+	// DetailDiverged: the collector holds other records under this
+	// journal's sequence numbers (restored from a backup, a cloned card);
+	// the unsent records were carried into the new journal (Diverge).
+	DetailDiverged = "journal_diverged"
 )
 
 var (

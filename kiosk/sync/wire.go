@@ -45,11 +45,27 @@ func (b Batch) Head() Head {
 // the journal the reply names).
 type Ack = journal.Ack
 
-// Refusal says why the collector would not take a record.
+// Refusal says why the collector would not take a record. Code says what
+// kind of refusal it is, for the kiosk to act on (Refused…; empty from a
+// collector before codes).
 type Refusal struct {
 	Seq    uint64 `json:"seq"`
 	Reason string `json:"reason"`
+	Code   string `json:"code,omitempty"`
 }
+
+// Refusal codes. RefusedConflict and RefusedChainBreak mean the journal has
+// diverged from what the collector holds (a kiosk restored from a backup, a
+// cloned card): the record can never be taken in this journal, and the
+// kiosk carries it into a new one (journal.Diverge).
+const (
+	RefusedConflict   = "conflict"       // the collector holds another record at this (journal, seq)
+	RefusedChainBreak = "chain_break"    // it does not link to the neighbour the collector holds
+	RefusedChainStart = "chain_start"    // seq 1 that does not start a chain, or a second start
+	RefusedBadHash    = "bad_hash"       // its content does not match its hash
+	RefusedForeign    = "foreign_record" // it names another kiosk or journal
+	RefusedInvalid    = "invalid"        // a value off its list, a sequence out of range, a malformed reference
+)
 
 // Reply answers a batch or a heartbeat. For a batch, Acked lists every
 // record of it the collector now holds, new or already there, by sequence
@@ -90,6 +106,10 @@ type DeviceHealth struct {
 // SyncHealth is how the upload is going: staff see a stuck kiosk by it.
 type SyncHealth struct {
 	journal.SyncState
+	// HeadSeq is the journal's newest sequence: the unsent records are the
+	// Unsent up to it, so the collector can tell which it lacks when the
+	// journal ends.
+	HeadSeq      uint64    `json:"head_seq,omitempty"`
 	Unsent       int       `json:"unsent"`
 	OldestUnsent time.Time `json:"oldest_unsent,omitzero"`
 }

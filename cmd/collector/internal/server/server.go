@@ -248,7 +248,8 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := 1; i < len(b.Records); i++ {
-		if b.Records[i].Seq != b.Records[i-1].Seq+1 {
+		// Compared without Seq+1, which wraps at 2^64-1.
+		if prev := b.Records[i-1].Seq; prev >= kiosk.MaxSeq || b.Records[i].Seq-1 != prev {
 			s.refuse(w, http.StatusBadRequest, "gap inside the batch before record %d", b.Records[i].Seq)
 			return
 		}

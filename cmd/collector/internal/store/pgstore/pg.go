@@ -38,6 +38,8 @@ var schema = []string{
 		kiosk_id     text PRIMARY KEY,
 		heartbeat    jsonb,
 		heartbeat_at timestamptz)`,
+	// The last heartbeat from the journal before the current one.
+	`ALTER TABLE kiosks ADD COLUMN IF NOT EXISTS heartbeat_before jsonb`,
 	`CREATE TABLE IF NOT EXISTS journals (
 		kiosk_id   text NOT NULL REFERENCES kiosks,
 		journal_id text NOT NULL,
@@ -250,7 +252,8 @@ func (s *Store) tx(ctx context.Context, op string, fn func(pgx.Tx) error) error 
 	return nil
 }
 
-// Ingest implements store.Store.
+// Ingest implements store.Store: store.Apply in one transaction holding
+// the kiosk's row lock.
 func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, error) {
 	if in.At.IsZero() {
 		in.At = s.now()
@@ -258,83 +261,64 @@ func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, erro
 	in.At = in.At.UTC()
 	var res store.Result
 	err := s.tx(ctx, fmt.Sprintf("ingest %s/%s", in.KioskID, in.JournalID), func(tx pgx.Tx) error {
-		res = store.Result{}
 		st, found, held, err := begin(ctx, tx, in)
 		if err != nil {
 			return err
 		}
-		if !found {
-			st, res.NewJournal = store.NewJournal(in.KioskID, in.JournalID, in.At), true
-		}
-		wasReason := st.Reason
-		plan := store.Plan(in, func(seq uint64) (store.Link, bool) { l, ok := held[seq]; return l, ok })
-		res.Acked, res.Refused, res.Duplicates = plan.Acked, plan.Refused, plan.Duplicates
-		if res.NewJournal && len(plan.Put) == 0 {
-			// Nothing of an unknown journal was taken: no journal to show,
-			// only what staff must look at.
-			for _, f := range plan.Flags {
-				if err := raiseFlag(ctx, tx, f); err != nil {
-					return err
-				}
-			}
-			res.NewJournal, res.Journal = false, st
-			return nil
-		}
-		for _, r := range plan.Put {
-			st.Apply(r, in.At)
-		}
-		st.LastSeen = in.At
-		if in.Signed != nil && len(plan.Refused) == 0 {
-			st.Signed = in.Signed
-		}
-		if err := putState(ctx, tx, st); err != nil {
-			return err
-		}
-		if err := putRecords(ctx, tx, in.JournalID, plan.Put); err != nil {
-			return err
-		}
-		flags := plan.Flags
-		var ev store.Event
-		err = pgx.ErrNoRows
-		if found && !(wasReason == store.ReasonUnknown && st.Reason != store.ReasonUnknown) {
-			// A journal held before has its event, and its reason stands.
-			err = nil
-		} else if found {
-			err = tx.QueryRow(ctx, `SELECT event FROM events WHERE kiosk_id = $1 AND journal_id = $2`, in.KioskID, in.JournalID).Scan(&ev)
-		}
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			others, err := journalStates(ctx, tx, in.KioskID)
-			if err != nil {
-				return err
-			}
-			var more []store.Flag
-			ev, more = store.JournalEvent(st, others, in.At)
-			flags = append(flags, more...)
-			if err := putEvent(ctx, tx, ev); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case found && ev.Reason == store.ReasonUnknown && st.Reason != store.ReasonUnknown:
-			ev.Reason, ev.Created = st.Reason, st.Created // its start record came later (an import)
-			if err := putEvent(ctx, tx, ev); err != nil {
-				return err
-			}
-		}
-		for _, f := range flags {
-			if err := raiseFlag(ctx, tx, f); err != nil {
-				return err
-			}
-		}
-		res.Stored, res.Journal = len(plan.Put), st
-		return nil
+		res, err = store.Apply(&ingestTx{ctx: ctx, tx: tx, in: in, st: st, found: found, held: held}, in)
+		return err
 	})
 	if err != nil {
 		return store.Result{}, err
 	}
 	return res, nil
 }
+
+// ingestTx is store.IngestTx in a transaction that holds the kiosk's row
+// lock; begin read the state and the records around the run already.
+type ingestTx struct {
+	ctx   context.Context
+	tx    pgx.Tx
+	in    store.Ingest
+	st    store.JournalState
+	found bool
+	held  map[uint64]store.Link
+}
+
+func (t *ingestTx) State() (store.JournalState, bool, error) { return t.st, t.found, nil }
+
+func (t *ingestTx) Held(seq uint64) (store.Link, bool) { l, ok := t.held[seq]; return l, ok }
+
+func (t *ingestTx) PutRecords(_ store.JournalState, recs []kiosk.Record) error {
+	return putRecords(t.ctx, t.tx, t.in.JournalID, recs)
+}
+
+func (t *ingestTx) PutState(st store.JournalState) error { return putState(t.ctx, t.tx, st) }
+
+func (t *ingestTx) Journals() ([]store.JournalState, error) {
+	return journalStates(t.ctx, t.tx, t.in.KioskID)
+}
+
+func (t *ingestTx) Event() (store.Event, bool, error) {
+	var ev store.Event
+	err := t.tx.QueryRow(t.ctx, `SELECT event FROM events WHERE kiosk_id = $1 AND journal_id = $2`, t.in.KioskID, t.in.JournalID).Scan(&ev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ev, false, nil
+	}
+	return ev, err == nil, err
+}
+
+func (t *ingestTx) PutEvent(ev store.Event) error { return putEvent(t.ctx, t.tx, ev) }
+
+func (t *ingestTx) Heartbeats() (last, before *store.Heartbeat, err error) {
+	err = t.tx.QueryRow(t.ctx, `SELECT heartbeat, heartbeat_before FROM kiosks WHERE kiosk_id = $1`, t.in.KioskID).Scan(&last, &before)
+	if err != nil {
+		return nil, nil, fmt.Errorf("heartbeats: %w", err)
+	}
+	return last, before, nil
+}
+
+func (t *ingestTx) RaiseFlag(f store.Flag) error { return raiseFlag(t.ctx, t.tx, f) }
 
 func putEvent(ctx context.Context, tx pgx.Tx, ev store.Event) error {
 	_, err := tx.Exec(ctx, `INSERT INTO events (kiosk_id, journal_id, time, event) VALUES ($1, $2, $3, $4)
@@ -380,9 +364,13 @@ func nullTime(t time.Time) *time.Time {
 
 // SaveHeartbeat implements store.Store.
 func (s *Store) SaveHeartbeat(ctx context.Context, hb store.Heartbeat) error {
+	// The last heartbeat of a journal the kiosk left says what it left
+	// unsent (store.UnsentAtEnd): kept when the journal changes.
 	_, err := s.pool.Exec(ctx, `INSERT INTO kiosks (kiosk_id, heartbeat, heartbeat_at) VALUES ($1, $2, $3)
-		ON CONFLICT (kiosk_id) DO UPDATE SET heartbeat = EXCLUDED.heartbeat, heartbeat_at = EXCLUDED.heartbeat_at`,
-		hb.HB.KioskID, hb, hb.ReceivedAt)
+		ON CONFLICT (kiosk_id) DO UPDATE SET heartbeat = EXCLUDED.heartbeat, heartbeat_at = EXCLUDED.heartbeat_at,
+			heartbeat_before = CASE WHEN coalesce(kiosks.heartbeat->'hb'->>'journal_id', '') NOT IN ('', $4)
+				THEN kiosks.heartbeat ELSE kiosks.heartbeat_before END`,
+		hb.HB.KioskID, hb, hb.ReceivedAt, hb.HB.JournalID)
 	if err != nil {
 		return fmt.Errorf("save heartbeat: %w", err)
 	}

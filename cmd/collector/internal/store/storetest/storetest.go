@@ -63,6 +63,9 @@ func Run(t *testing.T, open Opener) {
 		{"everything survives a reopen", reopen},
 		{"concurrent kiosks", concurrent},
 		{"follow-up marks and the audit log", staffLog},
+		{"sequences bounded, links checked in either order", seqBounds},
+		{"values off their lists refused", offList},
+		{"a journal that ends leaves a follow-up for what it had unsent", unsentAtEnd},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
