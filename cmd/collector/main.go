@@ -4,7 +4,7 @@
 //	collector [serve] … --store postgres://collector@/collector?host=/run/postgresql
 //	collector [serve] … --crl village-ca.crl     # refuse revoked kiosk and staff certificates
 //	collector migrate --data /var/lib/collector --to postgres://…       # the collector stopped
-//	collector import --data /var/lib/collector [--ca ca.pem] [--kiosk-cert K01.pem] /media/usb/kiosk-K01
+//	collector import --data /var/lib/collector --ca ca.pem [--kiosk-cert K01.pem] /media/usb/kiosk-K01
 //	collector import --url https://collector:8443 --ca ca.pem --cert staff.pem --key staff-key.pem /media/usb/kiosk-K01
 //	collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR K01 K02 staff-1
 //	collector gen-test-crl DIR DIR/client-K01.pem     # DIR/crl.pem, signed by the test CA
@@ -41,7 +41,7 @@ import (
 
 const usage = `usage:
   collector [serve] --listen :8443 --ca CA --cert CERT --key KEY (--data DIR | --store postgres://…) [--crl CRL]
-  collector import ((--data DIR | --store postgres://…) [--ca CA [--crl CRL]] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
+  collector import ((--data DIR | --store postgres://…) --ca CA [--crl CRL] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
   collector migrate --data DIR --to postgres://…
   collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
   collector gen-test-crl DIR [CERT.pem ...]
@@ -239,10 +239,10 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	data := fs.String("data", "", "the collector's store directory (the collector stopped)")
 	storeURL := fs.String("store", "", "or the collector's PostgreSQL store (postgres://…; the collector may run)")
 	url := fs.String("url", "", "a running collector's base URL (through its staff interface)")
-	ca := fs.String("ca", "", "village CA (PEM): trusts the kiosk certificate an export carries; with --url, the server's CA")
+	ca := fs.String("ca", "", "village CA (PEM), required: every certificate that vouches for an export must chain to it; with --url, the server's CA")
 	cert := fs.String("cert", "", "with --url: a staff client certificate (PEM)")
 	key := fs.String("key", "", "with --url: its key")
-	kioskCert := fs.String("kiosk-cert", "", "the kiosk's certificate (PEM), when the collector has not seen it")
+	kioskCert := fs.String("kiosk-cert", "", "the kiosk's certificate (PEM), when the collector has not seen it; trusted only if the village CA issued it to that kiosk")
 	crl := fs.String("crl", "", "without --url: the village CA's revocation list (needs --ca); a revoked certificate verifies no export")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -280,17 +280,15 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	} else {
 		opts := importer.Options{Certs: given}
-		if *ca != "" {
-			pool, err := ksync.LoadCAPool(*ca)
-			if err != nil {
-				return err
-			}
-			opts.CAPool = pool
+		if *ca == "" {
+			return errors.New("import needs --ca: only the village CA makes a certificate a kiosk's (given, seen on sync or in the manifest)")
 		}
+		pool, err := ksync.LoadCAPool(*ca)
+		if err != nil {
+			return err
+		}
+		opts.CAPool = pool
 		if *crl != "" {
-			if *ca == "" {
-				return errors.New("import --crl needs --ca (the CA that signed the list)")
-			}
 			l, err := revoke.Open(*crl, *ca, nil)
 			if err != nil {
 				return err
