@@ -341,7 +341,12 @@ func (j *Journal) Reset() *ResetInfo { return j.reset }
 func (j *Journal) KioskID() string { return j.kioskID }
 
 // JournalID is this journal file's identity, written into every record.
-func (j *Journal) JournalID() string { return j.journalID }
+// It changes only when the journal diverges (Diverge).
+func (j *Journal) JournalID() string {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return j.journalID
+}
 
 // Path is the journal file.
 func (j *Journal) Path() string { return j.path }
@@ -408,6 +413,9 @@ func (j *Journal) appendTx(tx *bolt.Tx, r kiosk.Record) (kiosk.Record, error) {
 	seq, err := rb.NextSequence()
 	if err != nil {
 		return r, err
+	}
+	if seq > kiosk.MaxSeq {
+		return r, fmt.Errorf("sequence %d is beyond kiosk.MaxSeq: %w", seq, ErrFull)
 	}
 	r.Seq, r.KioskID, r.JournalID = seq, j.kioskID, j.journalID
 	r.PrevHash = string(mb.Get(metaHeadHash))
@@ -669,8 +677,9 @@ type Status struct {
 
 // Status reports depth, times, the chain check and the file size.
 func (j *Journal) Status() (Status, error) {
-	s := Status{Path: j.path, KioskID: j.kioskID, JournalID: j.journalID}
+	s := Status{Path: j.path, KioskID: j.kioskID}
 	err := j.view(func(tx *bolt.Tx) error {
+		s.JournalID = j.journalID
 		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
 		s.HashAlg = string(mb.Get(metaHashAlg))
 		s.Created, s.CreatedReason = getTime(mb, metaCreated), string(mb.Get(metaCreatedWhy))

@@ -286,6 +286,13 @@ func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, s
 		for _, rf := range reply.Refused {
 			if rf.Seq == first {
 				why = fmt.Sprintf("record %d refused: %s", first, rf.Reason)
+				if diverged(rf.Code) {
+					err := s.diverge(url, why)
+					if err == nil {
+						return n, reply.ServerTime, nil // carried into a new journal: sent next
+					}
+					why += fmt.Sprintf(" (%v)", err)
+				}
 			}
 		}
 		if foreign > 0 {
@@ -294,6 +301,37 @@ func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, s
 		return n, reply.ServerTime, fmt.Errorf("%s released %d of %d: %s: %w", url, n, len(recs), why, ErrNotAcknowledged)
 	}
 	return n, reply.ServerTime, nil
+}
+
+// Diverger is an Outbox that can start a new journal when the collector
+// holds other records under its sequence numbers (*journal.Journal).
+type Diverger interface {
+	Diverge(why string) (journal.Diverged, error)
+}
+
+var _ Diverger = (*journal.Journal)(nil)
+
+// diverged reports whether a refusal means the journal can never deliver
+// the record: the collector holds another one at its place, or a neighbour
+// it does not link to (a kiosk restored from a backup, a cloned card).
+func diverged(code string) bool { return code == RefusedConflict || code == RefusedChainBreak }
+
+// diverge carries the unsent records into a new journal. Who holds what
+// stays explicit: what the collector acknowledged in the old journal is
+// the collector's, everything else is in the new journal, unsent.
+func (s *Syncer) diverge(url, why string) error {
+	d, ok := s.cfg.Outbox.(Diverger)
+	if !ok {
+		return errors.New("this journal cannot start a new one")
+	}
+	info, err := d.Diverge(fmt.Sprintf("%s: %s", url, why))
+	if err != nil {
+		return err
+	}
+	s.log.Warn("the collector holds other records under this journal's numbers (restored from a backup? a cloned card?): "+
+		"started a new journal and carried the unsent records over", "url", url, "refused", why, "previous", info.Previous,
+		"journal_id", info.JournalID, "carried", info.Carried, "from_seq", info.FromSeq, "to_seq", info.ToSeq, "copy", info.SavedTo)
+	return nil
 }
 
 // failed notes a failed attempt in memory and in the journal, for staff.
@@ -324,6 +362,9 @@ func (s *Syncer) Heartbeat(ctx context.Context) error {
 	hb.Sync.SyncState = s.State()
 	if d, err := s.cfg.Outbox.Depth(); err == nil {
 		hb.JournalDepth, hb.Sync.Unsent = d, d
+	}
+	if h, ok := s.cfg.Outbox.(interface{ HeadSeq() (uint64, error) }); ok {
+		hb.Sync.HeadSeq, _ = h.HeadSeq() // unknown reads as 0: the collector then counts every unsent record
 	}
 	if p, err := s.cfg.Outbox.Pending(1); err == nil && len(p) > 0 {
 		hb.Sync.OldestUnsent = p[0].Time

@@ -232,6 +232,7 @@ var labels = map[string]msg{
 	// journal reasons and events
 	"rs.new_file":            {"新しいファイル（SDカードの交換・書き直し、または初回）", "new file (SD card replaced or re-flashed, or first start)"},
 	"rs.corrupt_moved_aside": {"壊れたファイルを退避して作り直し", "corrupt file moved aside"},
+	"rs.diverged":            {"町役場の記録と食い違ったため新しいファイルへ（バックアップからの復元など）。未送信の記録は引き継ぎ済み", "diverged from the town hall's records (restored from a backup?); unsent records carried over"},
 	"rs.legacy":              {"以前の形式のファイル", "file from before journal IDs"},
 	"rs.unknown":             {"理由不明（最初の記録が未着）", "reason unknown (its first record has not arrived)"},
 	"ev.journal_first":       {"最初の記録ファイル", "first journal"},
@@ -246,6 +247,8 @@ var labels = map[string]msg{
 	"fl.tag_collision":  {"受付番号の重なり", "reference tag shared by two journals"},
 	"fl.unsigned":       {"署名のない送信", "unsigned batch"},
 	"fl.gap":            {"届いていない記録", "records never arrived"},
+	"fl.invalid":        {"決まった値ではない記録", "value off its list"},
+	"fl.unsent_at_end":  {"未送信のまま終わった記録ファイル", "journal ended with records unsent"},
 	// audit actions
 	"act.view_kiosks":    {"端末の状態を表示", "viewed kiosks"},
 	"act.view_kiosk":     {"端末の詳細を表示", "viewed a kiosk"},
