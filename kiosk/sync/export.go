@@ -173,7 +173,7 @@ func ReadExport(dir string, hmacKey []byte) (*Export, error) {
 // receives them over HTTPS).
 func ParseExport(manifest, records []byte, hmacKey []byte) (*Export, error) {
 	var m Manifest
-	if err := DecodeOne(bytes.NewReader(manifest), &m); err != nil {
+	if err := DecodeStrict(bytes.NewReader(manifest), &m); err != nil {
 		return nil, fmt.Errorf("manifest unreadable: %w", err)
 	}
 	switch {
@@ -193,7 +193,7 @@ func ParseExport(manifest, records []byte, hmacKey []byte) (*Export, error) {
 			break
 		}
 		var r kiosk.Record
-		if err := DecodeOne(bytes.NewReader(line), &r); err != nil {
+		if err := DecodeStrict(bytes.NewReader(line), &r); err != nil {
 			return nil, fmt.Errorf("line %d is not a record: %w", i+1, err)
 		}
 		if r.KioskID != m.KioskID {

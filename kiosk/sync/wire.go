@@ -5,6 +5,9 @@
 package sync
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
@@ -87,13 +90,47 @@ const (
 	DeviceKeypad  = "keypad"
 	DeviceTouch   = "touch"
 
-	StateOK       = "ok"
-	StateAbsent   = "absent"
-	StatePaperOut = "paper_out"
-	StateStalled  = "stalled"
-	StateUnknown  = "unknown"
-	StateError    = "error"
+	StateOK        = "ok"
+	StateAbsent    = "absent"
+	StatePaperOut  = "paper_out"
+	StateCoverOpen = "cover_open"
+	StateOffline   = "offline"
+	StateStalled   = "stalled"
+	StateStuck     = "stuck" // a key held down (keypad)
+	StateUnknown   = "unknown"
+	StateError     = "error"
+	StateNone      = "none" // not configured (printer_state)
 )
+
+// The names and states a heartbeat may carry; the collector refuses others.
+var (
+	DeviceNames  = []string{DeviceReader, DevicePrinter, DeviceKeypad, DeviceTouch}
+	DeviceStates = []string{StateOK, StateAbsent, StatePaperOut, StateCoverOpen, StateOffline, StateStalled, StateStuck,
+		StateUnknown, StateError, StateNone}
+)
+
+// Check reports the first value of hb off its list: a device name or
+// state, the printer's state, or a journal ID that is not one.
+func (hb Heartbeat) Check() error {
+	if hb.JournalID != "" && !kiosk.ValidJournalID(hb.JournalID) {
+		return fmt.Errorf("journal ID %q is not one", hb.JournalID)
+	}
+	if hb.PrinterState != "" && !slices.Contains(DeviceStates, hb.PrinterState) {
+		return fmt.Errorf("printer_state %q is not one of %v", hb.PrinterState, DeviceStates)
+	}
+	for i, d := range hb.Devices {
+		switch {
+		case !slices.Contains(DeviceNames, d.Name):
+			return fmt.Errorf("devices[%d]: name %q is not one of %v", i, d.Name, DeviceNames)
+		case !slices.Contains(DeviceStates, d.State):
+			return fmt.Errorf("devices[%d] (%s): state %q is not one of %v", i, d.Name, d.State, DeviceStates)
+		}
+	}
+	if hb.Sync.Unsent < 0 || hb.JournalDepth < 0 || hb.Sync.HeadSeq > kiosk.MaxSeq {
+		return errors.New("unsent, journal_depth or head_seq out of range")
+	}
+	return nil
+}
 
 // DeviceHealth is one device as the kiosk sees it.
 type DeviceHealth struct {

@@ -186,10 +186,11 @@ func (s *Server) staffOnly(action string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// decode reads exactly one JSON value of at most limit bytes into v; on
-// failure it answers (400 or 413) and returns false.
+// decode reads exactly one JSON value of at most limit bytes into v, every
+// key exactly one of v's and once (ksync.DecodeStrict); on failure it
+// answers (400 or 413) and returns false.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, limit int64, what string, v any) bool {
-	err := ksync.DecodeOne(http.MaxBytesReader(w, r.Body, limit), v)
+	err := ksync.DecodeStrict(http.MaxBytesReader(w, r.Body, limit), v)
 	if err == nil {
 		return true
 	}
@@ -298,6 +299,11 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	}
 	if hb.KioskID != id {
 		s.refuse(w, http.StatusForbidden, "a heartbeat of kiosk %q on the certificate of %q", hb.KioskID, id)
+		return
+	}
+	if err := hb.Check(); err != nil {
+		s.log.Warn("heartbeat refused", "kiosk", id, "reason", err)
+		s.refuse(w, http.StatusBadRequest, "heartbeat: %v", err)
 		return
 	}
 	now := s.opts.Now().UTC()
