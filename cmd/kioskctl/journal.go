@@ -25,6 +25,9 @@ const journalUsage = `usage: kioskctl journal COMMAND [--db PATH] [--hmac-key-fi
                               e.g. a USB stick; the town hall brings it in with: collector import DIR
   verify DIR                  check an export: edited, missing or reordered records and a wrong signature fail
   ack --manifest FILE         once the town hall has an export: release its records (signature checked; no network)
+  salvage --db FILE --to DIR  a journal file too damaged to open (the kiosk moved it aside as journal.db.corrupt-…):
+                              every record in it whose hash matches its content, as signed exports DIR/run-NN,
+                              one per unbroken run, for collector import; damaged records are counted, never exported
 
 The kiosk's key and certificate (to sign an export, and to check one) come from its configuration
 (--config, default ` + defaultConfig + `: sync.cert, sync.key), or give --cert FILE [--key FILE];
@@ -86,6 +89,11 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "OK: %d records of kiosk %s, journal %s, seq %d..%d, chain intact, signed by the kiosk (%s)\n",
 			m.Count, m.KioskID, m.JournalID, m.FirstSeq, m.LastSeq, how)
 		return nil
+	case "salvage":
+		if *to == "" || !dbSet(fs) {
+			return errors.New("journal salvage: --db FILE (the damaged file) and --to DIR required")
+		}
+		return journalSalvage(*db, key, *to, id, stdout)
 	case "ack":
 		if *man == "" {
 			return errors.New("journal ack: --manifest FILE required")
@@ -94,6 +102,54 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprint(stderr, journalUsage)
 	return errUsage
+}
+
+func dbSet(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "db" })
+	return set
+}
+
+// journalSalvage writes what journal.Salvage verifies in a damaged file as
+// signed exports, one per unbroken run, so the collector can import them.
+func journalSalvage(path string, key []byte, dir string, idf idFlags, w io.Writer) error {
+	id, err := idf.identity()
+	if err != nil {
+		return fmt.Errorf("journal salvage: %w", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("journal salvage: %w", err)
+	}
+	s := journal.Salvage(data, key)
+	fmt.Fprintf(w, "%s: %s\n", path, s)
+	if s.Records() == 0 && s.Unverified > 0 && len(key) == 0 {
+		fmt.Fprintln(w, "no record verifies: if this kiosk chains with an HMAC key, give --hmac-key-file")
+	}
+	n := 0
+	for _, run := range s.Runs {
+		first, last := run[0], run[len(run)-1]
+		if first.KioskID != id.Cert.Subject.CommonName {
+			fmt.Fprintf(w, "skipped %d records of kiosk %q: the certificate is kiosk %q's\n", len(run), first.KioskID, id.Cert.Subject.CommonName)
+			continue
+		}
+		jid := first.JournalID
+		if jid == "" {
+			jid = kiosk.LegacyJournalID
+		}
+		n++
+		out := filepath.Join(dir, fmt.Sprintf("run-%02d", n))
+		m, err := ksync.WriteExport(out, ksync.ExportSource{KioskID: first.KioskID, JournalID: jid, HashAlg: journal.Alg(key),
+			Records: run, HMACKey: key}, id, time.Now())
+		if err != nil {
+			return fmt.Errorf("journal salvage: %w", err)
+		}
+		fmt.Fprintf(w, "exported %d records (seq %d..%d) of journal %s to %s, signed\n", m.Count, first.Seq, last.Seq, jid, out)
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "at the town hall: collector import %s\n", filepath.Join(dir, "run-*"))
+	}
+	return nil
 }
 
 // idFlags say where the kiosk's certificate and key are.

@@ -329,7 +329,7 @@ func (j *Journal) resetCorrupt(reason string) error {
 		return fmt.Errorf("record journal reset: %w", err)
 	}
 	j.reset.MovedTo, j.reset.Reason = moved, reason
-	j.log.Warn("journal was unusable; moved aside and started a new one",
+	j.log.Warn("journal was unusable; moved aside and started a new one (its unsent records: kioskctl journal salvage --db FILE --to DIR)",
 		"moved_to", moved, "reason", reason, "journal_id", j.journalID)
 	return nil
 }
