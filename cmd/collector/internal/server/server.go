@@ -250,7 +250,11 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 	}
 	for i := 1; i < len(b.Records); i++ {
 		// Compared without Seq+1, which wraps at 2^64-1.
-		if prev := b.Records[i-1].Seq; prev >= kiosk.MaxSeq || b.Records[i].Seq-1 != prev {
+		switch prev := b.Records[i-1].Seq; {
+		case prev >= kiosk.MaxSeq:
+			s.refuse(w, http.StatusBadRequest, "record %d of the batch follows sequence %d: no journal goes beyond %d", i, prev, uint64(kiosk.MaxSeq))
+			return
+		case b.Records[i].Seq-1 != prev:
 			s.refuse(w, http.StatusBadRequest, "gap inside the batch before record %d", b.Records[i].Seq)
 			return
 		}

@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"context"
+	"math"
 	"net/http"
 	"strings"
 	"testing"
@@ -63,5 +64,29 @@ func TestStrictBodies(t *testing.T) {
 	k, _ := e.st.Kiosk(context.Background(), kioskID)
 	if len(k.Flags) != 1 || k.Flags[0].Kind != store.FlagInvalid || k.Flags[0].Seq != 3 {
 		t.Fatalf("flags %+v", k.Flags)
+	}
+}
+
+// TestNoWrapInsideABatch: a signed batch whose sequences run 2^64-1, 0
+// (Seq+1 wraps) is refused with its reason, and nothing of it is stored.
+func TestNoWrapInsideABatch(t *testing.T) {
+	e := newEnv(t, true)
+	j := e.journal(t, kioskID, "journal.db")
+	recs, _ := j.Pending(0)
+	at := func(seq uint64) kiosk.Record {
+		r := recs[0]
+		r.Seq, r.PrevHash = seq, strings.Repeat("1", 64)
+		r.Hash = journal.HashRecord(r, nil)
+		return r
+	}
+	a, b := at(math.MaxUint64), at(0)
+	b.PrevHash = a.Hash
+	b.Hash = journal.HashRecord(b, nil)
+	code, rep := e.post(t, e.client(t, kioskID, 5*time.Second), ksync.PathBatch, signedBatch(t, e.identity(t, kioskID), kioskID, j.JournalID(), []kiosk.Record{a, b}))
+	if code != http.StatusBadRequest || !strings.Contains(rep.Error, "no journal goes beyond") {
+		t.Fatalf("%d %+v", code, rep)
+	}
+	if _, err := e.st.Journal(context.Background(), kioskID, j.JournalID()); err == nil {
+		t.Fatal("records of the wrapping batch were stored")
 	}
 }
