@@ -8,9 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/server"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 func copyFile(t *testing.T, from, to string) {
@@ -111,6 +113,18 @@ func TestDivergedJournalDelivers(t *testing.T) {
 				if r.Kind != c.Kind || r.Outcome != c.Outcome || !r.Time.Equal(c.Time) || r.Status != c.Status || r.Reference != kiosk.ReferenceOf(c) {
 					t.Fatalf("carried record %d: %+v, want the content of %+v with its slip reference", i, r, c)
 				}
+			}
+			// The resident's slip still finds their visit.
+			var found []server.Found
+			if code := e.get(t, "staff-ana", ksync.PathLookup+"?ref="+kiosk.ReferenceOf(carried[0]), &found); code != 200 {
+				t.Fatalf("lookup %s: %d", kiosk.ReferenceOf(carried[0]), code)
+			}
+			var hit bool
+			for _, f := range found {
+				hit = hit || (f.JournalID == j.JournalID() && f.Record.Hash == got[1].Hash)
+			}
+			if !hit {
+				t.Fatalf("lookup %s: %+v, want the carried record", kiosk.ReferenceOf(carried[0]), found)
 			}
 			var ev *store.Event
 			for i := range k.Events {

@@ -43,7 +43,9 @@ type Store interface {
 	// Records lists records (see Query).
 	Records(ctx context.Context, q Query) ([]kiosk.Record, error)
 	// Lookup finds the record a slip's reference number names: normally
-	// one; more only if two journals of a kiosk share a tag (flagged).
+	// one; more if two journals of a kiosk share a tag (flagged), or if
+	// the record was carried into a diverged journal (its Reference is the
+	// slip's number; the old journal may hold another visit there).
 	Lookup(ctx context.Context, ref kiosk.Ref) ([]Found, error)
 	// StaffLog: the console's marks and audit log.
 	StaffLog

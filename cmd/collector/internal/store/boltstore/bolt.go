@@ -707,6 +707,30 @@ func kioskRecords(k *bolt.Bucket, q store.Query) ([]kiosk.Record, error) {
 	return out, nil
 }
 
+// carriedRef finds, in a journal that diverged, the record carried over
+// from the slip ref names: the carried records follow its start record,
+// each with its old reference.
+func carriedRef(jb, rb *bolt.Bucket, ref kiosk.Ref) (*kiosk.Record, error) {
+	var st store.JournalState
+	if _, err := getJSON(jb, kState, &st); err != nil || st.Reason != store.ReasonDiverged {
+		return nil, err
+	}
+	c := rb.Cursor()
+	for k, v := c.Seek(be64(st.StartSeq + 1)); k != nil; k, v = c.Next() {
+		var r kiosk.Record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, err
+		}
+		if r.Reference == "" || r.Seq != binary.BigEndian.Uint64(k) {
+			return nil, nil
+		}
+		if r.Reference == ref.String() {
+			return &r, nil
+		}
+	}
+	return nil, nil
+}
+
 // Lookup implements store.Store.
 func (s *Store) Lookup(ctx context.Context, ref kiosk.Ref) ([]store.Found, error) {
 	var out []store.Found
@@ -717,11 +741,18 @@ func (s *Store) Lookup(ctx context.Context, ref kiosk.Ref) ([]store.Found, error
 		}
 		jbs := k.Bucket(bJournals)
 		return jbs.ForEachBucket(func(jid []byte) error {
-			if ref.JournalTag != "" && kiosk.JournalTag(string(jid)) != ref.JournalTag {
-				return nil
-			}
 			rb := jbs.Bucket(jid).Bucket(bRecs)
 			if rb == nil {
+				return nil
+			}
+			carried, err := carriedRef(jbs.Bucket(jid), rb, ref)
+			if err != nil || carried != nil {
+				if carried != nil {
+					out = append(out, store.Found{JournalID: string(jid), Record: *carried})
+				}
+				return err
+			}
+			if ref.JournalTag != "" && kiosk.JournalTag(string(jid)) != ref.JournalTag {
 				return nil
 			}
 			v := rb.Get(be64(ref.Seq))

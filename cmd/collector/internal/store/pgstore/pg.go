@@ -31,6 +31,9 @@ import (
 
 const schemaVersion = 1
 
+// refExpr is a record's slip reference, as records_reference indexes it.
+const refExpr = `coalesce(body::jsonb->>'reference', '')`
+
 // schema is created on first open; every statement is idempotent.
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)`,
@@ -63,6 +66,9 @@ var schema = []string{
 	// A slip's reference names kiosk, journal tag and sequence: found by
 	// kiosk and sequence, whichever journal.
 	`CREATE INDEX IF NOT EXISTS records_kiosk_seq ON records (kiosk_id, seq)`,
+	// Records carried into a diverged journal keep their slip's number:
+	// few, so a partial index.
+	`CREATE INDEX IF NOT EXISTS records_reference ON records (kiosk_id, (` + refExpr + `)) WHERE ` + refExpr + ` <> ''`,
 	`CREATE TABLE IF NOT EXISTS flags (
 		kiosk_id text NOT NULL REFERENCES kiosks,
 		key      text NOT NULL,
@@ -595,6 +601,10 @@ func (s *Store) Lookup(ctx context.Context, ref kiosk.Ref) ([]store.Found, error
 		sql += ` AND left(journal_id, $3) = $4`
 		args = append(args, len(ref.JournalTag), ref.JournalTag)
 	}
+	// And a record carried into a diverged journal, which keeps the slip's
+	// number in its reference (records_reference).
+	sql += fmt.Sprintf(` UNION SELECT journal_id, body FROM records WHERE kiosk_id = $1 AND %[1]s <> '' AND %[1]s = $%[2]d`, refExpr, len(args)+1)
+	args = append(args, ref.String())
 	rows, err := s.pool.Query(ctx, sql+` ORDER BY journal_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("lookup %s: %w", ref, err)
@@ -607,7 +617,7 @@ func (s *Store) Lookup(ctx context.Context, ref kiosk.Ref) ([]store.Found, error
 		if err := json.Unmarshal(body, &r); err != nil {
 			return err
 		}
-		if ref.Matches(jid, r) {
+		if ref.Matches(jid, r) || r.Reference == ref.String() {
 			out = append(out, store.Found{JournalID: jid, Record: r})
 		}
 		return nil

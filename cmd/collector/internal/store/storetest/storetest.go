@@ -347,6 +347,28 @@ func lookup(t *testing.T, s store.Store, _ func() store.Store) {
 	if len(k.Flags) != 1 || k.Flags[0].Kind != store.FlagTagCollision {
 		t.Fatalf("flags %+v", k.Flags)
 	}
+	// A record carried into a diverged journal is found by its slip's
+	// number too, beside what the old journal holds there.
+	d := kiosk.NewJournalID()
+	cd := Chain("K01", d, journal.DetailDiverged, 3)
+	cd[1].Reference = kiosk.ReferenceOf(cb[3])
+	prev := cd[0].Hash
+	for i := 1; i < len(cd); i++ {
+		cd[i].PrevHash = prev
+		cd[i] = rehash(cd[i])
+		prev = cd[i].Hash
+	}
+	wantAcked(t, ingest(t, s, "K01", d, cd), cd)
+	ref, _ = kiosk.ParseReference(kiosk.ReferenceOf(cb[3]))
+	found, err := s.Lookup(context.Background(), ref)
+	if err != nil || len(found) != 2 {
+		t.Fatalf("lookup of a carried record's slip: %+v %v", found, err)
+	}
+	for _, f := range found {
+		if !(f.JournalID == b && f.Record.Hash == cb[3].Hash) && !(f.JournalID == d && f.Record.Hash == cd[1].Hash) {
+			t.Fatalf("lookup of a carried record's slip found %+v", f)
+		}
+	}
 }
 
 func listing(t *testing.T, s store.Store, _ func() store.Store) {
