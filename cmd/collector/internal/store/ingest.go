@@ -78,18 +78,16 @@ func journalEvent(tx IngestTx, st JournalState, isNew bool, wasReason string, in
 			return nil, nil // its event is kept, and its reason stands
 		}
 		ev, ok, err := tx.Event()
-		if err != nil || !ok {
-			isNew = !ok
-			if err != nil {
-				return nil, err
-			}
-		} else {
-			if ev.Reason == ReasonUnknown {
-				ev.Reason, ev.Created = st.Reason, st.Created
-				return nil, tx.PutEvent(ev)
-			}
+		switch {
+		case err != nil:
+			return nil, err
+		case ok && ev.Reason != ReasonUnknown:
 			return nil, nil
+		case ok:
+			ev.Reason, ev.Created = st.Reason, st.Created
+			return nil, tx.PutEvent(ev)
 		}
+		// A journal held without its event (none is kept without one): make it.
 	}
 	others, err := tx.Journals()
 	if err != nil {
