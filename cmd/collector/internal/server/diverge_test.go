@@ -89,68 +89,77 @@ func TestDivergedJournalDelivers(t *testing.T) {
 			before, _ := e.st.Records(ctx, store.Query{KioskID: kioskID, JournalID: old})
 
 			drain(t, e.syncer(t, kioskID, j, nil))
-
-			if d, _ := j.Depth(); d != 0 {
-				t.Fatalf("%d records still unsent on the kiosk", d)
-			}
-			if j.JournalID() == old {
-				t.Fatal("the journal did not start a new one")
-			}
-			k, err := e.st.Kiosk(ctx, kioskID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			after, _ := e.st.Records(ctx, store.Query{KioskID: kioskID, JournalID: old})
-			if len(after) != len(before) {
-				t.Fatalf("the old journal changed: %d records, was %d", len(after), len(before))
-			}
-			got, _ := e.st.Records(ctx, store.Query{KioskID: kioskID, JournalID: j.JournalID()})
-			if len(got) != len(carried)+1 || got[0].Detail != journal.DetailDiverged {
-				t.Fatalf("new journal holds %d records (want the start and %d carried): %+v", len(got), len(carried), got)
-			}
-			for i, c := range carried {
-				r := got[i+1]
-				if r.Kind != c.Kind || r.Outcome != c.Outcome || !r.Time.Equal(c.Time) || r.Status != c.Status || r.Reference != kiosk.ReferenceOf(c) {
-					t.Fatalf("carried record %d: %+v, want the content of %+v with its slip reference", i, r, c)
-				}
-			}
-			// The resident's slip still finds their visit.
-			var found []server.Found
-			if code := e.get(t, "staff-ana", ksync.PathLookup+"?ref="+kiosk.ReferenceOf(carried[0]), &found); code != 200 {
-				t.Fatalf("lookup %s: %d", kiosk.ReferenceOf(carried[0]), code)
-			}
-			var hit bool
-			for _, f := range found {
-				hit = hit || (f.JournalID == j.JournalID() && f.Record.Hash == got[1].Hash)
-			}
-			if !hit {
-				t.Fatalf("lookup %s: %+v, want the carried record", kiosk.ReferenceOf(carried[0]), found)
-			}
-			var ev *store.Event
-			for i := range k.Events {
-				if k.Events[i].JournalID == j.JournalID() {
-					ev = &k.Events[i]
-				}
-			}
-			if ev == nil || ev.Kind != store.EventJournalRecreated || ev.Reason != store.ReasonDiverged || ev.Previous != old {
-				t.Fatalf("events %+v: want the new journal's, diverged from %s", k.Events, old)
-			}
-			for _, js := range k.Journals {
-				if !js.Complete() {
-					t.Errorf("journal %s has gaps %+v", js.JournalID, js.Gaps)
-				}
-			}
-			for _, f := range k.Flags {
-				if f.Kind != store.FlagConflict || f.JournalID != old {
-					t.Errorf("flag %+v: want only the conflict that started it", f)
-				}
-			}
-			if !strings.Contains(e.logs.String(), "started a new journal and carried the unsent records over") {
-				t.Error("the kiosk's log does not say what happened")
-			}
-			if m, _ := filepath.Glob(filepath.Join(filepath.Dir(j.Path()), filepath.Base(j.Path())+".diverged-*")); len(m) != 1 {
-				t.Errorf("copies of the diverged file: %v", m)
-			}
+			checkDiverged(t, e, j, old, carried, before)
 		})
+	}
+}
+
+// checkDiverged: the kiosk holds nothing unsent, the old journal is as it
+// was, the new one holds its start and the carried records (content and
+// slip references kept), a slip still finds its visit, and staff see the
+// event and the one conflict that caused it.
+func checkDiverged(t *testing.T, e *env, j *journal.Journal, old string, carried, before []kiosk.Record) {
+	t.Helper()
+	ctx := context.Background()
+	if d, _ := j.Depth(); d != 0 {
+		t.Fatalf("%d records still unsent on the kiosk", d)
+	}
+	if j.JournalID() == old {
+		t.Fatal("the journal did not start a new one")
+	}
+	k, err := e.st.Kiosk(ctx, kioskID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := e.st.Records(ctx, store.Query{KioskID: kioskID, JournalID: old})
+	if len(after) != len(before) {
+		t.Fatalf("the old journal changed: %d records, was %d", len(after), len(before))
+	}
+	got, _ := e.st.Records(ctx, store.Query{KioskID: kioskID, JournalID: j.JournalID()})
+	if len(got) != len(carried)+1 || got[0].Detail != journal.DetailDiverged {
+		t.Fatalf("new journal holds %d records (want the start and %d carried): %+v", len(got), len(carried), got)
+	}
+	for i, c := range carried {
+		r := got[i+1]
+		if r.Kind != c.Kind || r.Outcome != c.Outcome || !r.Time.Equal(c.Time) || r.Status != c.Status || r.Reference != kiosk.ReferenceOf(c) {
+			t.Fatalf("carried record %d: %+v, want the content of %+v with its slip reference", i, r, c)
+		}
+	}
+	// The resident's slip still finds their visit.
+	var found []server.Found
+	if code := e.get(t, "staff-ana", ksync.PathLookup+"?ref="+kiosk.ReferenceOf(carried[0]), &found); code != 200 {
+		t.Fatalf("lookup %s: %d", kiosk.ReferenceOf(carried[0]), code)
+	}
+	var hit bool
+	for _, f := range found {
+		hit = hit || (f.JournalID == j.JournalID() && f.Record.Hash == got[1].Hash)
+	}
+	if !hit {
+		t.Fatalf("lookup %s: %+v, want the carried record", kiosk.ReferenceOf(carried[0]), found)
+	}
+	var ev *store.Event
+	for i := range k.Events {
+		if k.Events[i].JournalID == j.JournalID() {
+			ev = &k.Events[i]
+		}
+	}
+	if ev == nil || ev.Kind != store.EventJournalRecreated || ev.Reason != store.ReasonDiverged || ev.Previous != old {
+		t.Fatalf("events %+v: want the new journal's, diverged from %s", k.Events, old)
+	}
+	for _, js := range k.Journals {
+		if !js.Complete() {
+			t.Errorf("journal %s has gaps %+v", js.JournalID, js.Gaps)
+		}
+	}
+	for _, f := range k.Flags {
+		if f.Kind != store.FlagConflict || f.JournalID != old {
+			t.Errorf("flag %+v: want only the conflict that started it", f)
+		}
+	}
+	if !strings.Contains(e.logs.String(), "started a new journal and carried the unsent records over") {
+		t.Error("the kiosk's log does not say what happened")
+	}
+	if m, _ := filepath.Glob(filepath.Join(filepath.Dir(j.Path()), filepath.Base(j.Path())+".diverged-*")); len(m) != 1 {
+		t.Errorf("copies of the diverged file: %v", m)
 	}
 }
