@@ -255,7 +255,8 @@ func journalStatus(path string, key []byte, w io.Writer) error {
 	case !st.ChainOK:
 		chain = "BROKEN: " + st.ChainBreak.Error()
 	}
-	why := map[string]string{journal.DetailJournalNew: "new file", journal.DetailReset: "the old file was corrupt and was moved aside"}[st.CreatedReason]
+	why := map[string]string{journal.DetailJournalNew: "new file", journal.DetailReset: "the old file was corrupt and was moved aside",
+		journal.DetailDiverged: "the collector held other records under the old journal's numbers (restored from a backup? a cloned card?): unsent records carried over"}[st.CreatedReason]
 	fmt.Fprintf(w, "kiosk:          %s\n", st.KioskID)
 	fmt.Fprintf(w, "journal:        %s (references %s-%s-NNNN)\n", st.JournalID, st.KioskID, kiosk.JournalTag(st.JournalID))
 	if !st.Created.IsZero() {
