@@ -25,6 +25,9 @@ const journalUsage = `usage: kioskctl journal COMMAND [--db PATH] [--hmac-key-fi
                               e.g. a USB stick; the town hall brings it in with: collector import DIR
   verify DIR                  check an export: edited, missing or reordered records and a wrong signature fail
   ack --manifest FILE         once the town hall has an export: release its records (signature checked; no network)
+  diverge                     when the town hall's import refuses this kiosk's records as a conflict (a kiosk restored
+                              from a backup, a cloned card): start a new journal carrying the unsent records over
+                              (the kiosk does it by itself on sync); then export again
   salvage --db FILE --to DIR  a journal file too damaged to open (the kiosk moved it aside as journal.db.corrupt-…):
                               every record in it whose hash matches its content, as signed exports DIR/run-NN,
                               one per unbroken run, for collector import; damaged records are counted, never exported
@@ -89,6 +92,8 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "OK: %d records of kiosk %s, journal %s, seq %d..%d, chain intact, signed by the kiosk (%s)\n",
 			m.Count, m.KioskID, m.JournalID, m.FirstSeq, m.LastSeq, how)
 		return nil
+	case "diverge":
+		return journalDiverge(*db, key, stdout)
 	case "salvage":
 		if *to == "" || !dbSet(fs) {
 			return errors.New("journal salvage: --db FILE (the damaged file) and --to DIR required")
@@ -102,6 +107,21 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	fmt.Fprint(stderr, journalUsage)
 	return errUsage
+}
+
+func journalDiverge(path string, key []byte, w io.Writer) error {
+	j, err := openJournal(path, key, false)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	d, err := j.Diverge("kioskctl journal diverge")
+	if err != nil {
+		return fmt.Errorf("journal diverge: %w", err)
+	}
+	fmt.Fprintf(w, "journal %s ended; journal %s started with %d unsent records carried over (seq %d..%d of the old one); "+
+		"the old file is copied to %s\nnow export again: kioskctl journal export --to DIR\n", d.Previous, d.JournalID, d.Carried, d.FromSeq, d.ToSeq, d.SavedTo)
+	return nil
 }
 
 func dbSet(fs *flag.FlagSet) bool {

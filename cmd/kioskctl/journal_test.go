@@ -341,3 +341,29 @@ func TestJournalSalvage(t *testing.T) {
 		t.Fatalf("%d records exported", got)
 	}
 }
+
+// TestJournalDiverge: for a kiosk that delivers by USB only, the
+// technician starts the new journal the syncer would have started, with
+// the kiosk stopped or running; a second time, before anything of the new
+// journal was delivered, is refused.
+func TestJournalDiverge(t *testing.T) {
+	for _, running := range []bool{false, true} {
+		t.Run(map[bool]string{false: "kiosk stopped", true: "kiosk running"}[running], func(t *testing.T) {
+			db := makeJournal(t, 3)
+			if running {
+				serveJournal(t, db)
+			}
+			out, err := runJournal(t, "diverge", "--db", db)
+			if err != nil || !strings.Contains(out, "4 unsent records carried over (seq 1..4 of the old one)") {
+				t.Fatalf("diverge: %v\n%s", err, out)
+			}
+			out, err = runJournal(t, "status", "--db", db)
+			if err != nil || !strings.Contains(out, "unsent records: 5") || !strings.Contains(out, "cloned card") || !strings.Contains(out, "chain:          ok") {
+				t.Fatalf("status: %v\n%s", err, out)
+			}
+			if out, err := runJournal(t, "diverge", "--db", db); err == nil || !strings.Contains(err.Error(), "diverged already") {
+				t.Fatalf("second diverge: %v\n%s", err, out)
+			}
+		})
+	}
+}

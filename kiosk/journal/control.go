@@ -30,6 +30,10 @@ type Handle interface {
 	Verify() (*Break, error)
 	Pending(limit int) ([]kiosk.Record, error)
 	Release(journalID string, acks []Ack) (int, error)
+	// Diverge starts a new journal carrying the unsent records over
+	// (see Journal.Diverge): for a kiosk the collector refuses as a
+	// conflict that delivers only by USB.
+	Diverge(why string) (Diverged, error)
 	Close() error
 }
 
@@ -82,6 +86,14 @@ func Serve(ctx context.Context, ln net.Listener, j *Journal, log *slog.Logger) e
 		n, err := j.Release(req.JournalID, req.Acks)
 		log.Info("journal released by a staff tool", "journal_id", req.JournalID, "acknowledged", len(req.Acks), "released", n)
 		reply(w, struct{ Released int }{n}, err)
+	})
+	mux.HandleFunc("POST /diverge", func(w http.ResponseWriter, r *http.Request) {
+		d, err := j.Diverge("a staff tool asked (kioskctl journal diverge)")
+		if errors.Is(err, ErrNotDiverging) {
+			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+			return
+		}
+		reply(w, d, err)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	stop := context.AfterFunc(ctx, func() { srv.Close() })
@@ -192,6 +204,15 @@ func (r *Remote) Release(journalID string, acks []Ack) (int, error) {
 	var v struct{ Released int }
 	err := r.call("POST", "/release", releaseRequest{JournalID: journalID, Acks: acks}, &v)
 	return v.Released, err
+}
+
+func (r *Remote) Diverge(string) (Diverged, error) {
+	var d Diverged
+	err := r.call("POST", "/diverge", nil, &d)
+	if err == nil {
+		r.journalID = d.JournalID
+	}
+	return d, err
 }
 
 func (r *Remote) Close() error { r.c.CloseIdleConnections(); return nil }
