@@ -164,6 +164,13 @@ func (s *Server) kiosk(r *http.Request) (*x509.Certificate, string, error) {
 	if !kiosk.ValidKioskID(cn) {
 		return nil, "", fmt.Errorf("the certificate %q is not a kiosk's (its CN must be a kiosk ID)", cn)
 	}
+	// The handshake checked the chain and the list already; the same rule
+	// as for an export's certificate, once more, in one place.
+	if s.opts.CAPool != nil {
+		if err := importer.KioskCert(c, cn, s.opts.CAPool, s.opts.Revoked); err != nil {
+			return nil, "", fmt.Errorf("the certificate of %q: %w", cn, err)
+		}
+	}
 	return c, cn, nil
 }
 
