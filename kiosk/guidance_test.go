@@ -18,22 +18,23 @@ func TestGuide(t *testing.T) {
 		says    []string // substrings of the page's sentences
 		bring   int
 	}{
-		{kiosk.CodeAuthLocked, kiosk.PINSign, true, "4けたの暗証番号（利用者証明用）がロックされています", []string{"3回", "役場の窓口でだけ", "別々"}, 1},
-		{kiosk.CodeSignLocked, kiosk.PINAuth, true, "英数字6〜16けたの暗証番号（署名用）がロックされています", []string{"5回", "役場の窓口でだけ"}, 1},
+		{kiosk.CodeAuthLocked, kiosk.PINSign, true, "4けたの暗証番号（利用者証明用）がロックされています", []string{"3回", "住民票のある市区町村の窓口でしか", "別々"}, 1},
+		{kiosk.CodeSignLocked, kiosk.PINAuth, true, "英数字6〜16けたの暗証番号（署名用）がロックされています", []string{"5回", "住民票のある市区町村の窓口でしか"}, 1},
 		{kiosk.CodeExpired, kiosk.PINAuth, true, "利用者証明用電子証明書の有効期限が切れています", []string{"申請", "照会書"}, 2},
 		{kiosk.CodeExpired, kiosk.PINSign, true, "署名用電子証明書の有効期限が切れています", nil, 2},
 		{kiosk.CodeRenewal, kiosk.PINAuth, true, "利用者証明用電子証明書は、有効期限が近づいています", []string{"3か月前", "照会書"}, 2},
 		{kiosk.CodeNotYetValid, kiosk.PINAuth, true, "利用者証明用電子証明書の有効期間が", nil, 1},
-		{kiosk.CodeDateUnknown, kiosk.PINAuth, true, "このキオスクの時計", nil, 1},
+		{kiosk.CodeDateUnknown, kiosk.PINAuth, true, "この機械の時計", []string{"不具合", "お知らせください"}, 1},
 		{kiosk.CodeNoSignCert, kiosk.PINAuth, true, "このカードには署名用電子証明書が入っていません", []string{"15歳未満", "成年被後見人", "希望しなかった", "e-Tax"}, 2},
 		{kiosk.CodeNoAuthCert, kiosk.PINAuth, true, "このカードには利用者証明用電子証明書が入っていません", []string{"法定代理人"}, 2},
 		{kiosk.CodeJuki, kiosk.PINAuth, true, "このカードは住民基本台帳カード（住基カード）です", []string{"終了", "マイナンバーカードが必要"}, 0},
-		{kiosk.CodeNotJPKI, kiosk.PINAuth, true, "このカードはマイナンバーカードではないようです", nil, 1},
+		{kiosk.CodeNotJPKI, kiosk.PINAuth, true, "このカードは、マイナンバーカードとして読み取れませんでした", nil, 1},
 		{kiosk.CodeUnreadable, kiosk.PINAuth, true, "カードを読み取れませんでした", nil, 1},
 		{kiosk.CodeChangeUnsure, kiosk.PINSign, true, "英数字6〜16けたの暗証番号（署名用）が変わったかどうか", []string{"初期化"}, 2},
-		{kiosk.CodeAuthLastTry, kiosk.PINAuth, false, "4けたの暗証番号（利用者証明用）は、あと1回まちがえるとロックされます", nil, 0},
+		{kiosk.CodeAuthLastTry, kiosk.PINAuth, true, "4けたの暗証番号（利用者証明用）は、あと1回まちがえるとロックされます", []string{"入力しないで", "住民票のある市区町村の窓口"}, 1},
 		{kiosk.CodePINChanged, kiosk.PINSign, false, "英数字6〜16けたの暗証番号（署名用）を変更しました", nil, 0},
-		{kiosk.CodeValid, kiosk.PINSign, false, "署名用電子証明書は有効です", nil, 0},
+		{kiosk.CodeValid, kiosk.PINSign, false, "署名用電子証明書は、有効期限内です", []string{"失効", "わかりません"}, 0},
+		{kiosk.CodeValid, kiosk.PINAuth, false, "利用者証明用電子証明書は、有効期限内です", []string{"失効", "カードに記録されない"}, 0},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.code)+"/"+tt.subject.String(), func(t *testing.T) {
@@ -120,7 +121,9 @@ func TestSectionOf(t *testing.T) {
 	p := kiosk.Guide(kiosk.CodeRenewal, kiosk.PINAuth, testMunicipality())
 	s := kiosk.SectionOf(p, &cert)
 	all := strings.Join(append(s.LinesJA, s.LinesEN...), "\n")
-	if !strings.Contains(all, "2027年5月") || !strings.Contains(all, "2027年2月") || !strings.Contains(all, "May 2027") {
+	// Renewal opens on 28 Feb 2027; the slip gives the first day it is
+	// certainly open, 1 Mar, which says nothing closer about the birthday.
+	if !strings.Contains(all, "2027年5月") || !strings.Contains(all, "おそくとも2027年3月1日") || !strings.Contains(all, "May 2027") || !strings.Contains(all, "1 Mar 2027") {
 		t.Errorf("dates missing: %s", all)
 	}
 	for _, day := range []string{"31日", "28日", "31 May", "28 Feb"} {
