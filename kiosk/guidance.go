@@ -55,9 +55,9 @@ func orJA(en, ja string) string {
 var (
 	// The card's own expiry, not the certificate's: read right after 「有効
 	// 期限が切れています」, 「有効期限の切れていないカード」 said "do not come".
-	bringValidCard = Text{"マイナンバーカード（カード自体の有効期限が切れていないもの。電子証明書の有効期限とは別です）",
-		"Your My Number Card (the card itself must not have expired; this is not the certificate's date)"}
-	bringMemo = Text{"暗証番号がわかるもの（メモなど）", "Something that tells you the card's PINs (a note, for example)"}
+	bringValidCard = Text{"マイナンバーカード（カード自体の有効期限が切れていないもの）",
+		"Your My Number Card (the card itself must be in date)"}
+	bringMemo = Text{"暗証番号がわかるもの（メモなど）", "A note of the card's PINs, or anything that reminds you of them"}
 	bringCard = Text{"マイナンバーカード", "Your My Number Card"}
 	bringSlip = Text{"この用紙", "This slip"}
 )
@@ -71,10 +71,10 @@ var (
 	// The village page's order: the proxy applies, the office mails an
 	// inquiry to the resident, the resident answers, the proxy brings it.
 	proxy = Text{
-		"やむを得ない理由でご本人が来られないときは、代理の方が申請できます。そのときは、市区町村からご本人の住所に照会書が郵送されます。ご本人が回答を書き、代理の方が、その回答と委任状と代理の方の本人確認書類を持って、あらためて窓口に行きます。",
-		"If you cannot come yourself for an unavoidable reason, a proxy may apply. The office then mails an inquiry to your address; you answer it, and the proxy comes back with your answer, a letter of delegation and the proxy's own ID."}
+		"やむを得ない理由でご本人が来られないときは、代理の方が申請できます。市区町村からご本人の住所に照会書が届くので、ご本人が回答し、代理の方がその回答と委任状、代理の方の本人確認書類を持って窓口に行きます。",
+		"If you cannot come for an unavoidable reason, a proxy may apply: you answer the inquiry the office mails you; the proxy brings it, a letter of delegation and their own ID."}
 	kioskCannot  = Text{"この機械ではできません。", "This machine cannot do it."}
-	resetAtOffic = Text{"ロックの解除（暗証番号の初期化）は、" + homeOffice + "でしかできません。", "Only the office of the municipality where you are registered can reset a locked PIN."}
+	resetAtOffic = Text{"ロックの解除（暗証番号の初期化）は、" + homeOffice + "でしかできません。", "Only your municipality's office can reset a locked PIN."}
 	separateLock = Text{"ロックは暗証番号ごとに別々にかかります。", "Each PIN locks on its own."}
 	dontGuess    = Text{"何度もためすと、ロックされるおそれがあります。", "Trying PINs to find out could lock the PIN."}
 	// The machine's own faults go to the office in this building.
@@ -136,9 +136,8 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 	case CodeRenewal:
 		p.Title = Text{cert.JA + "は、有効期限が近づいています", "Your " + cert.EN + " expires soon"}
 		p.What = []Text{
-			{"有効期限の3か月前から、" + homeOffice + "で更新できます。", "The office of the municipality where you are registered renews it from 3 months before the expiry date."},
+			{"有効期限の3か月前から、" + homeOffice + "で更新できます。", "Your municipality's office renews it from 3 months before the expiry date."},
 			kioskCannot,
-			{"更新は、有効期限の前にすませてください。", "Please renew it before the expiry date."},
 			proxy,
 		}
 		p.Next = Text{homeOffice + "で更新できます。持ち物は「つぎへ」でご案内します。", "Your municipality's office can renew it. Choose Next to see what to bring."}
@@ -147,7 +146,7 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 		p.Title = Text{cert.JA + "の有効期限が切れています", "Your " + cert.EN + " has expired"}
 		p.What = []Text{
 			{"有効期限が切れた電子証明書は使えません。", "An expired certificate cannot be used."},
-			{homeOffice + "で、新しい電子証明書の発行を申請できます。", "You can apply for a new one at the office of the municipality where you are registered."},
+			{homeOffice + "で、新しい電子証明書の発行を申請できます。", "You can apply for a new one at your municipality's office."},
 			kioskCannot,
 			proxy,
 		}
@@ -193,15 +192,15 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 		p.Title = Text{pin.JA + "は、あと1回まちがえるとロックされます", "One more wrong entry locks your " + pin.EN}
 		p.What = []Text{
 			{"暗証番号に自信がないときは、入力しないでください。", "If you are not sure of it, do not enter it."},
-			{"忘れたときは、" + homeOffice + "で初期化してもらえます。", "If you have forgotten it, the office of the municipality where you are registered can reset it."},
+			{"忘れたときは、" + homeOffice + "で初期化してもらえます。", "If you have forgotten it, your municipality's office can reset it."},
 		}
 		p.Next = Text{"暗証番号に自信がないときは、入力しないでください。窓口のご案内は「つぎへ」でご覧ください。", "If you are not sure of it, do not enter it. Choose Next to see where the office is."}
 		p.Bring = []Text{bringCard}
 	case CodeNoAuthCert:
 		p.Title = Text{"このカードには" + nameAuthCert.JA + "が入っていません", "This card has no " + nameAuthCert.EN}
 		p.What = []Text{
-			{"マイナンバーカードを申請したときに発行を希望しなかった場合は、入っていません。", "It is not on the card if you chose not to have it when you applied for the card."},
-			{homeOffice + "で発行を申請できます。", "You can apply for it at the office of the municipality where you are registered."},
+			{"マイナンバーカードを申請したときに発行を希望しなかった場合は、入っていません。", "It is not on the card if you declined it when applying for the card."},
+			{homeOffice + "で発行を申請できます。", "You can apply for it at your municipality's office."},
 			{"15歳未満の方と成年被後見人の方は、法定代理人が申請してください。", "For residents under 15 and adult wards, a legal representative applies."},
 			proxy,
 		}
@@ -211,8 +210,8 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 		p.Title = Text{"このカードには" + nameSignCert.JA + "が入っていません", "This card has no " + nameSignCert.EN}
 		p.What = []Text{
 			{"署名用電子証明書は、15歳未満の方と成年被後見人の方には発行されません。", "The signing certificate is not issued to residents under 15 or to adult wards."},
-			{"マイナンバーカードを申請したときに発行を希望しなかった場合も、入っていません。", "It is also not on the card if you chose not to have it when you applied for the card."},
-			{"15歳以上の方（成年被後見人の方を除きます）は、必要なときに、" + homeOffice + "で発行を申請できます。", "From age 15 (adult wards excepted), you can apply for one at the office of the municipality where you are registered."},
+			{"マイナンバーカードを申請したときに発行を希望しなかった場合も、入っていません。", "It is also not on the card if you declined it when applying for the card."},
+			{"15歳以上の方（成年被後見人の方を除きます）は、必要なときに、" + homeOffice + "で発行を申請できます。", "From age 15 (adult wards excepted), you can apply for one at your municipality's office."},
 		}
 		if m.ETax {
 			p.What = append(p.What, Text{"この村では、署名用電子証明書を e-Tax の手続きに使えます。", "Here the signing certificate can be used for e-Tax."})
@@ -224,7 +223,7 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 		p.What = []Text{
 			{"住基カードへの電子証明書の発行は、終了しています。", "Certificates are no longer issued on Juki cards."},
 			{"電子証明書を使うには、マイナンバーカードが必要です。", "To use the certificates, you need a My Number Card."},
-			{"マイナンバーカードの申請については、" + homeOffice + "にお問い合わせください。", "For how to apply for a My Number Card, please ask the office of the municipality where you are registered."},
+			{"マイナンバーカードの申請については、" + homeOffice + "にお問い合わせください。", "For how to apply for a My Number Card, please ask your municipality's office."},
 		}
 		p.Next = Text{"マイナンバーカードをお持ちのときは、そちらを差しこんでください。", "If you have a My Number Card, please insert it instead."}
 	case CodeNotJPKI:

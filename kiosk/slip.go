@@ -221,7 +221,7 @@ func CertainlyOpen(day time.Time) time.Time {
 	case d <= 21:
 		d = 21
 	default:
-		y, m, d = y, m+1, 1
+		m, d = m+1, 1 // time.Date carries December into January
 	}
 	return time.Date(y, m, d, 0, 0, 0, 0, jst)
 }

@@ -166,7 +166,7 @@ func Catalogue() Words {
 		YearsMonthsLeft: Text{"あと約%d年%dか月", "about %d year(s) %d month(s) left"},
 		MonthsLeft:      Text{"あと約%dか月", "about %d month(s) left"},
 		UnderMonth:      Text{"あと1か月足らず", "less than a month left"},
-		RenewBy:         Text{"更新の手続き: おそくとも%sからできます", "Renewal: possible from %s at the latest"},
+		RenewBy:         Text{"更新の手続き: %sにはできます", "Renewal: possible by %s"},
 		RenewOpen:       Text{"更新の手続き: いまできます", "Renewal: possible now"},
 		DetailsHead:     Text{"有効期限の日付", "The exact dates"},
 		DetailsWhy: Text{"有効期限の日は誕生日から決まるため、はじめの画面と用紙には出していません。まわりの方から見えないよう、ご注意ください。",
@@ -198,9 +198,9 @@ func Catalogue() Words {
 
 		LastTryHead: Text{"あと1回まちがえるとロックされます", "One more wrong entry locks it"},
 		LastTryWhat: Text{"%sは、あと1回まちがえるとロックされます。ロックされると、住民票のある市区町村の窓口で初期化してもらうまで使えません。暗証番号に自信がないときは、入力しないで「やめる」を選んでください。",
-			"Your %s locks after one more wrong entry. A locked PIN cannot be used until the office of the municipality where you are registered resets it. If you are not sure of it, do not enter it: choose Cancel."},
+			"Your %s locks after one more wrong entry. A locked PIN cannot be used until your municipality's office resets it. If you are not sure of it, do not enter it: choose Cancel."},
 
-		Office:          Text{"%sに住民票のある方の窓口: %s %s", "Office for residents of %s: %s, %s"},
+		Office:          Text{"%sに住民票のある方の窓口: %s %s", "Office for %s residents: %s, %s"},
 		OfficeAny:       Text{"窓口: %s %s", "Office: %s, %s"},
 		OtherTown:       Text{"ほかの市区町村に住民票のある方は、その市区町村の窓口へ。", "Registered elsewhere? Go to that municipality's office."},
 		Phone:           Text{"電話: %s", "Phone: %s"},
@@ -238,11 +238,11 @@ func TriesLeft(l Lang, n int) string {
 // give the expiry day, which is the holder's birthday, to anyone behind.
 func TimeLeft(l Lang, daysLeft int) string {
 	w := Catalogue()
-	months := daysLeft * 12 / 365
+	months := (daysLeft*12 + 182) / 365 // rounded: 52 days is about 2 months
 	y, m := months/12, months%12
 	var s string
 	switch {
-	case months == 0:
+	case daysLeft < 31:
 		return w.UnderMonth.In(l)
 	case y == 0:
 		s = w.MonthsLeft.F(l, m)

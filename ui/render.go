@@ -522,8 +522,9 @@ func (r *renderer) where(p kiosk.Place) {
 	} else {
 		r.para(plain(r.t.OfficeAny.F(r.l, p.Office.In(r.l), p.Counter.In(r.l))), stBody)
 	}
+	// Everyone else's office (OtherTown) is on the slip: the sentences
+	// above already send them to the municipality they are registered in.
 	r.para(plain(r.t.Phone.F(r.l, p.Phone)+"   "+r.t.Hours.F(r.l, p.Hours.In(r.l))), stBody)
-	r.para(r.t.OtherTown.In(r.l), stBody)
 }
 
 // note says what became of the page's slip.
