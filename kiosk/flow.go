@@ -319,7 +319,7 @@ func StatusPages(a Assessment, m Municipality) []Page {
 		p := Guide(c, PINAuth, m)
 		if c == CodeValid && a.AuthLocked {
 			p.Title = Text{nameAuthCert.JA + "は有効期限内ですが、暗証番号がロックされているため使えません",
-				"Your " + nameAuthCert.EN + " is within its dates, but cannot be used while its PIN is locked"}
+				"User-authentication certificate: in date, unusable while its PIN is locked"}
 		}
 		out = append(out, p)
 	}
