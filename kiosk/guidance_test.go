@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
 )
@@ -121,10 +122,21 @@ func TestSectionOf(t *testing.T) {
 	p := kiosk.Guide(kiosk.CodeRenewal, kiosk.PINAuth, testMunicipality())
 	s := kiosk.SectionOf(p, &cert)
 	all := strings.Join(append(s.LinesJA, s.LinesEN...), "\n")
-	// Renewal opens on 28 Feb 2027; the slip gives the first day it is
-	// certainly open, 1 Mar, which says nothing closer about the birthday.
-	if !strings.Contains(all, "2027年5月") || !strings.Contains(all, "2027年3月1日（月）にはできます") || !strings.Contains(all, "May 2027") || !strings.Contains(all, "1 Mar 2027") {
+	// Open since 28 Feb: the slip, read later, says it already is.
+	if !strings.Contains(all, "2027年5月") || !strings.Contains(all, "すでにできます") || !strings.Contains(all, "May 2027") {
 		t.Errorf("dates missing: %s", all)
+	}
+	// Before the window: the first day it is certainly open, 1 Mar, which
+	// says nothing closer about the birthday than "late February".
+	before := kiosk.AssessCert(*makeValidity(t, 5, jstDay(2022, 6, 1), jstDay(2027, 5, 31)), jstDay(2026, 12, 1), true)
+	sv := kiosk.SectionOf(kiosk.Guide(kiosk.CodeRenewal, kiosk.PINAuth, testMunicipality()), &before)
+	if got := strings.Join(append(sv.LinesJA, sv.LinesEN...), "\n"); !strings.Contains(got, "2027年3月1日（月）にはできます") || !strings.Contains(got, "by 1 Mar 2027") {
+		t.Errorf("renewal day missing: %s", got)
+	}
+	expired := kiosk.AssessCert(*makeValidity(t, 5, jstDay(2021, 6, 1), jstDay(2026, 5, 31)), jstDay(2026, 6, 10), true)
+	se := kiosk.SectionOf(kiosk.Guide(kiosk.CodeExpired, kiosk.PINAuth, testMunicipality()), &expired)
+	if got := strings.Join(se.LinesJA, "\n"); !strings.Contains(got, "2026年5月（切れています）") {
+		t.Errorf("an expired month reads as valid: %s", got)
 	}
 	for _, day := range []string{"31日", "28日", "31 May", "28 Feb"} {
 		if strings.Contains(all, day) {
@@ -137,5 +149,64 @@ func TestSectionOf(t *testing.T) {
 	slip := kiosk.NewSlip([]kiosk.SlipSection{s}, testMunicipality(), "K01-20270301-0007", jstDay(2027, 3, 1))
 	if slip.Reference != "K01-20270301-0007" || slip.Office != "〇〇村役場 住民福祉課" || slip.Phone != "0000-00-0000" {
 		t.Errorf("slip = %+v", slip)
+	}
+}
+
+func TestCertainlyOpen(t *testing.T) {
+	tests := []struct{ opens, want time.Time }{
+		{jstDay(2027, 2, 1), jstDay(2027, 2, 1)},
+		{jstDay(2027, 2, 2), jstDay(2027, 2, 11)},
+		{jstDay(2027, 2, 11), jstDay(2027, 2, 11)},
+		{jstDay(2027, 2, 15), jstDay(2027, 2, 21)},
+		{jstDay(2027, 2, 21), jstDay(2027, 2, 21)},
+		{jstDay(2027, 2, 28), jstDay(2027, 3, 1)},
+		{jstDay(2027, 12, 31), jstDay(2028, 1, 1)},
+	}
+	for _, tt := range tests {
+		if got := kiosk.CertainlyOpen(tt.opens); !got.Equal(tt.want) {
+			t.Errorf("CertainlyOpen(%s) = %s, want %s", tt.opens.Format("2006-01-02"), got.Format("2006-01-02"), tt.want.Format("2006-01-02"))
+		}
+		if got := kiosk.CertainlyOpen(tt.opens); got.Before(tt.opens) {
+			t.Errorf("CertainlyOpen(%s) is before the window opens", tt.opens)
+		}
+	}
+}
+
+func TestTimeLeft(t *testing.T) {
+	tests := []struct {
+		days   int
+		ja, en string
+	}{
+		{0, "あと1か月足らず", "less than a month left"},
+		{30, "あと1か月足らず", "less than a month left"},
+		{52, "あと約2か月", "about 2 months left"},
+		{365, "あと約1年", "about 1 year left"},
+		{1193, "あと約3年3か月", "about 3 years 3 months left"},
+		{1826, "あと約5年", "about 5 years left"},
+	}
+	for _, tt := range tests {
+		if got := kiosk.TimeLeft(kiosk.Japanese, tt.days); got != tt.ja {
+			t.Errorf("TimeLeft(ja, %d) = %q, want %q", tt.days, got, tt.ja)
+		}
+		if got := kiosk.TimeLeft(kiosk.English, tt.days); got != tt.en {
+			t.Errorf("TimeLeft(en, %d) = %q, want %q", tt.days, got, tt.en)
+		}
+	}
+}
+
+// TestSlipBringsOnce: a card locked and due for renewal lists what to
+// bring once, under the last section, the card with its condition only.
+func TestSlipBringsOnce(t *testing.T) {
+	m := testMunicipality()
+	secs := []kiosk.SlipSection{
+		kiosk.SectionOf(kiosk.Guide(kiosk.CodeAuthLocked, kiosk.PINAuth, m), nil),
+		kiosk.SectionOf(kiosk.Guide(kiosk.CodeRenewal, kiosk.PINAuth, m), nil),
+	}
+	s := kiosk.NewSlip(secs, m, "K01-20270301-0007", jstDay(2027, 3, 1))
+	if len(s.Sections[0].BringJA) != 0 || len(s.Sections[1].BringJA) != 2 || len(s.Sections[1].BringEN) != 2 {
+		t.Fatalf("bring lists %q / %q", s.Sections[0].BringJA, s.Sections[1].BringJA)
+	}
+	if s.Sections[1].BringJA[0] == "マイナンバーカード" || !strings.Contains(s.WhoseJA, "〇〇村に住民票のある方") || s.OtherTownJA == "" {
+		t.Errorf("slip = %+v", s)
 	}
 }

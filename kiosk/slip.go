@@ -181,6 +181,7 @@ func RenewalLine(l Lang, ca CertAssessment, now bool) string {
 		if now {
 			return w.RenewOpen.In(l)
 		}
+		return w.RenewAlready.In(l) // read later: "now" would be the day it is read
 	case CodeValid, CodeDateUnknown:
 	default:
 		return ""

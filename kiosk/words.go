@@ -87,7 +87,8 @@ type Words struct {
 	ValidUntil, ValidFrom, DaysLeft, LastDay, RenewFrom Text
 	ExpiredOn, YearsLeft, YearsMonthsLeft, MonthsLeft   Text
 	UnderMonth                                          Text
-	RenewBy, RenewOpen, DetailsHead, DetailsWhy         Text
+	RenewBy, RenewOpen, RenewAlready, DetailsHead       Text
+	DetailsWhy                                          Text
 	TriesLocked, TriesNone                              Text
 	SignOnCard, SignOnCardLocked, SignNotOnCard         Text
 
@@ -168,6 +169,7 @@ func Catalogue() Words {
 		UnderMonth:      Text{"あと1か月足らず", "less than a month left"},
 		RenewBy:         Text{"更新の手続き: %sにはできます", "Renewal: possible by %s"},
 		RenewOpen:       Text{"更新の手続き: いまできます", "Renewal: possible now"},
+		RenewAlready:    Text{"更新の手続き: すでにできます", "Renewal: already possible"},
 		DetailsHead:     Text{"有効期限の日付", "The exact dates"},
 		DetailsWhy: Text{"有効期限の日は誕生日から決まるため、はじめの画面と用紙には出していません。まわりの方から見えないよう、ご注意ください。",
 			"The expiry day follows from your birthday, so the first screen and the slip leave it out. Please make sure no one else can see this screen."},
