@@ -110,6 +110,11 @@ type Words struct {
 	IdleHead, IdleLeft Text
 }
 
+// DetailIDs are the catalogue's fields that carry an expiry's day (the
+// holder's birthday) or what gives it away: only the くわしく screen the
+// resident asks for shows them. Nothing prints or speaks them.
+var DetailIDs = []string{"DaysLeft", "LastDay", "RenewFrom", "ValidFrom", "DetailsHead", "DetailsWhy"}
+
 // Catalogue returns the screen words. It is a fresh copy each time: no
 // caller can change what another reads.
 func Catalogue() Words {

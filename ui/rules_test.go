@@ -2,6 +2,8 @@ package ui
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"fmt"
 	"reflect"
 	"strings"
@@ -354,4 +356,20 @@ func catalogueSentences() []string {
 		}
 	}
 	return out
+}
+
+// TestSlipGoldensKeepLineRules: every golden slip, as printed at 58 and
+// 80 mm, keeps the line-start rules too.
+func TestSlipGoldensKeepLineRules(t *testing.T) {
+	files, _ := filepath.Glob("../testdata/slips/*.txt")
+	if len(files) == 0 {
+		t.Fatal("no golden slips")
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lineRules(t, filepath.Base(f), strings.Split(string(b), "\n"))
+	}
 }
