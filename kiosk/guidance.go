@@ -121,7 +121,128 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 	if p.Office {
 		p.Where = PlaceOf(m)
 	}
-	cert, pin := CertName(subject), PINName(subject)
+	if certPage(&p, code, CertName(subject)) {
+		return p
+	}
+	if cardPage(&p, code, m) {
+		return p
+	}
+	pin := PINName(subject)
+	switch code {
+	case CodeAuthLocked, CodeSignLocked:
+		p.Title = Text{pin.JA + "がロックされています", "Your " + pin.EN + " is locked"}
+		p.What = []Text{
+			{"続けて" + itoa(subject.MaxTries()) + "回まちがえたため、ロックされました。", "It was entered wrongly " + itoa(subject.MaxTries()) + " times in a row, so it locked."},
+			resetAtOffic,
+			kioskCannot,
+			separateLock,
+		}
+		p.Next = Text{"ロックされた暗証番号は、" + homeOffice + "で初期化してもらえます。持ち物は「つぎへ」でご案内します。", "Your municipality's office can reset a locked PIN. Choose Next to see what to bring."}
+		p.Bring = []Text{bringCard}
+	case CodeAuthLastTry, CodeSignLastTry:
+		p.Title = Text{pin.JA + "は、あと1回まちがえるとロックされます", "One more wrong entry locks your " + pin.EN}
+		p.What = []Text{
+			{"暗証番号に自信がないときは、入力しないでください。", "If you are not sure of it, do not enter it."},
+			{"忘れたときは、" + homeOffice + "で初期化してもらえます。", "If you have forgotten it, your municipality's office can reset it."},
+		}
+		p.Next = Text{"暗証番号に自信がないときは、入力しないでください。窓口のご案内は「つぎへ」でご覧ください。", "If you are not sure of it, do not enter it. Choose Next to see where the office is."}
+		p.Bring = []Text{bringCard}
+	case CodeChangeUnsure:
+		p.Title = Text{pin.JA + "が変わったかどうか、確かめられませんでした", "We could not confirm whether your " + pin.EN + " changed"}
+		p.What = []Text{
+			{"変更の途中で、カードからの返事がとぎれました。新しい暗証番号と前の暗証番号の、どちらが使えるかわかりません。", "The card stopped answering during the change: either the new or the old PIN now works, we cannot tell which."},
+			dontGuess,
+			{homeOffice + "で暗証番号を初期化してもらえます。カードとこの用紙をお持ちください。", "Your municipality's office can reset the PIN. Please bring the card and this slip."},
+		}
+		p.Next = p.What[2]
+		p.Bring = []Text{bringCard, bringSlip}
+	case CodePINChanged:
+		p.Title = Text{pin.JA + "を変更しました", "Your " + pin.EN + " has been changed"}
+		p.What = []Text{
+			{"次からは、新しい暗証番号をお使いください。", "From now on, please use the new PIN."},
+			{"用紙に暗証番号は印刷されません。", "No PIN is printed on the slip."},
+		}
+		p.Next = p.What[0]
+	case CodeWrongPIN:
+		p.Title = Text{pin.JA + "がちがいます", "That " + pin.EN + " is not correct"}
+		p.What = []Text{{"暗証番号は変わっていません。", "Nothing was changed."},
+			{"思い出せないときは、ためさずに、" + homeOffice + "で初期化してもらってください。", "If you cannot remember it, do not keep trying: have it reset at your municipality's office."}}
+		p.Next = Text{"「つぎへ」でメニューにもどります。", "Choose Next to go back to the menu."}
+	case CodeRemoved:
+		p.Title = Catalogue().RemovedHead
+		p.What = []Text{Catalogue().RemovedWhat}
+		p.Next = p.What[0]
+	default:
+		p.Office = true
+		p.Where = PlaceOf(m)
+		p.Title = Text{"役場の窓口でご相談ください", "Please ask at the office"}
+		p.Next = askHere
+		p.Bring = []Text{bringCard}
+	}
+	return p
+}
+
+// cardPage fills p for what the card is or lacks (no certificate, a 住基
+// カード, not a My Number Card, unreadable); false for any other code.
+func cardPage(p *Page, code Code, m Municipality) bool {
+	switch code {
+	case CodeNoAuthCert:
+		p.Title = Text{"このカードには" + nameAuthCert.JA + "が入っていません", "This card has no " + nameAuthCert.EN}
+		p.What = []Text{
+			{"マイナンバーカードを申請したときに発行を希望しなかった場合は、入っていません。", "It is not on the card if you declined it when applying for the card."},
+			{homeOffice + "で発行を申請できます。", "You can apply for it at your municipality's office."},
+			{"15歳未満の方と成年被後見人の方は、法定代理人が申請してください。", "For residents under 15 and adult wards, a legal representative applies."},
+			proxy,
+		}
+		p.Next = Text{homeOffice + "で発行を申請できます。持ち物は「つぎへ」でご案内します。", "Your municipality's office can issue it. Choose Next to see what to bring."}
+		p.Bring = []Text{bringValidCard, bringMemo}
+	case CodeNoSignCert:
+		p.Title = Text{"このカードには" + nameSignCert.JA + "が入っていません", "This card has no " + nameSignCert.EN}
+		p.What = []Text{
+			{"署名用電子証明書は、15歳未満の方と成年被後見人の方には発行されません。", "The signing certificate is not issued to residents under 15 or to adult wards."},
+			{"マイナンバーカードを申請したときに発行を希望しなかった場合も、入っていません。", "It is also not on the card if you declined it when applying for the card."},
+			{"15歳以上の方（成年被後見人の方を除きます）は、必要なときに、" + homeOffice + "で発行を申請できます。", "From age 15 (adult wards excepted), you can apply for one at your municipality's office."},
+		}
+		if m.ETax {
+			p.What = append(p.What, Text{"この村では、署名用電子証明書を e-Tax の手続きに使えます。", "Here the signing certificate can be used for e-Tax."})
+		}
+		p.Next = Text{"15歳以上の方は、必要なときに窓口で申請できます。くわしくは「つぎへ」でご案内します。", "From age 15 you can apply at the office. Choose Next for details."}
+		p.Bring = []Text{bringValidCard, bringMemo}
+	case CodeJuki:
+		p.Title = Text{"このカードは住民基本台帳カード（住基カード）です", "This card is a Basic Resident Register card (Juki card)"}
+		p.What = []Text{
+			{"住基カードへの電子証明書の発行は、終了しています。", "Certificates are no longer issued on Juki cards."},
+			{"電子証明書を使うには、マイナンバーカードが必要です。", "To use the certificates, you need a My Number Card."},
+			{"マイナンバーカードの申請については、" + homeOffice + "にお問い合わせください。", "For how to apply for a My Number Card, please ask your municipality's office."},
+		}
+		p.Next = Text{"マイナンバーカードをお持ちのときは、そちらを差しこんでください。", "If you have a My Number Card, please insert it instead."}
+	case CodeNotJPKI:
+		// What was checked: the card did not answer as a My Number Card.
+		p.Title = Text{"このカードは、マイナンバーカードとして読み取れませんでした", "This card could not be read as a My Number Card"}
+		p.What = []Text{
+			{"この機械で使えるのは、マイナンバーカードだけです。", "This machine works with the My Number Card only."},
+			{"マイナンバーカードを差しこみなおしても読み取れないときは、役場の窓口でご相談ください。", "If your My Number Card still cannot be read after inserting it again, please ask at the office counter here."},
+		}
+		p.Next = Text{"マイナンバーカードなのに読み取れないときは、役場の窓口でご相談ください。", "If it is your My Number Card, please ask at the office counter here."}
+		p.Bring = []Text{bringCard}
+	case CodeUnreadable:
+		p.Title = Text{"カードを読み取れませんでした", "The card could not be read"}
+		p.What = []Text{
+			{"差しこみなおしても、読み取れませんでした。", "It could not be read after inserting it again either."},
+			{"カードか、この機械の不具合かもしれません。役場の窓口でご相談ください。", "The card or this machine may be at fault. Please ask at the office counter here."},
+		}
+		p.Next = p.What[1]
+		p.Bring = []Text{bringCard}
+	default:
+		return false
+	}
+	return true
+}
+
+// certPage fills p for a certificate verdict (the certificate named cert);
+// it reports false for any other code.
+func certPage(p *Page, code Code, cert Text) bool {
+	subject := p.Subject
 	switch code {
 	case CodeValid:
 		// The kiosk reads dates only: the headline says no more.
@@ -178,104 +299,10 @@ func Guide(code Code, subject PINKind, m Municipality) Page {
 		}
 		p.Next = Text{"カードを差しこみなおしても読み取れないときは、役場の窓口でご相談ください。", "If inserting it again does not help, please ask at the office counter here."}
 		p.Bring = []Text{bringCard}
-	case CodeAuthLocked, CodeSignLocked:
-		p.Title = Text{pin.JA + "がロックされています", "Your " + pin.EN + " is locked"}
-		p.What = []Text{
-			{"続けて" + itoa(subject.MaxTries()) + "回まちがえたため、ロックされました。", "It was entered wrongly " + itoa(subject.MaxTries()) + " times in a row, so it locked."},
-			resetAtOffic,
-			kioskCannot,
-			separateLock,
-		}
-		p.Next = Text{"ロックされた暗証番号は、" + homeOffice + "で初期化してもらえます。持ち物は「つぎへ」でご案内します。", "Your municipality's office can reset a locked PIN. Choose Next to see what to bring."}
-		p.Bring = []Text{bringCard}
-	case CodeAuthLastTry, CodeSignLastTry:
-		p.Title = Text{pin.JA + "は、あと1回まちがえるとロックされます", "One more wrong entry locks your " + pin.EN}
-		p.What = []Text{
-			{"暗証番号に自信がないときは、入力しないでください。", "If you are not sure of it, do not enter it."},
-			{"忘れたときは、" + homeOffice + "で初期化してもらえます。", "If you have forgotten it, your municipality's office can reset it."},
-		}
-		p.Next = Text{"暗証番号に自信がないときは、入力しないでください。窓口のご案内は「つぎへ」でご覧ください。", "If you are not sure of it, do not enter it. Choose Next to see where the office is."}
-		p.Bring = []Text{bringCard}
-	case CodeNoAuthCert:
-		p.Title = Text{"このカードには" + nameAuthCert.JA + "が入っていません", "This card has no " + nameAuthCert.EN}
-		p.What = []Text{
-			{"マイナンバーカードを申請したときに発行を希望しなかった場合は、入っていません。", "It is not on the card if you declined it when applying for the card."},
-			{homeOffice + "で発行を申請できます。", "You can apply for it at your municipality's office."},
-			{"15歳未満の方と成年被後見人の方は、法定代理人が申請してください。", "For residents under 15 and adult wards, a legal representative applies."},
-			proxy,
-		}
-		p.Next = Text{homeOffice + "で発行を申請できます。持ち物は「つぎへ」でご案内します。", "Your municipality's office can issue it. Choose Next to see what to bring."}
-		p.Bring = []Text{bringValidCard, bringMemo}
-	case CodeNoSignCert:
-		p.Title = Text{"このカードには" + nameSignCert.JA + "が入っていません", "This card has no " + nameSignCert.EN}
-		p.What = []Text{
-			{"署名用電子証明書は、15歳未満の方と成年被後見人の方には発行されません。", "The signing certificate is not issued to residents under 15 or to adult wards."},
-			{"マイナンバーカードを申請したときに発行を希望しなかった場合も、入っていません。", "It is also not on the card if you declined it when applying for the card."},
-			{"15歳以上の方（成年被後見人の方を除きます）は、必要なときに、" + homeOffice + "で発行を申請できます。", "From age 15 (adult wards excepted), you can apply for one at your municipality's office."},
-		}
-		if m.ETax {
-			p.What = append(p.What, Text{"この村では、署名用電子証明書を e-Tax の手続きに使えます。", "Here the signing certificate can be used for e-Tax."})
-		}
-		p.Next = Text{"15歳以上の方は、必要なときに窓口で申請できます。くわしくは「つぎへ」でご案内します。", "From age 15 you can apply at the office. Choose Next for details."}
-		p.Bring = []Text{bringValidCard, bringMemo}
-	case CodeJuki:
-		p.Title = Text{"このカードは住民基本台帳カード（住基カード）です", "This card is a Basic Resident Register card (Juki card)"}
-		p.What = []Text{
-			{"住基カードへの電子証明書の発行は、終了しています。", "Certificates are no longer issued on Juki cards."},
-			{"電子証明書を使うには、マイナンバーカードが必要です。", "To use the certificates, you need a My Number Card."},
-			{"マイナンバーカードの申請については、" + homeOffice + "にお問い合わせください。", "For how to apply for a My Number Card, please ask your municipality's office."},
-		}
-		p.Next = Text{"マイナンバーカードをお持ちのときは、そちらを差しこんでください。", "If you have a My Number Card, please insert it instead."}
-	case CodeNotJPKI:
-		// What was checked: the card did not answer as a My Number Card.
-		p.Title = Text{"このカードは、マイナンバーカードとして読み取れませんでした", "This card could not be read as a My Number Card"}
-		p.What = []Text{
-			{"この機械で使えるのは、マイナンバーカードだけです。", "This machine works with the My Number Card only."},
-			{"マイナンバーカードを差しこみなおしても読み取れないときは、役場の窓口でご相談ください。", "If your My Number Card still cannot be read after inserting it again, please ask at the office counter here."},
-		}
-		p.Next = Text{"マイナンバーカードなのに読み取れないときは、役場の窓口でご相談ください。", "If it is your My Number Card, please ask at the office counter here."}
-		p.Bring = []Text{bringCard}
-	case CodeUnreadable:
-		p.Title = Text{"カードを読み取れませんでした", "The card could not be read"}
-		p.What = []Text{
-			{"差しこみなおしても、読み取れませんでした。", "It could not be read after inserting it again either."},
-			{"カードか、この機械の不具合かもしれません。役場の窓口でご相談ください。", "The card or this machine may be at fault. Please ask at the office counter here."},
-		}
-		p.Next = p.What[1]
-		p.Bring = []Text{bringCard}
-	case CodeChangeUnsure:
-		p.Title = Text{pin.JA + "が変わったかどうか、確かめられませんでした", "We could not confirm whether your " + pin.EN + " changed"}
-		p.What = []Text{
-			{"変更の途中で、カードからの返事がとぎれました。新しい暗証番号と前の暗証番号の、どちらが使えるかわかりません。", "The card stopped answering during the change: either the new or the old PIN now works, we cannot tell which."},
-			dontGuess,
-			{homeOffice + "で暗証番号を初期化してもらえます。カードとこの用紙をお持ちください。", "Your municipality's office can reset the PIN. Please bring the card and this slip."},
-		}
-		p.Next = p.What[2]
-		p.Bring = []Text{bringCard, bringSlip}
-	case CodePINChanged:
-		p.Title = Text{pin.JA + "を変更しました", "Your " + pin.EN + " has been changed"}
-		p.What = []Text{
-			{"次からは、新しい暗証番号をお使いください。", "From now on, please use the new PIN."},
-			{"用紙に暗証番号は印刷されません。", "No PIN is printed on the slip."},
-		}
-		p.Next = p.What[0]
-	case CodeWrongPIN:
-		p.Title = Text{pin.JA + "がちがいます", "That " + pin.EN + " is not correct"}
-		p.What = []Text{{"暗証番号は変わっていません。", "Nothing was changed."},
-			{"思い出せないときは、ためさずに、" + homeOffice + "で初期化してもらってください。", "If you cannot remember it, do not keep trying: have it reset at your municipality's office."}}
-		p.Next = Text{"「つぎへ」でメニューにもどります。", "Choose Next to go back to the menu."}
-	case CodeRemoved:
-		p.Title = Catalogue().RemovedHead
-		p.What = []Text{Catalogue().RemovedWhat}
-		p.Next = p.What[0]
 	default:
-		p.Office = true
-		p.Where = PlaceOf(m)
-		p.Title = Text{"役場の窓口でご相談ください", "Please ask at the office"}
-		p.Next = askHere
-		p.Bring = []Text{bringCard}
+		return false
 	}
-	return p
+	return true
 }
 
 // RetryPage is what a card that could not be read says the first time:

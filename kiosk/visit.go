@@ -682,22 +682,8 @@ func (v *Visit) pressed(e Pressed) []Effect {
 		return nil
 	}
 	switch v.screen {
-	case ScreenStatus:
-		switch in.Kind {
-		case InputNext:
-			v.afterStatus(0)
-		case InputDetails:
-			v.details()
-		case InputBack, InputFinish:
-			v.finish()
-		}
-	case ScreenDetails:
-		switch in.Kind {
-		case InputNext, InputBack:
-			v.screen = v.detailsFrom
-		case InputFinish:
-			v.finish()
-		}
+	case ScreenStatus, ScreenDetails:
+		v.statusPressed(in.Kind)
 	case ScreenGuidance:
 		switch in.Kind {
 		case InputNext:
@@ -764,6 +750,21 @@ func (v *Visit) pressed(e Pressed) []Effect {
 		}
 	}
 	return nil
+}
+
+// statusPressed handles the status and the くわしく screen opened from it
+// (or from a result).
+func (v *Visit) statusPressed(k InputKind) {
+	switch {
+	case v.screen == ScreenDetails && (k == InputNext || k == InputBack):
+		v.screen = v.detailsFrom
+	case k == InputNext:
+		v.afterStatus(0)
+	case k == InputDetails && v.screen == ScreenStatus:
+		v.details()
+	case k == InputBack, k == InputFinish:
+		v.finish()
+	}
 }
 
 // details opens the exact dates from the status or a result, when there

@@ -118,7 +118,7 @@ var DetailIDs = []string{"DaysLeft", "LastDay", "RenewFrom", "ValidFrom", "Detai
 // Catalogue returns the screen words. It is a fresh copy each time: no
 // caller can change what another reads.
 func Catalogue() Words {
-	return Words{
+	w := Words{
 		Title:      Text{"マイナンバーカードの電子証明書の確認", "My Number Card: certificate check"},
 		LangSwitch: Text{"English", "日本語"},
 
@@ -158,26 +158,6 @@ func Catalogue() Words {
 		MenuChangeSign: Text{nameSignPIN.JA + "を変える", "Change the " + nameSignPIN.EN},
 		MenuSign:       Text{nameSignCert.JA + "を確かめる", "Check the " + nameSignCert.EN},
 
-		ValidUntil: Text{"%sの有効期限: %s", "Valid until: %[2]s (%[1]s)"},
-		ValidFrom:  Text{"有効期間のはじまり: %s", "Valid from: %s"},
-		DaysLeft:   Text{"あと%d日", "%d days left"},
-		LastDay:    Text{"今日が最後の日です", "today is the last day"},
-		RenewFrom:  Text{"更新の手続き: %sからできます", "Renewal: possible from %s"},
-		// The expiry is the holder's birthday: the first screen and the slip
-		// say year and month, how long is left roughly, and when renewal is
-		// certainly open (the first day of the ten-day part of the month
-		// after the one it opens in), never the day.
-		ExpiredOn:       Text{"%sの有効期限: %s（切れています）", "Expired: %[2]s (%[1]s)"},
-		YearsLeft:       Text{"あと約%d年", "about %d year(s) left"},
-		YearsMonthsLeft: Text{"あと約%d年%dか月", "about %d year(s) %d month(s) left"},
-		MonthsLeft:      Text{"あと約%dか月", "about %d month(s) left"},
-		UnderMonth:      Text{"あと1か月足らず", "less than a month left"},
-		RenewBy:         Text{"更新の手続き: %sにはできます", "Renewal: possible by %s"},
-		RenewOpen:       Text{"更新の手続き: いまできます", "Renewal: possible now"},
-		RenewAlready:    Text{"更新の手続き: すでにできます", "Renewal: already possible"},
-		DetailsHead:     Text{"有効期限の日付", "The exact dates"},
-		DetailsWhy: Text{"有効期限の日は誕生日から決まるため、はじめの画面と用紙には出していません。まわりの方から見えないよう、ご注意ください。",
-			"The expiry day follows from your birthday, so the first screen and the slip leave it out. Please make sure no one else can see this screen."},
 		TriesLocked:      Text{"%s: ロックされています", "%s: locked"},
 		TriesNone:        Text{"%s: 署名用電子証明書がないため、使いません", "%s: not used (no signing certificate)"},
 		SignOnCard:       Text{"署名用電子証明書: 入っています（有効期限は、暗証番号を入力すると確かめられます）", "Signing certificate: on the card (its dates can be checked with its PIN)"},
@@ -226,6 +206,32 @@ func Catalogue() Words {
 		IdleHead: Text{"まだお使いですか", "Are you still there?"},
 		IdleLeft: Text{"あと%d秒で終わります", "Ending in %d seconds"},
 	}
+	w.setDates()
+	return w
+}
+
+// setDates fills the words about a certificate's dates: what the first
+// view says, and the exact ones only くわしく shows (DetailIDs).
+func (w *Words) setDates() {
+	w.ValidUntil = Text{"%sの有効期限: %s", "Valid until: %[2]s (%[1]s)"}
+	w.ValidFrom = Text{"有効期間のはじまり: %s", "Valid from: %s"}
+	w.DaysLeft = Text{"あと%d日", "%d days left"}
+	w.LastDay = Text{"今日が最後の日です", "today is the last day"}
+	w.RenewFrom = Text{"更新の手続き: %sからできます", "Renewal: possible from %s"}
+	// The expiry is the holder's birthday: the first screen and the slip
+	// say year and month, how long is left roughly, and the first day
+	// renewal is certainly open (the 1st, 11th or 21st), never the day.
+	w.ExpiredOn = Text{"%sの有効期限: %s（切れています）", "Expired: %[2]s (%[1]s)"}
+	w.YearsLeft = Text{"あと約%d年", "about %d year(s) left"}
+	w.YearsMonthsLeft = Text{"あと約%d年%dか月", "about %d year(s) %d month(s) left"}
+	w.MonthsLeft = Text{"あと約%dか月", "about %d month(s) left"}
+	w.UnderMonth = Text{"あと1か月足らず", "less than a month left"}
+	w.RenewBy = Text{"更新の手続き: %sにはできます", "Renewal: possible by %s"}
+	w.RenewOpen = Text{"更新の手続き: いまできます", "Renewal: possible now"}
+	w.RenewAlready = Text{"更新の手続き: すでにできます", "Renewal: already possible"}
+	w.DetailsHead = Text{"有効期限の日付", "The exact dates"}
+	w.DetailsWhy = Text{"有効期限の日は誕生日から決まるため、はじめの画面と用紙には出していません。まわりの方から見えないよう、ご注意ください。",
+		"The expiry day follows from your birthday, so the first screen and the slip leave it out. Please make sure no one else can see this screen."}
 }
 
 // TriesLeft says how many wrong entries remain before PIN k locks: with n
