@@ -2,9 +2,9 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
