@@ -770,6 +770,9 @@ func (v *Visit) statusPressed(k InputKind) {
 // details opens the exact dates from the status or a result, when there
 // are dates to show.
 func (v *Visit) details() {
+	if v.screen == ScreenResult && !HasDetails(nil, v.result) {
+		return // a result shows its own certificate's dates, if any
+	}
 	if !HasDetails(v.a, v.result) {
 		return
 	}
