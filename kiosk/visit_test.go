@@ -94,6 +94,8 @@ func TestVisit(t *testing.T) {
 	unreadable := kiosk.AssessError(errors.New("no ATR"))
 	notJPKI := kiosk.AssessError(kiosk.ErrNotJPKI)
 	changed := result(kiosk.PINAuth, kiosk.OutcomeOK, kiosk.CodePINChanged, 3)
+	signChecked := result(kiosk.PINSign, kiosk.OutcomeOK, kiosk.CodeValid, 5)
+	signChecked.Cert = &kiosk.CertAssessment{Verdict: kiosk.CodeValid, NotAfter: at(86400 * 900)}
 	changed.Slip, changed.Printed = &kiosk.Slip{}, true
 	locked := result(kiosk.PINAuth, kiosk.OutcomeLocked, kiosk.CodeAuthLocked, 0)
 	locked.Slip, locked.Printed = &kiosk.Slip{}, true
@@ -359,6 +361,19 @@ func TestVisit(t *testing.T) {
 			step{press(3, kiosk.InputBack), S, nil, nil},
 			step{press(4, kiosk.InputDetails), kiosk.ScreenDetails, nil, nil},
 			step{press(5, kiosk.InputFinish), TC, nil, nil},
+		)},
+		{"くわしく from a signing-certificate result shows its dates, and back", append(slices.Clone(authChange),
+			step{done(7, signChecked), RS, nil, nil},
+			step{press(8, kiosk.InputDetails), kiosk.ScreenDetails, nil, func(t *testing.T, v kiosk.View) {
+				if v.Result == nil || v.Result.Cert == nil {
+					t.Errorf("details without the result's certificate: %+v", v.Result)
+				}
+			}},
+			step{press(9, kiosk.InputBack), RS, nil, nil},
+		)},
+		{"くわしく from a result without dates does nothing", append(slices.Clone(authChange),
+			step{done(7, changed), RS, nil, nil},
+			step{press(8, kiosk.InputDetails), RS, nil, nil},
 		)},
 		{"くわしく is not offered without dates", append(begin(juki),
 			step{press(2, kiosk.InputDetails), S, nil, nil},
