@@ -85,9 +85,16 @@ func (l Layout) Render(s kiosk.Slip) []byte {
 		}
 	}
 	w.text(rule, Left, false, 1)
+	w.text(s.WhoseJA, Left, true, 1)
+	w.text(s.WhoseEN, Left, false, 1)
 	w.labelled("窓口 Counter", s.Counter)
 	w.labelled("電話 Phone", s.Phone)
-	w.labelled("受付時間 Hours", s.Hours)
+	w.labelled("窓口の時間 Hours", s.Hours)
+	if s.OtherTownJA != "" {
+		w.blank()
+		w.text(s.OtherTownJA, Left, false, 1)
+		w.text(s.OtherTownEN, Left, false, 1)
+	}
 	if s.Reference != "" {
 		w.text(rule, Left, false, 1)
 		w.text("受付番号 / Reference", Center, false, 1)

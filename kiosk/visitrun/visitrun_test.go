@@ -261,10 +261,29 @@ func TestStatusAndGuidance(t *testing.T) {
 			r := newRig(t)
 			r.insert(tt.profile)
 			v := r.screen(kiosk.ScreenStatus)
+			records := 1
+			if tt.code == kiosk.CodeNotJPKI {
+				// It may be a My Number Card upside down: the first time
+				// it is asked for again, with no slip.
+				if !v.Assessment.Retry || v.Pages[0].Office {
+					t.Fatalf("first read of an unknown card: %+v", v.Pages[0])
+				}
+				waitRecords(t, r.journal, 1)
+				r.press(kiosk.InputNext)
+				r.screen(kiosk.ScreenTakeCard)
+				if len(r.printer.all()) != 0 {
+					t.Fatal("a slip before the card was asked for again")
+				}
+				r.cards <- visitrun.CardEvent{Kind: visitrun.CardRemoved}
+				r.screen(kiosk.ScreenWaiting)
+				r.insert(tt.profile)
+				v = r.screen(kiosk.ScreenStatus)
+				records = 2
+			}
 			if v.Assessment.Code != tt.code || v.Pages[0].Code != tt.code {
 				t.Fatalf("code %s (page %s), want %s", v.Assessment.Code, v.Pages[0].Code, tt.code)
 			}
-			recs := waitRecords(t, r.journal, 1)
+			recs := waitRecords(t, r.journal, records)[records-1:]
 			if recs[0].Kind != kiosk.TxStatus && recs[0].Kind != kiosk.TxCardError || recs[0].Status != string(tt.code) {
 				t.Fatalf("record %+v", recs[0])
 			}
