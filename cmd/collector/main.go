@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -193,7 +194,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if list, err = revoke.Open(*crl, *ca, log); err != nil {
 			return err
 		}
-		tc.VerifyConnection, revoked = list.VerifyConnection, list.Revoked
+		revoked = list.Revoked
 	}
 	st, where, err := openStore(ctx, *storeURL, *data)
 	if err != nil {
@@ -213,8 +214,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ListenAndServeTLS("", "") }()
+	go func() { errc <- hs.ServeTLS(server.GentleRefusals(ln), "", "") }()
 	log.Info("collector listening", "addr", *listen, "store", where, "console", "https://"+*listen+"/console/", "crl", *crl)
 	select {
 	case err := <-errc:

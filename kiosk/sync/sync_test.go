@@ -477,34 +477,3 @@ func TestBatchIsSignedAndHoldsNothingPersonal(t *testing.T) {
 		}
 	}
 }
-
-// TestRefusedCertificateSaysSo: a collector that refuses the kiosk's
-// certificate at the handshake (revoked) is a sync error that says what
-// happened and what to do, with the full URL, and keeps every record.
-func TestRefusedCertificateSaysSo(t *testing.T) {
-	e := newKioskEnv(t)
-	srvCert, err := e.ca.Server()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(e.coll)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{srvCert.TLS()}, ClientCAs: e.ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert,
-		VerifyConnection: func(tls.ConnectionState) error { return errors.New("revoked") }}
-	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
-	appendRecords(t, e.j, 3)
-	s := e.syncer(t, 5*time.Second, func(c *ksync.Config) { c.BaseURL = "https://" + srv.Listener.Addr().String() })
-	_, released, err := s.SyncOnce(context.Background())
-	if err == nil || released != 0 {
-		t.Fatalf("released %d, err %v", released, err)
-	}
-	for _, want := range []string{"refused this kiosk's certificate", "kiosk-keys", srv.Listener.Addr().String() + ksync.PathBatch} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-	if n, _ := e.j.Pending(100); len(n) != 4 { // journal_new + 3
-		t.Errorf("%d records pending, want 4", len(n))
-	}
-}

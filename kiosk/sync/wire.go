@@ -64,6 +64,14 @@ type Reply struct {
 	Error      string    `json:"error,omitempty"`
 }
 
+// HeaderRefused on a 403 answer says why the collector refuses the
+// client's certificate although TLS took it: RefusedRevoked (the town hall
+// revoked it).
+const (
+	HeaderRefused  = "Collector-Refused"
+	RefusedRevoked = "certificate-revoked"
+)
+
 // Device names and states in a heartbeat's Devices.
 const (
 	DeviceReader  = "reader"

@@ -109,13 +109,19 @@ func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, *x509.CertPool, e
 }
 
 // NewTLSConfig presents cert and requires client certificates from pool.
+// Serve it on GentleRefusals so that a refused certificate is always told
+// to the client as such. A revoked certificate is not refused here: it
+// completes the handshake and every request gets the reason
+// (revoke.List.Guard), which a kiosk shows as it is.
 func NewTLSConfig(cert tls.Certificate, pool *x509.CertPool) *tls.Config {
-	return &tls.Config{
+	tc := &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		ClientCAs:    pool,
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		MinVersion:   tls.VersionTLS12,
 	}
+	markAccepted(tc)
+	return tc
 }
 
 // Handler serves the kiosk and staff endpoints.
