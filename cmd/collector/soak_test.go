@@ -444,13 +444,14 @@ func (s *soak) readWriter(out io.Reader) {
 	}
 }
 
-// allRecords pages through a journal at the collector.
+// allRecords pages through a journal at the collector: oldest first from
+// after=0, each next page after the one before, until a page comes without
+// ksync.HeaderNextAfter (the last).
 func (s *soak) allRecords(jid string) []kiosk.Record {
 	s.t.Helper()
 	var out []kiosk.Record
-	var after uint64
-	for {
-		resp, err := s.staff.c.Get(fmt.Sprintf("%s%s?kiosk=%s&journal=%s&after=%d&limit=100000", s.staff.base, ksync.PathRecords, soakKiosk, jid, after))
+	for after := "0"; after != ""; {
+		resp, err := s.staff.c.Get(fmt.Sprintf("%s%s?kiosk=%s&journal=%s&after=%s&limit=%d", s.staff.base, ksync.PathRecords, soakKiosk, jid, after, soakPage))
 		if err != nil {
 			s.t.Fatal(err)
 		}
@@ -460,13 +461,19 @@ func (s *soak) allRecords(jid string) []kiosk.Record {
 		if err != nil || resp.StatusCode != http.StatusOK {
 			s.t.Fatalf("records: %s %v", resp.Status, err)
 		}
-		if len(page) == 0 {
-			return out
+		next := resp.Header.Get(ksync.HeaderNextAfter)
+		if next != "" && (len(page) == 0 || next != strconv.FormatUint(page[len(page)-1].Seq, 10)) {
+			s.t.Fatalf("records after %s: %d records, next after %s", after, len(page), next)
 		}
 		out = append(out, page...)
-		after = page[len(page)-1].Seq
+		after = next
 	}
+	return out
 }
+
+// soakPage is the staff API's page size here: the largest it gives, so a
+// soak of more records than one page (the default one is) pages for real.
+const soakPage = 100000
 
 func soakEnv(t *testing.T, name string, def int) int {
 	if v := os.Getenv(name); v != "" {

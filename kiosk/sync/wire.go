@@ -64,6 +64,11 @@ type Reply struct {
 	Error      string    `json:"error,omitempty"`
 }
 
+// HeaderNextAfter on a full page of one journal's records (staff API,
+// PathRecords) is the after= of the next page; a page without it is the
+// last.
+const HeaderNextAfter = "Collector-Next-After"
+
 // HeaderRefused on a 403 answer says why the collector refuses the
 // client's certificate although TLS took it: RefusedRevoked (the town hall
 // revoked it).

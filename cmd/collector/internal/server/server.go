@@ -425,8 +425,11 @@ func parseWhen(v string) (time.Time, error) {
 	return t, nil
 }
 
-// handleRecords lists records: ?kiosk=K01&journal=…&after=SEQ&from=DATE&to=DATE&kind=…&outcome=…&limit=N&format=csv.
-// Without from or after it gives the newest limit records (default 100), oldest first.
+// handleRecords lists records: ?kiosk=K01&journal=…&after=SEQ&from=DATE&to=DATE&kind=…&outcome=…&limit=N
+// &order=oldest|newest&format=csv. Every answer is oldest first, and by default it starts at the oldest:
+// one journal's records from after=SEQ (0 and absent alike: from its first), with HeaderNextAfter on a
+// full page. The newest limit records (default 100) only when asked for, with order=newest. No value of
+// after means "the newest" (issue 21: after=0 once did, and a client paging from 0 saw one page).
 func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	query := store.Query{KioskID: q.Get("kiosk"), JournalID: q.Get("journal"), Kind: kiosk.TxKind(q.Get("kind")), Outcome: kiosk.Outcome(q.Get("outcome")), Limit: 100}
@@ -441,10 +444,23 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("to"); len(v) == len(time.DateOnly) && err == nil {
 		query.To = query.To.AddDate(0, 0, 1) // a day given as "to" includes the day
 	}
-	if v := q.Get("after"); v != "" {
-		if query.AfterSeq, err = strconv.ParseUint(v, 10, 64); err != nil {
+	after := q.Has("after")
+	if after {
+		if query.AfterSeq, err = strconv.ParseUint(q.Get("after"), 10, 64); err != nil {
 			errs = append(errs, "after: not a sequence number")
+		} else if q.Get("journal") == "" {
+			errs = append(errs, "after: a sequence number within one journal (needs journal)")
 		}
+	}
+	switch q.Get("order") {
+	case "", "oldest":
+	case "newest":
+		query.Newest = true
+		if after {
+			errs = append(errs, "order=newest: pages from a cursor (after) go oldest first")
+		}
+	default:
+		errs = append(errs, "order: oldest or newest")
 	}
 	if v := q.Get("limit"); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > maxListLimit {
@@ -460,12 +476,16 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, strings.Join(errs, "; "), http.StatusBadRequest)
 		return
 	}
-	query.Newest = query.From.IsZero() && query.AfterSeq == 0
 	recs, err := s.st.Records(r.Context(), query)
 	if err != nil {
 		s.log.Error("read records", "kiosk", query.KioskID, "err", err)
 		http.Error(w, "read failed", http.StatusInternalServerError)
 		return
+	}
+	if query.JournalID != "" && !query.Newest && len(recs) == query.Limit {
+		// A full page: the next one starts after its last record. No
+		// header, no more records.
+		w.Header().Set(ksync.HeaderNextAfter, strconv.FormatUint(recs[len(recs)-1].Seq, 10))
 	}
 	if q.Get("format") != "csv" {
 		writeJSON(w, http.StatusOK, recs)

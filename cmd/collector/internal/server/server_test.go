@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"net"
 	"net/http"
@@ -608,5 +609,69 @@ func TestAPICSVDefusesFormulas(t *testing.T) {
 	}
 	if got := rows[1]; got[7] != "'+1" || got[11] != `'=HYPERLINK("http://x")` {
 		t.Errorf("status %q, detail %q: a formula left live", got[7], got[11])
+	}
+}
+
+// TestRecordsPagingCannotBeMisread: one journal's records are read oldest
+// first from a cursor, page after page, until a page says it is the last;
+// after=0 is the start (it once meant "the newest page", and the soak saw
+// one page of 100,000 and reported the rest lost); the newest page is only
+// had by asking for it, and nothing mixes the two.
+func TestRecordsPagingCannotBeMisread(t *testing.T) {
+	e := newEnv(t, true)
+	j := e.journal(t, kioskID, "k.db")
+	appendRecords(t, j, 6) // journal_new + 6: seq 1…7
+	drain(t, e.syncer(t, kioskID, j, nil))
+	c := e.client(t, "staff-ana", 5*time.Second)
+	page := func(query string) (int, []uint64, string) {
+		t.Helper()
+		resp, err := c.Get(e.url() + ksync.PathRecords + "?kiosk=" + kioskID + query)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var recs []kiosk.Record
+		if resp.StatusCode == http.StatusOK {
+			if err := json.NewDecoder(resp.Body).Decode(&recs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var seqs []uint64
+		for _, r := range recs {
+			seqs = append(seqs, r.Seq)
+		}
+		return resp.StatusCode, seqs, resp.Header.Get(ksync.HeaderNextAfter)
+	}
+	jid := "&journal=" + j.JournalID()
+	var got []uint64
+	for after, pages := "0", 0; after != ""; pages++ {
+		code, seqs, next := page(jid + "&limit=3&after=" + after)
+		if code != http.StatusOK || pages > 3 {
+			t.Fatalf("after=%s: %d, page %d", after, code, pages)
+		}
+		got = append(got, seqs...)
+		after = next
+	}
+	if fmt.Sprint(got) != "[1 2 3 4 5 6 7]" {
+		t.Errorf("paged from after=0: %v, want every record once, oldest first", got)
+	}
+	for _, tc := range []struct {
+		query, want string
+		code        int
+	}{
+		{jid + "&limit=3", "[1 2 3] next 3", 200},
+		{jid + "&limit=3&after=5", "[6 7] next ", 200},
+		{jid + "&limit=3&order=newest", "[5 6 7] next ", 200},
+		{"&limit=2", "[1 2] next ", 200},
+		{"&limit=2&order=newest", "[6 7] next ", 200},
+		{"&after=0", "", http.StatusBadRequest},
+		{jid + "&after=0&order=newest", "", http.StatusBadRequest},
+		{jid + "&order=latest", "", http.StatusBadRequest},
+		{jid + "&after=", "", http.StatusBadRequest},
+	} {
+		code, seqs, next := page(tc.query)
+		if code != tc.code || (code == 200 && fmt.Sprintf("%v next %s", seqs, next) != tc.want) {
+			t.Errorf("%s: %d %v next %q, want %d %s", tc.query, code, seqs, next, tc.code, tc.want)
+		}
 	}
 }
