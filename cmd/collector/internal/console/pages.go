@@ -155,7 +155,7 @@ func parseDay(s string, end bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	d, err := time.ParseInLocation("2006-01-02", s, jst)
+	d, err := time.ParseInLocation("2006-01-02", s, kiosk.JST())
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
 	}
@@ -359,8 +359,8 @@ func (c *Console) followUps(q *req) {
 	p := followUpsPage{From: v.Get("from"), To: v.Get("to"), ShowAll: v.Get("show") == "all", Flash: flash(q), Back: q.r.URL.RequestURI()}
 	if p.From == "" && p.To == "" {
 		// The last 30 days unless asked.
-		p.From = q.now.In(jst).AddDate(0, 0, -30).Format("2006-01-02")
-		p.To = q.now.In(jst).Format("2006-01-02")
+		p.From = q.now.In(kiosk.JST()).AddDate(0, 0, -30).Format("2006-01-02")
+		p.To = q.now.In(kiosk.JST()).Format("2006-01-02")
 	}
 	from, to, err := period(url.Values{"from": {p.From}, "to": {p.To}})
 	if err != nil {
@@ -449,8 +449,8 @@ func (c *Console) mark(q *req) {
 type exportPage struct{ From, To string }
 
 func (c *Console) exportForm(q *req) {
-	now := q.now.In(jst)
-	p := exportPage{From: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, jst).Format("2006-01-02"), To: now.Format("2006-01-02")}
+	now := q.now.In(kiosk.JST())
+	p := exportPage{From: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, kiosk.JST()).Format("2006-01-02"), To: now.Format("2006-01-02")}
 	c.render(q, http.StatusOK, "export", p)
 }
 

@@ -137,7 +137,7 @@ func seal(kioskID, journalID string, first uint64, prev string, recs ...kiosk.Re
 
 func tries(n int) *int { return &n }
 
-func at(h, m int) time.Time { return time.Date(2026, 11, 25, h, m, 0, 0, jst) }
+func at(h, m int) time.Time { return time.Date(2026, 11, 25, h, m, 0, 0, kiosk.JST()) }
 
 // sampleStore is a real bbolt store holding K01 (healthy, a morning of
 // visits) and K02 (silent three hours, printer out of paper, a chain break,

@@ -417,8 +417,7 @@ func parseWhen(v string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	jst := time.FixedZone("JST", 9*3600)
-	t, err := time.ParseInLocation(time.DateOnly, v, jst)
+	t, err := time.ParseInLocation(time.DateOnly, v, kiosk.JST())
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q: want YYYY-MM-DD or RFC 3339", v)
 	}
