@@ -17,7 +17,6 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -125,7 +124,7 @@ func genTestCRL(args []string, stdout io.Writer) error {
 	}
 	var revoked []*x509.Certificate
 	for _, f := range args[1:] {
-		c, _, err := readCert(f)
+		c, _, err := ksync.ReadCertFile(f)
 		if err != nil {
 			return err
 		}
@@ -148,23 +147,6 @@ func genTestCRL(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "CRL %s\n", out)
 	return nil
-}
-
-// readCert reads a PEM certificate file: the certificate and the file's bytes.
-func readCert(path string) (*x509.Certificate, []byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, _ := pem.Decode(b)
-	if p == nil || p.Type != "CERTIFICATE" {
-		return nil, nil, fmt.Errorf("%s: no PEM certificate", path)
-	}
-	c, err := x509.ParseCertificate(p.Bytes)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, b, nil
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -259,7 +241,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var given []*x509.Certificate
 	var givenPEM []byte
 	if *kioskCert != "" {
-		c, b, err := readCert(*kioskCert)
+		c, b, err := ksync.ReadCertFile(*kioskCert)
 		if err != nil {
 			return fmt.Errorf("--kiosk-cert: %w", err)
 		}

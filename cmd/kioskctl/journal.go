@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
@@ -142,17 +141,9 @@ func (f idFlags) certs() ([]*x509.Certificate, error) {
 	if cert == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(cert)
+	c, _, err := ksync.ReadCertFile(cert)
 	if err != nil {
-		return nil, fmt.Errorf("certificate: %w", err)
-	}
-	p, _ := pem.Decode(b)
-	if p == nil {
-		return nil, fmt.Errorf("certificate %s: no PEM certificate in it", cert)
-	}
-	c, err := x509.ParseCertificate(p.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("certificate %s: %w", cert, err)
+		return nil, err
 	}
 	return []*x509.Certificate{c}, nil
 }

@@ -250,9 +250,9 @@ func (e *Export) CheckSignature(certs ...*x509.Certificate) error {
 
 // SignerCert is the certificate the manifest carries (not trusted by itself).
 func (e *Export) SignerCert() (*x509.Certificate, error) {
-	b, _ := pem.Decode([]byte(e.Manifest.Certificate))
-	if b == nil {
-		return nil, errors.New("manifest carries no certificate")
+	c, err := ParseCertPEM([]byte(e.Manifest.Certificate))
+	if err != nil {
+		return nil, fmt.Errorf("the manifest's certificate: %w", err)
 	}
-	return x509.ParseCertificate(b.Bytes)
+	return c, nil
 }

@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"encoding/csv"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -323,12 +322,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	}
 	opts := importer.Options{HashKey: s.opts.HashKey, CAPool: s.opts.CAPool, Revoked: s.opts.Revoked, Now: s.opts.Now}
 	if req.KioskCert != "" {
-		b, _ := pem.Decode([]byte(req.KioskCert))
-		if b == nil {
-			s.refuse(w, http.StatusBadRequest, "kiosk_cert is not a PEM certificate")
-			return
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
+		c, err := ksync.ParseCertPEM([]byte(req.KioskCert))
 		if err != nil {
 			s.refuse(w, http.StatusBadRequest, "kiosk_cert: %v", err)
 			return
