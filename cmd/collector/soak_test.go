@@ -405,7 +405,7 @@ func TestSoak(t *testing.T) {
 				lost++
 			}
 		}
-		if b := journal.VerifyChain(held, 0, journal.Genesis, nil); b != nil {
+		if b := journal.VerifyChain(held, 0, journal.Genesis); b != nil {
 			t.Errorf("journal %s at the collector: %v", jid, b)
 		}
 		if js := s.journalAt(jid); !js.Complete() {

@@ -463,7 +463,7 @@ func TestBatchIsSignedAndHoldsNothingPersonal(t *testing.T) {
 	}
 	b.Records[1].Outcome = kiosk.OutcomeLocked
 	synctest.Rechain(b.Records, 1) // an editor recomputes the hashes and the chain
-	if br := journal.VerifyChain(b.Records, 0, journal.Genesis, nil); br != nil {
+	if br := journal.VerifyChain(b.Records, 0, journal.Genesis); br != nil {
 		t.Fatalf("the edit did not keep the chain: %v", br)
 	}
 	if err := ksync.VerifyHead(e.id.Cert, b.Head(), b.Signature); !errors.Is(err, ksync.ErrBadSignature) {

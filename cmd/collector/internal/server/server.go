@@ -42,8 +42,6 @@ type Options struct {
 	// StaffPrefix marks staff client certificates (CN prefix; default
 	// "staff-"). Staff may read and import; they can never post as a kiosk.
 	StaffPrefix string
-	// HashKey returns the HMAC key a kiosk chains with (nil: plain SHA-256).
-	HashKey func(kioskID string) []byte
 	// CAPool is the village CA: an export's own certificate is trusted
 	// when the CA issued it to that kiosk.
 	CAPool *x509.CertPool
@@ -77,9 +75,6 @@ func New(st store.Store, opts Options) *Server {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.HashKey == nil {
-		opts.HashKey = func(string) []byte { return nil }
 	}
 	if opts.MaxBatchBytes <= 0 {
 		opts.MaxBatchBytes = DefaultMaxBatchBytes
@@ -272,8 +267,7 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.remember(r.Context(), id, cert)
-	res, err := s.st.Ingest(r.Context(), store.Ingest{KioskID: id, JournalID: b.JournalID, Records: b.Records, Source: store.SourceSync,
-		HashKey: s.opts.HashKey(id), At: now,
+	res, err := s.st.Ingest(r.Context(), store.Ingest{KioskID: id, JournalID: b.JournalID, Records: b.Records, Source: store.SourceSync, At: now,
 		Signed: &store.SignedHead{Head: b.Head(), Signature: *b.Signature, Source: store.SourceSync, At: now}})
 	if err != nil {
 		s.log.Error("store batch", "kiosk", id, "err", err)
@@ -320,7 +314,7 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, s.opts.MaxImportBytes, "import", &req) {
 		return
 	}
-	opts := importer.Options{HashKey: s.opts.HashKey, CAPool: s.opts.CAPool, Revoked: s.opts.Revoked, Now: s.opts.Now}
+	opts := importer.Options{CAPool: s.opts.CAPool, Revoked: s.opts.Revoked, Now: s.opts.Now}
 	if req.KioskCert != "" {
 		c, err := ksync.ParseCertPEM([]byte(req.KioskCert))
 		if err != nil {
