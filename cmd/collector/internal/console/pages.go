@@ -14,6 +14,7 @@ import (
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 var funcs = template.FuncMap{
@@ -45,9 +46,9 @@ var funcs = template.FuncMap{
 		}
 		return h
 	},
-	"devClass": func(d Device) string {
+	"devClass": func(d ksync.DeviceHealth) string {
 		switch {
-		case d.OK():
+		case d.State == ksync.StateOK:
 			return "dev-ok"
 		case d.State == "unknown" || d.State == "":
 			return "dev-unknown"
@@ -118,7 +119,7 @@ func (c *Console) kiosk(q *req) {
 		c.storeFailed(q, "read kiosk", err)
 		return
 	}
-	vs, err := c.o.Store.Records(ctxOf(q), Query{KioskID: id, Limit: 50})
+	vs, err := c.o.Store.Records(ctxOf(q), store.Query{KioskID: id, Limit: 50, Newest: true})
 	if err != nil {
 		c.storeFailed(q, "list records", err)
 		return
@@ -227,8 +228,8 @@ func (c *Console) find(q *req) {
 			p.Message, code = text(q.lang, "error.input", err.Error()), http.StatusBadRequest
 			break
 		}
-		vs, err := c.o.Store.Records(ctxOf(q), Query{KioskID: p.Kiosk, From: from, To: to,
-			Kind: kiosk.TxKind(p.Kind), Outcome: kiosk.Outcome(p.Outcome), Limit: findLimit + 1})
+		vs, err := c.o.Store.Records(ctxOf(q), store.Query{KioskID: p.Kiosk, From: from, To: to,
+			Kind: kiosk.TxKind(p.Kind), Outcome: kiosk.Outcome(p.Outcome), Limit: findLimit + 1, Newest: true})
 		if err != nil {
 			c.storeFailed(q, "search records", err)
 			return
@@ -252,7 +253,7 @@ func (c *Console) find(q *req) {
 
 type recordPage struct {
 	V            Visit
-	Journal      *Journal
+	Journal      *store.JournalState
 	Prev, Next   *Visit
 	PrevOK       bool
 	NextOK       bool
@@ -260,8 +261,8 @@ type recordPage struct {
 	FollowUp     FollowUpKind
 	Mark         *store.Mark
 	Flash        string
-	SlipOf       []Visit // for a printer note: the visit whose slip it was
-	Flags        []Flag  // flags raised at this record
+	SlipOf       []Visit      // for a printer note: the visit whose slip it was
+	Flags        []store.Flag // flags raised at this record
 	RecordIDText string
 }
 
@@ -274,7 +275,7 @@ func (c *Console) record(q *req) {
 	id := RecordID{KioskID: q.r.PathValue("kiosk"), JournalID: q.r.PathValue("journal"), Seq: seq}
 	ctx := ctxOf(q)
 	// The record and its two neighbours in its chain.
-	vs, err := c.o.Store.Records(ctx, Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3, Oldest: true})
+	vs, err := c.o.Store.Records(ctx, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
 		return
@@ -305,7 +306,7 @@ func (c *Console) record(q *req) {
 		return
 	}
 	for i := range k.Journals {
-		if k.Journals[i].ID == id.JournalID {
+		if k.Journals[i].JournalID == id.JournalID {
 			p.Journal = &k.Journals[i]
 			p.Head = p.Journal.HeadSeq == seq
 		}
@@ -408,7 +409,7 @@ func (c *Console) mark(q *req) {
 		return
 	}
 	ctx := ctxOf(q)
-	vs, err := c.o.Store.Records(ctx, Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: id.Seq - 1, Limit: 1, Oldest: true})
+	vs, err := c.o.Store.Records(ctx, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: id.Seq - 1, Limit: 1})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
 		return
