@@ -210,6 +210,9 @@ func (s *soak) check() {
 		return // killed before the file was made
 	}
 	j, err := journal.Open(s.db, journal.Options{ReadOnly: true, LockTimeout: 5 * time.Second})
+	if errors.Is(err, journal.ErrNotStarted) {
+		return // killed after bbolt made the file, before the journal's first transaction
+	}
 	if errors.Is(err, journal.ErrCorrupt) {
 		// Killed while bbolt made the file, before its first commit: the
 		// writer starts a new journal; a record lost with it would show

@@ -33,6 +33,10 @@ var (
 	ErrInUse = errors.New("journal in use by another process")
 	// ErrCorrupt: the file is unusable and the caller asked not to reset it.
 	ErrCorrupt = errors.New("journal file corrupt")
+	// ErrNotStarted: a read-only open found a database with no journal in
+	// it yet (its writer stopped after making the file, before the
+	// journal's first transaction; opened for writing, it starts there).
+	ErrNotStarted = errors.New("not a journal yet (no meta bucket)")
 	// ErrClosed: the journal was closed.
 	ErrClosed = errors.New("journal closed")
 	// ErrOtherJournal: an acknowledgement names another journal.
@@ -246,7 +250,7 @@ func (j *Journal) initMeta(why string) error {
 		return j.db.View(func(tx *bolt.Tx) error {
 			mb := tx.Bucket(bucketMeta)
 			if mb == nil {
-				return fmt.Errorf("open journal %s: not a journal (no meta bucket)", j.path)
+				return fmt.Errorf("open journal %s: %w", j.path, ErrNotStarted)
 			}
 			return check(mb)
 		})

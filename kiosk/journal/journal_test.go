@@ -637,3 +637,23 @@ func TestV1HashUnchanged(t *testing.T) {
 		t.Fatal("the journal ID is not hashed")
 	}
 }
+
+// TestKilledBeforeTheFirstTransaction: a writer killed after bbolt made
+// the file but before the journal's first transaction leaves a database
+// with no buckets. A reader (kioskctl, the soak's check) is told so as
+// ErrNotStarted, not a generic failure; the writer starts the journal there.
+func TestKilledBeforeTheFirstTransaction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrNotStarted) {
+		t.Fatalf("read-only open of an empty database: %v, want ErrNotStarted", err)
+	}
+	j := openTest(t, path, Options{KioskID: "kiosk-01"})
+	if recs, err := j.Pending(0); err != nil || len(recs) != 1 || recs[0].Detail != DetailJournalNew {
+		t.Fatalf("the writer did not start a journal there: %v %+v", err, recs)
+	}
+}
