@@ -67,6 +67,9 @@ func markAccepted(base *tls.Config) {
 		if !ok {
 			return nil, nil
 		}
+		// A clone of base as it is at the handshake: net/http has by then
+		// added "h2" to base.NextProtos (HTTP/1.1-only clients still get
+		// in: crypto/tls lets them fall back from h2).
 		cfg := base.Clone()
 		cfg.GetConfigForClient = nil
 		prev := base.VerifyConnection
