@@ -477,3 +477,37 @@ func TestBatchIsSignedAndHoldsNothingPersonal(t *testing.T) {
 		}
 	}
 }
+
+// TestRevokedSaysSo: the collector answers a revoked kiosk 403 with
+// HeaderRefused (its handshake goes through so that the reason arrives);
+// the kiosk says its certificate was revoked and what to do, keeps every
+// record, and a 403 without that header stays a plain refusal. The same
+// against the real collector: TestRefusedCertificateSaysSo in
+// cmd/collector/internal/server.
+func TestRevokedSaysSo(t *testing.T) {
+	for _, tc := range []struct {
+		name, header, want, not string
+	}{
+		{"revoked", ksync.RefusedRevoked, "the town hall revoked it; the town hall issues a new one, put in kiosk-keys/", ""},
+		{"another 403", "", `403 Forbidden: "no"`, "revoked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newKioskEnv(t)
+			e.coll.answer = func(w http.ResponseWriter, _ *http.Request, _ ksync.Batch) {
+				if tc.header != "" {
+					w.Header().Set(ksync.HeaderRefused, tc.header)
+				}
+				http.Error(w, "no", http.StatusForbidden)
+			}
+			appendRecords(t, e.j, 2)
+			_, released, err := e.syncer(t, 5*time.Second, nil).SyncOnce(context.Background())
+			if err == nil || released != 0 || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), ksync.PathBatch) ||
+				(tc.not != "" && strings.Contains(err.Error(), tc.not)) {
+				t.Fatalf("released %d, err %v; want one saying %q", released, err, tc.want)
+			}
+			if n, _ := e.j.Pending(100); len(n) != 3 {
+				t.Errorf("%d records pending, want 3", len(n))
+			}
+		})
+	}
+}
