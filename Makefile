@@ -32,8 +32,12 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go') 2>/dev/null); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 # cross: the arm64 board build (images/cross.sh), so a change that breaks it fails here at once.
+# Every package runs once, with the race detector (RACE= for a quicker run
+# without it while working): a race fails the suite like any other test.
+# The per-package timeout allows for -race's slowdown on a busy machine.
+RACE    ?= -race
 test: deps lint cross
-	$(GO) test -exec $(EXEC) -p $(TESTP) -count=1 -timeout 10m $(PKGS)
+	$(GO) test $(RACE) -exec $(EXEC) -p $(TESTP) -count=1 -timeout 20m $(PKGS)
 
 # Card, screen and device benchmarks: 20 runs each, medians reported; the
 # card ones again on a virtual card answering each APDU after 40 ms (a

@@ -17,12 +17,12 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -124,7 +124,7 @@ func genTestCRL(args []string, stdout io.Writer) error {
 	}
 	var revoked []*x509.Certificate
 	for _, f := range args[1:] {
-		c, _, err := readCert(f)
+		c, _, err := ksync.ReadCertFile(f)
 		if err != nil {
 			return err
 		}
@@ -147,23 +147,6 @@ func genTestCRL(args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "CRL %s\n", out)
 	return nil
-}
-
-// readCert reads a PEM certificate file: the certificate and the file's bytes.
-func readCert(path string) (*x509.Certificate, []byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, _ := pem.Decode(b)
-	if p == nil || p.Type != "CERTIFICATE" {
-		return nil, nil, fmt.Errorf("%s: no PEM certificate", path)
-	}
-	c, err := x509.ParseCertificate(p.Bytes)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, b, nil
 }
 
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
@@ -193,7 +176,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		if list, err = revoke.Open(*crl, *ca, log); err != nil {
 			return err
 		}
-		tc.VerifyConnection, revoked = list.VerifyConnection, list.Revoked
+		revoked = list.Revoked
 	}
 	st, where, err := openStore(ctx, *storeURL, *data)
 	if err != nil {
@@ -213,8 +196,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ListenAndServeTLS("", "") }()
+	go func() { errc <- hs.ServeTLS(server.GentleRefusals(ln), "", "") }()
 	log.Info("collector listening", "addr", *listen, "store", where, "console", "https://"+*listen+"/console/", "crl", *crl)
 	select {
 	case err := <-errc:
@@ -254,7 +241,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var given []*x509.Certificate
 	var givenPEM []byte
 	if *kioskCert != "" {
-		c, b, err := readCert(*kioskCert)
+		c, b, err := ksync.ReadCertFile(*kioskCert)
 		if err != nil {
 			return fmt.Errorf("--kiosk-cert: %w", err)
 		}

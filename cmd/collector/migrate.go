@@ -35,7 +35,7 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer dst.Close()
-	rep, err := migrate.Run(ctx, src, dst, nil, stdout)
+	rep, err := migrate.Run(ctx, src, dst, stdout)
 	if err != nil {
 		return err
 	}

@@ -312,8 +312,8 @@ func TestWholeProgramChangePINsWithCanary(t *testing.T) {
 	pcsctest.StartPCSCD(t)
 	s := startKiosk(t, kit{})
 	vc := card(t, "fresh")
-	var apdus bytes.Buffer
-	slot := pcsctest.Insert(t, vc, vpcd.WithAPDULog(vpcd.SyncWriter(&apdus)))
+	var apdus vpcd.Log
+	slot := pcsctest.Insert(t, vc, vpcd.WithAPDULog(&apdus))
 	s.waitFor("電子証明書は、有効期限内です", 5*time.Second)
 	s.keys("#")
 	s.waitFor("なにをしますか", 5*time.Second)

@@ -64,10 +64,6 @@ func Serve(ctx context.Context, ln net.Listener, j *Journal, log *slog.Logger) e
 	})
 	mux.HandleFunc("GET /verify", func(w http.ResponseWriter, r *http.Request) {
 		b, err := j.Verify()
-		if errors.Is(err, ErrNeedKey) {
-			http.Error(w, err.Error(), http.StatusConflict)
-			return
-		}
 		reply(w, struct{ Break *Break }{b}, err)
 	})
 	mux.HandleFunc("GET /pending", func(w http.ResponseWriter, r *http.Request) {
@@ -163,9 +159,6 @@ func (r *Remote) call(method, path string, in, out any) error {
 		return fmt.Errorf("kiosk control socket: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusConflict {
-		return ErrNeedKey
-	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		return fmt.Errorf("kiosk control socket: %s: %s", resp.Status, msg)

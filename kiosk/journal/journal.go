@@ -33,8 +33,10 @@ var (
 	ErrInUse = errors.New("journal in use by another process")
 	// ErrCorrupt: the file is unusable and the caller asked not to reset it.
 	ErrCorrupt = errors.New("journal file corrupt")
-	// ErrNeedKey: the file is HMAC-chained and no key was given to verify it.
-	ErrNeedKey = errors.New("journal is HMAC-chained: the key is needed to verify it")
+	// ErrNotStarted: a read-only open found a database with no journal in
+	// it yet (its writer stopped after making the file, before the
+	// journal's first transaction; opened for writing, it starts there).
+	ErrNotStarted = errors.New("not a journal yet (no meta bucket)")
 	// ErrClosed: the journal was closed.
 	ErrClosed = errors.New("journal closed")
 	// ErrOtherJournal: an acknowledgement names another journal.
@@ -83,8 +85,6 @@ type Options struct {
 	// KioskID is written into every record. Required to create a journal;
 	// empty means "whatever the file says" (staff tools).
 	KioskID string
-	// HMACKey, when set, makes Hash an HMAC-SHA-256; otherwise plain SHA-256.
-	HMACKey []byte
 	// MaxSize caps the file in bytes (0 = no cap). Appends are refused with
 	// ErrFull a little before the cap so acknowledging still has room.
 	MaxSize int
@@ -115,7 +115,6 @@ type Journal struct {
 	opts      Options
 	kioskID   string
 	journalID string // random, made with the file (kiosk.LegacyJournalID for older files)
-	alg       string // hash algorithm the file was created with
 	log       *slog.Logger
 	now       func() time.Time
 	reset     *ResetInfo
@@ -230,16 +229,16 @@ func checkFile(db *bolt.DB) (reason string) {
 // starts the chain (Detail why), all in one transaction: a cut leaves
 // either no journal or a complete one.
 func (j *Journal) initMeta(why string) error {
-	alg := Alg(j.opts.HMACKey)
+	alg := AlgSHA256
 	check := func(mb *bolt.Bucket) error {
 		id, fileAlg := string(mb.Get(metaKioskID)), string(mb.Get(metaHashAlg))
 		if j.opts.KioskID != "" && id != j.opts.KioskID {
 			return fmt.Errorf("journal %s belongs to kiosk %q, not %q", j.path, id, j.opts.KioskID)
 		}
-		if fileAlg != alg && !(j.opts.ReadOnly && len(j.opts.HMACKey) == 0) {
-			return fmt.Errorf("journal %s is hashed with %s, configured %s", j.path, fileAlg, alg)
+		if fileAlg != alg {
+			return fmt.Errorf("journal %s is hashed with %s; this kiosk knows only %s", j.path, fileAlg, alg)
 		}
-		j.kioskID, j.alg = id, fileAlg
+		j.kioskID = id
 		j.journalID = string(mb.Get(metaJournalID))
 		if j.journalID == "" {
 			// A file from before journal IDs: the one legacy journal of
@@ -255,7 +254,7 @@ func (j *Journal) initMeta(why string) error {
 		return j.db.View(func(tx *bolt.Tx) error {
 			mb := tx.Bucket(bucketMeta)
 			if mb == nil {
-				return fmt.Errorf("open journal %s: not a journal (no meta bucket)", j.path)
+				return fmt.Errorf("open journal %s: %w", j.path, ErrNotStarted)
 			}
 			return check(mb)
 		})
@@ -276,7 +275,7 @@ func (j *Journal) initMeta(why string) error {
 			return fmt.Errorf("create meta bucket: %w", err)
 		}
 		now := j.now().UTC().Round(0)
-		j.kioskID, j.alg, j.journalID = j.opts.KioskID, alg, kiosk.NewJournalID()
+		j.kioskID, j.journalID = j.opts.KioskID, kiosk.NewJournalID()
 		created, _ := now.MarshalBinary()
 		for k, v := range map[string][]byte{
 			string(metaKioskID): []byte(j.kioskID), string(metaHashAlg): []byte(alg),
@@ -351,9 +350,6 @@ func (j *Journal) JournalID() string {
 // Path is the journal file.
 func (j *Journal) Path() string { return j.path }
 
-// HashKey is the HMAC key records are hashed with (nil for plain SHA-256).
-func (j *Journal) HashKey() []byte { return j.opts.HMACKey }
-
 // Close closes the file.
 func (j *Journal) Close() error {
 	j.mu.Lock()
@@ -419,7 +415,7 @@ func (j *Journal) appendTx(tx *bolt.Tx, r kiosk.Record) (kiosk.Record, error) {
 	}
 	r.Seq, r.KioskID, r.JournalID = seq, j.kioskID, j.journalID
 	r.PrevHash = string(mb.Get(metaHeadHash))
-	r.Hash = HashRecord(r, j.opts.HMACKey)
+	r.Hash = HashRecord(r)
 	v, err := json.Marshal(r)
 	if err != nil {
 		return r, err
@@ -654,25 +650,24 @@ func (j *Journal) view(fn func(tx *bolt.Tx) error) error {
 
 // Status is what staff and the heartbeat need to know about the journal.
 type Status struct {
-	Path           string
-	KioskID        string
-	JournalID      string
-	Created        time.Time // when this journal file was made (zero for files from before journal IDs)
-	CreatedReason  string    // DetailJournalNew or DetailReset
-	HashAlg        string
-	Depth          int       // records not yet acknowledged
-	OldestSeq      uint64    // oldest unsent record (0 when empty)
-	OldestTime     time.Time // its kiosk time
-	HeadSeq        uint64
-	HeadHash       string
-	AckedSeq       uint64 // last released record
-	LastSync       time.Time
-	CollectorTime  time.Time
-	Sync           SyncState
-	ChainOK        bool
-	ChainBreak     *Break
-	ChainUnchecked string // why the chain was not walked (HMAC key missing)
-	FileSize       int64
+	Path          string
+	KioskID       string
+	JournalID     string
+	Created       time.Time // when this journal file was made (zero for files from before journal IDs)
+	CreatedReason string    // DetailJournalNew or DetailReset
+	HashAlg       string
+	Depth         int       // records not yet acknowledged
+	OldestSeq     uint64    // oldest unsent record (0 when empty)
+	OldestTime    time.Time // its kiosk time
+	HeadSeq       uint64
+	HeadHash      string
+	AckedSeq      uint64 // last released record
+	LastSync      time.Time
+	CollectorTime time.Time
+	Sync          SyncState
+	ChainOK       bool
+	ChainBreak    *Break
+	FileSize      int64
 }
 
 // Status reports depth, times, the chain check and the file size.
@@ -707,23 +702,16 @@ func (j *Journal) Status() (Status, error) {
 		s.FileSize = fi.Size()
 	}
 	b, err := j.Verify()
-	switch {
-	case errors.Is(err, ErrNeedKey):
-		s.ChainUnchecked = err.Error()
-	case err != nil:
+	if err != nil {
 		return s, err
-	default:
-		s.ChainOK, s.ChainBreak = b == nil, b
 	}
+	s.ChainOK, s.ChainBreak = b == nil, b
 	return s, nil
 }
 
 // Verify walks the stored chain from the last released record to the head
 // and returns the first break, or nil when it holds.
 func (j *Journal) Verify() (*Break, error) {
-	if j.alg == AlgHMACSHA256 && len(j.opts.HMACKey) == 0 {
-		return nil, fmt.Errorf("verify: %w", ErrNeedKey)
-	}
 	var brk *Break
 	err := j.view(func(tx *bolt.Tx) error {
 		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
@@ -749,7 +737,7 @@ func (j *Journal) Verify() (*Break, error) {
 				brk = &Break{Seq: r.Seq, Index: i, Reason: fmt.Sprintf("journal ID %q is not this journal's", r.JournalID)}
 				return nil
 			}
-			if b := VerifyChain([]kiosk.Record{r}, prevSeq, prevHash, j.opts.HMACKey); b != nil {
+			if b := VerifyChain([]kiosk.Record{r}, prevSeq, prevHash); b != nil {
 				b.Index = i
 				brk = b
 				return nil

@@ -35,11 +35,11 @@ func (s Salvaged) Records() int {
 // Salvage reads what it can of the records in a journal file that bbolt
 // cannot open (a corrupt file Open moved aside): it looks for every record
 // stored in the file's pages — records are JSON values, and each carries
-// its own hash — and keeps those whose hash matches their content (key:
-// the kiosk's HMAC key, nil for SHA-256). Freed pages may still hold
+// its own hash — and keeps those whose hash matches their content.
+// Freed pages may still hold
 // records released long ago; they verify too and the collector
 // acknowledges them again as duplicates.
-func Salvage(data []byte, key []byte) Salvaged {
+func Salvage(data []byte) Salvaged {
 	type place struct {
 		kiosk, journal string
 		seq            uint64
@@ -60,7 +60,7 @@ func Salvage(data []byte, key []byte) Salvaged {
 			continue
 		}
 		i += int(dec.InputOffset())
-		if r.Seq == 0 || r.Seq > kiosk.MaxSeq || HashRecord(r, key) != r.Hash {
+		if r.Seq == 0 || r.Seq > kiosk.MaxSeq || HashRecord(r) != r.Hash {
 			s.Unverified++
 			continue
 		}

@@ -421,12 +421,15 @@ func (s *Syncer) post(ctx context.Context, url string, v, out any) error {
 	if err != nil {
 		// *url.Error: says the method and the full URL. The TLS alert
 		// alone ("bad certificate") does not tell a technician what to do.
-		if strings.Contains(err.Error(), "tls: bad certificate") || strings.Contains(err.Error(), "tls: certificate required") {
-			return fmt.Errorf("%w (the collector refused this kiosk's certificate: revoked, expired or not from the village CA; the town hall issues a new one, put in kiosk-keys/)", err)
+		if refusedAtHandshake(err) {
+			return fmt.Errorf("%w (the collector refused this kiosk's certificate: expired or not from the village CA; the town hall issues a new one, put in kiosk-keys/)", err)
 		}
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusForbidden && resp.Header.Get(HeaderRefused) == RefusedRevoked {
+		return fmt.Errorf("%s answered %s: the collector refused this kiosk's certificate: the town hall revoked it; the town hall issues a new one, put in kiosk-keys/", url, resp.Status)
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
 	if err != nil {
 		return fmt.Errorf("%s answered %s, reply cut off: %w", url, resp.Status, err)
@@ -449,4 +452,17 @@ func (s *Syncer) post(ctx context.Context, url string, v, out any) error {
 		return fmt.Errorf("%s answered %s with no readable reply: %w", url, resp.Status, err)
 	}
 	return nil
+}
+
+// refusedAtHandshake: the collector's TLS alert says it did not take this
+// kiosk's certificate. The collector closes such a connection so that the
+// alert is what the kiosk reads, never a reset (its GentleRefusals).
+func refusedAtHandshake(err error) bool {
+	for _, a := range []string{"bad certificate", "certificate required", "unknown certificate authority",
+		"certificate expired", "certificate revoked", "unsupported certificate"} {
+		if strings.Contains(err.Error(), "remote error: tls: "+a) {
+			return true
+		}
+	}
+	return false
 }

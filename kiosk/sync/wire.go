@@ -83,6 +83,19 @@ type Reply struct {
 	Error      string    `json:"error,omitempty"`
 }
 
+// HeaderNextAfter on a full page of one journal's records (staff API,
+// PathRecords) is the after= of the next page; a page without it is the
+// last.
+const HeaderNextAfter = "Collector-Next-After"
+
+// HeaderRefused on a 403 answer says why the collector refuses the
+// client's certificate although TLS took it: RefusedRevoked (the town hall
+// revoked it).
+const (
+	HeaderRefused  = "Collector-Refused"
+	RefusedRevoked = "certificate-revoked"
+)
+
 // Device names and states in a heartbeat's Devices.
 const (
 	DeviceReader  = "reader"

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/villagehall/kiosk/kiosk"
 )
 
 // Profile is one virtual card, loaded from a JSON file in testdata/cards.
@@ -86,8 +88,6 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-var jstZone = time.FixedZone("JST", 9*3600)
-
 // DefaultATR is the contact ATR OpenSC's JPKI driver table lists.
 const DefaultATR = "3BE000FF8131FE4514"
 
@@ -139,7 +139,7 @@ func LoadProfile(path string, now time.Time) (*Profile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("card profile %s: not_after: %w", path, err)
 		}
-		if na.Equal(na.Truncate(time.Hour)) && na.In(jstZone).Hour() == 0 {
+		if na.Equal(na.Truncate(time.Hour)) && na.In(kiosk.JST()).Hour() == 0 {
 			// JPKI certificates end at 23:59:59 JST on the last valid day.
 			na = na.Add(24*time.Hour - time.Second)
 		}
@@ -161,7 +161,7 @@ func LoadProfile(path string, now time.Time) (*Profile, error) {
 // count from the start of today in Japan, so a profile issues the same
 // certificate all day long.
 func relTime(s string, now time.Time, def time.Duration) (time.Time, error) {
-	jst := jstZone
+	jst := kiosk.JST()
 	day := now.In(jst)
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, jst)
 	if s == "" {

@@ -3,6 +3,8 @@ package console
 import (
 	"fmt"
 	"time"
+
+	"github.com/villagehall/kiosk/kiosk"
 )
 
 // Lang is the console's language: Japanese first, English one click away.
@@ -288,14 +290,11 @@ func text(l Lang, key string, args ...any) string {
 	return fmt.Sprintf(m.in(l), args...)
 }
 
-// jst is the town hall's time zone: every time on the console is in it.
-var jst = time.FixedZone("JST", 9*60*60)
-
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(jst).Format("2006-01-02 15:04:05")
+	return t.In(kiosk.JST()).Format("2006-01-02 15:04:05")
 }
 
 // ago says how long before now t was, in l.

@@ -26,8 +26,6 @@ var ErrNotVerified = errors.New("export not verified: nothing imported")
 
 // Options configure an import.
 type Options struct {
-	// HashKey is a kiosk's HMAC chain key (nil: SHA-256 chains).
-	HashKey func(kioskID string) []byte
 	// CAPool is the village CA: no certificate vouches for a kiosk's
 	// records unless it chains to it (without it nothing is imported).
 	CAPool *x509.CertPool
@@ -39,13 +37,6 @@ type Options struct {
 	Revoked   func(*x509.Certificate) bool
 	ChunkSize int // records per store transaction (default 1,000)
 	Now       func() time.Time
-}
-
-func (o Options) key(kioskID string) []byte {
-	if o.HashKey == nil {
-		return nil
-	}
-	return o.HashKey(kioskID)
 }
 
 // Result is what an import did.
@@ -70,7 +61,7 @@ func ReadDir(dir string, opts Options) (*ksync.Export, error) {
 	if err := ksync.DecodeOne(bytes.NewReader(mb), &m); err != nil {
 		return nil, fmt.Errorf("manifest unreadable: %w", err)
 	}
-	return ksync.ReadExport(dir, opts.key(m.KioskID))
+	return ksync.ReadExport(dir)
 }
 
 // Parse checks an export given as the two files' bytes.
@@ -79,7 +70,7 @@ func Parse(manifest, records []byte, opts Options) (*ksync.Export, error) {
 	if err := ksync.DecodeOne(bytes.NewReader(manifest), &m); err != nil {
 		return nil, fmt.Errorf("manifest unreadable: %w", err)
 	}
-	return ksync.ParseExport(manifest, records, opts.key(m.KioskID))
+	return ksync.ParseExport(manifest, records)
 }
 
 // Verify checks ex's signature with the certificates that may vouch for
@@ -185,7 +176,7 @@ func Import(ctx context.Context, st store.Store, ex *ksync.Export, opts Options)
 	for lo := 0; lo < len(ex.Records); lo += chunk {
 		hi := min(lo+chunk, len(ex.Records))
 		in := store.Ingest{KioskID: m.KioskID, JournalID: m.JournalID, Records: ex.Records[lo:hi], Source: store.SourceImport,
-			HashKey: opts.key(m.KioskID), At: now().UTC()}
+			At: now().UTC()}
 		if hi == len(ex.Records) {
 			in.Signed = &store.SignedHead{Head: m.Head(), Signature: *m.Signature, Source: store.SourceImport, At: in.At}
 		}

@@ -57,11 +57,11 @@ func TestForgedKioskCertificate(t *testing.T) {
 		if i > 0 {
 			r.Outcome = kiosk.OutcomeLocked
 		}
-		r.Hash = journal.HashRecord(r, nil)
+		r.Hash = journal.HashRecord(r)
 		forged[i], prev = r, r.Hash
 	}
 	dir := filepath.Join(t.TempDir(), "forged")
-	if _, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: kioskID, JournalID: j.JournalID(), HashAlg: journal.AlgSHA256, Records: forged},
+	if _, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: kioskID, JournalID: j.JournalID(), Records: forged},
 		fakeID, time.Now()); err != nil {
 		t.Fatal(err)
 	}

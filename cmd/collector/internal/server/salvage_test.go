@@ -68,13 +68,13 @@ func TestCorruptJournalEnds(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sv := journal.Salvage(moved, nil)
+	sv := journal.Salvage(moved)
 	if len(sv.Runs) == 0 {
 		t.Fatalf("salvage found nothing: %s", sv)
 	}
 	for i, run := range sv.Runs {
 		dir := filepath.Join(t.TempDir(), "run")
-		if _, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: kioskID, JournalID: run[0].JournalID, HashAlg: journal.AlgSHA256, Records: run},
+		if _, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: kioskID, JournalID: run[0].JournalID, Records: run},
 			e.identity(t, kioskID), time.Now()); err != nil {
 			t.Fatal(err)
 		}

@@ -55,7 +55,7 @@ func TestStrictBodies(t *testing.T) {
 	}
 	bad := recs[2]
 	bad.Kind = "status"
-	bad.Hash = journal.HashRecord(bad, nil)
+	bad.Hash = journal.HashRecord(bad)
 	code, rep := e.post(t, c, ksync.PathBatch, signedBatch(t, id, kioskID, j.JournalID(), []kiosk.Record{recs[0], recs[1], bad}))
 	if code != 200 || len(rep.Acked) != 2 || len(rep.Refused) != 1 || rep.Refused[0].Seq != 3 || rep.Refused[0].Code != ksync.RefusedInvalid ||
 		!strings.Contains(rep.Refused[0].Reason, `kind "status"`) {
@@ -76,12 +76,12 @@ func TestNoWrapInsideABatch(t *testing.T) {
 	at := func(seq uint64) kiosk.Record {
 		r := recs[0]
 		r.Seq, r.PrevHash = seq, strings.Repeat("1", 64)
-		r.Hash = journal.HashRecord(r, nil)
+		r.Hash = journal.HashRecord(r)
 		return r
 	}
 	a, b := at(math.MaxUint64), at(0)
 	b.PrevHash = a.Hash
-	b.Hash = journal.HashRecord(b, nil)
+	b.Hash = journal.HashRecord(b)
 	code, rep := e.post(t, e.client(t, kioskID, 5*time.Second), ksync.PathBatch, signedBatch(t, e.identity(t, kioskID), kioskID, j.JournalID(), []kiosk.Record{a, b}))
 	if code != http.StatusBadRequest || !strings.Contains(rep.Error, "no journal goes beyond") {
 		t.Fatalf("%d %+v", code, rep)

@@ -65,7 +65,7 @@ func Plan(in Ingest, held func(seq uint64) (Link, bool)) Planned {
 			refuse(r, FlagForeign, "record names kiosk %q", r.KioskID)
 		case r.JournalID != in.JournalID && !(legacy && r.JournalID == ""):
 			refuse(r, FlagForeign, "record names journal %q", r.JournalID)
-		case journal.HashRecord(r, in.HashKey) != r.Hash:
+		case journal.HashRecord(r) != r.Hash:
 			refuse(r, FlagBadHash, "content does not match its hash")
 		default:
 			if err := kiosk.CheckRecord(r); err != nil {

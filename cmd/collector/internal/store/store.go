@@ -70,7 +70,6 @@ type Ingest struct {
 	JournalID string
 	Records   []kiosk.Record
 	Source    Source
-	HashKey   []byte // the kiosk's HMAC chain key; nil for SHA-256
 	// Signed is the kiosk's signature over the run's head, kept as
 	// evidence of what the kiosk vouched for (nil: not kept).
 	Signed *SignedHead

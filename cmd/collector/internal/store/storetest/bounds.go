@@ -13,7 +13,7 @@ import (
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
-func rehash(r kiosk.Record) kiosk.Record { r.Hash = journal.HashRecord(r, nil); return r }
+func rehash(r kiosk.Record) kiosk.Record { r.Hash = journal.HashRecord(r); return r }
 
 // seqBounds: a signed record at an absurd sequence is refused with its
 // reason (no gap to 2^64 that never closes), and a record's link to its

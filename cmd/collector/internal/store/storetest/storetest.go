@@ -40,7 +40,7 @@ func Chain(kioskID, journalID, why string, n int) []kiosk.Record {
 		if i%5 == 4 {
 			r.Kind, r.Outcome = kiosk.TxChangeAuth, kiosk.OutcomeLocked
 		}
-		r.Hash = journal.HashRecord(r, nil)
+		r.Hash = journal.HashRecord(r)
 		prev = r.Hash
 		out = append(out, r)
 	}
@@ -132,7 +132,7 @@ func inOrderIdempotent(t *testing.T, s store.Store, _ func() store.Store) {
 	if err != nil || len(got) != 10 {
 		t.Fatalf("records %d %v", len(got), err)
 	}
-	if b := journal.VerifyChain(got, 0, journal.Genesis, nil); b != nil {
+	if b := journal.VerifyChain(got, 0, journal.Genesis); b != nil {
 		t.Fatalf("stored chain: %v", b)
 	}
 	k, err := s.Kiosk(context.Background(), "K01")
@@ -200,7 +200,7 @@ func refusals(t *testing.T, s store.Store, _ func() store.Store) {
 	jid := kiosk.NewJournalID()
 	c := Chain("K01", jid, journal.DetailJournalNew, 6)
 	ingest(t, s, "K01", jid, c[:3])
-	rehash := func(r kiosk.Record) kiosk.Record { r.Hash = journal.HashRecord(r, nil); return r }
+	rehash := func(r kiosk.Record) kiosk.Record { r.Hash = journal.HashRecord(r); return r }
 	other := c[2]
 	other.Detail = "other"
 	other = rehash(other)
