@@ -4,10 +4,12 @@ import (
 	"crypto/x509"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/console"
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/cmd/collector/internal/revoke"
+	"github.com/villagehall/kiosk/cmd/collector/internal/server"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 )
 
@@ -30,4 +32,19 @@ func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *rev
 	mux.Handle("/console", ch)
 	mux.Handle(console.Prefix, ch)
 	return mux, nil
+}
+
+// Deadlines: a store call (one statement's wait for a lock, the pool's
+// wait for a connection included) and a whole request. With the database
+// or a peer collector frozen, a kiosk gets its 503 and a staff page says
+// so within requestTimeout.
+const (
+	storeCallTimeout = 3 * time.Second
+	requestTimeout   = 4 * time.Second
+	longTimeout      = 10 * time.Minute // imports and exports
+)
+
+// bounded applies the request deadlines to the collector's handler.
+func bounded(h http.Handler) http.Handler {
+	return server.WithDeadline(h, requestTimeout, longTimeout, console.Prefix+"import", console.Prefix+"export/download")
 }

@@ -34,6 +34,7 @@ import (
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/cmd/collector/internal/revoke"
 	"github.com/villagehall/kiosk/cmd/collector/internal/server"
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/pki"
@@ -195,16 +196,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		tc.VerifyConnection, revoked = list.VerifyConnection, list.Revoked
 	}
-	st, where, err := openStore(ctx, *storeURL, *data)
+	raw, where, err := openStore(ctx, *storeURL, *data)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer raw.Close()
+	st := store.Bounded(raw, store.BoundOptions{Call: storeCallTimeout})
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
 	h, err := withConsole(srv.Handler(), st, pool, list, log)
 	if err != nil {
 		return err
 	}
+	h = bounded(h)
 	if list != nil {
 		h = list.Guard(h) // connections opened before a revocation too
 	}

@@ -56,6 +56,9 @@ type Config struct {
 	HeartbeatEvery time.Duration // (60 s)
 	MinBackoff     time.Duration // first retry wait (1 s)
 	MaxBackoff     time.Duration // cap (5 min)
+	// MaxRetryAfter caps the wait a collector asks for with Retry-After
+	// (60 s): a collector cannot hold kiosks off for longer.
+	MaxRetryAfter time.Duration
 
 	Health       func() Health                        // device state for heartbeats (optional)
 	OnServerTime func(t time.Time)                    // the collector's clock, for clock trust (optional)
@@ -108,6 +111,7 @@ func New(cfg Config) (*Syncer, error) {
 	def(&cfg.HeartbeatEvery, time.Minute)
 	def(&cfg.MinBackoff, time.Second)
 	def(&cfg.MaxBackoff, 5*time.Minute)
+	def(&cfg.MaxRetryAfter, time.Minute)
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 200
 	}
@@ -185,6 +189,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			failures++
 			wait = Backoff(failures, s.cfg.MinBackoff, s.cfg.MaxBackoff, s.cfg.Jitter())
+			if rl := (*RetryLater)(nil); errors.As(err, &rl) {
+				// Up to a second of jitter: the village's kiosks do not all
+				// come back in the same instant.
+				wait = min(rl.After+time.Duration(s.cfg.Jitter()*float64(time.Second)), s.cfg.MaxRetryAfter)
+			}
 			unsent, _ := s.cfg.Outbox.Depth()
 			s.log.Warn("sync failed: records kept", "err", err, "url", s.cfg.BaseURL+PathBatch,
 				"attempt", failures, "retry_in", wait, "unsent", unsent, "released", released)
@@ -402,7 +411,11 @@ func (s *Syncer) post(ctx context.Context, url string, v, out any) error {
 		if len(msg) > 200 {
 			msg = msg[:200] + "…"
 		}
-		return fmt.Errorf("%s answered %s: %q", url, resp.Status, msg)
+		err := fmt.Errorf("%s answered %s: %q", url, resp.Status, msg)
+		if d, ok := retryAfter(resp); ok {
+			return &RetryLater{After: d, Err: err}
+		}
+		return err
 	}
 	if err := DecodeOne(bytes.NewReader(data), out); err != nil {
 		return fmt.Errorf("%s answered %s with no readable reply: %w", url, resp.Status, err)

@@ -100,6 +100,9 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
+	if err := configure(cfg); err != nil {
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
 	if !strings.Contains(dsn, "pool_max_conns") {
 		// Many kiosks sync at once; pgxpool's default is the CPU count.
 		cfg.MaxConns = 16
