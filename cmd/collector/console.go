@@ -8,9 +8,11 @@ import (
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/console"
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
+	"github.com/villagehall/kiosk/cmd/collector/internal/metrics"
 	"github.com/villagehall/kiosk/cmd/collector/internal/revoke"
 	"github.com/villagehall/kiosk/cmd/collector/internal/server"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
+	"github.com/villagehall/kiosk/cmd/collector/internal/store/pgstore"
 )
 
 // withConsole serves the staff console under /console/ beside the kiosk
@@ -44,7 +46,18 @@ const (
 	longTimeout      = 10 * time.Minute // imports and exports
 )
 
-// bounded applies the request deadlines to the collector's handler.
-func bounded(h http.Handler) http.Handler {
-	return server.WithDeadline(h, requestTimeout, longTimeout, console.Prefix+"import", console.Prefix+"export/download")
+// bounded applies the request deadline d to the collector's handler
+// (imports and exports: longTimeout).
+func bounded(h http.Handler, d time.Duration) http.Handler {
+	return server.WithDeadline(h, d, longTimeout, console.Prefix+"import", console.Prefix+"export/download")
+}
+
+// newMetrics makes the collector's metrics; a PostgreSQL store's pool is
+// among them.
+func newMetrics(st store.Store, c Config) *metrics.Metrics {
+	o := metrics.Options{SilentAfter: c.SilentAfter}
+	if pg, ok := st.(*pgstore.Store); ok {
+		o.Pool = func() metrics.PoolStat { return metrics.PoolStat(pg.Pool()) }
+	}
+	return metrics.New(st, o)
 }
