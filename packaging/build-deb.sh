@@ -51,7 +51,7 @@ Description: town hall collector for the village hall kiosks
  systemctl enable --now collector.
 CONTROL
   deb="$out/village-collector_${version}_${arch}.deb"
-  dpkg-deb --root-owner-group -Zxz --build "$root" "$deb" >/dev/null
+  dpkg-deb --root-owner-group -Zgzip --build "$root" "$deb" >/dev/null
   echo "$deb"
   rm -rf "$root"
   trap - EXIT

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +30,7 @@ type pgEnv struct {
 	coll    *collectorProc
 	logPath string
 	base    string
+	metrics string // http://127.0.0.1:port of /metrics, /healthz, /readyz
 	staff   *http.Client
 }
 
@@ -49,8 +51,10 @@ func newPGEnv(t *testing.T, kiosks ...string) *pgEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { clog.Close() })
+	maddr := freePort(t)
+	e.metrics = "http://" + maddr
 	e.coll = &collectorProc{t: t, addr: freePort(t), log: clog,
-		args: []string{"--ca", e.pem("ca"), "--cert", e.pem("server"), "--key", e.pem("server-key"), "--store", e.dsn}}
+		args: []string{"--ca", e.pem("ca"), "--cert", e.pem("server"), "--key", e.pem("server-key"), "--store", e.dsn, "--metrics-listen", maddr}}
 	e.coll.start()
 	t.Cleanup(e.coll.stop)
 	e.base = "https://localhost:" + e.coll.addr[strings.LastIndex(e.coll.addr, ":")+1:]
@@ -70,6 +74,46 @@ func newPGEnv(t *testing.T, kiosks ...string) *pgEnv {
 }
 
 func (e *pgEnv) pem(name string) string { return filepath.Join(e.pki, name+".pem") }
+
+// monitor GETs a path of the metrics listener: status and body.
+func (e *pgEnv) monitor(path string) (int, string) {
+	e.t.Helper()
+	c := &http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get(e.metrics + path)
+	if err != nil {
+		e.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// metric is one sample's value from a scrape (-1 when absent).
+func metric(scrape, name string) float64 {
+	for _, l := range strings.Split(scrape, "\n") {
+		if v, ok := strings.CutPrefix(l, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err == nil {
+				return f
+			}
+		}
+	}
+	return -1
+}
+
+// scrapeHas fails t unless each named sample is at least its value.
+func (e *pgEnv) scrapeHas(step string, want map[string]float64) {
+	e.t.Helper()
+	code, body := e.monitor("/metrics")
+	if code != http.StatusOK {
+		e.t.Fatalf("%s: /metrics %d", step, code)
+	}
+	for name, min := range want {
+		if v := metric(body, name); v < min {
+			e.t.Errorf("%s: %s = %v, want at least %v", step, name, v, min)
+		}
+	}
+}
 
 // page GETs a staff path: status, body and how long the answer took.
 func (e *pgEnv) page(path string) (int, string, time.Duration) {
@@ -154,9 +198,22 @@ func TestWholeProgramDatabaseFrozen(t *testing.T) {
 	k := e.kiosk("K01")
 	k.add(t, 5)
 	waitFor(t, "the first records at the collector", 30*time.Second, func() bool { return k.depth() == 0 })
+	if code, body := e.monitor("/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz with the database up: %d %s", code, body)
+	}
+	e.scrapeHas("after the first sync", map[string]float64{`collector_batches_total{outcome="stored"}`: 1,
+		`collector_records_total{result="stored"}`: 6, `collector_kiosks`: 1, `collector_kiosks_silent`: 0, `collector_store_up`: 1,
+		`collector_store_seconds_count{op="ingest"}`: 1, `collector_db_pool_connections{state="max"}`: 16})
 
 	thaw := e.pg.Freeze(t)
 	frozen := time.Now()
+	start := time.Now()
+	if code, body := e.monitor("/readyz"); code != http.StatusServiceUnavailable || time.Since(start) > 3*time.Second {
+		t.Errorf("/readyz with the database frozen: %d after %v: %s", code, time.Since(start), body)
+	}
+	if code, _ := e.monitor("/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz with the database frozen: %d", code)
+	}
 	code, body, took := e.page("/console/")
 	t.Logf("staff page with the database frozen: %d after %v", code, took)
 	if code != http.StatusServiceUnavailable || !strings.Contains(body, "データベースに接続できません") || strings.Contains(body, "操作記録に書き込めない") {
@@ -164,6 +221,8 @@ func TestWholeProgramDatabaseFrozen(t *testing.T) {
 	}
 	k.add(t, 3)
 	k.refusedSince(t, frozen)
+	e.scrapeHas("with the database frozen", map[string]float64{`collector_batches_total{outcome="unavailable"}`: 1,
+		`collector_refusals_total{reason="unavailable"}`: 1, `collector_store_failures_total{kind="unavailable",op="ingest"}`: 1})
 	thaw()
 	back := time.Now()
 	waitFor(t, "every record at the collector within 10 s of the database's return", 10*time.Second, func() bool { return k.depth() == 0 })
