@@ -75,9 +75,13 @@ type JournalConfig struct {
 	CertRefKey string `toml:"cert_ref_key"`
 }
 
-// SyncConfig is the upload to the town hall. Sync is off when CollectorURL is empty.
+// SyncConfig is the upload to the town hall. Sync is off when no
+// collector URL is given.
 type SyncConfig struct {
-	CollectorURL string        `toml:"collector_url"`
+	CollectorURL string `toml:"collector_url"`
+	// CollectorURLs, instead of CollectorURL: several collectors (on one
+	// database), tried in order until one takes a batch.
+	CollectorURLs []string      `toml:"collector_urls"`
 	CA           string        `toml:"ca"`
 	Cert         string        `toml:"cert"`
 	Key          string        `toml:"key"`
@@ -110,7 +114,15 @@ func CheckCollectorURL(s string) error {
 }
 
 // Enabled reports whether the kiosk uploads its journal.
-func (s SyncConfig) Enabled() bool { return s.CollectorURL != "" }
+func (s SyncConfig) Enabled() bool { return len(s.URLs()) > 0 }
+
+// URLs are the collectors to try, in order.
+func (s SyncConfig) URLs() []string {
+	if s.CollectorURL != "" {
+		return append([]string{s.CollectorURL}, s.CollectorURLs...)
+	}
+	return s.CollectorURLs
+}
 
 // Device modes.
 const (
@@ -303,8 +315,17 @@ func (c *Config) validate() []*ConfigError {
 		bad("journal.path", "must be set (e.g. \"/data/journal.db\")")
 	}
 	if s := c.Sync; s.Enabled() {
-		if err := CheckCollectorURL(s.CollectorURL); err != nil {
-			bad("sync.collector_url", "%v", err)
+		if s.CollectorURL != "" && len(s.CollectorURLs) > 0 {
+			bad("sync.collector_urls", "give collector_url or collector_urls, not both")
+		}
+		for i, u := range s.URLs() {
+			key := "sync.collector_url"
+			if len(s.CollectorURLs) > 0 {
+				key = fmt.Sprintf("sync.collector_urls[%d]", i)
+			}
+			if err := CheckCollectorURL(u); err != nil {
+				bad(key, "%v", err)
+			}
 		}
 		for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
 			if f.v == "" {
