@@ -82,10 +82,10 @@ type SyncConfig struct {
 	// CollectorURLs, instead of CollectorURL: several collectors (on one
 	// database), tried in order until one takes a batch.
 	CollectorURLs []string      `toml:"collector_urls"`
-	CA           string        `toml:"ca"`
-	Cert         string        `toml:"cert"`
-	Key          string        `toml:"key"`
-	Interval     time.Duration `toml:"interval"` // default 5m
+	CA            string        `toml:"ca"`
+	Cert          string        `toml:"cert"`
+	Key           string        `toml:"key"`
+	Interval      time.Duration `toml:"interval"` // default 5m
 }
 
 // CheckCollectorURL accepts the one form of collector address: a base URL,

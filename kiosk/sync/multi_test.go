@@ -19,7 +19,9 @@ func TestSeveralCollectors(t *testing.T) {
 		writeJSON(w, 200, ksync.Reply{JournalID: b.JournalID, Acked: acksOf(b.Records), ServerTime: time.Now()})
 	}
 	status := func(code int) func(http.ResponseWriter, *http.Request, ksync.Batch) {
-		return func(w http.ResponseWriter, _ *http.Request, _ ksync.Batch) { writeJSON(w, code, ksync.Reply{Error: "no"}) }
+		return func(w http.ResponseWriter, _ *http.Request, _ ksync.Batch) {
+			writeJSON(w, code, ksync.Reply{Error: "no"})
+		}
 	}
 	tests := []struct {
 		name      string

@@ -185,7 +185,11 @@ var (
 	upDesc     = prometheus.NewDesc("collector_store_up", "1 when the store answered this scrape within 1 s.", nil, nil)
 )
 
-func (k *kioskCollector) Describe(ch chan<- *prometheus.Desc) { ch <- kiosksDesc; ch <- silentDesc; ch <- upDesc }
+func (k *kioskCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- kiosksDesc
+	ch <- silentDesc
+	ch <- upDesc
+}
 
 func (k *kioskCollector) Collect(ch chan<- prometheus.Metric) {
 	ctx, cancel := context.WithTimeout(context.Background(), ReadyWithin)
