@@ -20,8 +20,8 @@ import (
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
-// pgEnv is the collector binary on a PostgreSQL store of its own, a
-// village PKI, a member of staff's client and one kiosk's journal.
+// pgEnv is the collector binary on a store of its own (PostgreSQL from
+// pgtest, or bbolt), a village PKI and a member of staff's client.
 type pgEnv struct {
 	t       *testing.T
 	pg      *pgtest.Server
@@ -41,8 +41,18 @@ func newPGEnv(t *testing.T, kiosks ...string) *pgEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = pg.Stop() })
+	dsn := pg.NewSchema(t)
+	e := newEnv(t, []string{"--store", dsn}, kiosks...)
+	e.pg, e.dsn = pg, dsn
+	return e
+}
+
+// newEnv is the collector binary on the store its flags name (--data or
+// --store), with a village PKI for the kiosks named and staff-a.
+func newEnv(t *testing.T, storeArgs []string, kiosks ...string) *pgEnv {
+	t.Helper()
 	dir := t.TempDir()
-	e := &pgEnv{t: t, pg: pg, dsn: pg.NewSchema(t), pki: filepath.Join(dir, "pki"), logPath: filepath.Join(dir, "collector.log")}
+	e := &pgEnv{t: t, pki: filepath.Join(dir, "pki"), logPath: filepath.Join(dir, "collector.log")}
 	if out, err := runBin(t, "collector", append([]string{"gen-test-pki", e.pki, "staff-a"}, kiosks...)...); err != nil {
 		t.Fatalf("gen-test-pki: %v\n%s", err, out)
 	}
@@ -54,7 +64,7 @@ func newPGEnv(t *testing.T, kiosks ...string) *pgEnv {
 	maddr := freePort(t)
 	e.metrics = "http://" + maddr
 	e.coll = &collectorProc{t: t, addr: freePort(t), log: clog,
-		args: []string{"--ca", e.pem("ca"), "--cert", e.pem("server"), "--key", e.pem("server-key"), "--store", e.dsn, "--metrics-listen", maddr}}
+		args: append([]string{"--ca", e.pem("ca"), "--cert", e.pem("server"), "--key", e.pem("server-key"), "--metrics-listen", maddr}, storeArgs...)}
 	e.coll.start()
 	t.Cleanup(e.coll.stop)
 	e.base = "https://localhost:" + e.coll.addr[strings.LastIndex(e.coll.addr, ":")+1:]
