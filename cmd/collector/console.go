@@ -49,7 +49,7 @@ const (
 // bounded applies the request deadline d to the collector's handler
 // (imports and exports: longTimeout).
 func bounded(h http.Handler, d time.Duration) http.Handler {
-	return server.WithDeadline(h, d, longTimeout, console.Prefix+"import", console.Prefix+"export/download")
+	return server.WithDeadline(h, d, longTimeout, console.Prefix+"import", console.Prefix+"export/download", console.Prefix+"audit")
 }
 
 // newMetrics makes the collector's metrics; a PostgreSQL store's pool is
