@@ -314,28 +314,7 @@ func (c *Config) validate() []*ConfigError {
 	if c.Journal.Path == "" {
 		bad("journal.path", "must be set (e.g. \"/data/journal.db\")")
 	}
-	if s := c.Sync; s.Enabled() {
-		if s.CollectorURL != "" && len(s.CollectorURLs) > 0 {
-			bad("sync.collector_urls", "give collector_url or collector_urls, not both")
-		}
-		for i, u := range s.URLs() {
-			key := "sync.collector_url"
-			if len(s.CollectorURLs) > 0 {
-				key = fmt.Sprintf("sync.collector_urls[%d]", i)
-			}
-			if err := CheckCollectorURL(u); err != nil {
-				bad(key, "%v", err)
-			}
-		}
-		for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
-			if f.v == "" {
-				bad(f.key, "must be set when sync.collector_url is set")
-			}
-		}
-		if s.Interval < 10*time.Second {
-			bad("sync.interval", "must be at least 10s, got %s", s.Interval)
-		}
-	}
+	c.Sync.validate(bad)
 	d := c.Devices
 	mode := func(key, v string) {
 		if v != ModeReal && v != ModeSim && v != ModeNone {
@@ -416,4 +395,32 @@ func (c *Config) validate() []*ConfigError {
 		}
 	}
 	return errs
+}
+
+// validate reports the sync section's problems through bad (nothing
+// when sync is off).
+func (s SyncConfig) validate(bad func(field, format string, args ...any)) {
+	if !s.Enabled() {
+		return
+	}
+	if s.CollectorURL != "" && len(s.CollectorURLs) > 0 {
+		bad("sync.collector_urls", "give collector_url or collector_urls, not both")
+	}
+	for i, u := range s.URLs() {
+		key := "sync.collector_url"
+		if len(s.CollectorURLs) > 0 {
+			key = fmt.Sprintf("sync.collector_urls[%d]", i)
+		}
+		if err := CheckCollectorURL(u); err != nil {
+			bad(key, "%v", err)
+		}
+	}
+	for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
+		if f.v == "" {
+			bad(f.key, "must be set when sync.collector_url is set")
+		}
+	}
+	if s.Interval < 10*time.Second {
+		bad("sync.interval", "must be at least 10s, got %s", s.Interval)
+	}
 }
