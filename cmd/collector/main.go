@@ -1,9 +1,12 @@
 // Command collector is the town hall's receiving end of kiosk sync.
 //
+//	collector [serve] --config /etc/collector/collector.toml    # packaging/collector.toml; flags given win
+//	collector check-config /etc/collector/collector.toml
 //	collector [serve] --listen :8443 --ca ca.pem --cert server.pem --key server-key.pem --data /var/lib/collector
 //	collector [serve] … --store postgres://collector@/collector?host=/run/postgresql
 //	collector [serve] … --crl village-ca.crl     # refuse revoked kiosk and staff certificates
-//	collector migrate --data /var/lib/collector --to postgres://…       # the collector stopped
+//	collector migrate --data /var/lib/collector --to postgres://…       # the collector stopped; all or nothing
+//	collector backup --data /var/lib/collector --to FILE                # bbolt, while serving
 //	collector import --data /var/lib/collector [--ca ca.pem] [--kiosk-cert K01.pem] /media/usb/kiosk-K01
 //	collector import --url https://collector:8443 --ca ca.pem --cert staff.pem --key staff-key.pem /media/usb/kiosk-K01
 //	collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR K01 K02 staff-1
