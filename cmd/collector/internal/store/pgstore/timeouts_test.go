@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 )
 
@@ -73,5 +75,52 @@ func TestLockTimeoutIsUnavailable(t *testing.T) {
 	_, err = st.AppendAudit(ctx, store.AuditEntry{Staff: "staff-a", Action: store.ActSearch})
 	if !store.IsUnavailable(err) || !strings.Contains(err.Error(), "55P03") || time.Since(start) > 4*time.Second {
 		t.Fatalf("append with the audit table locked: %v after %v", err, time.Since(start))
+	}
+}
+
+// TestConnectionLimitWaits: at the role's connection limit a store call
+// waits, within its deadline, for a connection to come free instead of
+// failing at once; when none does, it ends as the store unavailable.
+func TestConnectionLimitWaits(t *testing.T) {
+	ctx := context.Background()
+	dsn := pg.NewSchema(t)
+	admin, err := Open(ctx, dsn, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	var schemaName string
+	if err := admin.pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schemaName); err != nil {
+		t.Fatal(err)
+	}
+	role := "limited_" + schemaName
+	// A member of the owner (the collector's own role, as at a town hall),
+	// not a superuser: the connection limit holds for it.
+	for _, q := range []string{`CREATE ROLE ` + role + ` LOGIN NOSUPERUSER CONNECTION LIMIT 2`, `GRANT pgtest TO ` + role} {
+		if _, err := admin.pool.Exec(ctx, q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	limited := strings.Replace(dsn, "postgres://pgtest@", "postgres://"+role+"@", 1)
+	raw, err := Open(ctx, limited, nil) // one connection, idle in its pool
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	other, err := pgx.Connect(ctx, limited) // another client takes the second
+	if err != nil {
+		t.Fatal(err)
+	}
+	busy := make(chan error, 1)
+	go func() { _, err := raw.pool.Exec(ctx, `SELECT pg_sleep(1.5)`); busy <- err }() // the pool's one connection, busy
+	time.Sleep(200 * time.Millisecond)                                              // let it take the connection
+	freed := time.AfterFunc(500*time.Millisecond, func() { other.Close(ctx) })
+	defer freed.Stop()
+	st := store.Bounded(raw, store.BoundOptions{Call: 3 * time.Second})
+	if _, err := st.Kiosks(ctx); err != nil {
+		t.Fatalf("a call at the connection limit did not wait for a free connection: %v", err)
+	}
+	if err := <-busy; err != nil {
+		t.Fatal(err)
 	}
 }
