@@ -113,7 +113,7 @@ func TestConnectionLimitWaits(t *testing.T) {
 	}
 	busy := make(chan error, 1)
 	go func() { _, err := raw.pool.Exec(ctx, `SELECT pg_sleep(1.5)`); busy <- err }() // the pool's one connection, busy
-	time.Sleep(200 * time.Millisecond)                                              // let it take the connection
+	time.Sleep(200 * time.Millisecond)                                                // let it take the connection
 	freed := time.AfterFunc(500*time.Millisecond, func() { other.Close(ctx) })
 	defer freed.Stop()
 	st := store.Bounded(raw, store.BoundOptions{Call: 3 * time.Second})
