@@ -195,6 +195,3 @@ func Ping(ctx context.Context, st Store, d time.Duration) error {
 	}
 	return err
 }
-
-// Ping passes through to the wrapped store.
-func (b *bounded) Ping(ctx context.Context) error { return Ping(ctx, b.Store, b.o.Call) }
