@@ -14,7 +14,7 @@ BUILDTIME := $(shell git log -1 --format=%cI 2>/dev/null)
 VERSION_STAMP := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.buildTime=$(BUILDTIME) -X main.version=$(VERSION_STAMP)
 
-.PHONY: all deps build run test lint bench soak vcard testpki fuzz clean
+.PHONY: all deps build run test lint bench soak vcard testpki fuzz clean deb
 
 all: build
 
@@ -26,6 +26,11 @@ build: deps
 
 run: deps
 	$(GO) run -ldflags '$(LDFLAGS)' ./cmd/kiosk --sim --config testdata/config/kiosk-sim.toml
+
+# The town hall's Debian package (collector, systemd unit, example
+# configuration) for both architectures, in bin/deb/.
+deb:
+	GO="$(GO)" bash packaging/build-deb.sh bin/deb "$(VERSION_STAMP)" amd64 arm64
 
 lint:
 	$(GO) vet $(PKGS)

@@ -75,13 +75,17 @@ type JournalConfig struct {
 	CertRefKey string `toml:"cert_ref_key"`
 }
 
-// SyncConfig is the upload to the town hall. Sync is off when CollectorURL is empty.
+// SyncConfig is the upload to the town hall. Sync is off when no
+// collector URL is given.
 type SyncConfig struct {
-	CollectorURL string        `toml:"collector_url"`
-	CA           string        `toml:"ca"`
-	Cert         string        `toml:"cert"`
-	Key          string        `toml:"key"`
-	Interval     time.Duration `toml:"interval"` // default 5m
+	CollectorURL string `toml:"collector_url"`
+	// CollectorURLs, instead of CollectorURL: several collectors (on one
+	// database), tried in order until one takes a batch.
+	CollectorURLs []string      `toml:"collector_urls"`
+	CA            string        `toml:"ca"`
+	Cert          string        `toml:"cert"`
+	Key           string        `toml:"key"`
+	Interval      time.Duration `toml:"interval"` // default 5m
 }
 
 // CheckCollectorURL accepts the one form of collector address: a base URL,
@@ -110,7 +114,15 @@ func CheckCollectorURL(s string) error {
 }
 
 // Enabled reports whether the kiosk uploads its journal.
-func (s SyncConfig) Enabled() bool { return s.CollectorURL != "" }
+func (s SyncConfig) Enabled() bool { return len(s.URLs()) > 0 }
+
+// URLs are the collectors to try, in order.
+func (s SyncConfig) URLs() []string {
+	if s.CollectorURL != "" {
+		return append([]string{s.CollectorURL}, s.CollectorURLs...)
+	}
+	return s.CollectorURLs
+}
 
 // Device modes.
 const (
@@ -302,19 +314,7 @@ func (c *Config) validate() []*ConfigError {
 	if c.Journal.Path == "" {
 		bad("journal.path", "must be set (e.g. \"/data/journal.db\")")
 	}
-	if s := c.Sync; s.Enabled() {
-		if err := CheckCollectorURL(s.CollectorURL); err != nil {
-			bad("sync.collector_url", "%v", err)
-		}
-		for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
-			if f.v == "" {
-				bad(f.key, "must be set when sync.collector_url is set")
-			}
-		}
-		if s.Interval < 10*time.Second {
-			bad("sync.interval", "must be at least 10s, got %s", s.Interval)
-		}
-	}
+	c.Sync.validate(bad)
 	d := c.Devices
 	mode := func(key, v string) {
 		if v != ModeReal && v != ModeSim && v != ModeNone {
@@ -395,4 +395,32 @@ func (c *Config) validate() []*ConfigError {
 		}
 	}
 	return errs
+}
+
+// validate reports the sync section's problems through bad (nothing
+// when sync is off).
+func (s SyncConfig) validate(bad func(field, format string, args ...any)) {
+	if !s.Enabled() {
+		return
+	}
+	if s.CollectorURL != "" && len(s.CollectorURLs) > 0 {
+		bad("sync.collector_urls", "give collector_url or collector_urls, not both")
+	}
+	for i, u := range s.URLs() {
+		key := "sync.collector_url"
+		if len(s.CollectorURLs) > 0 {
+			key = fmt.Sprintf("sync.collector_urls[%d]", i)
+		}
+		if err := CheckCollectorURL(u); err != nil {
+			bad(key, "%v", err)
+		}
+	}
+	for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
+		if f.v == "" {
+			bad(f.key, "must be set when sync.collector_url is set")
+		}
+	}
+	if s.Interval < 10*time.Second {
+		bad("sync.interval", "must be at least 10s, got %s", s.Interval)
+	}
 }

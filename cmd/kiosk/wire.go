@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -188,7 +189,7 @@ func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, de
 		return nil, fmt.Errorf("sync.cert: the certificate is kiosk %q's, this kiosk is %q: the collector would refuse every batch", cn, cfg.KioskID)
 	}
 	s, err := ksync.New(ksync.Config{
-		BaseURL: cfg.Sync.CollectorURL, Client: ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), KioskID: cfg.KioskID,
+		BaseURL: cfg.Sync.URLs()[0], MoreURLs: cfg.Sync.URLs()[1:], Client: ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), KioskID: cfg.KioskID,
 		Signer: id.Signer, Outbox: j, Idle: cfg.Sync.Interval, Logger: log,
 		OnServerTime: clock.Observe,
 		Health:       func() ksync.Health { return health(devs) },
@@ -196,7 +197,7 @@ func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, de
 	if err != nil {
 		return nil, fmt.Errorf("sync: %w", err)
 	}
-	log.Info("sync on", "collector", cfg.Sync.CollectorURL, "journal_id", j.JournalID())
+	log.Info("sync on", "collector", strings.Join(cfg.Sync.URLs(), " then "), "journal_id", j.JournalID())
 	return s, nil
 }
 

@@ -128,7 +128,7 @@ func summary(c kiosk.Config) string {
 	d := c.Devices
 	sync := "sync off"
 	if c.Sync.Enabled() {
-		sync = fmt.Sprintf("sync to %s every %s", c.Sync.CollectorURL, c.Sync.Interval)
+		sync = fmt.Sprintf("sync to %s every %s", strings.Join(c.Sync.URLs(), " then "), c.Sync.Interval)
 	}
 	printer := d.Printer.Mode
 	if printer != kiosk.ModeNone {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -46,6 +47,7 @@ const maxReply = 4 << 20
 // Config configures a Syncer. Zero durations take the defaults noted.
 type Config struct {
 	BaseURL   string        // the collector's base URL, e.g. https://collector.village.local:8443 (kiosk.CheckCollectorURL)
+	MoreURLs  []string      // other collectors (on the same database), tried in order when BaseURL does not take a batch
 	Client    *http.Client  // with the identity's TLS: NewHTTPClient(id.ClientTLS(pool), 30s)
 	KioskID   string        // the certificate's CN
 	Signer    crypto.Signer // the client certificate's key: signs every batch's chain head
@@ -56,6 +58,9 @@ type Config struct {
 	HeartbeatEvery time.Duration // (60 s)
 	MinBackoff     time.Duration // first retry wait (1 s)
 	MaxBackoff     time.Duration // cap (5 min)
+	// MaxRetryAfter caps the wait a collector asks for with Retry-After
+	// (60 s): a collector cannot hold kiosks off for longer.
+	MaxRetryAfter time.Duration
 
 	Health       func() Health                        // device state for heartbeats (optional)
 	OnServerTime func(t time.Time)                    // the collector's clock, for clock trust (optional)
@@ -99,6 +104,13 @@ func New(cfg Config) (*Syncer, error) {
 		return nil, fmt.Errorf("syncer: collector URL: %w", err)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.MoreURLs = slices.Clone(cfg.MoreURLs)
+	for i, u := range cfg.MoreURLs {
+		if err := kiosk.CheckCollectorURL(u); err != nil {
+			return nil, fmt.Errorf("syncer: collector URL %d: %w", i+2, err)
+		}
+		cfg.MoreURLs[i] = strings.TrimRight(u, "/")
+	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -108,6 +120,7 @@ func New(cfg Config) (*Syncer, error) {
 	def(&cfg.HeartbeatEvery, time.Minute)
 	def(&cfg.MinBackoff, time.Second)
 	def(&cfg.MaxBackoff, 5*time.Minute)
+	def(&cfg.MaxRetryAfter, time.Minute)
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 200
 	}
@@ -185,6 +198,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			failures++
 			wait = Backoff(failures, s.cfg.MinBackoff, s.cfg.MaxBackoff, s.cfg.Jitter())
+			if rl := (*RetryLater)(nil); errors.As(err, &rl) {
+				// Up to a second of jitter: the village's kiosks do not all
+				// come back in the same instant.
+				wait = min(rl.After+time.Duration(s.cfg.Jitter()*float64(time.Second)), s.cfg.MaxRetryAfter)
+			}
 			unsent, _ := s.cfg.Outbox.Depth()
 			s.log.Warn("sync failed: records kept", "err", err, "url", s.cfg.BaseURL+PathBatch,
 				"attempt", failures, "retry_in", wait, "unsent", unsent, "released", released)
@@ -255,9 +273,9 @@ func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, s
 		return 0, time.Time{}, fmt.Errorf("batch: %w", err)
 	}
 	b.Signature = &sig
-	url := s.cfg.BaseURL + PathBatch
 	var reply Reply
-	if err := s.post(ctx, url, b, &reply); err != nil {
+	url, err := s.postAny(ctx, PathBatch, b, &reply)
+	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("%w: %w", err, ErrNotAcknowledged)
 	}
 	if reply.JournalID != jid {
@@ -371,7 +389,7 @@ func (s *Syncer) Heartbeat(ctx context.Context) error {
 	}
 	hb.LastSync = hb.Sync.LastSuccess
 	var reply Reply
-	if err := s.post(ctx, s.cfg.BaseURL+PathHeartbeat, hb, &reply); err != nil {
+	if _, err := s.postAny(ctx, PathHeartbeat, hb, &reply); err != nil {
 		return err
 	}
 	s.serverTime(reply.ServerTime)
@@ -446,7 +464,11 @@ func (s *Syncer) post(ctx context.Context, url string, v, out any) error {
 		if len(msg) > 200 {
 			msg = msg[:200] + "…"
 		}
-		return fmt.Errorf("%s answered %s: %q", url, resp.Status, msg)
+		err := &StatusError{Code: resp.StatusCode, Err: fmt.Errorf("%s answered %s: %q", url, resp.Status, msg)}
+		if d, ok := retryAfter(resp); ok {
+			return &RetryLater{After: d, Err: err}
+		}
+		return err
 	}
 	if err := DecodeOne(bytes.NewReader(data), out); err != nil {
 		return fmt.Errorf("%s answered %s with no readable reply: %w", url, resp.Status, err)

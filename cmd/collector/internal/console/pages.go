@@ -101,9 +101,7 @@ func (c *Console) kiosks(q *req) {
 		}
 		return rows[i].K.ID < rows[j].K.ID
 	})
-	if !c.audited(q, store.ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows))) {
-		return
-	}
+	q.notice = c.auditedOrNoted(q, store.ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows)))
 	c.render(q, http.StatusOK, "kiosks", rows)
 }
 

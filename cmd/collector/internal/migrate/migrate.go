@@ -27,16 +27,14 @@ type Report struct {
 	AuditHead                                                     string
 }
 
-// Run copies src into dst, which must be empty, then checks dst against
-// src. Progress lines go to w.
+// Run copies src into dst, which must be empty (or hold a migration that
+// was cut off: it is emptied and done again), then checks dst against
+// src. dst is marked unfinished from before the first row to after the
+// check: serve refuses it meanwhile. Progress lines go to w.
 func Run(ctx context.Context, src store.Store, dst *pgstore.Store, w io.Writer) (Report, error) {
 	var rep Report
-	empty, err := dst.Empty(ctx)
-	if err != nil {
+	if err := begin(ctx, dst, w); err != nil {
 		return rep, err
-	}
-	if !empty {
-		return rep, errors.New("migrate: the PostgreSQL store is not empty (migrate into a new database)")
 	}
 	ks, err := src.Kiosks(ctx)
 	if err != nil {
@@ -84,7 +82,33 @@ func Run(ctx context.Context, src store.Store, dst *pgstore.Store, w io.Writer) 
 	if n := len(audit); n > 0 {
 		rep.AuditHead = audit[n-1].Hash
 	}
-	return rep, Check(ctx, src, dst)
+	if err := Check(ctx, src, dst); err != nil {
+		return rep, err
+	}
+	return rep, dst.FinishMigration(ctx)
+}
+
+// begin marks dst as being migrated into: an empty database, or one a
+// cut-off migration left (emptied first: it starts over).
+func begin(ctx context.Context, dst *pgstore.Store, w io.Writer) error {
+	cut, err := dst.UnfinishedMigration(ctx)
+	if err != nil {
+		return err
+	}
+	if cut != "" {
+		fmt.Fprintf(w, "an earlier migration into this database did not finish (%s): emptying it and starting again\n", cut)
+		if err := dst.WipeUnfinished(ctx); err != nil {
+			return err
+		}
+	}
+	empty, err := dst.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return errors.New("migrate: the PostgreSQL store is not empty, and no migration into it was cut off (migrate into a new database)")
+	}
+	return dst.StartMigration(ctx, "a bbolt store", time.Now())
 }
 
 func copyJournal(ctx context.Context, src store.Store, dst *pgstore.Store, kioskID, journalID string) (int, error) {

@@ -186,6 +186,10 @@ func (s *Server) staffOnly(action string, h http.HandlerFunc) http.HandlerFunc {
 		if _, err := s.st.AppendAudit(r.Context(), store.AuditEntry{Time: s.opts.Now().UTC(), Staff: c.Subject.CommonName,
 			Cert: c.SerialNumber.Text(16), Action: action, Detail: r.URL.RawQuery, Remote: r.RemoteAddr}); err != nil {
 			s.log.Error("audit log write failed", "action", action, "staff", c.Subject.CommonName, "err", err)
+			if store.IsUnavailable(err) {
+				s.storeFailed(w, "", err)
+				return
+			}
 			s.refuse(w, http.StatusServiceUnavailable, "the audit log cannot be written: nothing is answered")
 			return
 		}
@@ -284,7 +288,7 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		Signed: &store.SignedHead{Head: b.Head(), Signature: *b.Signature, Source: store.SourceSync, At: now}})
 	if err != nil {
 		s.log.Error("store batch", "kiosk", id, "err", err)
-		s.refuse(w, http.StatusInternalServerError, "store failed")
+		s.storeFailed(w, "store failed", err)
 		return
 	}
 	if res.NewJournal {
@@ -320,7 +324,7 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 	s.remember(r.Context(), id, cert)
 	if err := s.st.SaveHeartbeat(r.Context(), store.Heartbeat{HB: hb, ReceivedAt: now}); err != nil {
 		s.log.Error("store heartbeat", "kiosk", id, "err", err)
-		s.refuse(w, http.StatusInternalServerError, "store failed")
+		s.storeFailed(w, "store failed", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, ksync.Reply{ServerTime: now})
@@ -371,7 +375,7 @@ func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
 			s.refuse(w, http.StatusNotFound, "no kiosk %q", id)
 		case err != nil:
 			s.log.Error("read kiosk", "err", err)
-			s.refuse(w, http.StatusInternalServerError, "read failed")
+			s.storeFailed(w, "read failed", err)
 		default:
 			writeJSON(w, http.StatusOK, k)
 		}
@@ -380,7 +384,7 @@ func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
 	ks, err := s.st.Kiosks(r.Context())
 	if err != nil {
 		s.log.Error("read kiosks", "err", err)
-		s.refuse(w, http.StatusInternalServerError, "read failed")
+		s.storeFailed(w, "read failed", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, ks)
@@ -401,7 +405,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	found, err := s.st.Lookup(r.Context(), ref)
 	if err != nil {
 		s.log.Error("lookup", "ref", ref.String(), "err", err)
-		s.refuse(w, http.StatusInternalServerError, "lookup failed")
+		s.storeFailed(w, "lookup failed", err)
 		return
 	}
 	if len(found) == 0 {

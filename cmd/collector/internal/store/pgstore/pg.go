@@ -108,6 +108,9 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
+	if err := configure(cfg); err != nil {
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
 	if !strings.Contains(dsn, "pool_max_conns") {
 		// Many kiosks sync at once; pgxpool's default is the CPU count.
 		cfg.MaxConns = 16
@@ -138,7 +141,7 @@ func (s *Store) init(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7216001)`); err != nil {
 			return err
 		}
-		for _, q := range append(schema, staffSchema...) {
+		for _, q := range slices.Concat(schema, staffSchema, reportViews) {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return fmt.Errorf("create schema: %w", err)
 			}
