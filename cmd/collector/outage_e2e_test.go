@@ -174,7 +174,7 @@ func (e *pgEnv) kiosk(id string) *kioskRun {
 func (k *kioskRun) add(t *testing.T, n int) {
 	t.Helper()
 	for i := range n {
-		if _, err := k.j.Append(context.Background(), kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: fmt.Sprint(i)}); err != nil {
+		if _, err := k.j.Append(context.Background(), kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: string(kiosk.CodeValid), Detail: fmt.Sprint("n", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
