@@ -51,7 +51,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
-	if err != nil {
+	if err != nil && !errors.Is(err, flag.ErrHelp) { // --help: the usage was asked for
 		fmt.Fprintln(os.Stderr, "collector:", err)
 		os.Exit(1)
 	}
@@ -73,6 +73,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return genTestPKI(args, stdout, stderr)
 	case "gen-test-crl":
 		return genTestCRL(args, stdout)
+	case "help":
+		fmt.Fprint(stdout, usage)
+		return flag.ErrHelp
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -114,6 +117,10 @@ func genTestPKI(args []string, stdout, stderr io.Writer) error {
 // the certificates named (none: an empty list). A real village's CA
 // issues its list with its own tools (e.g. openssl ca -gencrl).
 func genTestCRL(args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(stdout, "usage: collector gen-test-crl DIR [CERT.pem ...]")
+		return flag.ErrHelp
+	}
 	if len(args) < 1 {
 		return errors.New("usage: collector gen-test-crl DIR [CERT.pem ...]")
 	}

@@ -37,7 +37,7 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	err := run(ctx, os.Args[1:], os.Stderr)
 	stop()
-	if err != nil {
+	if err != nil && !errors.Is(err, flag.ErrHelp) { // --help: the usage was asked for
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
 		os.Exit(1)
 	}
@@ -90,6 +90,11 @@ func loadConfig(o options) (kiosk.Config, error) {
 	if o.configPath == "" {
 		if !o.sim {
 			return kiosk.Config{}, errors.New("--config FILE is required (or --sim to try the kiosk on a laptop)")
+		}
+		// Everything the simulator writes goes under ./tmp, made here so
+		// that `kiosk --sim` runs from any directory.
+		if err := os.MkdirAll("tmp", 0o755); err != nil {
+			return kiosk.Config{}, fmt.Errorf("sim: %w", err)
 		}
 		cfg := kiosk.DefaultConfig()
 		cfg.KioskID = "SIM"

@@ -111,7 +111,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	case kiosk.ModeReal:
 		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, reader, log, cards) })
 	case kiosk.ModeSim:
-		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, keys, cancel, log); err != nil {
+		if sim, err = newSimCards(cards, keys, cancel, log); err != nil {
 			return err
 		}
 		reader.Set("ok", "simulated", time.Now())

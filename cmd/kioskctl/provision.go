@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +64,9 @@ func provisionCheck(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	path := fs.Arg(0)
+	if hint := hiddenTxt(path); hint != "" {
+		return fmt.Errorf("%s", hint)
+	}
 	cfg, err := kiosk.LoadConfig(path)
 	if err != nil {
 		problems := splitJoined(err)
@@ -79,7 +84,25 @@ func provisionCheck(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "%s: ok: %s\n", path, summary(cfg))
+	if strings.HasSuffix(strings.ToLower(path), ".toml.txt") {
+		return fmt.Errorf("%s: the contents are fine, but the kiosk reads only %s: %s", path, provisionFileName, renameHint)
+	}
 	return nil
+}
+
+// renameHint: Windows hides known extensions, so a file saved from Notepad
+// as "kiosk-provision.toml" is really "kiosk-provision.toml.txt".
+const renameHint = "rename it to " + provisionFileName + " (in Windows Explorer turn on View > File name extensions first: Notepad added .txt)"
+
+// hiddenTxt explains a missing file that is there with ".txt" added.
+func hiddenTxt(path string) string {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return ""
+	}
+	if _, err := os.Stat(path + ".txt"); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s: no such file, but %s.txt is there: %s", path, filepath.Base(path), renameHint)
 }
 
 // splitJoined undoes errors.Join so each problem gets a line of its own.
