@@ -30,7 +30,9 @@ import (
 // A kiosk clock earlier than this is certainly wrong.
 var buildTime string
 
-// version is `git describe` of the build, set by the Makefile; heartbeats carry it.
+// version is the release number and commit (2026.12.1+ee11cf2), set by the
+// Makefile and images/cross.sh; heartbeats carry it and the waiting screen
+// shows it in a corner.
 var version = "dev"
 
 func main() {

@@ -162,7 +162,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	defer scr.Fini()
 	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone,
 		Mouse: cfg.Devices.Touch.Mode == kiosk.ModeSim, TypeLetters: o.typeLetters,
-		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }}
+		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }, Version: version}
 	if sim != nil {
 		opts.Hotkey = sim.hotkey
 		opts.Banner = func() string { w, _ := scr.Size(); return sim.banner(w) }
