@@ -53,6 +53,11 @@ type options struct {
 	// typeLetters: the terminal keyboard types A-Z on the signing PIN
 	// screen, which no real keypad can (development only).
 	typeLetters bool
+	// cannotStart: a file of problem lines; the kiosk shows them on its
+	// screen and does nothing else (kiosk-fault.service, when provisioning
+	// failed). cannotStartSSH: sshd runs for the technician's key.
+	cannotStart    string
+	cannotStartSSH bool
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
@@ -64,12 +69,29 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&o.logPath, "log", "", `log file ("-" for stderr; default: kiosk.log beside the journal)`)
 	fs.BoolVar(&o.debug, "debug", false, "debug logging")
 	fs.BoolVar(&o.typeLetters, "type-letters", false, "development: let the keyboard type A-Z on the signing PIN screen (a real keypad cannot)")
+	fs.StringVar(&o.cannotStart, "cannot-start", "", "show the problems in this file (one a line) on the screen as the reason the kiosk cannot start, until stopped")
+	fs.BoolVar(&o.cannotStartSSH, "cannot-start-ssh", false, "with --cannot-start: ssh is on, show the kiosk's addresses")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if o.cannotStart != "" {
+		lines, err := readReason(o.cannotStart)
+		if err != nil {
+			lines = []string{err.Error()}
+		}
+		if err := cannotStart(ctx, lines, o.cannotStartSSH, stderr); ctx.Err() == nil {
+			return err
+		}
+		return nil // stopped: showing the reason was the whole job
+	}
 	cfg, err := loadConfig(o)
 	if err != nil {
-		return err
+		if o.configPath == "" || o.sim {
+			return err
+		}
+		// The configuration the kiosk was given is unusable: say so on
+		// its screen, not only in the journal (systemd restarts it).
+		return cannotStart(ctx, problemLines(err), false, stderr)
 	}
 	log, closeLog, err := openLog(o, cfg)
 	if err != nil {
