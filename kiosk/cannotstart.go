@@ -21,10 +21,10 @@ type CannotStart struct {
 type FaultKind int
 
 const (
-	FaultConfig FaultKind = iota // fix the provisioning file on a PC
-	FaultData                    // the data partition: reflash the card
-	FaultTxt                     // the file is there as kiosk-provision.toml.txt: rename it
-	FaultMissing                 // no provisioning file on KIOSKBOOT
+	FaultConfig  FaultKind = iota // fix the provisioning file on a PC
+	FaultData                     // the data partition: reflash the card
+	FaultTxt                      // the file is there as kiosk-provision.toml.txt: rename it
+	FaultMissing                  // no provisioning file on KIOSKBOOT
 )
 
 // fieldRe finds "file[:line]: field: message" in a ConfigError's text.

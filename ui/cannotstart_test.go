@@ -29,7 +29,7 @@ func TestCannotStartScreens(t *testing.T) {
 		want  []string
 	}{
 		{"field", badWidth, []string{"root@10.0.2.15"}, []string{"この端末は、いま使えません", "This kiosk cannot start",
-"直す項目 / Field to fix: devices.printer.width_mm", "must be 58 or 80, got 70",
+			"直す項目 / Field to fix: devices.printer.width_mm", "must be 58 or 80, got 70",
 			"kioskctl provision check", "ssh: root@10.0.2.15"}},
 		{"data", []string{"data partition KIOSKDATA is not mounted at /var/lib/kiosk", "(reflash the card, or check it with fsck.ext4 on a PC)"}, nil,
 			[]string{"データ領域（KIOSKDATA）が読めません", "Reflash the SD card"}},
