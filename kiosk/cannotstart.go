@@ -30,6 +30,19 @@ const (
 // fieldRe finds "file[:line]: field: message" in a ConfigError's text.
 var fieldRe = regexp.MustCompile(`^\S+?(?::\d+)?: ([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*): `)
 
+// SplitErrors undoes errors.Join (nested too), so that each problem of a
+// configuration gets a line of its own.
+func SplitErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, SplitErrors(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
 // NewCannotStart reads the problem lines (empty ones dropped).
 func NewCannotStart(lines []string) CannotStart {
 	var cs CannotStart
@@ -64,7 +77,7 @@ type CannotStartWords struct {
 // CannotStartCatalogue: the words, and the next step for each kind.
 func CannotStartCatalogue(k FaultKind) CannotStartWords {
 	w := CannotStartWords{
-		Title:     Text{"マイナンバーカードの電子証明書の確認", "My Number Card certificate check"},
+		Title:     Catalogue().Title,
 		Head:      Text{"この端末は、いま使えません", "This kiosk cannot start"},
 		Residents: Text{"ご用の方は、窓口へお声がけください。", "Please ask at the counter."},
 		ForStaff:  Text{"係の方へ：", "For the technician:"},

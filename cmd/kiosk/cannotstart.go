@@ -51,23 +51,15 @@ func cannotStart(ctx context.Context, lines []string, withSSH bool, stderr io.Wr
 	go func() { // stopped by ctx, waited for below
 		defer close(done)
 		last := content()
-		t := time.NewTicker(3 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if cs := content(); !slices.Equal(cs.SSH, last.SSH) {
-					last = cs
-					select {
-					case updates <- cs:
-					case <-ctx.Done():
-						return
-					}
+		every(ctx, 3*time.Second, func() {
+			if cs := content(); !slices.Equal(cs.SSH, last.SSH) {
+				last = cs
+				select {
+				case updates <- cs:
+				case <-ctx.Done():
 				}
 			}
-		}
+		})
 	}()
 	err = ui.RunCannotStart(ctx, scr, content(), updates)
 	<-done
@@ -115,12 +107,9 @@ func hostAddrs() []string {
 
 // problemLines is one line per problem of an errors.Join.
 func problemLines(err error) []string {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []string
-		for _, e := range j.Unwrap() {
-			out = append(out, problemLines(e)...)
-		}
-		return out
+	var out []string
+	for _, e := range kiosk.SplitErrors(err) {
+		out = append(out, e.Error())
 	}
-	return []string{err.Error()}
+	return out
 }

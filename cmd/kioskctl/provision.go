@@ -106,16 +106,7 @@ func hiddenTxt(path string) string {
 }
 
 // splitJoined undoes errors.Join so each problem gets a line of its own.
-func splitJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, splitJoined(e)...)
-		}
-		return out
-	}
-	return []error{err}
-}
+func splitJoined(err error) []error { return kiosk.SplitErrors(err) }
 
 // missingFiles lists the files a configuration names that are not there.
 // Device nodes are left out: a printer may be unplugged at boot.
