@@ -13,7 +13,7 @@
 #   p2  260   1536  ext4   KIOSKROOT  / (read-only)
 #   --  1796  1536  (reserved: root B)
 #   p3  3332  508   ext4   KIOSKDATA  /var/lib/kiosk (data=journal)
-#   total 3840 MiB: fits every 4 GiB-and-up card (a "4 GB" card is 3814 MiB: too small)
+#   total 3840 MiB: needs a card sold as 8 GB or more (a "4 GB" card holds about 3814 MiB: too small)
 set -euo pipefail
 
 root=$1

@@ -20,7 +20,7 @@ out=$here/out
 suite=bookworm
 mirror=${MIRROR:-http://deb.debian.org/debian}
 security_mirror=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-export VERSION=${VERSION:-$(git -C "$top" describe --tags --always --dirty 2>/dev/null || echo dev)}
+export VERSION=${VERSION:-$(bash "$here/version.sh")}
 
 t_start=$(date +%s)
 declare -a timings=()

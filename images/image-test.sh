@@ -86,6 +86,25 @@ secs() { printf '%d.%01d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
 smoke() { tr -d '\r' <"$2" | sed -n "s/.*SMOKE $1=//p" | head -1; }
 
 # wait_line LOG PATTERN TIMEOUT_S: waits for a line on the console (or qemu's end).
+# listen_ok "NETID/ADDR:PORT ..." [PORT...]: every socket is on loopback, or
+# on one of PORTs (images/README.md lists what may listen on the network).
+listen_ok() {
+  local s addr port p ok
+  for s in $1; do
+    addr=${s#*/}
+    port=${addr##*:}
+    addr=${addr%:*}
+    addr=${addr%\%*} # 127.0.0.53%lo
+    case $addr in 127.* | "[::1]") continue ;; esac
+    ok=
+    for p in "${@:2}"; do [[ $port == "$p" ]] && ok=1; done
+    [[ -n $ok ]] || return 1
+  done
+  return 0
+}
+
+net=(-nic none)
+
 wait_line() {
   local end=$(($(date +%s) + $3))
   while (($(date +%s) < end)); do
@@ -132,21 +151,24 @@ golden() {
   fi
 }
 
-# start NAME PROVISION_FILE [KEYDIR]: boots a copy of the image with that
-# provisioning file (and the files of KEYDIR in kiosk-keys/) on its boot
-# partition; the serial console goes to $t/NAME.log. Sets qpid, start_ms.
+# start NAME PROVISION_FILE [KEYDIR [SSH_PUB]]: boots a copy of the image with
+# that provisioning file (and the files of KEYDIR in kiosk-keys/, SSH_PUB as
+# kiosk-ssh.pub) on its boot partition; the serial console goes to
+# $t/NAME.log. ${net[@]}: qemu's network options (default -nic none).
+# Sets qpid, start_ms.
 start() {
-  local name=$1 prov=$2 keys=${3:-} img=$t/$1.img
+  local name=$1 prov=$2 keys=${3:-} sshpub=${4:-} img=$t/$1.img
   log=$t/$1.log
   cp --sparse=always "$base" "$img"
   mcopy -o -i "$img@@$boot_off" "$prov" ::kiosk-provision.toml
   [[ -z $keys ]] || mcopy -o -i "$img@@$boot_off" "$keys"/* ::kiosk-keys/
+  [[ -z $sshpub ]] || mcopy -o -i "$img@@$boot_off" "$sshpub" ::kiosk-ssh.pub
   rm -f "$log" "$t/qmp.sock" "$t/ccid.sock"
   : >"$log"
   echo "image-test: booting ($name): $cmdline"
   start_ms=$(date +%s%3N)
   qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1536 -accel tcg,thread=multi \
-    -display none -monitor none -serial "file:$log" -no-reboot -nic none \
+    -display none -monitor none -serial "file:$log" -no-reboot "${net[@]}" \
     -qmp "unix:$t/qmp.sock,server=on,wait=off" \
     -kernel "$t/vmlinuz" -initrd "$t/initrd.img" -append "$cmdline" \
     -drive "file=$img,format=raw,if=none,id=d0,snapshot=on" -device virtio-blk-pci,drive=d0 \
@@ -297,6 +319,7 @@ v=$(smoke provisioned "$log"); check "provisioning applied" "$(ok "$([[ $v == ye
 v=$(smoke reader "$log"); check "pcscd sees reader" "$(ok "$([[ $v == yes* ]] && echo y)")" "$v"
 v=$(smoke touch "$log"); check "touchscreen node" "$(ok "$([[ " $v " == *" ${tablet_dev##*/} "* ]] && echo y)")" "by-path: ${v:-none} (want ${tablet_dev##*/})"
 v=$(smoke ssh "$log"); check "ssh off" "$(ok "$([[ $v == "service:inactive socket:inactive listen22:0" ]] && echo y)")" "$v"
+v=$(smoke listen "$log"); check "listening: loopback only" "$(ok "$([[ -n $v ]] && listen_ok "$v" && echo y)")" "${v:-none}"
 v=$(smoke journal "$log"); check "journal volatile" "$(ok "$([[ $v == volatile ]] && echo y)")" "$v"
 v=$(smoke getty-tty1 "$log"); check "no getty on tty1" "$(ok "$([[ $v == masked ]] && echo y)")" "$v"
 v=$(smoke apt-timers "$log")
@@ -315,16 +338,41 @@ echo "  (guest: KIOSK-READY at $(tr -d '\r' <"$log" | grep -ao 'KIOSK-READY.*upt
 tr -d '\r' <"$log" | grep -a 'SMOKE-LOG analyze: ' | sed -n '1,/blame/p' | sed 's/SMOKE-LOG analyze: /  analyze| /' | head -30
 
 # -- boot 2: a provisioning file with a mistake ---------------------------------
+# With a network (qemu's user net: DHCP, the guest's port 22 forwarded to the
+# host's loopback) and a technician's key in kiosk-ssh.pub: the reason on the
+# kiosk's screen, and a shell over ssh on the kiosk that did not start.
 if [[ -z ${SKIP_BAD:-} ]]; then
   bad=$t/bad.toml
   sed 's/^width_mm = .*/width_mm = 70/' "$good" >"$bad"
-  start bad "$bad"
+  rm -f "$t/tech" "$t/tech.pub"
+  ssh-keygen -q -t ed25519 -N '' -C technician -f "$t/tech"
+  ssh_port=$(shuf -i 20000-60000 -n 1)
+  # romfile= : no PXE option ROM (efi-virtio.rom is not installed, nor needed)
+  net=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$ssh_port-:22" -device virtio-net-pci,netdev=n0,romfile=)
+  start bad "$bad" "" "$t/tech.pub"
+  net=(-nic none)
+  if wait_line "$log" 'SMOKE step=cannot-start' 240; then
+    out=$(shot cannot-start --timeout 60s) && golden cannot-start "${screens[@]}" || check "screen cannot-start" 1 "$out"
+    shell=
+    for _ in $(seq 20); do
+      shell=$(ssh -i "$t/tech" -p "$ssh_port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=10 -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1 \
+        'echo "$(id -un) provision:$(systemctl is-failed kiosk-provision.service)" | tee /run/kiosk-smoke-ssh' 2>>"$t/ssh.log") && break
+      sleep 3
+    done
+    check "ssh shell, not started" "$(ok "$([[ $shell == "root provision:failed" ]] && echo y)")" "${shell:-no shell (see ${t#"$here"/}/ssh.log)}"
+  else
+    check "screen cannot-start" 1 "the guest never reported the failed provisioning (SMOKE step=cannot-start)"
+  fi
   finish bad
   echo "image-test: results (provisioning file with a mistake):"
   v=$(tr -d '\r' <"$log" | grep -a 'KIOSK-PROVISION-ERROR.*devices.printer.width_mm' | head -1 || true)
   check "error names the field" "$(ok "$v")" "${v:-no KIOSK-PROVISION-ERROR line naming devices.printer.width_mm}"
   v=$(smoke kiosk "$log"); check "kiosk not started" "$(ok "$([[ -n $v && $v != active ]] && echo y)")" "$v"
   v=$(smoke failed "$log"); check "provision unit failed" "$(ok "$([[ $v == *kiosk-provision.service* ]] && echo y)")" "$v"
+  v=$(smoke fault-screen "$log"); check "cannot-start unit" "$(ok "$([[ $v == "active kiosk-process:yes" ]] && echo y)")" "$v"
+  # sshd, and networkd's DHCP clients (68, 546: the leased address, for renewals)
+  v=$(smoke listen "$log"); check "listening: only ssh" "$(ok "$([[ -n $v ]] && listen_ok "$v" 22 68 546 && echo y)")" "${v:-none}"
 fi
 
 echo "image-test: logs in ${t#"$here"/}/, screens in ${shots#"$here"/}/"

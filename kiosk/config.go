@@ -260,8 +260,12 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig is LoadConfig on bytes already read; name is used in errors.
 func ParseConfig(name string, data []byte) (Config, error) {
+	text, err := configText(name, data)
+	if err != nil {
+		return Config{}, err
+	}
 	c := DefaultConfig()
-	md, err := toml.Decode(string(data), &c)
+	md, err := toml.Decode(text, &c)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {

@@ -70,13 +70,14 @@ type entryInfo struct {
 
 // renderInput is everything a frame depends on.
 type renderInput struct {
-	view   kiosk.View
-	w, h   int
-	now    time.Time
-	words  *kiosk.Words
-	keypad kiosk.Keypad
-	touch  bool
-	entry  entryInfo
+	view    kiosk.View
+	w, h    int
+	now     time.Time
+	words   *kiosk.Words
+	keypad  kiosk.Keypad
+	touch   bool
+	entry   entryInfo
+	version string // shown on the waiting screen
 }
 
 type metrics struct {
@@ -354,6 +355,9 @@ func (r *renderer) waiting() {
 	if d := r.in.view.Maintenance; !d.IsZero() {
 		r.gap()
 		r.para(r.t.Maintenance.F(r.l, kiosk.DateText(r.l, d)), stWarnText)
+	}
+	if v := r.in.version; v != "" && len(v) < r.in.w/2 {
+		r.c.Text(r.in.w-len(v)-1, r.in.h-1, v, stDim, len(v))
 	}
 }
 

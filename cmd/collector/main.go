@@ -138,6 +138,10 @@ func genTestPKI(args []string, stdout, stderr io.Writer) error {
 // the certificates named (none: an empty list). A real village's CA
 // issues its list with its own tools (e.g. openssl ca -gencrl).
 func genTestCRL(args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(stdout, "usage: collector gen-test-crl DIR [CERT.pem ...]")
+		return flag.ErrHelp
+	}
 	if len(args) < 1 {
 		return errors.New("usage: collector gen-test-crl DIR [CERT.pem ...]")
 	}

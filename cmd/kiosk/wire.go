@@ -112,7 +112,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	case kiosk.ModeReal:
 		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, reader, log, cards) })
 	case kiosk.ModeSim:
-		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, keys, cancel, log); err != nil {
+		if sim, err = newSimCards(cards, keys, cancel, log); err != nil {
 			return err
 		}
 		reader.Set("ok", "simulated", time.Now())
@@ -163,7 +163,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	defer scr.Fini()
 	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone,
 		Mouse: cfg.Devices.Touch.Mode == kiosk.ModeSim, TypeLetters: o.typeLetters,
-		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }}
+		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }, Version: version}
 	if sim != nil {
 		opts.Hotkey = sim.hotkey
 		opts.Banner = func() string { w, _ := scr.Size(); return sim.banner(w) }
