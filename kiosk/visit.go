@@ -124,9 +124,11 @@ const (
 	InputConfirm                   // the last try is accepted
 	InputLang                      // English / 日本語
 	InputSubmit                    // a PIN, well-formed
+	InputRepeat                    // the voice's もう一度 key: say the last prompt again
+	InputVolume                    // the voice's 音量 key: the next of three levels
 )
 
-var inputNames = [...]string{"activity", "next", "back", "finish", "choose", "confirm", "lang", "submit"}
+var inputNames = [...]string{"activity", "next", "back", "finish", "choose", "confirm", "lang", "submit", "repeat", "volume"}
 
 func (k InputKind) String() string {
 	if int(k) < len(inputNames) {
