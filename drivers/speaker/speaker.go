@@ -116,6 +116,9 @@ type Device struct {
 
 // Play plays u within its own length plus Slack, or not at all.
 func (d *Device) Play(ctx context.Context, u kiosk.Utterance) error {
+	if ctx.Err() != nil {
+		return nil // overtaken before it started
+	}
 	w, err := d.Prompts.Audio(u)
 	if err != nil {
 		d.set(StateNoVoices, err.Error())
@@ -226,8 +229,9 @@ type Sim struct {
 // Log is the sim speaker's log file.
 func (s *Sim) Log() string { return filepath.Join(s.Dir, "speech.log") }
 
-// Record logs u and writes its audio when there is some.
-func (s *Sim) Record(u kiosk.Utterance, w []byte) error {
+// Record logs u and writes its audio when there is some. cut: u was
+// overtaken before it played (logged with " (cut)", no audio).
+func (s *Sim) Record(u kiosk.Utterance, w []byte, cut bool) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
@@ -238,7 +242,11 @@ func (s *Sim) Record(u kiosk.Utterance, w []byte) error {
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(f, u.String())
+	line := u.String()
+	if cut {
+		line, w = line+" (cut)", nil
+	}
+	_, err = fmt.Fprintln(f, line)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -258,14 +266,14 @@ type SimDevice struct {
 }
 
 // Play records u.
-func (d *SimDevice) Play(_ context.Context, u kiosk.Utterance) error {
+func (d *SimDevice) Play(ctx context.Context, u kiosk.Utterance) error {
 	var b []byte
 	if d.Prompts != nil {
 		if w, err := d.Prompts.Audio(u); err == nil {
 			b = w.Bytes()
 		}
 	}
-	err := d.Sim.Record(u, b)
+	err := d.Sim.Record(u, b, ctx.Err() != nil)
 	if d.Health != nil {
 		if err != nil {
 			d.Health.Set(StateFailed, err.Error(), time.Now())
