@@ -71,10 +71,11 @@ func render(o options) error {
 	defer os.RemoveAll(work)
 	var manifest []string
 	var failed []string
+	r := &renderer{o: o, work: work, readings: readings, done: map[string]string{}, last: lastManifest(o.out)}
 	for _, id := range kiosk.PromptIDs() {
 		t := prompts[id]
 		for _, l := range []kiosk.Lang{kiosk.Japanese, kiosk.English} {
-			line, err := renderOne(o, work, id, l, t.In(l), t.Spoken(l), readings)
+			line, err := r.one(id, l, t.In(l), t.Spoken(l))
 			if err != nil {
 				failed = append(failed, fmt.Sprintf("%s %s: %v", l, id, err))
 				continue
@@ -94,31 +95,100 @@ func render(o options) error {
 	return nil
 }
 
-// renderOne renders (or takes from the last run, when the text and the
-// engine are the same) one prompt and gates it. It returns its manifest line.
-func renderOne(o options, work string, id kiosk.PromptID, l kiosk.Lang, text, say string, readings map[kiosk.PromptID]kiosk.Reading) (string, error) {
+// renderer renders prompts once per distinct sentence: a prompt whose
+// words another prompt already has (the same page line for both PINs) is
+// a hard link to its file, and a prompt rendered by the last run from the
+// same words and voice is kept as it is.
+type renderer struct {
+	o        options
+	work     string
+	readings map[kiosk.PromptID]kiosk.Reading
+	done     map[string]string // cache key -> manifest line's tail, for links
+	last     map[string]string // "lang id" -> manifest line of the last run
+}
+
+// lastManifest reads the last run's manifest (none: every prompt renders).
+func lastManifest(out string) map[string]string {
+	m := map[string]string{}
+	b, _ := os.ReadFile(filepath.Join(out, "manifest.tsv"))
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 6 && !strings.HasPrefix(line, "#") {
+			m[f[0]+" "+f[1]] = line
+		}
+	}
+	return m
+}
+
+// one renders (or links, or keeps) one prompt after its gates. It returns
+// its manifest line.
+func (r *renderer) one(id kiosk.PromptID, l kiosk.Lang, text, say string) (string, error) {
+	o := r.o
 	dir := filepath.Join(o.out, l.String())
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
 	final := filepath.Join(dir, id.FileName())
-	key := cacheKey(o, l, text)
-	if l == kiosk.Japanese {
-		want, ok := readings[id]
-		switch {
-		case !ok:
-			return "", errors.New("no reading in kiosk/readings.tsv (make voice-readings, check, commit)")
-		case want.Text != text:
-			return "", fmt.Errorf("kiosk/readings.tsv was checked against %q, the catalogue now says %q", want.Text, text)
-		}
-		got, err := jaReading(o, say)
-		if err != nil {
+	key := cacheKey(o, l, say)
+	if err := r.checkReading(id, l, text, say); err != nil {
+		return "", err
+	}
+	if first, ok := r.done[key]; ok {
+		os.Remove(final)
+		if err := os.Link(filepath.Join(dir, first), final); err != nil {
 			return "", err
 		}
-		if got != want.Kana {
-			return "", fmt.Errorf("the synthesiser reads %s, readings.tsv says %s", got, want.Kana)
+		return r.line(l, id, key)
+	}
+	if line, ok := r.last[l.String()+" "+string(id)]; ok && strings.HasSuffix(line, "\t"+key) {
+		if _, err := os.Stat(final); err == nil {
+			r.done[key] = id.FileName()
+			return line, nil // same words, same voice: rendered last time
 		}
 	}
+	line, err := r.synth(id, l, say, final, key)
+	if err == nil {
+		r.done[key] = id.FileName()
+		r.last[l.String()+" "+string(id)] = line
+	}
+	return line, err
+}
+
+// line is the manifest line of a linked prompt: its first file's figures.
+func (r *renderer) line(l kiosk.Lang, id kiosk.PromptID, key string) (string, error) {
+	for _, line := range r.last {
+		if f := strings.Split(line, "\t"); len(f) == 6 && f[0] == l.String() && f[5] == key {
+			return strings.Join(append([]string{l.String(), string(id)}, f[2:]...), "\t"), nil
+		}
+	}
+	return "", fmt.Errorf("%s: no figures for its twin", id)
+}
+
+// checkReading is the reading gate (Japanese): the synthesiser's reading
+// of say equals the kana checked for this prompt against this text.
+func (r *renderer) checkReading(id kiosk.PromptID, l kiosk.Lang, text, say string) error {
+	if l != kiosk.Japanese {
+		return nil
+	}
+	want, ok := r.readings[id]
+	switch {
+	case !ok:
+		return errors.New("no reading in kiosk/readings.tsv (make voice-readings, check, commit)")
+	case want.Text != text:
+		return fmt.Errorf("kiosk/readings.tsv was checked against %q, the catalogue now says %q", want.Text, text)
+	}
+	got, err := jaReading(r.o, say)
+	if err != nil {
+		return err
+	}
+	if got != want.Kana {
+		return fmt.Errorf("the synthesiser reads %s, readings.tsv says %s", got, want.Kana)
+	}
+	return nil
+}
+
+// synth renders say, gates the synthesiser's output and writes final.
+func (r *renderer) synth(id kiosk.PromptID, l kiosk.Lang, say, final, key string) (string, error) {
+	o, work := r.o, r.work
 	raw := filepath.Join(work, "raw.wav")
 	var cmd *exec.Cmd
 	if l == kiosk.Japanese {
@@ -143,7 +213,8 @@ func renderOne(o options, work string, id kiosk.PromptID, l kiosk.Lang, text, sa
 		return "", fmt.Errorf("peak %.2f dBFS, above %d dBFS: clipped", st.PeakdB, maxPeakdB)
 	}
 	// 22.05 kHz mono 16-bit, one peak level for every prompt.
-	if out, err := exec.Command("sox", raw, "-r", "22050", "-c", "1", "-b", "16", final,
+	// -D: no dither, so a render is the same bytes every time.
+	if out, err := exec.Command("sox", "-D", raw, "-r", "22050", "-c", "1", "-b", "16", final,
 		"gain", "-n", fmt.Sprint(targetPeakdB)).CombinedOutput(); err != nil {
 		return "", fmt.Errorf("sox: %v: %s", err, out)
 	}
