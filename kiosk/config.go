@@ -387,14 +387,8 @@ func (c *Config) validate() []*ConfigError {
 		}
 		if d.Touch.Mode == ModeNone {
 			// Without a touchscreen every step needs a key.
-			kp := KeypadFor(k)
-			for _, f := range []struct {
-				fn   KeyFunc
-				name string
-			}{{KeyEnter, "enter"}, {KeyCancel, "cancel"}} {
-				if _, ok := kp.Label(f.fn); !ok {
-					bad("devices.keypad.keys", "no key does %s, and there is no touchscreen: give %s to a key", f.name, f.name)
-				}
+			for _, name := range KeypadFor(k).lacks("enter", "cancel") {
+				bad("devices.keypad.keys", "no key does %s, and there is no touchscreen: give %s to a key", name, name)
 			}
 		}
 	}
@@ -452,14 +446,8 @@ func (s SpeakerConfig) validate(kc KeypadConfig) []*ConfigError {
 		bad("devices.speaker.volume", "must be 1, 2 or 3 (-12, -6 or 0 dB), got %d", s.Volume)
 	}
 	if kc.Mode != ModeNone {
-		kp := KeypadFor(kc)
-		for _, f := range []struct {
-			fn   KeyFunc
-			name string
-		}{{KeyRepeat, "repeat"}, {KeyVolume, "volume"}} {
-			if _, ok := kp.Label(f.fn); !ok {
-				bad("devices.keypad.keys", "no key does %s, and the voice needs it on the keypad (a 4x4 keypad has B and C for them): give %s to a key", f.name, f.name)
-			}
+		for _, name := range KeypadFor(kc).lacks("repeat", "volume") {
+			bad("devices.keypad.keys", "no key does %s, and the voice needs it on the keypad (a 4x4 keypad has B and C for them): give %s to a key", name, name)
 		}
 	}
 	return errs

@@ -84,3 +84,14 @@ func (k Keypad) Label(f KeyFunc) (rune, bool) {
 	}
 	return 0, false
 }
+
+// lacks is which of the functions (by their configuration names) no key does.
+func (k Keypad) lacks(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if _, ok := k.Label(keyFuncNames[n]); !ok {
+			out = append(out, n)
+		}
+	}
+	return out
+}

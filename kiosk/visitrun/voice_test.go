@@ -50,16 +50,22 @@ func (r *rig) typeAndSubmit(kind kiosk.PINKind, step kiosk.PINStep, pin string) 
 	r.send(kiosk.Input{Kind: kiosk.InputSubmit, PIN: []byte(pin), Serial: v.PIN.Serial})
 }
 
-func TestVoiceFollowsTheVisit(t *testing.T) {
-	sp := &speakertest.Recorder{}
-	r := voiceRig(t, sp)
-	played(t, sp, "w.Insert")
+// changeAuthPIN takes a fresh card from its status to the changed PIN.
+func (r *rig) changeAuthPIN() {
+	r.t.Helper()
 	r.insert("fresh")
 	r.toMenu()
 	r.choose(kiosk.ActionChangeAuth)
 	r.typeAndSubmit(kiosk.PINAuth, kiosk.StepCurrent, "1234")
 	r.typeAndSubmit(kiosk.PINAuth, kiosk.StepNew, "5678")
 	r.typeAndSubmit(kiosk.PINAuth, kiosk.StepConfirm, "5678")
+}
+
+func TestVoiceFollowsTheVisit(t *testing.T) {
+	sp := &speakertest.Recorder{}
+	r := voiceRig(t, sp)
+	played(t, sp, "w.Insert")
+	r.changeAuthPIN()
 	r.screen(kiosk.ScreenResult)
 	defer func() {
 		if t.Failed() {
@@ -104,12 +110,7 @@ func TestBrokenSpeakerNeverStallsAVisit(t *testing.T) {
 			sp.Block(mode == "blocks")
 			sp.Fail(mode == "fails")
 			r := voiceRig(t, sp)
-			r.insert("fresh")
-			r.toMenu()
-			r.choose(kiosk.ActionChangeAuth)
-			r.typeAndSubmit(kiosk.PINAuth, kiosk.StepCurrent, "1234")
-			r.typeAndSubmit(kiosk.PINAuth, kiosk.StepNew, "5678")
-			r.typeAndSubmit(kiosk.PINAuth, kiosk.StepConfirm, "5678")
+			r.changeAuthPIN()
 			if v := r.screen(kiosk.ScreenResult); v.Result.Code != kiosk.CodePINChanged {
 				t.Fatalf("result %s", v.Result.Code)
 			}
