@@ -63,7 +63,12 @@ func Prompts() map[PromptID]Text {
 	out := map[PromptID]Text{}
 	wv := reflect.ValueOf(w)
 	for _, f := range spokenWords {
-		out[PromptID("w."+f)] = wv.FieldByName(f).Interface().(Text)
+		fv := wv.FieldByName(f)
+		if !fv.IsValid() {
+			// A renamed catalogue field: every test of the voice fails here.
+			panic("kiosk: Prompts: Words has no field " + f + " (renamed? update spokenWords and speech.go)")
+		}
+		out[PromptID("w."+f)] = fv.Interface().(Text)
 	}
 	for id, t := range voiceOnly {
 		out[id] = t
