@@ -71,7 +71,8 @@ func render(o options) error {
 	defer os.RemoveAll(work)
 	var manifest []string
 	var failed []string
-	r := &renderer{o: o, work: work, readings: readings, done: map[string]string{}, last: lastManifest(o.out)}
+	r := &renderer{o: o, work: work, readings: readings, done: map[string]string{}, last: lastManifest(o.out),
+		checked: lastChecked(o.out)}
 	for _, id := range kiosk.PromptIDs() {
 		t := prompts[id]
 		for _, l := range []kiosk.Lang{kiosk.Japanese, kiosk.English} {
@@ -87,6 +88,14 @@ func render(o options) error {
 		return fmt.Errorf("%d prompts failed the gates:\n  %s", len(failed), strings.Join(failed, "\n  "))
 	}
 	sort.Strings(manifest)
+	var ok []string
+	for k, kana := range r.checked {
+		ok = append(ok, k+"\t"+kana)
+	}
+	sort.Strings(ok)
+	if err := os.WriteFile(filepath.Join(o.out, "readings.ok"), []byte(strings.Join(ok, "\n")+"\n"), 0o644); err != nil {
+		return err
+	}
 	head := "# lang\tid\tseconds\trms_db\tpeak_db\tsha256(text+engine)\n"
 	if err := os.WriteFile(filepath.Join(o.out, "manifest.tsv"), []byte(head+strings.Join(manifest, "\n")+"\n"), 0o644); err != nil {
 		return err
@@ -105,6 +114,9 @@ type renderer struct {
 	readings map[kiosk.PromptID]kiosk.Reading
 	done     map[string]string // cache key -> manifest line's tail, for links
 	last     map[string]string // "lang id" -> manifest line of the last run
+	// checked: readings the synthesiser gave last run, "id key" -> kana,
+	// so an unchanged prompt is not read again (a dictionary load each).
+	checked map[string]string
 }
 
 // lastManifest reads the last run's manifest (none: every prompt renders).
@@ -153,6 +165,18 @@ func (r *renderer) one(id kiosk.PromptID, l kiosk.Lang, text, say string) (strin
 	return line, err
 }
 
+// lastChecked reads the readings the synthesiser gave the last run.
+func lastChecked(out string) map[string]string {
+	m := map[string]string{}
+	b, _ := os.ReadFile(filepath.Join(out, "readings.ok"))
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Split(line, "\t"); len(f) == 3 {
+			m[f[0]+"\t"+f[1]] = f[2]
+		}
+	}
+	return m
+}
+
 // line is the manifest line of a linked prompt: its first file's figures.
 func (r *renderer) line(l kiosk.Lang, id kiosk.PromptID, key string) (string, error) {
 	for _, line := range r.last {
@@ -176,9 +200,14 @@ func (r *renderer) checkReading(id kiosk.PromptID, l kiosk.Lang, text, say strin
 	case want.Text != text:
 		return fmt.Errorf("kiosk/readings.tsv was checked against %q, the catalogue now says %q", want.Text, text)
 	}
-	got, err := jaReading(r.o, say)
-	if err != nil {
-		return err
+	ck := string(id) + "\t" + cacheKey(r.o, l, say)
+	got, ok := r.checked[ck]
+	if !ok {
+		var err error
+		if got, err = jaReading(r.o, say); err != nil {
+			return err
+		}
+		r.checked[ck] = got
 	}
 	if got != want.Kana {
 		return fmt.Errorf("the synthesiser reads %s, readings.tsv says %s", got, want.Kana)
