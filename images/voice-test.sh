@@ -21,9 +21,11 @@ prompt_secs() {
 
 voice_boot() {
   local prov=$t/voice.toml rec=$t/speaker.wav v
-  kioskctl provision write --force --out "$prov" --kiosk-id T02 --municipality テスト村 --office 住民課 \
+  # With sync keys like boot 1: the probe reads the journal through a
+  # signed export, which needs the kiosk's key.
+  kioskctl provision write --force --out "$prov" --kiosk-id T01 --municipality テスト村 --office 住民課 \
     --phone 0000-00-0000 --hours "平日 9:00〜17:00" --keypad sim --keypad-layout '123A,456B,789C,*0#D' \
-    --printer sim --touch none --screen real >/dev/null
+    --printer sim --touch none --screen real --collector https://collector.invalid:8443 --cert-ref-key >/dev/null
   printf '\n[devices.speaker]\nmode = "alsa"\ncard = "Audio"\nvolume = 2\n' >>"$prov"
   if ! v=$(kioskctl provision check "$prov" 2>&1); then
     check "voice: provisioning" 1 "$v"
@@ -31,7 +33,7 @@ voice_boot() {
   fi
   rm -f "$rec"
   qemu_extra=(-audiodev "wav,id=snd0,path=$rec" -device usb-audio,audiodev=snd0)
-  start voice "$prov"
+  start voice "$prov" "$t/keys"
   qemu_extra=()
   local heard_waiting= status_at=
   if wait_line "$log" 'SMOKE step=waiting' 240; then
