@@ -106,15 +106,16 @@ type Device struct {
 	Sink    Sink
 	Health  *kiosk.HealthCell
 	Log     *slog.Logger
-	// Slack is added to the sound's own length for the deadline
-	// (default 3 s: aplay's start and the card's buffer).
+	// Slack is added to twice the sound's own length for the deadline
+	// (default 3 s: aplay's start and the card's buffer). Twice: under
+	// qemu a 13.7 s prompt did not end within its length + 3 s.
 	Slack time.Duration
 	// Check, when set, says whether the output is there (the ALSA card);
 	// Play calls it after a failure to tell absent from failed.
 	Check func() error
 }
 
-// Play plays u within its own length plus Slack, or not at all.
+// Play plays u within twice its own length plus Slack, or not at all.
 func (d *Device) Play(ctx context.Context, u kiosk.Utterance) error {
 	if ctx.Err() != nil {
 		return nil // overtaken before it started
@@ -128,7 +129,7 @@ func (d *Device) Play(ctx context.Context, u kiosk.Utterance) error {
 	if slack <= 0 {
 		slack = 3 * time.Second
 	}
-	pctx, cancel := context.WithTimeout(ctx, time.Duration(w.Seconds()*float64(time.Second))+slack)
+	pctx, cancel := context.WithTimeout(ctx, time.Duration(2*w.Seconds()*float64(time.Second))+slack)
 	defer cancel()
 	err = d.Sink.Play(pctx, w.Bytes())
 	switch {
