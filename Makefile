@@ -110,6 +110,9 @@ fuzz: deps
 testpki:
 	$(GO) run ./cmd/vcard gen-pki testdata/pki
 
+# Voice prompts: make voice, make voice-readings (voice.mk).
+include voice.mk
+
 # The SD-card image (make image, make image-test, make cross) lives in images/.
 -include images/image.mk
 

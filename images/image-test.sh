@@ -26,6 +26,9 @@
 #      (units, mounts, ssh, timers, keys, users, watchdogs).
 #   2. a provisioning file with a mistake: the console names the field and
 #      the kiosk does not start.
+#   (before 2) a USB speaker (qemu's usb-audio recording to a WAV) and a
+#      valid card: the waiting prompt and the status summary were heard
+#      (images/voice-test.sh; VOICE_TEST=0 skips it).
 #
 #   image-test.sh [IMAGE]   IMAGE: .img or .img.zst (default images/work/kiosk.img)
 # Environment: READY_BUDGET (s to the first frame, default 60: a loaded
@@ -175,7 +178,7 @@ start() {
     -device virtio-gpu-pci,xres=1280,yres=800 -device virtio-keyboard-pci -device "virtio-tablet-pci,addr=$tablet_slot" \
     -device i6300esb \
     -chardev "socket,id=ccid,path=$t/ccid.sock,server=on,wait=off" \
-    -device qemu-xhci -device usb-ccid -device ccid-card-passthru,chardev=ccid \
+    -device qemu-xhci -device usb-ccid -device ccid-card-passthru,chardev=ccid "${qemu_extra[@]}" \
     </dev/null >"$t/$name.qemu.log" 2>&1 &
   qpid=$!
   for _ in $(seq 50); do [[ -S $t/qmp.sock ]] && break; sleep 0.1; done
@@ -195,6 +198,7 @@ finish() {
 }
 
 vcard_pid=
+qemu_extra=() # more qemu arguments for the next start (the voice boot's speaker)
 cleanup() {
   [[ -n $vcard_pid ]] && kill "$vcard_pid" 2>/dev/null || true
   [[ -n ${qpid:-} ]] && kill "$qpid" 2>/dev/null || true
@@ -336,6 +340,13 @@ v=$(smoke kiosk-watchdog "$log"); check "kiosk WatchdogSec" "$(ok "$([[ $v == 30
 v=$(smoke watchdog-kept "$log"); check "watchdog fed" "$(ok "$([[ $v == "active restarts=0" ]] && echo y)")" "kiosk after one WatchdogSec: $v"
 echo "  (guest: KIOSK-READY at $(tr -d '\r' <"$log" | grep -ao 'KIOSK-READY.*uptime=[0-9.]*s' | head -1 | sed 's/.*uptime=//') uptime; whole boot + probe ${boot_s}s)"
 tr -d '\r' <"$log" | grep -a 'SMOKE-LOG analyze: ' | sed -n '1,/blame/p' | sed 's/SMOKE-LOG analyze: /  analyze| /' | head -30
+
+# -- boot 3 (images/voice-test.sh): a USB speaker, recorded ----------------------
+# shellcheck source=voice-test.sh
+source "$here/voice-test.sh"
+if [[ ${VOICE_TEST:-1} != 0 ]]; then
+  voice_boot
+fi
 
 # -- boot 2: a provisioning file with a mistake ---------------------------------
 # With a network (qemu's user net: DHCP, the guest's port 22 forwarded to the

@@ -17,7 +17,8 @@ cross:
 image-deps:
 	@bash images/deps.sh image
 
-image:
+# The prompts are rendered first (voice.mk) and copied into the root.
+image: voice
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" PROVISION="$(PROVISION)" bash images/build.sh
 
 # On success the inputs of the image and its test (images/inputs.sh: images/,

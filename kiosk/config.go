@@ -138,6 +138,29 @@ type Devices struct {
 	Printer PrinterConfig `toml:"printer"`
 	Touch   TouchConfig   `toml:"touch"`
 	Screen  ScreenConfig  `toml:"screen"`
+	Speaker SpeakerConfig `toml:"speaker"`
+}
+
+// Speaker modes (besides none and sim).
+const ModeALSA = "alsa"
+
+// SpeakerConfig is the voice guidance: none (silent, and the screens show
+// no voice keys), sim (WAVs and a log of prompt IDs in Path) or alsa (the
+// USB speaker through aplay). Setting mode = "none" is how staff turn the
+// voice off for the whole kiosk.
+type SpeakerConfig struct {
+	Mode string `toml:"mode"`
+	// Card is the ALSA card ID (aplay -l, /proc/asound/cards: "Audio",
+	// "Headphones"), played as plughw:CARD=<Card>: never a card number,
+	// which changes with the order USB devices appear in.
+	Card string `toml:"card"`
+	// Prompts is the directory of rendered prompts (make voice):
+	// <dir>/ja/<id>.wav and <dir>/en/<id>.wav.
+	Prompts string `toml:"prompts"`
+	// Path is the sim speaker's output directory.
+	Path string `toml:"path"`
+	// Volume is the step each card starts at: 1, 2 or 3 (-12, -6, 0 dB).
+	Volume int `toml:"volume"`
 }
 
 // ReaderConfig selects the card reader.
@@ -220,6 +243,7 @@ func DefaultConfig() Config {
 			Printer: PrinterConfig{Mode: ModeReal, Path: "/dev/usb/lp0", WidthMM: 80},
 			Touch:   TouchConfig{Mode: ModeNone},
 			Screen:  ScreenConfig{Mode: ModeReal},
+			Speaker: SpeakerConfig{Mode: ModeNone, Prompts: "/usr/share/kiosk/voice", Volume: VolumeMedium},
 		},
 	}
 }
@@ -362,19 +386,13 @@ func (c *Config) validate() []*ConfigError {
 				bad(field, "must be one key label printed in the layout, got %q", label)
 			}
 			if _, ok := keyFuncNames[fn]; !ok {
-				bad(field, "must be enter, cancel, clear or english, got %q", fn)
+				bad(field, "must be enter, cancel, clear, english, repeat or volume, got %q", fn)
 			}
 		}
 		if d.Touch.Mode == ModeNone {
 			// Without a touchscreen every step needs a key.
-			kp := KeypadFor(k)
-			for _, f := range []struct {
-				fn   KeyFunc
-				name string
-			}{{KeyEnter, "enter"}, {KeyCancel, "cancel"}} {
-				if _, ok := kp.Label(f.fn); !ok {
-					bad("devices.keypad.keys", "no key does %s, and there is no touchscreen: give %s to a key", f.name, f.name)
-				}
+			for _, name := range KeypadFor(k).lacks("enter", "cancel") {
+				bad("devices.keypad.keys", "no key does %s, and there is no touchscreen: give %s to a key", name, name)
 			}
 		}
 	}
@@ -386,6 +404,7 @@ func (c *Config) validate() []*ConfigError {
 			bad("devices.printer.path", "must be set (device such as /dev/usb/lp0, or a directory for sim)")
 		}
 	}
+	errs = append(errs, d.Speaker.validate(d.Keypad)...)
 	if d.Touch.Mode == ModeReal && d.Touch.Device == "" {
 		bad("devices.touch.device", "must be set (e.g. /dev/input/event0)")
 	}
@@ -427,4 +446,41 @@ func (s SyncConfig) validate(bad func(field, format string, args ...any)) {
 	if s.Interval < 10*time.Second {
 		bad("sync.interval", "must be at least 10s, got %s", s.Interval)
 	}
+}
+
+var alsaCardIDRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,15}$`)
+
+func (s SpeakerConfig) validate(kc KeypadConfig) []*ConfigError {
+	var errs []*ConfigError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	switch s.Mode {
+	case ModeNone:
+		return nil
+	case ModeSim:
+		if s.Path == "" {
+			bad("devices.speaker.path", "must be set for sim (a directory for the WAVs and the log of prompts)")
+		}
+	case ModeALSA:
+		if !alsaCardIDRe.MatchString(s.Card) {
+			// A card number would pick whichever card the kernel counted
+			// first at this boot.
+			bad("devices.speaker.card", "must be the ALSA card ID (aplay -l: the name after \"card N:\", e.g. \"Audio\"), never its number, got %q", s.Card)
+		}
+	default:
+		bad("devices.speaker.mode", "must be none, sim or alsa, got %q", s.Mode)
+	}
+	if s.Prompts == "" {
+		bad("devices.speaker.prompts", "must be the directory of the rendered prompts (make voice)")
+	}
+	if s.Volume < VolumeLow || s.Volume > VolumeHigh {
+		bad("devices.speaker.volume", "must be 1, 2 or 3 (-12, -6 or 0 dB), got %d", s.Volume)
+	}
+	if kc.Mode != ModeNone {
+		for _, name := range KeypadFor(kc).lacks("repeat", "volume") {
+			bad("devices.keypad.keys", "no key does %s, and the voice needs it on the keypad (a 4x4 keypad has B and C for them): give %s to a key", name, name)
+		}
+	}
+	return errs
 }

@@ -126,9 +126,11 @@ const (
 	InputLang                      // English / 日本語
 	InputSubmit                    // a PIN, well-formed
 	InputDetails                   // くわしく: the exact dates
+	InputRepeat                    // the voice's もう一度 key: say the last prompt again
+	InputVolume                    // the voice's 音量 key: the next of three levels
 )
 
-var inputNames = [...]string{"activity", "next", "back", "finish", "choose", "confirm", "lang", "submit", "details"}
+var inputNames = [...]string{"activity", "next", "back", "finish", "choose", "confirm", "lang", "submit", "details", "repeat", "volume"}
 
 // retryWindow is how long a card that could not be read counts as the
 // one to insert again: a second failure within it gets the slip.

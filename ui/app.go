@@ -40,6 +40,9 @@ type Options struct {
 	// source of taps: cage also hands an absolute pointer's clicks to
 	// foot, and with mouse reporting on, each tap would act twice.
 	Mouse bool
+	// Voice: a speaker is there; every screen shows the voice's Repeat
+	// and Volume buttons (their keys: devices.keypad.keys repeat, volume).
+	Voice bool
 	// TypeLetters (development only): the terminal keyboard types A-Z on
 	// the signing PIN screen directly, which no real keypad can.
 	TypeLetters bool
@@ -222,7 +225,7 @@ func (a *App) draw() {
 	w, h := a.scr.Size()
 	a.frame = render(renderInput{
 		view: a.view, w: w, h: h, now: a.opts.Now(), words: &a.words,
-		keypad: a.opts.Keypad, touch: a.opts.Touch, entry: a.entryInfo(), version: a.opts.Version,
+		keypad: a.opts.Keypad, touch: a.opts.Touch, voice: a.opts.Voice, entry: a.entryInfo(), version: a.opts.Version,
 	})
 	for y := 0; y < a.frame.H; y++ {
 		for x := 0; x < a.frame.W; x++ {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/mattn/go-runewidth"
 
 	"github.com/villagehall/kiosk/kiosk"
 )
@@ -76,6 +77,7 @@ type renderInput struct {
 	words   *kiosk.Words
 	keypad  kiosk.Keypad
 	touch   bool
+	voice   bool // a speaker: the もう一度 and 音量 keys are on every screen
 	entry   entryInfo
 	version string // shown on the waiting screen
 }
@@ -181,11 +183,9 @@ func (r *renderer) langKey() rune {
 func (r *renderer) header() {
 	c, w := r.c, r.in.w
 	c.Fill(Rect{0, 0, w, r.m.hdr}, stHeader)
-	bw := 14
-	if r.m.hdr > 3 {
-		bw = 20
-	}
-	c.Text(r.m.pad, r.m.hdr/2, r.t.Title.In(r.l), stHeader, w-bw-r.m.pad-1)
+	bw := r.langW()
+	vw := r.voiceKeys(w - bw)
+	c.Text(r.m.pad, r.m.hdr/2, r.t.Title.In(r.l), stHeader, w-bw-vw-r.m.pad-1)
 	if r.in.view.Screen == kiosk.ScreenOutOfService {
 		return
 	}
@@ -196,6 +196,45 @@ func (r *renderer) header() {
 	}
 	r.add(Button{Rect: Rect{w - bw, 0, bw, r.m.hdr}, Label: label, Op: opInput,
 		Input: kiosk.Input{Kind: kiosk.InputLang}, Key: key}, stButton)
+}
+
+// langW is the width of the language button at the header's right.
+func (r *renderer) langW() int {
+	if r.m.hdr > 3 {
+		return 20
+	}
+	return 14
+}
+
+// voiceKeys draws the voice's Repeat and Volume buttons in the header,
+// ending at column right, and returns the width they take. They are on
+// every screen (the PIN screen too: their keys only click there, Repeat
+// says the entry prompt again) so a resident finds them by the same key.
+func (r *renderer) voiceKeys(right int) int {
+	if !r.in.voice {
+		return 0
+	}
+	repeat, volume := kiosk.VoiceWords()
+	x := right
+	for _, k := range []struct {
+		t    kiosk.Text
+		fn   kiosk.KeyFunc
+		kind kiosk.InputKind
+	}{{volume, kiosk.KeyVolume, kiosk.InputVolume}, {repeat, kiosk.KeyRepeat, kiosk.InputRepeat}} {
+		key := r.fn(k.fn)
+		label := k.t.In(r.l)
+		if key != 0 {
+			label += " [" + string(key) + "]"
+		}
+		bw := runewidth.StringWidth(label) + 2
+		if !r.in.touch && key == 0 {
+			continue
+		}
+		x -= bw + 1
+		r.add(Button{Rect: Rect{x, 0, bw, r.m.hdr}, Label: label, Op: opInput,
+			Input: kiosk.Input{Kind: k.kind}, Key: key}, stButton)
+	}
+	return right - x
 }
 
 // add draws b and, unless it is off, registers it. Without a touchscreen
@@ -915,6 +954,7 @@ func (r *renderer) notice() {
 func (r *renderer) idle() {
 	secs := int((r.in.view.IdleLeft + time.Second - 1) / time.Second)
 	r.c.Buttons = r.c.Buttons[:0]
+	r.voiceKeys(r.in.w - r.langW()) // the voice's keys stay live under the warning
 	bh := r.m.btnH
 	h := 2 + 1 + 1 + 1 + bh + 1
 	w := min(r.in.w-4, 64)

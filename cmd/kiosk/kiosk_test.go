@@ -55,6 +55,7 @@ type kit struct {
 	layout  []string // the keypad's printed layout (nil: 4×3)
 	noTouch bool
 	printer string // a real printer node (empty: the sim printer in dir/slips)
+	speaker bool   // the sim speaker in dir/voice (its speech.log)
 }
 
 func startKiosk(t *testing.T, d kit) *screen {
@@ -123,6 +124,11 @@ kanji = true
 [devices.touch]
 mode = %q
 `, filepath.Join(dir, "journal.db"), strings.Join(layout, `", "`), printer, printerPath, touch)
+	if d.speaker {
+		// No rendered prompts: the sim speaker keeps the IDs it was asked for.
+		cfg += fmt.Sprintf("[devices.speaker]\nmode = \"sim\"\npath = %q\nprompts = %q\n",
+			filepath.Join(dir, "voice"), filepath.Join(dir, "no-prompts"))
+	}
 	if err := os.WriteFile(filepath.Join(dir, "kiosk.toml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -113,7 +113,10 @@ type rig struct {
 	stop    func() // stops the runner and waits for it (once)
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t *testing.T) *rig { return newRigWith(t, nil) }
+
+// newRigWith is newRig with its configuration changed by set first.
+func newRigWith(t *testing.T, set func(*visitrun.Config)) *rig {
 	r := &rig{
 		t: t, cards: make(chan visitrun.CardEvent), input: make(chan kiosk.Input), views: make(chan kiosk.View, 1),
 		ticks: make(chan time.Time), clock: &clock{t: time.Now()}, journal: &memJournal{}, printer: &memPrinter{},
@@ -130,8 +133,12 @@ func newRig(t *testing.T) *rig {
 		}}))
 	flows := &kiosk.Flows{Journal: r.journal, Printer: r.printer, KioskID: "K01", Now: r.clock.Now, Log: log,
 		Municipality: testMunicipality()}
-	s := visitrun.New(visitrun.Config{Visit: kiosk.VisitConfig{IdleTimeout: 60 * time.Second, IdleWarning: 20 * time.Second},
-		Flows: flows, Now: r.clock.Now, Log: log, Ticks: r.ticks})
+	cfg := visitrun.Config{Visit: kiosk.VisitConfig{IdleTimeout: 60 * time.Second, IdleWarning: 20 * time.Second},
+		Flows: flows, Now: r.clock.Now, Log: log, Ticks: r.ticks}
+	if set != nil {
+		set(&cfg)
+	}
+	s := visitrun.New(cfg)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- s.Run(ctx, r.cards, r.input, r.views) }()
