@@ -59,7 +59,7 @@ func TestWholeProgramVoice(t *testing.T) {
 
 	vc := card(t, "fresh")
 	slot := pcsctest.Insert(t, vc)
-	s.waitFor("電子証明書は有効です", 5*time.Second)
+	s.waitFor("電子証明書は、有効期限内です", 5*time.Second)
 	s.waitSaid("page.valid.auth.title")
 	s.keys("C") // louder, heard at once; then Repeat says the status again
 	s.waitSaid("v.VolumeSet")
