@@ -31,7 +31,7 @@ run: deps
 # The town hall's Debian package (collector, systemd unit, example
 # configuration) for both architectures, in bin/deb/.
 deb:
-	GO="$(GO)" bash packaging/build-deb.sh bin/deb "$(VERSION_STAMP)" amd64 arm64
+	GO="$(GO)" bash cmd/collector/packaging/build-deb.sh bin/deb "$(VERSION_STAMP)" amd64 arm64
 
 lint:
 	$(GO) vet $(PKGS)
@@ -110,8 +110,8 @@ fuzz: deps
 testpki:
 	$(GO) run ./cmd/vcard gen-pki testdata/pki
 
-# Voice prompts: make voice, make voice-readings (voice.mk).
-include voice.mk
+# Voice prompts: make voice, make voice-readings (cmd/voicegen/voice.mk).
+include cmd/voicegen/voice.mk
 
 # The SD-card image (make image, make image-test, make cross) lives in images/.
 -include images/image.mk

@@ -5,7 +5,7 @@
 #   make image-test  boot the built image under qemu-system-aarch64 and check it
 #   make image-goldens  the same, taking its screendumps as the new goldens
 #
-# VERSION defaults to images/version.sh (VERSION file + commit); PROVISION=FILE bakes a provisioning file
+# VERSION defaults to images/version.sh (images/VERSION + commit); PROVISION=FILE bakes a provisioning file
 # into the boot partition (otherwise the technician copies one there).
 IMAGE_VERSION ?= $(shell bash images/version.sh)
 

@@ -23,7 +23,7 @@ var version = "dev"
 const DefaultConfigFile = "/etc/collector/collector.toml"
 
 // Config is how the collector serves, from a TOML file the town hall's IT
-// edits (packaging/collector.toml is the example) and/or flags; a flag
+// edits (packaging/collector.toml beside this file is the example) and/or flags; a flag
 // given wins over the file. Field names in errors are the TOML keys.
 type Config struct {
 	Listen string `toml:"listen"` // kiosks and staff, HTTPS with client certificates

@@ -1,6 +1,6 @@
 // Command collector is the town hall's receiving end of kiosk sync.
 //
-//	collector [serve] --config /etc/collector/collector.toml    # packaging/collector.toml; flags given win
+//	collector [serve] --config /etc/collector/collector.toml    # cmd/collector/packaging/collector.toml; flags given win
 //	collector check-config /etc/collector/collector.toml
 //	collector [serve] --listen :8443 --ca ca.pem --cert server.pem --key server-key.pem --data /var/lib/collector
 //	collector [serve] … --store postgres://collector@/collector?host=/run/postgresql

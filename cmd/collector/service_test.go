@@ -38,7 +38,7 @@ func TestCheckConfig(t *testing.T) {
 	if out, err := runBin(t, "collector", "gen-test-pki", dir, "staff-a"); err != nil {
 		t.Fatalf("gen-test-pki: %v\n%s", err, out)
 	}
-	example, err := os.ReadFile(filepath.Join(repoRoot(), "packaging", "collector.toml"))
+	example, err := os.ReadFile(filepath.Join(repoRoot(), "cmd", "collector", "packaging", "collector.toml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestUnitExposure(t *testing.T) {
 	if _, err := exec.LookPath("systemd-analyze"); err != nil {
 		t.Skip("no systemd-analyze (.ci/deps installs systemd)")
 	}
-	unit := filepath.Join(repoRoot(), "packaging", "collector.service")
+	unit := filepath.Join(repoRoot(), "cmd", "collector", "packaging", "collector.service")
 	out, err := exec.Command("systemd-analyze", "security", "--offline=yes", unit).CombinedOutput()
 	if err != nil {
 		t.Fatalf("systemd-analyze security: %v\n%s", err, out)
@@ -112,7 +112,7 @@ func TestUnitExposure(t *testing.T) {
 // architectures, and checks what it installs.
 func TestDebianPackage(t *testing.T) {
 	out := t.TempDir()
-	build := exec.Command("bash", filepath.Join(repoRoot(), "packaging", "build-deb.sh"), out, "1.2.3", "amd64", "arm64")
+	build := exec.Command("bash", filepath.Join(repoRoot(), "cmd", "collector", "packaging", "build-deb.sh"), out, "1.2.3", "amd64", "arm64")
 	// amd64: the collector this package's tests run; arm64 is cross-built.
 	build.Env = append(os.Environ(), "COLLECTOR_BIN_amd64="+bin("collector"))
 	if b, err := build.CombinedOutput(); err != nil {

@@ -8,7 +8,7 @@ import (
 )
 
 // version is the release number and the commit (2026.12.1+ee11cf2), set by
-// the Makefile and images/cross.sh from the VERSION file; a technician reads
+// the Makefile and images/cross.sh from images/VERSION; a technician reads
 // it aloud on the phone.
 var version = "dev"
 

@@ -11,7 +11,7 @@ HTSVOICE    := $(VOICE_TOOLS)/usr/share/hts-voice/nitech-jp-atr503-m001/nitech_j
 .PHONY: voice voice-deps voice-readings
 
 voice-deps:
-	@bash voice-deps.sh $(VOICE_TOOLS)
+	@bash cmd/voicegen/voice-deps.sh $(VOICE_TOOLS)
 
 voice: voice-deps
 	$(GO) run ./cmd/voicegen -out $(VOICE_DIR) -voice $(HTSVOICE)

@@ -7,7 +7,7 @@
 #   COLLECTOR_BIN_amd64=FILE build-deb.sh …  packages FILE instead of building
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-top=$(cd "$here/.." && pwd)
+top=$(cd "$here/../../.." && pwd)
 out=$1 version=$2
 shift 2
 go=${GO:-go}
