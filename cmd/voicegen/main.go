@@ -50,7 +50,10 @@ func main() {
 // Gates for every rendered prompt, on the synthesiser's own output.
 const (
 	minSeconds = 0.3
-	maxSeconds = 20
+	// The longest prompts are the last-try warnings: three sentences (what
+	// locks, where it is reset, do not guess), about 24 s. Longer than 30 s
+	// means a sentence that belongs on its own prompt.
+	maxSeconds = 30
 	minRMSdB   = -45 // speech here is about -26 dB, silence -96
 	maxPeakdB  = -1  // above: clipped or about to be
 	// Every prompt is brought to this peak after the gates, so Japanese
