@@ -29,10 +29,26 @@ func (s *screen) speech() []string {
 
 func (s *screen) waitSaid(want string) []string {
 	s.t.Helper()
+	return s.waitSpeech(want, func(got []string) bool {
+		return slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, want) })
+	})
+}
+
+// waitSaidLast waits until the last thing said holds want: a prompt said
+// earlier in the visit (the greeting) does not count.
+func (s *screen) waitSaidLast(want string) []string {
+	s.t.Helper()
+	return s.waitSpeech(want, func(got []string) bool {
+		return len(got) > 0 && strings.Contains(got[len(got)-1], want)
+	})
+}
+
+func (s *screen) waitSpeech(want string, done func([]string) bool) []string {
+	s.t.Helper()
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		got := s.speech()
-		if slices.ContainsFunc(got, func(l string) bool { return strings.Contains(l, want) }) {
+		if done(got) {
 			return got
 		}
 		if time.Now().After(deadline) {
@@ -88,7 +104,7 @@ func TestWholeProgramVoice(t *testing.T) {
 	s.waitSaid("page.auth_locked.auth.bring0")
 	pcsctest.Remove(t, slot)
 	s.waitWaiting("ロックされています", 5*time.Second)
-	got := s.waitSaid("w.Insert w.InsertHow v.Help") // and the next resident is greeted
+	got := s.waitSaidLast("w.Insert w.InsertHow v.Help") // and the next resident is greeted
 
 	// At start the reader may show up a moment after the first frame (out
 	// of service, overtaken at once): compare from the card's greeting.
