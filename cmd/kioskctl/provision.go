@@ -56,14 +56,15 @@ func provisionCheck(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("provision check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	files := fs.Bool("files", false, "also check that the files the configuration names exist")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return errUsage
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fmt.Fprint(stderr, provisionUsage)
 		return errUsage
 	}
-	path := fs.Arg(0)
+	path := pos[0]
 	if hint := hiddenTxt(path); hint != "" {
 		return fmt.Errorf("%s", hint)
 	}
@@ -210,10 +211,11 @@ func provisionWrite(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Touch, "touch", kiosk.ModeNone, "touchscreen: real or none")
 	fs.StringVar(&o.TouchDevice, "touch-device", "/dev/input/event0", "touchscreen evdev device")
 	fs.StringVar(&o.Screen, "screen", def.Devices.Screen.Mode, "screen: real or sim")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return errUsage
 	}
-	if fs.NArg() != 0 || *out == "" {
+	if len(pos) != 0 || *out == "" {
 		fmt.Fprintln(stderr, "usage: kioskctl provision write --kiosk-id ID [options] --out FILE")
 		return errUsage
 	}
