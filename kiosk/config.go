@@ -293,7 +293,7 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return Config{}, &ConfigError{File: name, Line: pe.Position.Line, Field: pe.LastKey, Msg: pe.Message}
+			return Config{}, &ConfigError{File: name, Line: pe.Position.Line, Field: pe.LastKey, Msg: quoteHint(pe.Message)}
 		}
 		return Config{}, &ConfigError{File: name, Msg: err.Error()}
 	}
