@@ -37,8 +37,8 @@ While the kiosk runs, these commands reach its journal through the kiosk.
 `
 
 const (
-	defaultJournalDB = "/var/lib/kiosk/journal/journal.db" // where provisioning puts it on the image
-	defaultConfig    = dataDir + "/config.toml"            // the applied provisioning file
+	defaultJournalDB = kiosk.DefaultJournalPath // where provisioning puts it on the image
+	defaultConfig    = dataDir + "/config.toml" // the applied provisioning file
 )
 
 // journalFlags are the flags each journal subcommand takes: `export -h`

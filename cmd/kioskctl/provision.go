@@ -127,7 +127,7 @@ func missingFiles(c kiosk.Config) []string {
 	}
 	if dir := filepath.Dir(c.Journal.Path); dir != "" {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			out = append(out, fmt.Sprintf("journal.path: directory %s does not exist (use %s/journal/journal.db on the kiosk)", dir, dataDir))
+			out = append(out, fmt.Sprintf("journal.path: directory %s does not exist (use %s on the kiosk)", dir, kiosk.DefaultJournalPath))
 		}
 	}
 	need("journal.cert_ref_key", c.Journal.CertRefKey)
@@ -324,7 +324,7 @@ func renderProvision(o provisionOpts, now time.Time) []byte {
 	p("")
 	p("[journal]")
 	p("# The transaction journal, on the data partition (survives power cuts).")
-	p("path = %s", tomlString(dataDir+"/journal/journal.db"))
+	p("path = %s", tomlString(kiosk.DefaultJournalPath))
 	p("# Secret key for certificate references (one per municipality), from kiosk-keys/.")
 	if o.CertRefKey {
 		p("cert_ref_key = %s", tomlString(keysDir+"/cert-ref.key"))
