@@ -183,3 +183,20 @@ func TestProvisionUsage(t *testing.T) {
 		}
 	}
 }
+
+// The card's kiosk-provision.toml.example is written without an ID: every
+// field to fill in is marked FILL IN, kiosk_id too, and write says which.
+func TestProvisionExampleMarksEveryField(t *testing.T) {
+	stdout, stderr, err := runProvision(t, "write", "--out", "-")
+	if err == nil {
+		t.Fatal("an example without kiosk_id passed as complete")
+	}
+	for _, key := range []string{"kiosk_id", "name", "office", "phone", "hours"} {
+		if !regexpMatch(`(?m)^`+key+` = ""  # FILL IN, e\.g\. "`, stdout) {
+			t.Errorf("%s is not marked FILL IN:\n%s", key, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "kiosk_id:") {
+		t.Errorf("write does not name kiosk_id as still to fill in:\n%s", stderr)
+	}
+}
