@@ -63,16 +63,16 @@ func selftestWith(ctx context.Context, defCfg string, args []string, stdout, std
 	timeout := fl.Duration("timeout", 60*time.Second, "how long the keypad and touch tests listen")
 	sim := fl.Bool("sim", false, "printer: write the test slip as files instead of printing")
 	out := fl.String("out", "selftest-slips", "printer --sim: output directory")
-	printerPath := fl.String("printer", "", "printer device node (default from config, else /dev/usb/lp0)")
-	width := fl.Int("width", 0, "paper width in mm, 58 or 80")
-	kanji := fl.String("kanji", "", "printer has kanji mode: true or false")
-	rows := fl.String("rows", "", "keypad row GPIOs, comma-separated (e.g. GPIO5,GPIO6,GPIO13,GPIO19)")
-	cols := fl.String("cols", "", "keypad column GPIOs, comma-separated")
-	layout := fl.String("layout", "", "keypad labels per row, comma-separated (e.g. 123A,456B,789C,*0#D)")
-	touchDev := fl.String("touch", "", "touchscreen evdev node, e.g. /dev/input/event0")
+	fl.String("printer", "", "printer device node (default from config, else /dev/usb/lp0)")
+	fl.Int("width", 0, "paper width in mm, 58 or 80")
+	fl.String("kanji", "", "printer has kanji mode: true or false")
+	fl.String("rows", "", "keypad row GPIOs, comma-separated (e.g. GPIO5,GPIO6,GPIO13,GPIO19)")
+	fl.String("cols", "", "keypad column GPIOs, comma-separated")
+	fl.String("layout", "", "keypad labels per row, comma-separated (e.g. 123A,456B,789C,*0#D)")
+	fl.String("touch", "", "touchscreen evdev node, e.g. /dev/input/event0")
 	calibrate := fl.Bool("calibrate", false, "touch: measure the calibration from three taps first")
-	card := fl.String("card", "", "speaker: the ALSA card ID (aplay -l), default from config")
-	prompts := fl.String("prompts", "", "speaker: the rendered prompts' directory, default from config")
+	fl.String("card", "", "speaker: the ALSA card ID (aplay -l), default from config")
+	fl.String("prompts", "", "speaker: the rendered prompts' directory, default from config")
 	pcm := fl.String("pcm", "", "speaker: play to this ALSA PCM instead of plughw:CARD=<card> (tests: a file sink)")
 	grid := fl.String("grid", "", "touch: the screen's size in cells, e.g. 80x24 (default: this terminal's, else 80x24)")
 	pos, err := parseArgs(fl, args)
@@ -83,16 +83,15 @@ func selftestWith(ctx context.Context, defCfg string, args []string, stdout, std
 		return errUsage
 	}
 	which := "all"
-	switch {
-	case len(pos) > 1:
-		fl.Usage()
-		return errUsage
-	case len(pos) == 1 && pos[0] == "help":
+	if len(pos) == 1 && pos[0] == "help" {
 		fl.SetOutput(stdout)
 		fl.Usage()
 		return nil
-	case len(pos) == 1:
+	} else if len(pos) == 1 {
 		which = pos[0]
+	} else if len(pos) > 1 {
+		fl.Usage()
+		return errUsage
 	}
 	cfg, source, err := selftestConfig(*cfgPath, hasFlag(fl, "config"))
 	if err != nil {
@@ -110,33 +109,7 @@ func selftestWith(ctx context.Context, defCfg string, args []string, stdout, std
 		"touch":   d.Touch.Mode == kiosk.ModeNone && !given("touch"),
 		"speaker": d.Speaker.Mode != kiosk.ModeALSA && !given("card", "pcm"),
 	}
-	if *printerPath != "" {
-		d.Printer.Path = *printerPath
-	}
-	if *width != 0 {
-		d.Printer.WidthMM = *width
-	}
-	if *kanji != "" {
-		d.Printer.Kanji = *kanji == "true"
-	}
-	if *rows != "" {
-		d.Keypad.RowPins = splitList(*rows)
-	}
-	if *cols != "" {
-		d.Keypad.ColPins = splitList(*cols)
-	}
-	if *layout != "" {
-		d.Keypad.Layout = splitList(*layout)
-	}
-	if *touchDev != "" {
-		d.Touch.Device = *touchDev
-	}
-	if *card != "" {
-		d.Speaker.Card = *card
-	}
-	if *prompts != "" {
-		d.Speaker.Prompts = *prompts
-	}
+	deviceFlags(fl, d)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	tests := map[string]func() error{
@@ -161,21 +134,12 @@ func selftestWith(ctx context.Context, defCfg string, args []string, stdout, std
 		fl.Usage()
 		return errUsage
 	}
-	var errs []error
-	for _, name := range order {
-		fmt.Fprintf(stdout, "== %s\n", name)
+	return runSelftests(order, tests, func(name string) string {
 		if skip[name] {
-			fmt.Fprintf(stdout, "%s: %s\n", name, skipReason(*d, name, source))
-			continue
+			return skipReason(*d, name, source)
 		}
-		if err := tests[name](); err != nil {
-			fmt.Fprintf(stdout, "%s: FAIL: %v\n", name, err)
-			errs = append(errs, fmt.Errorf("%s: %w", name, err))
-			continue
-		}
-		fmt.Fprintf(stdout, "%s: ok\n", name)
-	}
-	return errors.Join(errs...)
+		return ""
+	}, stdout)
 }
 
 // selftestConfig is the kiosk's configuration at path; a default path
@@ -192,6 +156,24 @@ func selftestConfig(path string, given bool) (kiosk.Config, string, error) {
 	return cfg, path, err
 }
 
+// deviceFlags lays the device flags given over the configuration.
+func deviceFlags(fl *flag.FlagSet, d *kiosk.Devices) {
+	set := func(name string, apply func(v string)) {
+		if hasFlag(fl, name) {
+			apply(fl.Lookup(name).Value.String())
+		}
+	}
+	set("printer", func(v string) { d.Printer.Path = v })
+	set("width", func(v string) { d.Printer.WidthMM, _ = strconv.Atoi(v) })
+	set("kanji", func(v string) { d.Printer.Kanji = v == "true" })
+	set("rows", func(v string) { d.Keypad.RowPins = splitList(v) })
+	set("cols", func(v string) { d.Keypad.ColPins = splitList(v) })
+	set("layout", func(v string) { d.Keypad.Layout = splitList(v) })
+	set("touch", func(v string) { d.Touch.Device = v })
+	set("card", func(v string) { d.Speaker.Card = v })
+	set("prompts", func(v string) { d.Speaker.Prompts = v })
+}
+
 // skipReason says why a device is not tested and how to test one anyway.
 func skipReason(d kiosk.Devices, name, source string) string {
 	mode, flags := map[string]string{"printer": d.Printer.Mode, "keypad": d.Keypad.Mode, "touch": d.Touch.Mode, "speaker": d.Speaker.Mode}[name],
@@ -201,6 +183,26 @@ func skipReason(d kiosk.Devices, name, source string) string {
 		what = "nothing to play to"
 	}
 	return fmt.Sprintf("skipped (%s: devices.%s.mode is %q in %s; to test one anyway: %s)", what, name, mode, source, flags)
+}
+
+// runSelftests runs the tests in order, each under its heading; a test
+// with a skip reason is reported skipped, not run.
+func runSelftests(order []string, tests map[string]func() error, skipped func(string) string, stdout io.Writer) error {
+	var errs []error
+	for _, name := range order {
+		fmt.Fprintf(stdout, "== %s\n", name)
+		if why := skipped(name); why != "" {
+			fmt.Fprintf(stdout, "%s: %s\n", name, why)
+			continue
+		}
+		if err := tests[name](); err != nil {
+			fmt.Fprintf(stdout, "%s: FAIL: %v\n", name, err)
+			errs = append(errs, fmt.Errorf("%s: %w", name, err))
+			continue
+		}
+		fmt.Fprintf(stdout, "%s: ok\n", name)
+	}
+	return errors.Join(errs...)
 }
 
 func splitList(s string) []string {

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -59,7 +58,7 @@ func TestSelftestUsesTheKiosksConfig(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
+			var out syncBuffer // the device goroutines log to the same writer
 			done := make(chan error, 1)
 			go func() { done <- selftestWith(context.Background(), tt.defCfg, tt.args, &out, &out) }()
 			var err error
@@ -92,7 +91,7 @@ func TestSelftestUsesTheKiosksConfig(t *testing.T) {
 // configuration is read, its keypad pins used.
 func TestSelftestConfiguredDeviceRuns(t *testing.T) {
 	cfg := kioskConfig(t, "none", "none", "real")
-	var out bytes.Buffer
+	var out syncBuffer // the touch reader logs from its goroutine
 	err := selftestWith(context.Background(), cfg, []string{"touch", "--timeout", "1s"}, &out, &out)
 	if err == nil || strings.Contains(out.String(), "no touchscreen") || !strings.Contains(out.String(), "touch: FAIL") {
 		t.Fatalf("err %v\n%s", err, out.String())
