@@ -5,13 +5,8 @@ import (
 	"context"
 	"flag"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/villagehall/kiosk/kiosk"
 )
 
 // Flags may follow positional arguments; "--" ends the flags.
@@ -53,14 +48,7 @@ func TestParseArgs(t *testing.T) {
 
 // A technician types the file first and the flag after it.
 func TestProvisionCheckFlagAfterFile(t *testing.T) {
-	path := filepath.Join(t.TempDir(), provisionFileName)
-	o := provisionOpts{KioskID: "K07", Language: "ja", IdleTimeout: time.Minute, IdleWarning: 20 * time.Second,
-		Municipality: kiosk.Municipality{Name: "テスト村", Office: "住民課", Phone: "0000-00-0000", Hours: "平日"},
-		SyncInterval: time.Minute, Reader: "real", Keypad: "real", KeypadLayout: "123,456,789,*0#", RowPins: "GPIO5,GPIO6,GPIO13,GPIO19",
-		Cols: "GPIO12,GPIO16,GPIO20", Printer: "none", Touch: "none", Screen: "real"}
-	if err := os.WriteFile(path, renderProvision(o, time.Now()), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	path := kioskConfig(t, "none", "real", "none")
 	var out bytes.Buffer
 	// --files is read after the file: the journal's folder is not on this machine.
 	err := run(context.Background(), []string{"provision", "check", path, "--files"}, &out, &out)

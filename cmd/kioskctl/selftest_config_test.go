@@ -4,32 +4,11 @@ package main
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/villagehall/kiosk/kiosk"
 )
-
-// kioskConfig writes a complete configuration with the given device modes.
-func kioskConfig(t *testing.T, printer, keypad, touch string) string {
-	t.Helper()
-	o := provisionOpts{KioskID: "K07", Language: "ja", IdleTimeout: time.Minute, IdleWarning: 20 * time.Second,
-		Municipality: kiosk.Municipality{Name: "テスト村", Office: "住民課", Phone: "0000-00-0000", Hours: "平日 8:30〜17:15"},
-		SyncInterval: 5 * time.Minute, Reader: "real", Keypad: keypad, KeypadLayout: "123,456,789,*0#",
-		RowPins: "GPIO5,GPIO6,GPIO13,GPIO19", Cols: "GPIO12,GPIO16,GPIO20", Printer: printer, PrinterPath: "/dev/usb/lp0",
-		PrinterWidth: 80, Touch: touch, TouchDevice: "/dev/input/event0", Screen: "real"}
-	path := filepath.Join(t.TempDir(), "config.toml")
-	if err := os.WriteFile(path, renderProvision(o, time.Now()), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := kiosk.LoadConfig(path); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // TestSelftestUsesTheKiosksConfig: without --config the self-test reads
 // the kiosk's own configuration (as the journal commands do), a device set
