@@ -45,8 +45,9 @@ cp "$root/boot/initrd.img-$kver" "$bootfs/initrd.img"
 cp "$root/usr/lib/linux-image-$kver"/broadcom/bcm27*.dtb "$bootfs/"
 cp "$here/boot/config.txt" "$here/boot/cmdline.txt" "$here/boot/README.txt" "$bootfs/"
 # The example shows every field; it stays incomplete on purpose (write exits
-# non-zero) so that it cannot be used by mistake.
-chroot "$root" /usr/local/bin/kioskctl provision write --kiosk-id K01 --out - \
+# non-zero) so that it cannot be used by mistake: kiosk_id too is FILL IN,
+# never a made-up ID a technician might keep.
+chroot "$root" /usr/local/bin/kioskctl provision write --out - \
   >"$bootfs/kiosk-provision.toml.example" 2>/dev/null || true
 grep -q '^kiosk_id' "$bootfs/kiosk-provision.toml.example" || { echo "assemble: kioskctl provision write gave no example" >&2; exit 1; }
 mkdir -p "$bootfs/kiosk-keys"

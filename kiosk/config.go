@@ -67,6 +67,10 @@ func (m Municipality) OfficeLineEN() string {
 	return m.NameEN + " Office, " + m.OfficeEN
 }
 
+// DefaultJournalPath is where the kiosk keeps its journal when the
+// configuration names no other: on the image's data partition.
+const DefaultJournalPath = "/var/lib/kiosk/journal/journal.db"
+
 // JournalConfig says where records are kept.
 type JournalConfig struct {
 	Path string `toml:"path"`
@@ -237,6 +241,7 @@ func DefaultConfig() Config {
 		IdleTimeout: DefaultIdleTimeout,
 		IdleWarning: DefaultIdleWarning,
 		Sync:        SyncConfig{Interval: DefaultSyncInterval},
+		Journal:     JournalConfig{Path: DefaultJournalPath},
 		Devices: Devices{
 			Reader:  ReaderConfig{Mode: ModeReal},
 			Keypad:  KeypadConfig{Mode: ModeNone},
@@ -293,7 +298,7 @@ func ParseConfig(name string, data []byte) (Config, error) {
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return Config{}, &ConfigError{File: name, Line: pe.Position.Line, Field: pe.LastKey, Msg: pe.Message}
+			return Config{}, &ConfigError{File: name, Line: pe.Position.Line, Field: pe.LastKey, Msg: quoteHint(pe.Message)}
 		}
 		return Config{}, &ConfigError{File: name, Msg: err.Error()}
 	}
@@ -340,7 +345,7 @@ func (c *Config) validate() []*ConfigError {
 		}
 	}
 	if c.Journal.Path == "" {
-		bad("journal.path", "must be set (e.g. \"/data/journal.db\")")
+		bad("journal.path", "must be set (e.g. %q, the kiosk's own, which a file without journal.path gets)", DefaultJournalPath)
 	}
 	c.Sync.validate(bad)
 	d := c.Devices

@@ -72,7 +72,8 @@ func TestConfigValidation(t *testing.T) {
 		{"bad duration", "idle_timeout = \"a minute\"\n" + base, "kiosk.toml"},
 		{"office missing", strings.Replace(base, "office = \"住民福祉課\"\n", "", 1), "municipality.office: must be set"},
 		{"phone missing", strings.Replace(base, "phone = \"0000-00-0000\"\n", "", 1), "municipality.phone: must be set"},
-		{"journal path", strings.Replace(base, "path = \"j.db\"\n", "", 1), "journal.path: must be set"},
+		{"journal path empty", strings.Replace(base, "path = \"j.db\"\n", "path = \"\"\n", 1), `journal.path: must be set (e.g. "/var/lib/kiosk/journal/journal.db"`},
+		{"journal path absent", strings.Replace(base, "path = \"j.db\"\n", "", 1), ""},
 		{"sync http", base + "[sync]\ncollector_url = \"http://x\"\nca=\"a\"\ncert=\"b\"\nkey=\"c\"\n", `sync.collector_url: must be the collector's base URL, e.g. "https://collector.example.jp:8443" (no path: the kiosk adds /v1/batch itself), got "http://x": not an https:// URL`},
 		{"sync base URL", base + "[sync]\ncollector_url = \"https://collector.example.jp:8443\"\nca=\"a\"\ncert=\"b\"\nkey=\"c\"\n", ""},
 		{"sync base URL with slash", base + "[sync]\ncollector_url = \"https://10.0.0.5/\"\nca=\"a\"\ncert=\"b\"\nkey=\"c\"\n", ""},
@@ -109,6 +110,9 @@ func TestConfigValidation(t *testing.T) {
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("unexpected error: %v", err)
+				}
+				if want := kiosk.DefaultJournalPath; strings.Contains(tt.name, "journal path") && c.Journal.Path != want {
+					t.Errorf("journal.path = %q, want the kiosk's %q", c.Journal.Path, want)
 				}
 				if tt.toml == base && (c.IdleTimeout != kiosk.DefaultIdleTimeout || c.Devices.Printer.WidthMM != 80 || c.Language != "ja") {
 					t.Errorf("defaults not applied: %+v", c)

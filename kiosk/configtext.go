@@ -3,6 +3,7 @@ package kiosk
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -71,4 +72,18 @@ func isShiftJIS(b []byte) bool {
 		}
 	}
 	return double
+}
+
+// typographicQuotes are the quotes an editor puts where TOML wants ":
+// TextEdit's and Word's curly quotes, a Japanese IME's full-width one, and
+// the single curly quotes beside them.
+const typographicQuotes = "“”„‟＂‘’＇"
+
+// quoteHint adds the fix to a TOML syntax message about a typographic
+// quote, which the decoder reports only as an unexpected character.
+func quoteHint(msg string) string {
+	if strings.ContainsAny(msg, typographicQuotes) {
+		return msg + `: use straight quotes (") around text; an editor or a Japanese IME typed curly or full-width ones (“ ” ＂)`
+	}
+	return msg
 }

@@ -38,6 +38,9 @@ func TestConfigEncodings(t *testing.T) {
 		// the first kanji of base is on line 4 (name = "〇〇村")
 		{"shift-jis", sjis, 4, []string{"Shift-JIS", "save it as UTF-8", "Encoding: UTF-8"}},
 		{"utf-16", string(u16), 0, []string{"UTF-16", "save it as UTF-8"}},
+		// TextEdit's curly quotes and a Japanese IME's full-width ones.
+		{"curly quotes", strings.Replace(base, `"〇〇村"`, "“〇〇村”", 1), 4, []string{"“", `use straight quotes (")`}},
+		{"full-width quotes", strings.Replace(base, `"〇〇村"`, "＂〇〇村＂", 1), 4, []string{"＂", `use straight quotes (")`}},
 		{"latin-1", "kiosk_id = \"K01\"\n# caf\xE9 \xFF\n", 2, []string{"not UTF-8", "0xE9", "save it as UTF-8"}},
 	}
 	for _, tt := range tests {

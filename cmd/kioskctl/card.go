@@ -57,8 +57,10 @@ func cardCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	fs.SetOutput(stderr)
 	prefix := fs.String("reader", "", "reader name prefix (default: the first reader)")
 	asJSON := fs.Bool("json", false, "print one JSON object")
-	if err := fs.Parse(args[1:]); err != nil {
+	if pos, err := parseArgs(fs, args[1:]); err != nil {
 		return errUsage
+	} else if len(pos) > 0 {
+		return fmt.Errorf("card status: unexpected argument %q (it takes flags only)", pos[0])
 	}
 	rep, err := readCard(*prefix, time.Now())
 	if err != nil {

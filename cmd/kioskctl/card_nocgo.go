@@ -2,4 +2,6 @@
 
 package main
 
-func cardCommand() command { return notBuilt("card", "a card reader through pcscd (a build with cgo)") }
+func cardCommand() command {
+	return notBuilt("card status", "a card reader through pcscd (a build with cgo)")
+}

@@ -7,6 +7,6 @@ package main
 // on the kiosk itself (over ssh), so they say so here instead of vanishing
 // from the usage.
 func deviceCommands(m map[string]command) {
-	m["card"] = notBuilt("card", "a card reader through pcscd")
-	m["selftest"] = notBuilt("selftest", "the kiosk's keypad, printer and touchscreen")
+	m["card"] = notBuilt("card status", "a card reader through pcscd")
+	m["selftest"] = notBuilt("selftest all", "the kiosk's keypad, printer and touchscreen")
 }

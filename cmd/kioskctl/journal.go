@@ -37,43 +37,84 @@ While the kiosk runs, these commands reach its journal through the kiosk.
 `
 
 const (
-	defaultJournalDB = "/var/lib/kiosk/journal/journal.db" // where provisioning puts it on the image
-	defaultConfig    = dataDir + "/config.toml"            // the applied provisioning file
+	defaultJournalDB = kiosk.DefaultJournalPath // where provisioning puts it on the image
+	defaultConfig    = dataDir + "/config.toml" // the applied provisioning file
 )
+
+// journalFlags are the flags each journal subcommand takes: `export -h`
+// lists only export's, and a flag of another subcommand is refused.
+var journalFlags = map[string][]string{
+	"status":  {"db"},
+	"export":  {"db", "to", "config", "cert", "key"},
+	"verify":  {"config", "cert", "ca"},
+	"ack":     {"db", "manifest", "config", "cert", "ca"},
+	"diverge": {"db"},
+	"salvage": {"db", "to", "config", "cert", "key"},
+}
+
+// journalOpts are the journal commands' flags.
+type journalOpts struct {
+	db, to, manifest string
+	id               idFlags
+}
+
+// journalFlagSet registers the flags sub takes.
+func journalFlagSet(sub string, stderr io.Writer) (*flag.FlagSet, *journalOpts) {
+	fs := flag.NewFlagSet("journal "+sub, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	o := &journalOpts{db: defaultJournalDB, id: idFlags{config: defaultConfig}}
+	defs := map[string]func(){
+		"db":       func() { fs.StringVar(&o.db, "db", o.db, "journal file") },
+		"to":       func() { fs.StringVar(&o.to, "to", "", "target directory (a new one, or one without an export in it)") },
+		"manifest": func() { fs.StringVar(&o.manifest, "manifest", "", "manifest.json of a delivered export") },
+		"config": func() {
+			fs.StringVar(&o.id.config, "config", o.id.config, "the kiosk's configuration: its sync certificate and key")
+		},
+		"cert": func() { fs.StringVar(&o.id.cert, "cert", "", "the kiosk's certificate (PEM)") },
+		"key":  func() { fs.StringVar(&o.id.key, "key", "", "the kiosk's private key (PEM), to sign") },
+		"ca": func() {
+			fs.StringVar(&o.id.ca, "ca", "", "the village CA (PEM), to trust the certificate an export carries")
+		},
+	}
+	for _, name := range journalFlags[sub] {
+		defs[name]()
+	}
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: kioskctl journal %s [flags]%s\n", sub, map[string]string{"verify": " DIR"}[sub])
+		fs.PrintDefaults()
+	}
+	return fs, o
+}
 
 // journalCmd handles `kioskctl journal ...`.
 func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
+	if len(args) == 0 || journalFlags[args[0]] == nil {
 		fmt.Fprint(stderr, journalUsage)
 		return errUsage
 	}
-	fs := flag.NewFlagSet("journal "+args[0], flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	db := fs.String("db", defaultJournalDB, "journal file")
-	to := fs.String("to", "", "export: target directory")
-	man := fs.String("manifest", "", "ack: manifest.json of a delivered export")
-	var id idFlags
-	fs.StringVar(&id.config, "config", defaultConfig, "the kiosk's configuration: its sync certificate and key")
-	fs.StringVar(&id.cert, "cert", "", "the kiosk's certificate (PEM): signs an export with --key; checks one")
-	fs.StringVar(&id.key, "key", "", "export: the kiosk's private key (PEM)")
-	fs.StringVar(&id.ca, "ca", "", "verify: the village CA (PEM), to trust the certificate an export carries")
-	if err := fs.Parse(args[1:]); err != nil {
+	sub := args[0]
+	fs, o := journalFlagSet(sub, stderr)
+	pos, err := parseArgs(fs, args[1:])
+	if err != nil {
 		return errUsage
 	}
-	fs.Visit(func(f *flag.Flag) { id.configSet = id.configSet || f.Name == "config" })
-	switch args[0] {
+	o.id.configSet = hasFlag(fs, "config")
+	if want := map[string]int{"verify": 1}[sub]; len(pos) != want {
+		if want == 0 {
+			return fmt.Errorf("journal %s: unexpected argument %q (it takes flags only; see kioskctl journal %s -h)", sub, pos[0], sub)
+		}
+		return errors.New("journal verify: DIR required: kioskctl journal verify DIR [--cert FILE | --ca FILE | --config FILE]")
+	}
+	switch sub {
 	case "status":
-		return journalStatus(*db, stdout)
+		return journalStatus(o.db, stdout)
 	case "export":
-		if *to == "" {
+		if o.to == "" {
 			return errors.New("journal export: --to DIR required")
 		}
-		return journalExport(*db, *to, id, stdout)
+		return journalExport(o.db, o.to, o.id, stdout)
 	case "verify":
-		if fs.NArg() != 1 {
-			return errors.New("journal verify: DIR required")
-		}
-		ex, how, err := verifyExport(fs.Arg(0), id)
+		ex, how, err := verifyExport(pos[0], o.id)
 		if err != nil {
 			return fmt.Errorf("journal verify: %w", err)
 		}
@@ -82,20 +123,18 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			m.Count, m.KioskID, m.JournalID, m.FirstSeq, m.LastSeq, how)
 		return nil
 	case "diverge":
-		return journalDiverge(*db, stdout)
+		return journalDiverge(o.db, stdout)
 	case "salvage":
-		if *to == "" || !dbSet(fs) {
+		if o.to == "" || !hasFlag(fs, "db") {
 			return errors.New("journal salvage: --db FILE (the damaged file) and --to DIR required")
 		}
-		return journalSalvage(*db, *to, id, stdout)
-	case "ack":
-		if *man == "" {
-			return errors.New("journal ack: --manifest FILE required")
-		}
-		return journalAck(*db, *man, id, stdout)
+		return journalSalvage(o.db, o.to, o.id, stdout)
 	}
-	fmt.Fprint(stderr, journalUsage)
-	return errUsage
+	// ack
+	if o.manifest == "" {
+		return errors.New("journal ack: --manifest FILE required")
+	}
+	return journalAck(o.db, o.manifest, o.id, stdout)
 }
 
 func journalDiverge(path string, w io.Writer) error {
@@ -111,12 +150,6 @@ func journalDiverge(path string, w io.Writer) error {
 	fmt.Fprintf(w, "journal %s ended; journal %s started with %d unsent records carried over (seq %d..%d of the old one); "+
 		"the old file is copied to %s\nnow export again: kioskctl journal export --to DIR\n", d.Previous, d.JournalID, d.Carried, d.FromSeq, d.ToSeq, d.SavedTo)
 	return nil
-}
-
-func dbSet(fs *flag.FlagSet) bool {
-	set := false
-	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "db" })
-	return set
 }
 
 // journalSalvage writes what journal.Salvage verifies in a damaged file as
@@ -145,6 +178,9 @@ func journalSalvage(path string, dir string, idf idFlags, w io.Writer) error {
 		}
 		n++
 		out := filepath.Join(dir, fmt.Sprintf("run-%02d", n))
+		if err := checkExportTarget(out, time.Now()); err != nil {
+			return fmt.Errorf("journal salvage: %w (salvage again to a new --to)", err)
+		}
 		m, err := ksync.WriteExport(out, ksync.ExportSource{KioskID: first.KioskID, JournalID: jid, Records: run}, id, time.Now())
 		if err != nil {
 			return fmt.Errorf("journal salvage: %w", err)
@@ -296,15 +332,23 @@ func journalExport(path, dir string, idf idFlags, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	m, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: j.KioskID(), JournalID: j.JournalID(), Records: recs}, id, time.Now())
+	if len(recs) == 0 {
+		// An empty export would only stand beside (or over) a real one.
+		fmt.Fprintf(w, "nothing to export: kiosk %s has no unsent records (the town hall has them all, or they were released by ack); nothing written to %s\n",
+			j.KioskID(), dir)
+		return nil
+	}
+	now := time.Now()
+	if err := checkExportTarget(dir, now); err != nil {
+		return fmt.Errorf("journal export: %w", err)
+	}
+	m, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: j.KioskID(), JournalID: j.JournalID(), Records: recs}, id, now)
 	if err != nil {
 		return fmt.Errorf("journal export: %w", err)
 	}
 	fmt.Fprintf(w, "exported %d records (seq %d..%d) of kiosk %s, journal %s, to %s, signed\n", m.Count, m.FirstSeq, m.LastSeq, m.KioskID, m.JournalID, dir)
-	if m.Count > 0 {
-		fmt.Fprintf(w, "at the town hall: collector import %s\n", dir)
-		fmt.Fprintf(w, "then, to free the kiosk: kioskctl journal ack --manifest %s\n", filepath.Join(dir, ksync.ExportManifest))
-	}
+	fmt.Fprintf(w, "at the town hall: collector import %s\n", dir)
+	fmt.Fprintf(w, "then, to free the kiosk: kioskctl journal ack --manifest %s\n", filepath.Join(dir, ksync.ExportManifest))
 	return nil
 }
 
@@ -383,7 +427,7 @@ func journalAck(path, manifestPath string, idf idFlags, w io.Writer) error {
 	if n == 0 {
 		return fmt.Errorf("journal ack: record %d differs from the exported one: nothing released", recs[0].Seq)
 	}
-	fmt.Fprintf(w, "released %d records (seq %d..%d); the town hall closes the gap they leave with: collector import %s\n",
-		n, recs[0].Seq, recs[n-1].Seq, filepath.Dir(manifestPath))
+	fmt.Fprintf(w, "released %d records (seq %d..%d): the kiosk no longer keeps them. If the town hall has not imported %s yet, it must "+
+		"(collector import %s): the export is now their only copy.\n", n, recs[0].Seq, recs[n-1].Seq, filepath.Dir(manifestPath), filepath.Dir(manifestPath))
 	return nil
 }

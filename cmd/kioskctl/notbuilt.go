@@ -7,6 +7,7 @@ import (
 	"io"
 	"runtime"
 	"slices"
+	"strings"
 )
 
 // errNotBuilt marks a command this build of kioskctl does not contain.
@@ -14,10 +15,13 @@ var errNotBuilt = errors.New("not available on this system")
 
 // notBuilt is the stand-in for a command that needs what this system or
 // build lacks: it names the command, what it needs and where to run it.
-func notBuilt(name, needs string) command {
+// example is the command line to run on the kiosk, one that works there
+// (e.g. "card status", not "card").
+func notBuilt(example, needs string) command {
+	name, _, _ := strings.Cut(example, " ")
 	return func(_ context.Context, args []string, stdout, _ io.Writer) error {
 		msg := fmt.Sprintf("kioskctl %s needs %s, which this build for %s/%s does not have: run it on the kiosk (ssh root@KIOSK kioskctl %s)",
-			name, needs, runtime.GOOS, runtime.GOARCH, name)
+			name, needs, runtime.GOOS, runtime.GOARCH, example)
 		if slices.ContainsFunc(args, isHelp) {
 			fmt.Fprintln(stdout, msg)
 			return nil

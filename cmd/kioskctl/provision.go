@@ -56,14 +56,15 @@ func provisionCheck(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("provision check", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	files := fs.Bool("files", false, "also check that the files the configuration names exist")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return errUsage
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		fmt.Fprint(stderr, provisionUsage)
 		return errUsage
 	}
-	path := fs.Arg(0)
+	path := pos[0]
 	if hint := hiddenTxt(path); hint != "" {
 		return fmt.Errorf("%s", hint)
 	}
@@ -126,7 +127,7 @@ func missingFiles(c kiosk.Config) []string {
 	}
 	if dir := filepath.Dir(c.Journal.Path); dir != "" {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-			out = append(out, fmt.Sprintf("journal.path: directory %s does not exist (use %s/journal/journal.db on the kiosk)", dir, dataDir))
+			out = append(out, fmt.Sprintf("journal.path: directory %s does not exist (use %s on the kiosk)", dir, kiosk.DefaultJournalPath))
 		}
 	}
 	need("journal.cert_ref_key", c.Journal.CertRefKey)
@@ -210,10 +211,11 @@ func provisionWrite(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Touch, "touch", kiosk.ModeNone, "touchscreen: real or none")
 	fs.StringVar(&o.TouchDevice, "touch-device", "/dev/input/event0", "touchscreen evdev device")
 	fs.StringVar(&o.Screen, "screen", def.Devices.Screen.Mode, "screen: real or sim")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args)
+	if err != nil {
 		return errUsage
 	}
-	if fs.NArg() != 0 || *out == "" {
+	if len(pos) != 0 || *out == "" {
 		fmt.Fprintln(stderr, "usage: kioskctl provision write --kiosk-id ID [options] --out FILE")
 		return errUsage
 	}
@@ -296,7 +298,8 @@ func renderProvision(o provisionOpts, now time.Time) []byte {
 	p("# Save this file as UTF-8 (Notepad: Save As > Encoding: UTF-8), named exactly")
 	p("# %s (not .toml.txt).", provisionFileName)
 	p("")
-	kv("kiosk_id", o.KioskID, "This kiosk's short ID, printed in reference numbers: 1-6 of A-Z and 0-9.")
+	p("# This kiosk's short ID, printed in reference numbers: 1-6 of A-Z and 0-9.")
+	must("kiosk_id", o.KioskID, "K07")
 	kv("language", o.Language, `First language on the screen: "ja" or "en".`)
 	p("# A visit nobody touches ends after idle_timeout; the last idle_warning of it")
 	p("# shows a countdown (at least 20s).")
@@ -322,7 +325,7 @@ func renderProvision(o provisionOpts, now time.Time) []byte {
 	p("")
 	p("[journal]")
 	p("# The transaction journal, on the data partition (survives power cuts).")
-	p("path = %s", tomlString(dataDir+"/journal/journal.db"))
+	p("path = %s", tomlString(kiosk.DefaultJournalPath))
 	p("# Secret key for certificate references (one per municipality), from kiosk-keys/.")
 	if o.CertRefKey {
 		p("cert_ref_key = %s", tomlString(keysDir+"/cert-ref.key"))

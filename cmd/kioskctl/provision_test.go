@@ -183,3 +183,38 @@ func TestProvisionUsage(t *testing.T) {
 		}
 	}
 }
+
+// The card's kiosk-provision.toml.example is written without an ID: every
+// field to fill in is marked FILL IN, kiosk_id too, and write says which.
+func TestProvisionExampleMarksEveryField(t *testing.T) {
+	stdout, stderr, err := runProvision(t, "write", "--out", "-")
+	if err == nil {
+		t.Fatal("an example without kiosk_id passed as complete")
+	}
+	for _, key := range []string{"kiosk_id", "name", "office", "phone", "hours"} {
+		if !regexpMatch(`(?m)^`+key+` = ""  # FILL IN, e\.g\. "`, stdout) {
+			t.Errorf("%s is not marked FILL IN:\n%s", key, stdout)
+		}
+	}
+	if !strings.Contains(stderr, "kiosk_id:") {
+		t.Errorf("write does not name kiosk_id as still to fill in:\n%s", stderr)
+	}
+}
+
+// kioskConfig writes a complete configuration with the given device modes.
+func kioskConfig(t *testing.T, printer, keypad, touch string) string {
+	t.Helper()
+	o := provisionOpts{KioskID: "K07", Language: "ja", IdleTimeout: time.Minute, IdleWarning: 20 * time.Second,
+		Municipality: kiosk.Municipality{Name: "テスト村", Office: "住民課", Phone: "0000-00-0000", Hours: "平日 8:30〜17:15"},
+		SyncInterval: 5 * time.Minute, Reader: "real", Keypad: keypad, KeypadLayout: "123,456,789,*0#",
+		RowPins: "GPIO5,GPIO6,GPIO13,GPIO19", Cols: "GPIO12,GPIO16,GPIO20", Printer: printer, PrinterPath: "/dev/usb/lp0",
+		PrinterWidth: 80, Touch: touch, TouchDevice: "/dev/input/event0", Screen: "real"}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, renderProvision(o, time.Now()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kiosk.LoadConfig(path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}

@@ -37,8 +37,10 @@ func receiptCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	kind := fl.String("kind", "renewal", "slip name: "+strings.Join(kiosk.SampleSlipNames(), ", "))
 	cfgPath := fl.String("config", "", "kiosk configuration file (office name, paper width, kanji)")
 	raster := fl.Bool("raster", false, "preview a printer without kanji mode (Japanese as images)")
-	if err := fl.Parse(args[1:]); err != nil {
+	if pos, err := parseArgs(fl, args[1:]); err != nil {
 		return errUsage
+	} else if len(pos) > 0 {
+		return fmt.Errorf("receipt preview: unexpected argument %q (it takes flags only)", pos[0])
 	}
 
 	m := sampleMunicipality()

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -37,85 +38,78 @@ const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|speaker|al
            put in the config
   speaker  finds the USB speaker by its ALSA card ID (--card, never a
            number), checks the rendered prompts are installed and plays
-           the waiting prompt at volume 1, 2 and 3 (all: when
-           devices.speaker.mode is alsa)
+           the waiting prompt at volume 1, 2 and 3 (all: skipped
+           unless devices.speaker.mode is alsa)
 
-Every step has a deadline; SIGTERM or Ctrl-C ends the test at once.
-Flags override the configuration file.
+The configuration is the kiosk's own (--config, default ` + defaultConfig + `);
+a device whose mode there is none is skipped, not failed, unless flags name
+one. Every step has a deadline; SIGTERM or Ctrl-C ends the test at once.
+Flags override the configuration file and may come before or after the
+device's name.
 `
 
 // selftestCmd implements `kioskctl selftest`.
 func selftestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	which := "all"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		which, args = args[0], args[1:]
-	}
+	return selftestWith(ctx, defaultConfig, args, stdout, stderr)
+}
+
+// selftestWith is selftestCmd with the configuration read from defCfg
+// unless --config is given (tests give a file of their own).
+func selftestWith(ctx context.Context, defCfg string, args []string, stdout, stderr io.Writer) error {
 	fl := flag.NewFlagSet("selftest", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	fl.Usage = func() { fmt.Fprint(stderr, selftestUsage); fl.PrintDefaults() }
-	cfgPath := fl.String("config", "", "kiosk configuration file")
+	cfgPath := fl.String("config", defCfg, "kiosk configuration file (a missing default: none, every device as flags give it)")
 	timeout := fl.Duration("timeout", 60*time.Second, "how long the keypad and touch tests listen")
 	sim := fl.Bool("sim", false, "printer: write the test slip as files instead of printing")
 	out := fl.String("out", "selftest-slips", "printer --sim: output directory")
-	printerPath := fl.String("printer", "", "printer device node (default from config, else /dev/usb/lp0)")
-	width := fl.Int("width", 0, "paper width in mm, 58 or 80")
-	kanji := fl.String("kanji", "", "printer has kanji mode: true or false")
-	rows := fl.String("rows", "", "keypad row GPIOs, comma-separated (e.g. GPIO5,GPIO6,GPIO13,GPIO19)")
-	cols := fl.String("cols", "", "keypad column GPIOs, comma-separated")
-	layout := fl.String("layout", "", "keypad labels per row, comma-separated (e.g. 123A,456B,789C,*0#D)")
-	touchDev := fl.String("touch", "", "touchscreen evdev node, e.g. /dev/input/event0")
+	fl.String("printer", "", "printer device node (default from config, else /dev/usb/lp0)")
+	fl.Int("width", 0, "paper width in mm, 58 or 80")
+	fl.String("kanji", "", "printer has kanji mode: true or false")
+	fl.String("rows", "", "keypad row GPIOs, comma-separated (e.g. GPIO5,GPIO6,GPIO13,GPIO19)")
+	fl.String("cols", "", "keypad column GPIOs, comma-separated")
+	fl.String("layout", "", "keypad labels per row, comma-separated (e.g. 123A,456B,789C,*0#D)")
+	fl.String("touch", "", "touchscreen evdev node, e.g. /dev/input/event0")
 	calibrate := fl.Bool("calibrate", false, "touch: measure the calibration from three taps first")
-	card := fl.String("card", "", "speaker: the ALSA card ID (aplay -l), default from config")
-	prompts := fl.String("prompts", "", "speaker: the rendered prompts' directory, default from config")
+	fl.String("card", "", "speaker: the ALSA card ID (aplay -l), default from config")
+	fl.String("prompts", "", "speaker: the rendered prompts' directory, default from config")
 	pcm := fl.String("pcm", "", "speaker: play to this ALSA PCM instead of plughw:CARD=<card> (tests: a file sink)")
 	grid := fl.String("grid", "", "touch: the screen's size in cells, e.g. 80x24 (default: this terminal's, else 80x24)")
-	if which == "help" {
-		fl.SetOutput(stdout)
-		fl.Usage()
-		return nil
-	}
-	if err := fl.Parse(args); err != nil {
+	pos, err := parseArgs(fl, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil // asked for: not a failure
 		}
 		return errUsage
 	}
-
-	cfg := kiosk.DefaultConfig()
-	if *cfgPath != "" {
-		var err error
-		if cfg, err = kiosk.LoadConfig(*cfgPath); err != nil {
-			return fmt.Errorf("selftest: %w", err)
-		}
+	which := "all"
+	if len(pos) == 1 && pos[0] == "help" {
+		fl.SetOutput(stdout)
+		fl.Usage()
+		return nil
+	} else if len(pos) == 1 {
+		which = pos[0]
+	} else if len(pos) > 1 {
+		fl.Usage()
+		return errUsage
+	}
+	cfg, source, err := selftestConfig(*cfgPath, hasFlag(fl, "config"))
+	if err != nil {
+		return fmt.Errorf("selftest: %w", err)
+	}
+	// A device the configuration sets to none is skipped, unless its
+	// flags name one to test.
+	given := func(names ...string) bool {
+		return slices.ContainsFunc(names, func(n string) bool { return hasFlag(fl, n) })
 	}
 	d := &cfg.Devices
-	if *printerPath != "" {
-		d.Printer.Path = *printerPath
+	skip := map[string]bool{
+		"printer": d.Printer.Mode == kiosk.ModeNone && !given("printer", "sim"),
+		"keypad":  d.Keypad.Mode == kiosk.ModeNone && !given("rows", "cols"),
+		"touch":   d.Touch.Mode == kiosk.ModeNone && !given("touch"),
+		"speaker": d.Speaker.Mode != kiosk.ModeALSA && !given("card", "pcm"),
 	}
-	if *width != 0 {
-		d.Printer.WidthMM = *width
-	}
-	if *kanji != "" {
-		d.Printer.Kanji = *kanji == "true"
-	}
-	if *rows != "" {
-		d.Keypad.RowPins = splitList(*rows)
-	}
-	if *cols != "" {
-		d.Keypad.ColPins = splitList(*cols)
-	}
-	if *layout != "" {
-		d.Keypad.Layout = splitList(*layout)
-	}
-	if *touchDev != "" {
-		d.Touch.Device = *touchDev
-	}
-	if *card != "" {
-		d.Speaker.Card = *card
-	}
-	if *prompts != "" {
-		d.Speaker.Prompts = *prompts
-	}
+	deviceFlags(fl, d)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	tests := map[string]func() error{
@@ -133,19 +127,74 @@ func selftestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	var order []string
 	switch which {
 	case "all":
-		order = []string{"printer", "keypad", "touch"}
-		if d.Speaker.Mode == kiosk.ModeALSA {
-			order = append(order, "speaker")
-		}
+		order = []string{"printer", "keypad", "touch", "speaker"}
 	case "printer", "keypad", "touch", "speaker":
 		order = []string{which}
 	default:
 		fl.Usage()
 		return errUsage
 	}
+	return runSelftests(order, tests, func(name string) string {
+		if skip[name] {
+			return skipReason(*d, name, source)
+		}
+		return ""
+	}, stdout)
+}
+
+// selftestConfig is the kiosk's configuration at path; a default path
+// that does not exist (not on a kiosk) gives the built-in defaults. It
+// also says where the configuration came from.
+func selftestConfig(path string, given bool) (kiosk.Config, string, error) {
+	if path == "" {
+		return kiosk.DefaultConfig(), "the built-in defaults (no --config)", nil
+	}
+	if _, err := os.Stat(path); err != nil && !given {
+		return kiosk.DefaultConfig(), "the built-in defaults (" + path + " does not exist; give --config FILE)", nil
+	}
+	cfg, err := kiosk.LoadConfig(path)
+	return cfg, path, err
+}
+
+// deviceFlags lays the device flags given over the configuration.
+func deviceFlags(fl *flag.FlagSet, d *kiosk.Devices) {
+	set := func(name string, apply func(v string)) {
+		if hasFlag(fl, name) {
+			apply(fl.Lookup(name).Value.String())
+		}
+	}
+	set("printer", func(v string) { d.Printer.Path = v })
+	set("width", func(v string) { d.Printer.WidthMM, _ = strconv.Atoi(v) })
+	set("kanji", func(v string) { d.Printer.Kanji = v == "true" })
+	set("rows", func(v string) { d.Keypad.RowPins = splitList(v) })
+	set("cols", func(v string) { d.Keypad.ColPins = splitList(v) })
+	set("layout", func(v string) { d.Keypad.Layout = splitList(v) })
+	set("touch", func(v string) { d.Touch.Device = v })
+	set("card", func(v string) { d.Speaker.Card = v })
+	set("prompts", func(v string) { d.Speaker.Prompts = v })
+}
+
+// skipReason says why a device is not tested and how to test one anyway.
+func skipReason(d kiosk.Devices, name, source string) string {
+	mode, flags := map[string]string{"printer": d.Printer.Mode, "keypad": d.Keypad.Mode, "touch": d.Touch.Mode, "speaker": d.Speaker.Mode}[name],
+		map[string]string{"printer": "--printer DEVICE", "keypad": "--rows and --cols", "touch": "--touch DEVICE", "speaker": "--card ID"}[name]
+	what := "none configured"
+	if mode != kiosk.ModeNone {
+		what = "nothing to play to"
+	}
+	return fmt.Sprintf("skipped (%s: devices.%s.mode is %q in %s; to test one anyway: %s)", what, name, mode, source, flags)
+}
+
+// runSelftests runs the tests in order, each under its heading; a test
+// with a skip reason is reported skipped, not run.
+func runSelftests(order []string, tests map[string]func() error, skipped func(string) string, stdout io.Writer) error {
 	var errs []error
 	for _, name := range order {
 		fmt.Fprintf(stdout, "== %s\n", name)
+		if why := skipped(name); why != "" {
+			fmt.Fprintf(stdout, "%s: %s\n", name, why)
+			continue
+		}
 		if err := tests[name](); err != nil {
 			fmt.Fprintf(stdout, "%s: FAIL: %v\n", name, err)
 			errs = append(errs, fmt.Errorf("%s: %w", name, err))
@@ -253,7 +302,7 @@ func explainPrinter(err error) error {
 
 func selftestKeypad(ctx context.Context, kc kiosk.KeypadConfig, timeout time.Duration, stdout io.Writer, log *slog.Logger) error {
 	if len(kc.RowPins) == 0 || len(kc.ColPins) == 0 {
-		return errors.New("no keypad pins: set devices.keypad in --config or pass --rows and --cols")
+		return errors.New("no keypad pins: set devices.keypad.row_pins and col_pins in the configuration or pass --rows and --cols")
 	}
 	keys := driverKeys(kc)
 	sc, err := keypad.Open(kc.RowPins, kc.ColPins, keypad.Config{Layout: kc.Layout, Map: keys}, log)
@@ -383,7 +432,7 @@ func (tt *touchTest) mark(col, row int, s string) {
 
 func (tt *touchTest) run(ctx context.Context) error {
 	if tt.dev.Device == "" && tt.open == nil {
-		return errors.New("no touchscreen: set devices.touch.device in --config or pass --touch")
+		return errors.New("no touchscreen: set devices.touch.device in the configuration or pass --touch")
 	}
 	ctx, cancel := context.WithTimeout(ctx, tt.timeout)
 	defer cancel()
