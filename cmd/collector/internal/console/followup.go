@@ -34,13 +34,15 @@ func FollowUpOf(r kiosk.Record) (FollowUpKind, bool) {
 		}
 		return "", false
 	}
-	code := kiosk.Code(r.Status)
+	// Every condition the slip named counts, not only the leading status:
+	// a card in date without a signing certificate records "valid" with
+	// no_sign_cert among its office conditions.
 	switch {
-	case r.Outcome == kiosk.OutcomeUnknown || code == kiosk.CodeChangeUnsure:
+	case r.Outcome == kiosk.OutcomeUnknown || hasOffice(r, kiosk.CodeChangeUnsure):
 		return FollowUpPINUnknown, true
-	case r.Outcome == kiosk.OutcomeLocked || code == kiosk.CodeAuthLocked || code == kiosk.CodeSignLocked:
+	case r.Outcome == kiosk.OutcomeLocked || hasOffice(r, kiosk.CodeAuthLocked, kiosk.CodeSignLocked):
 		return FollowUpLocked, true
-	case kiosk.OfficeBound(code):
+	case len(OfficeConditions(r)) > 0:
 		return FollowUpOffice, true
 	}
 	return "", false

@@ -62,6 +62,7 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
+	"officeLines": officeLines,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
