@@ -40,10 +40,15 @@ func FollowUpOf(r kiosk.Record) (FollowUpKind, bool) {
 	switch {
 	case r.Outcome == kiosk.OutcomeUnknown || hasOffice(r, kiosk.CodeChangeUnsure):
 		return FollowUpPINUnknown, true
-	case r.Outcome == kiosk.OutcomeLocked || hasOffice(r, kiosk.CodeAuthLocked, kiosk.CodeSignLocked):
+	case r.Outcome == kiosk.OutcomeLocked || hasOffice(r, kiosk.CodeAuthLocked, kiosk.CodeSignLocked) ||
+		noTries(r.AuthTries) || noTries(r.SignTries):
+		// A wrong PIN that spent the last try locks it as surely as a
+		// locked status: the resident's next visit is to the office.
 		return FollowUpLocked, true
 	case len(OfficeConditions(r)) > 0:
 		return FollowUpOffice, true
 	}
 	return "", false
 }
+
+func noTries(p *int) bool { return p != nil && *p == 0 }
