@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +77,8 @@ type kioskRow struct {
 	Problems  []Problem
 	Recreated int
 	Gaps      int
+	Installed *store.Installed // its entry on the installed list (fleet.go)
+	Silent    int              // silentNot, silentNow, silentNever (fleet.go)
 }
 
 func (c *Console) row(l Lang, k Kiosk, now time.Time) kioskRow {
@@ -95,13 +96,9 @@ func (c *Console) kiosks(q *req) {
 	for _, k := range ks {
 		rows = append(rows, c.row(q.lang, k, q.now))
 	}
-	// The broken and the silent first: that is what staff open the page for.
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Level != rows[j].Level {
-			return rows[i].Level > rows[j].Level
-		}
-		return rows[i].K.ID < rows[j].K.ID
-	})
+	// The broken and the silent first, with the installed kiosks never
+	// heard from: that is what staff open the page for.
+	rows = c.withInstalled(q, rows)
 	q.notice = c.auditedOrNoted(q, store.ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows)))
 	c.render(q, http.StatusOK, "kiosks", rows)
 }

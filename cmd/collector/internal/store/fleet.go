@@ -61,6 +61,13 @@ func (k Installed) Check() error {
 	return nil
 }
 
+// Audit actions of the installed list.
+const (
+	ActInstall   = "install_kiosk"
+	ActUninstall = "uninstall_kiosk"
+	ActViewFleet = "view_installed"
+)
+
 // Alert kinds.
 const (
 	AlertSilent   = "silent"    // a kiosk stopped reporting, or never did
