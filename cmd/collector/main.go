@@ -240,6 +240,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		defer func() { cancel(); <-done }()
 	}
+	stopAlerts, err := startAlerts(ctx, st, c, log)
+	if err != nil {
+		return err
+	}
+	defer stopAlerts()
 	go func() { errc <- hs.ServeTLS(server.GentleRefusals(ln), "", "") }()
 	var ms *http.Server
 	if c.MetricsListen != "off" {

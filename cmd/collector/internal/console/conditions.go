@@ -64,3 +64,6 @@ func officeLines(l Lang, r kiosk.Record) []officeLine {
 	}
 	return out
 }
+
+// FollowUpWords is what a follow-up kind asks staff to do, in l (mails).
+func FollowUpWords(l Lang, k FollowUpKind) string { return label(l, "fu.", string(k)) }
