@@ -211,6 +211,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer raw.Close()
 	m := newMetrics(raw, c)
 	st := m.Store(store.Bounded(raw, store.BoundOptions{Call: c.StoreTimeout, Observer: m.Observer}))
+	st = store.WithHistory(st, c.SilentAfter, log) // each heartbeat's changes, for the kiosk's history
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
 	h, err := withConsole(srv.Handler(), st, pool, list, log)
 	if err != nil {

@@ -34,3 +34,15 @@ func (b *bounded) Alerts(ctx context.Context, limit int) ([]Alert, error) {
 func (b *bounded) AlertDone(ctx context.Context, key string, try AlertTry) error {
 	return do0(b, ctx, "alert_done", b.o.Call, func(ctx context.Context) error { return b.Store.AlertDone(ctx, key, try) })
 }
+
+func (b *bounded) VisitCounts(ctx context.Context, from, to time.Time) ([]DayCount, error) {
+	return do(b, ctx, "visit_counts", b.o.Bulk, func(ctx context.Context) ([]DayCount, error) { return b.Store.VisitCounts(ctx, from, to) })
+}
+
+func (b *bounded) AddHistory(ctx context.Context, h HistoryEntry) error {
+	return do0(b, ctx, "add_history", b.o.Call, func(ctx context.Context) error { return b.Store.AddHistory(ctx, h) })
+}
+
+func (b *bounded) History(ctx context.Context, kioskID string, limit int) ([]HistoryEntry, error) {
+	return do(b, ctx, "history", b.o.Call, func(ctx context.Context) ([]HistoryEntry, error) { return b.Store.History(ctx, kioskID, limit) })
+}

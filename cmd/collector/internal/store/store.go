@@ -51,6 +51,8 @@ type Store interface {
 	StaffLog
 	// Fleet: the kiosks installed, the alerts to mail.
 	Fleet
+	// Numbers: visits per day, kiosks' histories.
+	Numbers
 	Close() error
 }
 

@@ -67,6 +67,7 @@ func Run(t *testing.T, open Opener) {
 		{"values off their lists refused", offList},
 		{"a journal that ends leaves a follow-up for what it had unsent", unsentAtEnd},
 		{"installed kiosks and the alert queue", fleet},
+		{"visits per day, kiosks' histories", numbers},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
