@@ -42,6 +42,7 @@ func (c *Console) fleetRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"installed", c.staff(c.installed))
 	mux.HandleFunc("POST "+Prefix+"installed", c.staff(c.install))
 	mux.HandleFunc("POST "+Prefix+"installed/remove", c.staff(c.uninstall))
+	mux.HandleFunc("GET "+Prefix+"visits", c.staff(c.visits))
 }
 
 // withInstalled adds to rows every installed kiosk the collector never

@@ -104,8 +104,9 @@ func (c *Console) kiosks(q *req) {
 }
 
 type kioskPage struct {
-	Row    kioskRow
-	Visits []Visit
+	Row     kioskRow
+	Visits  []Visit
+	History []historyLine // numbers.go
 }
 
 func (c *Console) kiosk(q *req) {
@@ -123,7 +124,7 @@ func (c *Console) kiosk(q *req) {
 	if !c.audited(q, store.ActViewKiosk, id) {
 		return
 	}
-	c.render(q, http.StatusOK, "kiosk", kioskPage{Row: c.row(q.lang, k, q.now), Visits: vs})
+	c.render(q, http.StatusOK, "kiosk", kioskPage{Row: c.row(q.lang, k, q.now), Visits: vs, History: c.history(q, id)})
 }
 
 type option struct{ Value, Label string }

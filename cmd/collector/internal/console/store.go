@@ -45,6 +45,8 @@ type Store interface {
 	Audit(ctx context.Context, afterSeq uint64, limit int) ([]store.AuditEntry, error)
 	// FleetStore: the installed kiosks and the alerts (fleet.go).
 	FleetStore
+	// NumbersStore: visit counts, kiosks' histories (numbers.go).
+	NumbersStore
 }
 
 // Importer takes a USB export (a directory as `kioskctl journal export`

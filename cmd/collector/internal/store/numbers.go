@@ -19,6 +19,9 @@ type Numbers interface {
 	History(ctx context.Context, kioskID string, limit int) ([]HistoryEntry, error)
 }
 
+// ActViewVisits: staff read the visit counts.
+const ActViewVisits = "view_visits"
+
 // VisitKinds are the records that start a resident's visit: each card
 // read makes one status check, or a card error when it cannot be read.
 // PIN changes and signing checks happen within such a visit.
