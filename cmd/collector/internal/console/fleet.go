@@ -43,6 +43,7 @@ func (c *Console) fleetRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST "+Prefix+"installed", c.staff(c.install))
 	mux.HandleFunc("POST "+Prefix+"installed/remove", c.staff(c.uninstall))
 	mux.HandleFunc("GET "+Prefix+"visits", c.staff(c.visits))
+	mux.HandleFunc("GET "+Prefix+"alerts", c.staff(c.alerts))
 }
 
 // withInstalled adds to rows every installed kiosk the collector never
@@ -182,6 +183,19 @@ func (c *Console) uninstall(q *req) {
 	http.Redirect(q.w, q.r, Prefix+"installed?flash=removed&id="+id, http.StatusSeeOther)
 }
 
+// alerts lists the newest alert mails, sent or waiting, with why not.
+func (c *Console) alerts(q *req) {
+	as, err := c.o.Store.Alerts(ctxOf(q), 200)
+	if err != nil {
+		c.storeFailed(q, "list alerts", err)
+		return
+	}
+	if !c.audited(q, store.ActViewAlerts, fmt.Sprintf("%d alerts", len(as))) {
+		return
+	}
+	c.render(q, http.StatusOK, "alerts", as)
+}
+
 // fleetWords are the words of the installed list and the alerts.
 var fleetWords = map[string]msg{
 	"nav.installed":           {"設置した端末", "Installed kiosks"},
@@ -200,6 +214,18 @@ var fleetWords = map[string]msg{
 	"problem.installed.never": {"設置済み（%s登録）ですが、一度も連絡がありません。電源・ネットワーク・端末の設定の役場のアドレス（URL）・端末の証明書を確認してください", "installed (added %s) but never heard from: check power, network, the town hall address (URL) in its settings and its certificate"},
 	"problem.notlisted":       {"設置した端末の一覧にありません（一覧に加えてください。心当たりがなければ証明書を確認してください）", "not on the installed list (add it; if nobody knows it, check its certificate)"},
 	"never.seen":              {"一度も連絡なし", "never heard from"},
+	"nav.alerts":              {"お知らせメール", "Alert mails"},
+	"alerts.lead":             {"職員あての自動のお知らせメール（端末の通信途絶・用紙切れ・要対応・毎朝のまとめ）です。メールサーバーに届かなかったものは、時間をおいて送り直します。", "Mails to staff (a silent kiosk, paper out, a follow-up, the morning summary). One the mail server did not take is tried again later."},
+	"alerts.none":             {"まだお知らせはありません（設定ファイルの [mail] でメールサーバーを指定すると送ります）。", "No alerts yet (they are mailed once [mail] names the mail server in the configuration)."},
+	"alerts.queued":           {"作成", "Queued"},
+	"alerts.subject":          {"件名", "Subject"},
+	"alerts.sent":             {"送信済み %s", "sent %s"},
+	"alerts.waiting":          {"送信待ち（%d回失敗、次は %s）", "waiting (%d failed tries, next %s)"},
+	"alerts.waiting.first":    {"送信待ち", "waiting"},
+	"al.silent":               {"通信途絶", "silent kiosk"},
+	"al.paper_out":            {"用紙切れ", "paper out"},
+	"al.followup":             {"要対応", "follow-up"},
+	"al.daily":                {"毎朝のまとめ", "daily summary"},
 }
 
 func init() {
@@ -212,4 +238,5 @@ func init() {
 	labels["act."+store.ActInstall] = msg{"端末の登録", "kiosk added to the list"}
 	labels["act."+store.ActUninstall] = msg{"端末の登録解除", "kiosk removed from the list"}
 	labels["act."+store.ActViewFleet] = msg{"設置した端末の一覧を表示", "viewed installed kiosks"}
+	labels["act."+store.ActViewAlerts] = msg{"お知らせメールを表示", "viewed alert mails"}
 }

@@ -63,9 +63,10 @@ func (k Installed) Check() error {
 
 // Audit actions of the installed list.
 const (
-	ActInstall   = "install_kiosk"
-	ActUninstall = "uninstall_kiosk"
-	ActViewFleet = "view_installed"
+	ActInstall    = "install_kiosk"
+	ActUninstall  = "uninstall_kiosk"
+	ActViewFleet  = "view_installed"
+	ActViewAlerts = "view_alerts"
 )
 
 // Alert kinds.
