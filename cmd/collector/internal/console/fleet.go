@@ -228,15 +228,29 @@ var fleetWords = map[string]msg{
 	"al.daily":                {"毎朝のまとめ", "daily summary"},
 }
 
+// The words of the installed list, the alerts and the numbers
+// (numbers.go) join the console's at start-up: kept in their own files,
+// so other pages' changes to text.go do not meet them.
 func init() {
-	for k, m := range fleetWords {
-		if _, dup := words[k]; dup {
-			panic("console: word " + k + " defined twice")
+	addWords(words, fleetWords, numbersWords)
+	addWords(labels, map[string]msg{
+		"act." + store.ActInstall:    {"端末の登録", "kiosk added to the list"},
+		"act." + store.ActUninstall:  {"端末の登録解除", "kiosk removed from the list"},
+		"act." + store.ActViewFleet:  {"設置した端末の一覧を表示", "viewed installed kiosks"},
+		"act." + store.ActViewAlerts: {"お知らせメールを表示", "viewed alert mails"},
+		"act." + store.ActViewVisits: {"利用件数を表示", "viewed visit counts"},
+	})
+}
+
+// addWords adds every key of from to into; a key defined twice is a
+// mistake in this package, found by any test.
+func addWords(into map[string]msg, from ...map[string]msg) {
+	for _, m := range from {
+		for k, v := range m {
+			if _, dup := into[k]; dup {
+				panic("console: word " + k + " defined twice")
+			}
+			into[k] = v
 		}
-		words[k] = m
 	}
-	labels["act."+store.ActInstall] = msg{"端末の登録", "kiosk added to the list"}
-	labels["act."+store.ActUninstall] = msg{"端末の登録解除", "kiosk removed from the list"}
-	labels["act."+store.ActViewFleet] = msg{"設置した端末の一覧を表示", "viewed installed kiosks"}
-	labels["act."+store.ActViewAlerts] = msg{"お知らせメールを表示", "viewed alert mails"}
 }

@@ -249,13 +249,3 @@ var numbersWords = map[string]msg{
 	"dur.hours":            {"%d時間%d分", "%d h %d min"},
 	"dur.days":             {"%d日と%d時間", "%d days %d h"},
 }
-
-func init() {
-	for k, m := range numbersWords {
-		if _, dup := words[k]; dup {
-			panic("console: word " + k + " defined twice")
-		}
-		words[k] = m
-	}
-	labels["act."+store.ActViewVisits] = msg{"利用件数を表示", "viewed visit counts"}
-}
