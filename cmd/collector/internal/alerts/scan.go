@@ -103,11 +103,12 @@ func (n *Notifier) followUps(ctx context.Context, k store.KioskState, now time.T
 	for _, j := range k.Journals {
 		id := k.KioskID + "/" + j.JournalID
 		for after := n.seen[id]; after < j.HeadSeq; {
-			rs, err := n.o.Store.Records(ctx, store.Query{KioskID: k.KioskID, JournalID: j.JournalID, AfterSeq: after, Limit: 500})
+			rs, err := n.o.Store.Records(ctx, store.Query{KioskID: k.KioskID, JournalID: j.JournalID, AfterSeq: after, From: now.Add(-n.o.FollowUpWindow), Limit: 500})
 			if err != nil {
 				return err
 			}
 			if len(rs) == 0 {
+				n.seen[id] = j.HeadSeq // nothing within the window
 				break
 			}
 			for _, r := range rs {
@@ -134,6 +135,9 @@ func (n *Notifier) followUp(ctx context.Context, journalID string, r kiosk.Recor
 		return err // handled before anyone needed telling
 	}
 	ref := kiosk.ReferenceOf(r)
+	if r.Reference != "" {
+		ref = r.Reference // a printer note: the visit whose slip did not print
+	}
 	var ja, en []string
 	for _, c := range console.OfficeConditions(r) {
 		ja = append(ja, "・"+console.ResidentWords(console.LangJA, r, c))
