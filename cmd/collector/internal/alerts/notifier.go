@@ -21,8 +21,9 @@ type Options struct {
 	// (default one minute).
 	Every time.Duration
 	// FollowUpWindow: follow-ups of records older than this (kiosk time)
-	// are not mailed: a collector started on an old store does not send
-	// its history (default 7 days).
+	// are not mailed: mail first turned on, or a collector started on an
+	// old store, does not send the backlog, which the console's list holds
+	// (default one day).
 	FollowUpWindow time.Duration
 	Now            func() time.Time
 	Log            *slog.Logger
@@ -53,7 +54,7 @@ func New(o Options) (*Notifier, error) {
 		o.Every = time.Minute
 	}
 	if o.FollowUpWindow <= 0 {
-		o.FollowUpWindow = 7 * 24 * time.Hour
+		o.FollowUpWindow = 24 * time.Hour
 	}
 	if o.Now == nil {
 		o.Now = time.Now

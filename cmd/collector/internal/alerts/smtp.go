@@ -91,7 +91,8 @@ func message(c Config, a store.Alert, now time.Time) []byte {
 	hdr := func(k, v string) { fmt.Fprintf(&b, "%s: %s\r\n", k, v) }
 	hdr("From", c.From)
 	hdr("To", strings.Join(c.To, ", "))
-	hdr("Subject", mime.BEncoding.Encode("UTF-8", a.Subject))
+	// One line, whatever a kiosk ID or a place could hold.
+	hdr("Subject", mime.BEncoding.Encode("UTF-8", strings.NewReplacer("\r", " ", "\n", " ").Replace(a.Subject)))
 	hdr("Date", now.Format(time.RFC1123Z))
 	hdr("Message-ID", MessageID(a.Key))
 	hdr("MIME-Version", "1.0")
