@@ -213,7 +213,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	st := m.Store(store.Bounded(raw, store.BoundOptions{Call: c.StoreTimeout, Observer: m.Observer}))
 	st = store.WithHistory(st, c.SilentAfter, log) // each heartbeat's changes, for the kiosk's history
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
-	h, err := withConsole(srv.Handler(), st, pool, list, log)
+	h, err := withConsole(srv.Handler(), st, pool, list, log, c.SilentAfter)
 	if err != nil {
 		return err
 	}
