@@ -37,6 +37,9 @@ func CheckRecord(r Record) error {
 	case r.Status != "" && !slices.Contains(Codes, Code(r.Status)):
 		return fmt.Errorf("status %q is not a verdict code", r.Status)
 	}
+	if err := checkOffice(r.Office); err != nil {
+		return err
+	}
 	if r.Reference != "" {
 		ref, err := ParseReference(r.Reference)
 		switch {
@@ -46,6 +49,22 @@ func CheckRecord(r Record) error {
 			return fmt.Errorf("reference %q is not written as a kiosk writes it (%s)", r.Reference, ref)
 		case ref.KioskID != r.KioskID:
 			return fmt.Errorf("reference %q names another kiosk", r.Reference)
+		}
+	}
+	return nil
+}
+
+// checkOffice: every office condition is an office-bound verdict code,
+// each once (a slip has one section per condition).
+func checkOffice(office []Code) error {
+	for i, c := range office {
+		switch {
+		case !slices.Contains(Codes, c):
+			return fmt.Errorf("office condition %q is not a verdict code", c)
+		case !OfficeBound(c):
+			return fmt.Errorf("office condition %q does not send anyone to the office", c)
+		case slices.Contains(office[:i], c):
+			return fmt.Errorf("office condition %q is given twice", c)
 		}
 	}
 	return nil

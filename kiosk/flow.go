@@ -341,7 +341,10 @@ func StatusPages(a Assessment, m Municipality) []Page {
 // record is already durable and the journal is append-only, and a separate
 // kiosk event keeps counts of residents' transactions true.
 func (f *Flows) keep(ctx context.Context, rec Record, secs []SlipSection) (Kept, error) {
-	log := f.log().With("kind", rec.Kind, "outcome", rec.Outcome, "status", rec.Status)
+	// The record names every condition its slip sends the resident to the
+	// office for: staff see why they came, whatever the leading status.
+	rec.Office = OfficeOf(secs)
+	log := f.log().With("kind", rec.Kind, "outcome", rec.Outcome, "status", rec.Status, "office", rec.Office)
 	stored, err := f.Journal.Append(ctx, rec)
 	if err != nil {
 		log.Error("journal append failed", "err", err)

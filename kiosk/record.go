@@ -49,8 +49,14 @@ type Record struct {
 	SignTries    *int      `json:"sign_tries,omitempty"`
 	Reference    string    `json:"reference,omitempty"` // the slip's reference number
 	Detail       string    `json:"detail,omitempty"`    // short machine code, e.g. "printer_out_of_paper"
-	PrevHash     string    `json:"prev_hash"`           // hex SHA-256 of the previous record, set by the journal
-	Hash         string    `json:"hash"`                // hex SHA-256 over this record's canonical form
+	// Office is every condition the slip sent the resident to the office
+	// for, in the slip's order (OfficeBound codes only). Status alone is
+	// the leading condition: a card in date without a signing certificate
+	// says "valid" there and no_sign_cert here. Absent on records from
+	// before it existed.
+	Office   []Code `json:"office,omitempty"`
+	PrevHash string `json:"prev_hash"` // hex SHA-256 of the previous record, set by the journal
+	Hash     string `json:"hash"`      // hex SHA-256 over this record's canonical form
 }
 
 // Journal is the durable outbox. Append returns only after the record is

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -28,6 +29,10 @@ type Slip struct {
 
 // SlipSection is one state's page on paper: Japanese, then English.
 type SlipSection struct {
+	// Code is the condition the section is about; the journal record
+	// lists the office-bound ones (Record.Office), so the record says
+	// what the slip said.
+	Code             Code
 	TitleJA, TitleEN string
 	LinesJA, LinesEN []string // what it means, what to do, dates
 	BringJA, BringEN []string // paired: item i in both languages
@@ -36,7 +41,7 @@ type SlipSection struct {
 // SectionOf is page p as printed. cert, when given, adds the dates of the
 // certificate p is about, year and month only.
 func SectionOf(p Page, cert *CertAssessment) SlipSection {
-	s := SlipSection{TitleJA: p.Title.JA, TitleEN: p.Title.EN}
+	s := SlipSection{Code: p.Code, TitleJA: p.Title.JA, TitleEN: p.Title.EN}
 	for _, t := range p.What {
 		s.LinesJA = append(s.LinesJA, t.JA)
 		s.LinesEN = append(s.LinesEN, t.EN)
@@ -225,4 +230,16 @@ func CertainlyOpen(day time.Time) time.Time {
 		m, d = m+1, 1 // time.Date carries December into January
 	}
 	return time.Date(y, m, d, 0, 0, 0, 0, jst)
+}
+
+// OfficeOf is the conditions secs send the resident to the office for, in
+// the slip's order, each once: what the slip's record carries (Record.Office).
+func OfficeOf(secs []SlipSection) []Code {
+	var out []Code
+	for _, s := range secs {
+		if OfficeBound(s.Code) && !slices.Contains(out, s.Code) {
+			out = append(out, s.Code)
+		}
+	}
+	return out
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/villagehall/kiosk/cmd/collector/internal/alerts"
 	"io"
 	"net"
 	"os"
@@ -47,6 +48,10 @@ type Config struct {
 	// SilentAfter: a kiosk without a heartbeat for longer is silent (the
 	// console's and the metrics' count; default 15m).
 	SilentAfter time.Duration `toml:"silent_after"`
+	// Mail: alerts to staff through the town hall's SMTP server (alerts.go).
+	Mail alerts.Config `toml:"mail"`
+	// AlertEvery: how often the alerts look and send (default 1m).
+	AlertEvery time.Duration `toml:"alert_every"`
 }
 
 // DefaultConfig is what an empty file means.
@@ -143,6 +148,9 @@ func (c Config) Check(file string) error {
 	if c.StoreTimeout > c.RequestTimeout {
 		bad("store_timeout", "must not be longer than request_timeout (%v)", c.RequestTimeout)
 	}
+	if err := c.Mail.Check(); err != nil {
+		bad("mail", "%v", err)
+	}
 	return errors.Join(errs...)
 }
 
@@ -188,6 +196,7 @@ func serveConfig(args []string, stderr io.Writer) (Config, error) {
 		pick("crl", &c.CRL, fc.CRL)
 		pick("metrics-listen", &c.MetricsListen, fc.MetricsListen)
 		c.StoreFile, c.StoreTimeout, c.RequestTimeout, c.SilentAfter = fc.StoreFile, fc.StoreTimeout, fc.RequestTimeout, fc.SilentAfter
+		c.Mail, c.AlertEvery = fc.Mail, fc.AlertEvery
 		if given["store"] {
 			c.StoreFile = ""
 		}

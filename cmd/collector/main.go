@@ -54,6 +54,7 @@ usage:
   collector import ((--data DIR | --store postgres://…) --ca CA [--crl CRL] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
   collector migrate --data DIR --to postgres://…      # bbolt to PostgreSQL, the collector stopped; all or nothing
   collector backup (--data DIR | --config FILE) --to FILE   # a consistent copy of the bbolt store, while serving
+  collector kiosks (list | add [--place P] KIOSK_ID... | remove KIOSK_ID...) (--config FILE | --data DIR | --store postgres://…)
   collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
   collector gen-test-crl DIR [CERT.pem ...]
   collector help                                      # this text
@@ -93,6 +94,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return importCmd(ctx, args, stdout, stderr)
 	case "migrate":
 		return migrateCmd(ctx, args, stdout, stderr)
+	case "kiosks":
+		return kiosksCmd(ctx, args, stdout, stderr)
 	case "gen-test-pki":
 		return genTestPKI(args, stdout, stderr)
 	case "gen-test-crl":
@@ -208,8 +211,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	defer raw.Close()
 	m := newMetrics(raw, c)
 	st := m.Store(store.Bounded(raw, store.BoundOptions{Call: c.StoreTimeout, Observer: m.Observer}))
+	st = store.WithHistory(st, c.SilentAfter, log) // each heartbeat's changes, for the kiosk's history
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
-	h, err := withConsole(srv.Handler(), st, pool, list, log)
+	h, err := withConsole(srv.Handler(), st, pool, list, log, c.SilentAfter)
 	if err != nil {
 		return err
 	}
@@ -237,6 +241,11 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		defer func() { cancel(); <-done }()
 	}
+	stopAlerts, err := startAlerts(ctx, st, c, log)
+	if err != nil {
+		return err
+	}
+	defer stopAlerts()
 	go func() { errc <- hs.ServeTLS(server.GentleRefusals(ln), "", "") }()
 	var ms *http.Server
 	if c.MetricsListen != "off" {

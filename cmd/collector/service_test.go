@@ -55,6 +55,9 @@ func TestCheckConfig(t *testing.T) {
 		{"both stores", strings.Replace(good, "# store = ", "store = ", 1), []string{"store: give data or store, not both"}},
 		{"a certificate that is not there", strings.Replace(good, dir+"/server.pem", dir+"/gone.pem", 1), []string{"ca, cert, key:"}},
 		{"not TOML", "listen = ", []string{"collector.toml:1"}},
+		{"a mail section with mistakes", good + "\n[mail]\nserver = \"mail.town.local\"\nto = [\"x\"]\n",
+			[]string{"mail.server: want host:port", "mail.from: want an address", `mail.to: "x" is not an address`}},
+		{"a mail section", good + "\n[mail]\nserver = \"mail.town.local:25\"\nfrom = \"k@town.local\"\nto = [\"s@town.local\"]\ndaily_at = \"off\"\n", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,10 +22,12 @@ const AlgSHA256 = "sha256"
 
 // The tags version the encoding: any change to Canonical must add a tag, or
 // every stored chain stops verifying. v2 adds the journal ID; records from
-// before journal IDs (JournalID "") keep v1 and so still verify.
+// before journal IDs (JournalID "") keep v1 and so still verify. v3 adds
+// the office conditions (Record.Office); records without them keep v2.
 const (
 	canonicalTagV1 = "kiosk-record-v1"
 	canonicalTagV2 = "kiosk-record-v2"
+	canonicalTagV3 = "kiosk-record-v3"
 )
 
 // Canonical is the byte string a record's Hash covers: every field except
@@ -45,17 +47,20 @@ func Canonical(r kiosk.Record) []byte {
 		}
 		field(strconv.Itoa(*p))
 	}
-	if r.JournalID == "" {
+	switch {
+	case len(r.Office) > 0:
+		field(canonicalTagV3)
+	case r.JournalID == "":
 		field(canonicalTagV1)
-	} else {
+	default:
 		field(canonicalTagV2)
 	}
 	field(strconv.FormatUint(r.Seq, 10))
 	field(r.Time.UTC().Format(time.RFC3339Nano))
 	field(strconv.FormatBool(r.ClockTrusted))
 	field(r.KioskID)
-	if r.JournalID != "" {
-		field(r.JournalID)
+	if r.JournalID != "" || len(r.Office) > 0 {
+		field(r.JournalID) // v3 always has the place, even for ""
 	}
 	field(string(r.Kind))
 	field(string(r.Outcome))
@@ -66,6 +71,12 @@ func Canonical(r kiosk.Record) []byte {
 	optInt(r.SignTries)
 	field(r.Reference)
 	field(r.Detail)
+	if len(r.Office) > 0 {
+		field(strconv.Itoa(len(r.Office)))
+		for _, c := range r.Office {
+			field(string(c))
+		}
+	}
 	field(r.PrevHash)
 	return b
 }

@@ -572,8 +572,8 @@ func TestAppendHonoursContext(t *testing.T) {
 // TestCanonicalCoversEveryField fails when kiosk.Record grows a field that
 // Canonical does not hash yet: extend Canonical (and its tag) first.
 func TestCanonicalCoversEveryField(t *testing.T) {
-	if n := reflect.TypeFor[kiosk.Record]().NumField(); n != 16 {
-		t.Fatalf("kiosk.Record has %d fields; Canonical knows 16", n)
+	if n := reflect.TypeFor[kiosk.Record]().NumField(); n != 17 {
+		t.Fatalf("kiosk.Record has %d fields; Canonical knows 17", n)
 	}
 	base := rec(3)
 	base.JournalID = "7Q3FZ0B1C2D3E4F5G6H7J8K9MN"
@@ -596,6 +596,8 @@ func TestCanonicalCoversEveryField(t *testing.T) {
 		func(r *kiosk.Record) { r.Reference = "other" },
 		func(r *kiosk.Record) { r.Detail = "d" },
 		func(r *kiosk.Record) { r.PrevHash = "p" },
+		func(r *kiosk.Record) { r.Office = []kiosk.Code{kiosk.CodeNoSignCert} },
+		func(r *kiosk.Record) { r.Office = []kiosk.Code{kiosk.CodeNoSignCert, kiosk.CodeAuthLocked} },
 	}
 	h := HashRecord(base)
 	for i, m := range mutate {
@@ -604,6 +606,13 @@ func TestCanonicalCoversEveryField(t *testing.T) {
 		if HashRecord(r) == h {
 			t.Errorf("mutation %d does not change the hash", i)
 		}
+	}
+	// The office conditions' order is the slip's: it is hashed too.
+	ab, ba := base, base
+	ab.Office = []kiosk.Code{kiosk.CodeAuthLocked, kiosk.CodeNoSignCert}
+	ba.Office = []kiosk.Code{kiosk.CodeNoSignCert, kiosk.CodeAuthLocked}
+	if HashRecord(ab) == HashRecord(ba) {
+		t.Error("the office conditions' order does not change the hash")
 	}
 	// The zone the kiosk happened to use does not matter.
 	r := base

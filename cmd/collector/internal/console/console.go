@@ -120,6 +120,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"import", c.staff(c.importForm))
 	mux.HandleFunc("POST "+Prefix+"import", c.staff(c.importUpload))
 	mux.HandleFunc("GET "+Prefix+"audit", c.staff(c.auditLog))
+	c.fleetRoutes(mux)
 	return headers(http.NewCrossOriginProtection().Handler(mux))
 }
 

@@ -146,6 +146,12 @@ func TestFollowUpOf(t *testing.T) {
 		{kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: "expired"}, FollowUpOffice},
 		{kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: "renewal"}, FollowUpOffice},
 		{kiosk.Record{Kind: kiosk.TxCardError, Outcome: kiosk.OutcomeError, Status: "unreadable"}, FollowUpOffice},
+		// The slip's other conditions count, not only the leading status (F7).
+		{kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: "valid", Office: []kiosk.Code{kiosk.CodeNoSignCert}}, FollowUpOffice},
+		{kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: "valid", Office: []kiosk.Code{kiosk.CodeAuthLastTry, kiosk.CodeSignLocked}}, FollowUpLocked},
+		// The last try spent on a wrong PIN locks it.
+		{kiosk.Record{Kind: kiosk.TxChangeAuth, Outcome: kiosk.OutcomeWrongPIN, Status: "wrong_pin", AuthTries: tries(0)}, FollowUpLocked},
+		{kiosk.Record{Kind: kiosk.TxChangeAuth, Outcome: kiosk.OutcomeWrongPIN, Status: "wrong_pin", AuthTries: tries(2)}, ""},
 		{kiosk.Record{Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeError, Detail: kiosk.DetailPrinterUnavailable, Reference: "K01-7Q3F-0004"}, FollowUpSlip},
 		{kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: "valid"}, ""},
 		{kiosk.Record{Kind: kiosk.TxChangeAuth, Outcome: kiosk.OutcomeOK, Status: "pin_changed"}, ""},

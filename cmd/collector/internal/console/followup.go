@@ -34,14 +34,21 @@ func FollowUpOf(r kiosk.Record) (FollowUpKind, bool) {
 		}
 		return "", false
 	}
-	code := kiosk.Code(r.Status)
+	// Every condition the slip named counts, not only the leading status:
+	// a card in date without a signing certificate records "valid" with
+	// no_sign_cert among its office conditions.
 	switch {
-	case r.Outcome == kiosk.OutcomeUnknown || code == kiosk.CodeChangeUnsure:
+	case r.Outcome == kiosk.OutcomeUnknown || hasOffice(r, kiosk.CodeChangeUnsure):
 		return FollowUpPINUnknown, true
-	case r.Outcome == kiosk.OutcomeLocked || code == kiosk.CodeAuthLocked || code == kiosk.CodeSignLocked:
+	case r.Outcome == kiosk.OutcomeLocked || hasOffice(r, kiosk.CodeAuthLocked, kiosk.CodeSignLocked) ||
+		noTries(r.AuthTries) || noTries(r.SignTries):
+		// A wrong PIN that spent the last try locks it as surely as a
+		// locked status: the resident's next visit is to the office.
 		return FollowUpLocked, true
-	case kiosk.OfficeBound(code):
+	case len(OfficeConditions(r)) > 0:
 		return FollowUpOffice, true
 	}
 	return "", false
 }
+
+func noTries(p *int) bool { return p != nil && *p == 0 }

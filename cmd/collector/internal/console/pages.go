@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -62,6 +61,7 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
+	"officeLines": officeLines,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -77,6 +77,8 @@ type kioskRow struct {
 	Problems  []Problem
 	Recreated int
 	Gaps      int
+	Installed *store.Installed // its entry on the installed list (fleet.go)
+	Silent    int              // silentNot, silentNow, silentNever (fleet.go)
 }
 
 func (c *Console) row(l Lang, k Kiosk, now time.Time) kioskRow {
@@ -94,20 +96,17 @@ func (c *Console) kiosks(q *req) {
 	for _, k := range ks {
 		rows = append(rows, c.row(q.lang, k, q.now))
 	}
-	// The broken and the silent first: that is what staff open the page for.
-	sort.SliceStable(rows, func(i, j int) bool {
-		if rows[i].Level != rows[j].Level {
-			return rows[i].Level > rows[j].Level
-		}
-		return rows[i].K.ID < rows[j].K.ID
-	})
+	// The broken and the silent first, with the installed kiosks never
+	// heard from: that is what staff open the page for.
+	rows = c.withInstalled(q, rows)
 	q.notice = c.auditedOrNoted(q, store.ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows)))
 	c.render(q, http.StatusOK, "kiosks", rows)
 }
 
 type kioskPage struct {
-	Row    kioskRow
-	Visits []Visit
+	Row     kioskRow
+	Visits  []Visit
+	History []historyLine // numbers.go
 }
 
 func (c *Console) kiosk(q *req) {
@@ -125,7 +124,7 @@ func (c *Console) kiosk(q *req) {
 	if !c.audited(q, store.ActViewKiosk, id) {
 		return
 	}
-	c.render(q, http.StatusOK, "kiosk", kioskPage{Row: c.row(q.lang, k, q.now), Visits: vs})
+	c.render(q, http.StatusOK, "kiosk", kioskPage{Row: c.row(q.lang, k, q.now), Visits: vs, History: c.history(q, id)})
 }
 
 type option struct{ Value, Label string }

@@ -43,6 +43,10 @@ type Store interface {
 	// Audit returns the entries after seq afterSeq, oldest first, at most
 	// limit (0: all).
 	Audit(ctx context.Context, afterSeq uint64, limit int) ([]store.AuditEntry, error)
+	// FleetStore: the installed kiosks and the alerts (fleet.go).
+	FleetStore
+	// NumbersStore: visit counts, kiosks' histories (numbers.go).
+	NumbersStore
 }
 
 // Importer takes a USB export (a directory as `kioskctl journal export`

@@ -109,6 +109,7 @@ var words = map[string]msg{
 	"chain.start":      {"記録ファイルの最初の記録です", "the first record of its journal"},
 	"chain.head":       {"この記録ファイルの最新の記録です", "the latest record of its journal"},
 	"followup":         {"要対応", "Follow-up"},
+	"office.lead":      {"受付票でご案内したこと（住民の方がお持ちの受付票の見出し）：", "What the slip told the resident (its headlines):"},
 	"followups.lead":   {"端末では終わらなかった手続きです。対応したら「対応済みにする」を押してください（だれが・いつ対応したかが記録されます）。", "What the kiosk could not finish. Press “Mark handled” once done: who and when is recorded."},
 	"show.open":        {"未対応だけ", "Open only"},
 	"show.all":         {"対応済みも表示", "Include handled"},

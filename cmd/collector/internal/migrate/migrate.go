@@ -82,6 +82,9 @@ func Run(ctx context.Context, src store.Store, dst *pgstore.Store, w io.Writer) 
 	if n := len(audit); n > 0 {
 		rep.AuditHead = audit[n-1].Hash
 	}
+	if err := copyFleet(ctx, src, dst); err != nil {
+		return rep, err
+	}
 	if err := Check(ctx, src, dst); err != nil {
 		return rep, err
 	}

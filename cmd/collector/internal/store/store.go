@@ -49,6 +49,10 @@ type Store interface {
 	Lookup(ctx context.Context, ref kiosk.Ref) ([]Found, error)
 	// StaffLog: the console's marks and audit log.
 	StaffLog
+	// Fleet: the kiosks installed, the alerts to mail.
+	Fleet
+	// Numbers: visits per day, kiosks' histories.
+	Numbers
 	Close() error
 }
 

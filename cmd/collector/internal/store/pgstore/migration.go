@@ -72,7 +72,7 @@ func (s *Store) WipeUnfinished(ctx context.Context) error {
 		if err := tx.QueryRow(ctx, `SELECT value FROM meta WHERE key = $1 FOR UPDATE`, migrationKey).Scan(&v); err != nil {
 			return fmt.Errorf("no cut-off migration to empty: %w", err)
 		}
-		_, err := tx.Exec(ctx, `TRUNCATE records, journals, flags, events, certs, marks, audit, kiosks`)
+		_, err := tx.Exec(ctx, `TRUNCATE records, journals, flags, events, certs, marks, audit, kiosks, installed, alerts, history`)
 		return err
 	})
 }

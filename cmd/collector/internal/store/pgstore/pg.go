@@ -141,7 +141,7 @@ func (s *Store) init(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7216001)`); err != nil {
 			return err
 		}
-		for _, q := range slices.Concat(schema, staffSchema, reportViews) {
+		for _, q := range slices.Concat(schema, staffSchema, fleetSchema, numbersSchema, reportViews) {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return fmt.Errorf("create schema: %w", err)
 			}

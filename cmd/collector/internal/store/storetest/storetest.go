@@ -66,6 +66,8 @@ func Run(t *testing.T, open Opener) {
 		{"sequences bounded, links checked in either order", seqBounds},
 		{"values off their lists refused", offList},
 		{"a journal that ends leaves a follow-up for what it had unsent", unsentAtEnd},
+		{"installed kiosks and the alert queue", fleet},
+		{"visits per day, kiosks' histories", numbers},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
