@@ -96,8 +96,8 @@ type Options struct {
 	NoReset bool
 	// Retention keeps acknowledged records for resending (retain.go).
 	Retention Retention
-	Logger  *slog.Logger
-	Now     func() time.Time
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // ResetInfo says that Open found an unusable file and started a new one.
