@@ -50,6 +50,9 @@ type Acked struct {
 	RetainedFrom uint64 `json:"retained_from"`
 }
 
+// Retaining reports whether acknowledged records are kept for resending.
+func (j *Journal) Retaining() bool { return j.opts.Retention.enabled() }
+
 // Acked reports the acknowledged point.
 func (j *Journal) Acked() (Acked, error) {
 	var a Acked
