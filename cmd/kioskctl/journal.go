@@ -21,6 +21,8 @@ const journalUsage = `usage: kioskctl journal COMMAND [--db PATH]
   status                      journal ID, unsent records, how sync is going (last error with its URL), chain check
   export --to DIR             write unsent records (records.jsonl + a manifest signed with the kiosk's key) to DIR,
                               e.g. a USB stick; the town hall brings it in with: collector import DIR
+                              (--retained: also the acknowledged records the kiosk keeps, for a town hall
+                              server restored from a backup)
   verify DIR                  check an export: edited, missing or reordered records and a wrong signature fail
   ack --manifest FILE         once the town hall has an export: release its records (signature checked; no network)
   diverge                     when the town hall's import refuses this kiosk's records as a conflict (a kiosk restored
@@ -52,6 +54,7 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	db := fs.String("db", defaultJournalDB, "journal file")
 	to := fs.String("to", "", "export: target directory")
 	man := fs.String("manifest", "", "ack: manifest.json of a delivered export")
+	retained := fs.Bool("retained", false, "export: include the acknowledged records the kiosk keeps (for a town hall server restored from a backup)")
 	var id idFlags
 	fs.StringVar(&id.config, "config", defaultConfig, "the kiosk's configuration: its sync certificate and key")
 	fs.StringVar(&id.cert, "cert", "", "the kiosk's certificate (PEM): signs an export with --key; checks one")
@@ -68,7 +71,7 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if *to == "" {
 			return errors.New("journal export: --to DIR required")
 		}
-		return journalExport(*db, *to, id, stdout)
+		return journalExport(*db, *to, id, *retained, stdout)
 	case "verify":
 		if fs.NArg() != 1 {
 			return errors.New("journal verify: DIR required")
@@ -262,6 +265,12 @@ func journalStatus(path string, w io.Writer) error {
 		fmt.Fprintf(w, "oldest unsent:  seq %d at %s\n", st.OldestSeq, ts(st.OldestTime))
 	}
 	fmt.Fprintf(w, "newest seq:     %d\n", st.HeadSeq)
+	if r := st.Retained; r.Count > 0 {
+		fmt.Fprintf(w, "kept after ack: %d records (seq %d..%d, %d KiB), oldest at %s: sent again if the town hall's server is restored from a backup\n",
+			r.Count, r.FromSeq, st.AckedSeq, r.Bytes/1024, ts(r.Oldest))
+	} else {
+		fmt.Fprintf(w, "kept after ack: none\n")
+	}
 	fmt.Fprintf(w, "last sync:      %s\n", ts(st.Sync.LastSuccess))
 	if s := st.Sync; s.Failures > 0 {
 		fmt.Fprintf(w, "sync:           FAILING since %s, %d attempts, last at %s\n", ts(s.ErrorSince), s.Failures, ts(s.LastAttempt))
@@ -274,7 +283,7 @@ func journalStatus(path string, w io.Writer) error {
 	return nil
 }
 
-func journalExport(path, dir string, idf idFlags, w io.Writer) error {
+func journalExport(path, dir string, idf idFlags, withRetained bool, w io.Writer) error {
 	id, err := idf.identity()
 	if err != nil {
 		return fmt.Errorf("journal export: %w", err)
@@ -295,6 +304,14 @@ func journalExport(path, dir string, idf idFlags, w io.Writer) error {
 	recs, err := j.Pending(0)
 	if err != nil {
 		return err
+	}
+	if withRetained {
+		// The kept records end where the unsent begin: one chain.
+		kept, err := j.Retained(0, kiosk.MaxSeq, 0)
+		if err != nil {
+			return err
+		}
+		recs = append(kept, recs...)
 	}
 	m, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: j.KioskID(), JournalID: j.JournalID(), Records: recs}, id, time.Now())
 	if err != nil {
