@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"path/filepath"
@@ -20,33 +19,12 @@ import (
 // short; the protocol is the kiosk's own.
 func (e *pgEnv) retainingKiosk(id string, urls ...string) *kioskRun {
 	e.t.Helper()
-	j, err := journal.Open(filepath.Join(e.t.TempDir(), "journal.db"), journal.Options{KioskID: id,
-		Retention: journal.Retention{Days: 60, MaxBytes: 64 << 20, FreeFloor: 64 << 20}})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ident, err := ksync.LoadIdentity(e.pem("client-"+id), e.pem("client-"+id+"-key"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	pool, err := ksync.LoadCAPool(e.pem("ca"))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	base := e.base
-	if len(urls) > 0 {
-		base, urls = urls[0], urls[1:]
-	}
-	s, err := ksync.New(ksync.Config{BaseURL: base, MoreURLs: urls, Client: ksync.NewHTTPClient(ident.ClientTLS(pool), 30*time.Second),
-		KioskID: id, Signer: ident.Signer, Outbox: j, HeartbeatEvery: time.Second, Idle: time.Second, MaxBackoff: 2 * time.Second})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); _ = s.Run(ctx) }()
-	e.t.Cleanup(func() { cancel(); <-done; j.Close() })
-	return &kioskRun{j: j, s: s}
+	return e.kioskWith(id, journal.Retention{Days: 60, MaxBytes: 64 << 20, FreeFloor: 64 << 20}, func(c *ksync.Config) {
+		if len(urls) > 0 {
+			c.BaseURL, c.MoreURLs = urls[0], urls[1:]
+		}
+		c.HeartbeatEvery, c.Idle, c.MaxBackoff = time.Second, time.Second, 2*time.Second
+	})
 }
 
 // whole reports whether the collector holds every record of k's journal:
