@@ -121,11 +121,11 @@ func TestRetentionWipesOldestWhenBothExceeded(t *testing.T) {
 // wipes as much as it keeps.
 func TestRetentionNeverBlocksNewRecords(t *testing.T) {
 	t.Run("file at its cap", func(t *testing.T) {
-		j := openTest(t, filepath.Join(t.TempDir(), "j.db"), Options{MaxSize: 1 << 20, Retention: Retention{Days: 3650, MaxBytes: 1 << 40}})
+		j := openTest(t, filepath.Join(t.TempDir(), "j.db"), Options{MaxSize: 512 << 10, Retention: Retention{Days: 3650, MaxBytes: 1 << 40}})
 		if _, err := j.Release(j.JournalID(), acksOf(mustPending(t, j))); err != nil {
 			t.Fatal(err)
 		}
-		for i := range 2500 {
+		for i := range 1000 {
 			r, err := j.Append(context.Background(), rec(i))
 			if err != nil {
 				st, _ := j.Status()
