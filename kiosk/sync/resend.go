@@ -112,7 +112,7 @@ func (s *Syncer) resend(ctx context.Context, from uint64, point *AckedPoint) (in
 		sent += len(recs)
 		from = recs[len(recs)-1].Seq + 1
 	}
-	s.log.Warn("sent acknowledged records again to a collector that had lost them (restored from a backup?)",
+	s.log.Warn("sent acknowledged records again to a collector that lacked them (a USB export not imported yet, or its store restored from a backup)",
 		"journal", point.JournalID, "records", sent, "to_seq", point.Seq)
 	return sent, nil
 }

@@ -74,7 +74,7 @@ func (s *Server) resendFrom(ctx context.Context, kioskID, journalID string, p *k
 		s.log.Warn("records a kiosk no longer keeps are missing here", "kiosk", kioskID, "journal", journalID, "from", m.LostFrom, "to", m.LostTo)
 	}
 	if m.ResendFrom > 0 {
-		s.log.Warn("this store lacks records a kiosk had acknowledged (restored from a backup?): asking for them again",
+		s.log.Warn("this store lacks records a kiosk had acknowledged (a USB export not imported yet, or the store restored from a backup): asking for them again",
 			"kiosk", kioskID, "journal", journalID, "resend_from", m.ResendFrom, "acked", p.Seq)
 	}
 	return m.ResendFrom, nil
