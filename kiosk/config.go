@@ -77,6 +77,14 @@ type JournalConfig struct {
 	// CertRefKey is a file holding the secret key for CertRef (provisioned
 	// per municipality). Empty: records carry no certificate reference.
 	CertRefKey string `toml:"cert_ref_key"`
+	// Records the town hall acknowledged are kept this long for sending
+	// again to a town hall server restored from a backup: the oldest is
+	// wiped only when it is older than RetainDays and the kept records
+	// take more than RetainMaxMB. Below FreeFloorMB free on the data
+	// partition, new records come first and old copies are wiped.
+	RetainDays  int `toml:"retain_days"`
+	RetainMaxMB int `toml:"retain_max_mb"`
+	FreeFloorMB int `toml:"free_floor_mb"`
 }
 
 // SyncConfig is the upload to the town hall. Sync is off when no
@@ -232,6 +240,12 @@ const (
 	DefaultIdleWarning  = 20 * time.Second
 	MinIdleWarning      = 20 * time.Second
 	DefaultSyncInterval = 5 * time.Minute
+	// A busy kiosk writes about 0.5 MB of records a day: 60 days are about
+	// 30 MB, well inside 64 MB, and the journal's file is capped at 256 MB.
+	DefaultRetainDays  = 60
+	DefaultRetainMaxMB = 64
+	DefaultFreeFloorMB = 64
+	MaxRetainMaxMB     = 128 // half the journal's cap: new records keep the rest
 )
 
 // DefaultConfig is the configuration before the file is applied.
@@ -241,7 +255,7 @@ func DefaultConfig() Config {
 		IdleTimeout: DefaultIdleTimeout,
 		IdleWarning: DefaultIdleWarning,
 		Sync:        SyncConfig{Interval: DefaultSyncInterval},
-		Journal:     JournalConfig{Path: DefaultJournalPath},
+		Journal:     JournalConfig{Path: DefaultJournalPath, RetainDays: DefaultRetainDays, RetainMaxMB: DefaultRetainMaxMB, FreeFloorMB: DefaultFreeFloorMB},
 		Devices: Devices{
 			Reader:  ReaderConfig{Mode: ModeReal},
 			Keypad:  KeypadConfig{Mode: ModeNone},
@@ -346,6 +360,15 @@ func (c *Config) validate() []*ConfigError {
 	}
 	if c.Journal.Path == "" {
 		bad("journal.path", "must be set (e.g. %q, the kiosk's own, which a file without journal.path gets)", DefaultJournalPath)
+	}
+	if jc := c.Journal; jc.RetainDays < 0 || jc.RetainDays > 3650 {
+		bad("journal.retain_days", "must be 0 to 3650 days (0: keep by size only), got %d", jc.RetainDays)
+	}
+	if jc := c.Journal; jc.RetainMaxMB < 0 || jc.RetainMaxMB > MaxRetainMaxMB {
+		bad("journal.retain_max_mb", "must be 0 to %d (MB of acknowledged records kept), got %d", MaxRetainMaxMB, jc.RetainMaxMB)
+	}
+	if c.Journal.FreeFloorMB < 0 {
+		bad("journal.free_floor_mb", "must be 0 or more (MB kept free on the data partition), got %d", c.Journal.FreeFloorMB)
 	}
 	c.Sync.validate(bad)
 	d := c.Devices

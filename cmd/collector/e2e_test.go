@@ -374,24 +374,27 @@ mode = "sim"
 		t.Fatalf("ack: %v\n%s", err, out)
 	}
 
-	// The town hall is back; the kiosk goes on, and its journal has a gap at the collector.
+	// The town hall is back; the kiosk goes on. What it released for the
+	// USB export it still keeps (journal.retain_days), and it sends those
+	// again when the collector lacks them: the gap closes by itself, so a
+	// lost stick loses nothing, and the import finds nothing new.
 	coll.start()
 	visit()
-	synced(c, 4)
+	synced(c, 6)
 	var js store.JournalState
 	for _, j := range townHall.kiosk("T01").Journals {
 		if j.JournalID == c {
 			js = j
 		}
 	}
-	if len(js.Gaps) != 1 || js.Gaps[0].To-js.Gaps[0].From != 1 {
+	if len(js.Gaps) != 0 {
 		t.Fatalf("journal C before the import: %+v", js)
 	}
 	importArgs := []string{"import", "--url", base, "--ca", pem("ca"), "--cert", pem("client-staff-e2e"), "--key", pem("client-staff-e2e-key")}
 	if out, err := runBin(t, "collector", append(importArgs, forged)...); err == nil || !strings.Contains(out, "not verified") {
 		t.Fatalf("the collector imported an edited export: %v\n%s", err, out)
 	}
-	if out, err := runBin(t, "collector", append(importArgs, usb)...); err != nil || !strings.Contains(out, "2 new") || !strings.Contains(out, "gaps left: none") {
+	if out, err := runBin(t, "collector", append(importArgs, usb)...); err != nil || !strings.Contains(out, "0 new, 2 already held") || !strings.Contains(out, "gaps left: none") {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
 

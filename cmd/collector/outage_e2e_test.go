@@ -144,9 +144,13 @@ type kioskRun struct {
 	s *ksync.Syncer
 }
 
-func (e *pgEnv) kiosk(id string) *kioskRun {
+func (e *pgEnv) kiosk(id string) *kioskRun { return e.kioskWith(id, journal.Retention{}, nil) }
+
+// kioskWith is kiosk with a retention and the syncer's configuration
+// changed by mod.
+func (e *pgEnv) kioskWith(id string, ret journal.Retention, mod func(*ksync.Config)) *kioskRun {
 	e.t.Helper()
-	j, err := journal.Open(filepath.Join(e.t.TempDir(), "journal.db"), journal.Options{KioskID: id})
+	j, err := journal.Open(filepath.Join(e.t.TempDir(), "journal.db"), journal.Options{KioskID: id, Retention: ret})
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -159,8 +163,12 @@ func (e *pgEnv) kiosk(id string) *kioskRun {
 		e.t.Fatal(err)
 	}
 	// The kiosk's own settings (cmd/kiosk): a 30 s client, default backoff.
-	s, err := ksync.New(ksync.Config{BaseURL: e.base, Client: ksync.NewHTTPClient(ident.ClientTLS(pool), 30*time.Second),
-		KioskID: id, Signer: ident.Signer, Outbox: j})
+	cfg := ksync.Config{BaseURL: e.base, Client: ksync.NewHTTPClient(ident.ClientTLS(pool), 30*time.Second),
+		KioskID: id, Signer: ident.Signer, Outbox: j}
+	if mod != nil {
+		mod(&cfg)
+	}
+	s, err := ksync.New(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -35,7 +35,9 @@ func (g *group) Go(fn func()) {
 }
 
 func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger) error {
-	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log})
+	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log,
+		Retention: journal.Retention{Days: cfg.Journal.RetainDays, MaxBytes: int64(cfg.Journal.RetainMaxMB) << 20,
+			FreeFloor: int64(cfg.Journal.FreeFloorMB) << 20}})
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", cfg.Journal.Path, err)
 	}

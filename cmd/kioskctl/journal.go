@@ -21,6 +21,8 @@ const journalUsage = `usage: kioskctl journal COMMAND [--db PATH]
   status                      journal ID, unsent records, how sync is going (last error with its URL), chain check
   export --to DIR             write unsent records (records.jsonl + a manifest signed with the kiosk's key) to DIR,
                               e.g. a USB stick; the town hall brings it in with: collector import DIR
+                              (--retained: also the acknowledged records the kiosk keeps, for a town hall
+                              server restored from a backup)
   verify DIR                  check an export: edited, missing or reordered records and a wrong signature fail
   ack --manifest FILE         once the town hall has an export: release its records (signature checked; no network)
   diverge                     when the town hall's import refuses this kiosk's records as a conflict (a kiosk restored
@@ -45,7 +47,7 @@ const (
 // lists only export's, and a flag of another subcommand is refused.
 var journalFlags = map[string][]string{
 	"status":  {"db"},
-	"export":  {"db", "to", "config", "cert", "key"},
+	"export":  {"db", "to", "retained", "config", "cert", "key"},
 	"verify":  {"config", "cert", "ca"},
 	"ack":     {"db", "manifest", "config", "cert", "ca"},
 	"diverge": {"db"},
@@ -55,6 +57,7 @@ var journalFlags = map[string][]string{
 // journalOpts are the journal commands' flags.
 type journalOpts struct {
 	db, to, manifest string
+	retained         bool
 	id               idFlags
 }
 
@@ -67,6 +70,9 @@ func journalFlagSet(sub string, stderr io.Writer) (*flag.FlagSet, *journalOpts) 
 		"db":       func() { fs.StringVar(&o.db, "db", o.db, "journal file") },
 		"to":       func() { fs.StringVar(&o.to, "to", "", "target directory (a new one, or one without an export in it)") },
 		"manifest": func() { fs.StringVar(&o.manifest, "manifest", "", "manifest.json of a delivered export") },
+		"retained": func() {
+			fs.BoolVar(&o.retained, "retained", false, "include the acknowledged records the kiosk keeps (for a town hall server restored from a backup)")
+		},
 		"config": func() {
 			fs.StringVar(&o.id.config, "config", o.id.config, "the kiosk's configuration: its sync certificate and key")
 		},
@@ -112,7 +118,7 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if o.to == "" {
 			return errors.New("journal export: --to DIR required")
 		}
-		return journalExport(o.db, o.to, o.id, stdout)
+		return journalExport(o.db, o.to, o.id, o.retained, stdout)
 	case "verify":
 		ex, how, err := verifyExport(pos[0], o.id)
 		if err != nil {
@@ -298,6 +304,12 @@ func journalStatus(path string, w io.Writer) error {
 		fmt.Fprintf(w, "oldest unsent:  seq %d at %s\n", st.OldestSeq, ts(st.OldestTime))
 	}
 	fmt.Fprintf(w, "newest seq:     %d\n", st.HeadSeq)
+	if r := st.Retained; r.Count > 0 {
+		fmt.Fprintf(w, "kept after ack: %d records (seq %d..%d, %d KiB), oldest at %s: sent again if the town hall's server is restored from a backup\n",
+			r.Count, r.FromSeq, st.AckedSeq, r.Bytes/1024, ts(r.Oldest))
+	} else {
+		fmt.Fprintf(w, "kept after ack: none\n")
+	}
 	fmt.Fprintf(w, "last sync:      %s\n", ts(st.Sync.LastSuccess))
 	if s := st.Sync; s.Failures > 0 {
 		fmt.Fprintf(w, "sync:           FAILING since %s, %d attempts, last at %s\n", ts(s.ErrorSince), s.Failures, ts(s.LastAttempt))
@@ -310,7 +322,7 @@ func journalStatus(path string, w io.Writer) error {
 	return nil
 }
 
-func journalExport(path, dir string, idf idFlags, w io.Writer) error {
+func journalExport(path, dir string, idf idFlags, withRetained bool, w io.Writer) error {
 	id, err := idf.identity()
 	if err != nil {
 		return fmt.Errorf("journal export: %w", err)
@@ -331,6 +343,14 @@ func journalExport(path, dir string, idf idFlags, w io.Writer) error {
 	recs, err := j.Pending(0)
 	if err != nil {
 		return err
+	}
+	if withRetained {
+		// The kept records end where the unsent begin: one chain.
+		kept, err := j.Retained(0, kiosk.MaxSeq, 0)
+		if err != nil {
+			return err
+		}
+		recs = append(kept, recs...)
 	}
 	if len(recs) == 0 {
 		// An empty export would only stand beside (or over) a real one.
@@ -427,7 +447,14 @@ func journalAck(path, manifestPath string, idf idFlags, w io.Writer) error {
 	if n == 0 {
 		return fmt.Errorf("journal ack: record %d differs from the exported one: nothing released", recs[0].Seq)
 	}
+	dir := filepath.Dir(manifestPath)
+	if st, err := j.Status(); err == nil && st.Retained.Count > 0 && st.Retained.FromSeq <= recs[0].Seq {
+		// Since retention, ack no longer leaves the export as the only copy.
+		fmt.Fprintf(w, "released %d records (seq %d..%d): the kiosk no longer sends them, and keeps a copy for journal.retain_days to send "+
+			"again if the town hall's server asks. Import %s at the town hall (collector import %s).\n", n, recs[0].Seq, recs[n-1].Seq, dir, dir)
+		return nil
+	}
 	fmt.Fprintf(w, "released %d records (seq %d..%d): the kiosk no longer keeps them. If the town hall has not imported %s yet, it must "+
-		"(collector import %s): the export is now their only copy.\n", n, recs[0].Seq, recs[n-1].Seq, filepath.Dir(manifestPath), filepath.Dir(manifestPath))
+		"(collector import %s): the export is now their only copy.\n", n, recs[0].Seq, recs[n-1].Seq, dir, dir)
 	return nil
 }

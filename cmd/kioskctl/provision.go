@@ -332,6 +332,12 @@ func renderProvision(o provisionOpts, now time.Time) []byte {
 	} else {
 		p("# cert_ref_key = %s", tomlString(keysDir+"/cert-ref.key"))
 	}
+	p("# Records the town hall acknowledged are kept to send again should its server")
+	p("# be restored from a backup: wiped oldest first only when older than retain_days")
+	p("# and more than retain_max_mb; below free_floor_mb free, new records come first.")
+	p("retain_days = %d", kiosk.DefaultRetainDays)
+	p("retain_max_mb = %d", kiosk.DefaultRetainMaxMB)
+	p("free_floor_mb = %d", kiosk.DefaultFreeFloorMB)
 	p("")
 	p("[sync]")
 	p("# Upload of the journal to the town hall. The TLS files come from kiosk-keys/;")

@@ -29,6 +29,8 @@ type Handle interface {
 	Status() (Status, error)
 	Verify() (*Break, error)
 	Pending(limit int) ([]kiosk.Record, error)
+	// Retained returns the acknowledged records kept for resending.
+	Retained(from, to uint64, limit int) ([]kiosk.Record, error)
 	Release(journalID string, acks []Ack) (int, error)
 	// Diverge starts a new journal carrying the unsent records over
 	// (see Journal.Diverge): for a kiosk the collector refuses as a
@@ -72,6 +74,10 @@ func Serve(ctx context.Context, ln net.Listener, j *Journal, log *slog.Logger) e
 			KioskID string
 			Records []kiosk.Record
 		}{j.KioskID(), recs}, err)
+	})
+	mux.HandleFunc("GET /retained", func(w http.ResponseWriter, r *http.Request) {
+		recs, err := j.Retained(0, kiosk.MaxSeq, 0)
+		reply(w, struct{ Records []kiosk.Record }{recs}, err)
 	})
 	mux.HandleFunc("POST /release", func(w http.ResponseWriter, r *http.Request) {
 		var req releaseRequest
@@ -190,6 +196,14 @@ func (r *Remote) Pending(int) ([]kiosk.Record, error) {
 		Records []kiosk.Record
 	}
 	err := r.call("GET", "/pending", nil, &v)
+	return v.Records, err
+}
+
+// Retained returns every kept record (from, to and limit are ignored: an
+// export takes them all).
+func (r *Remote) Retained(uint64, uint64, int) ([]kiosk.Record, error) {
+	var v struct{ Records []kiosk.Record }
+	err := r.call("GET", "/retained", nil, &v)
 	return v.Records, err
 }
 

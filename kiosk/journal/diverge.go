@@ -71,6 +71,11 @@ func (j *Journal) Diverge(why string) (Diverged, error) {
 		if err := tx.DeleteBucket(bucketRecords); err != nil {
 			return err
 		}
+		// The old journal's retained copies stay in the saved file only:
+		// resending is asked of the journal the kiosk now writes.
+		if err := dropRetainedTx(tx); err != nil {
+			return err
+		}
 		if _, err := tx.CreateBucket(bucketRecords); err != nil { // its sequence starts at 0 again
 			return err
 		}

@@ -94,8 +94,10 @@ type Options struct {
 	ReadOnly bool
 	// NoReset returns ErrCorrupt instead of moving a corrupt file aside.
 	NoReset bool
-	Logger  *slog.Logger
-	Now     func() time.Time
+	// Retention keeps acknowledged records for resending (retain.go).
+	Retention Retention
+	Logger    *slog.Logger
+	Now       func() time.Time
 }
 
 // ResetInfo says that Open found an unusable file and started a new one.
@@ -117,6 +119,7 @@ type Journal struct {
 	journalID string // random, made with the file (kiosk.LegacyJournalID for older files)
 	log       *slog.Logger
 	now       func() time.Time
+	free      func(path string) (int64, bool) // free space on the file system (tests replace it)
 	reset     *ResetInfo
 }
 
@@ -143,7 +146,7 @@ func Open(path string, opts Options) (*Journal, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	j := &Journal{path: path, opts: opts, log: opts.Logger, now: opts.Now}
+	j := &Journal{path: path, opts: opts, log: opts.Logger, now: opts.Now, free: freeBytes}
 	db, reason, err := j.openChecked()
 	if err != nil {
 		return nil, err
@@ -376,6 +379,20 @@ func (j *Journal) Append(ctx context.Context, r kiosk.Record) (kiosk.Record, err
 	if j.db == nil {
 		return kiosk.Record{}, fmt.Errorf("append: %w", ErrClosed)
 	}
+	for {
+		out, err := j.appendOnce(r)
+		if !errors.Is(err, ErrFull) {
+			return out, err
+		}
+		// A full file or disk: old copies kept for resending make room
+		// for the new record, which must never be refused for them.
+		if wiped, werr := j.wipeOldest(ackBatch); werr != nil || !wiped {
+			return out, err
+		}
+	}
+}
+
+func (j *Journal) appendOnce(r kiosk.Record) (kiosk.Record, error) {
 	var free int
 	if j.opts.MaxSize > 0 {
 		// Pending pages are released when this write transaction begins,
@@ -476,12 +493,14 @@ func (j *Journal) Pending(limit int) ([]kiosk.Record, error) {
 	return out, nil
 }
 
-// Release deletes, oldest first, the pending records the town hall has
-// acknowledged, and stops at the first one it has not: the journal always
-// holds an unbroken run from the released tail to the head, and a record
-// leaves only when its own sequence and hash, in this journal, were
-// acknowledged. It returns how many it deleted. The released tail's hash
-// stays in meta so the chain still verifies.
+// Release takes out of the pending records, oldest first, those the town
+// hall has acknowledged, and stops at the first one it has not: the journal
+// always holds an unbroken run from the released tail to the head, and a
+// record leaves only when its own sequence and hash, in this journal, were
+// acknowledged. Released records move to the retained bucket when
+// Options.Retention is set (deleted otherwise). It returns how many it
+// released. The released tail's hash stays in meta so the chain still
+// verifies.
 func (j *Journal) Release(journalID string, acks []Ack) (int, error) {
 	j.mu.RLock()
 	defer j.mu.RUnlock()
@@ -496,11 +515,12 @@ func (j *Journal) Release(journalID string, acks []Ack) (int, error) {
 		acked[a.Seq] = a.Hash
 	}
 	total := 0
+	floorLow := j.floorLow()
 	for {
 		n, stopped := 0, false
 		err := j.db.Update(func(tx *bolt.Tx) error {
 			rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
-			var keys [][]byte
+			var keys, vals [][]byte
 			var lastHash string
 			c := rb.Cursor()
 			// Collect first, then delete: deleting under a cursor can skip keys.
@@ -516,6 +536,7 @@ func (j *Journal) Release(journalID string, acks []Ack) (int, error) {
 					break
 				}
 				keys = append(keys, bytes.Clone(k))
+				vals = append(vals, bytes.Clone(v))
 				lastHash = h.Hash
 			}
 			for _, k := range keys {
@@ -525,6 +546,9 @@ func (j *Journal) Release(journalID string, acks []Ack) (int, error) {
 			}
 			if n = len(keys); n == 0 {
 				return nil
+			}
+			if err := j.retainTx(tx, keys, vals, floorLow); err != nil {
+				return err
 			}
 			if err := mb.Put(metaTailSeq, keys[n-1]); err != nil {
 				return err
@@ -668,6 +692,8 @@ type Status struct {
 	ChainOK       bool
 	ChainBreak    *Break
 	FileSize      int64
+	// Retained: acknowledged records kept for resending (Retention).
+	Retained RetainedStatus
 }
 
 // Status reports depth, times, the chain check and the file size.
@@ -683,6 +709,7 @@ func (j *Journal) Status() (Status, error) {
 		s.AckedSeq = u64(mb.Get(metaTailSeq))
 		s.LastSync, s.CollectorTime = getTime(mb, metaLastSync), getTime(mb, metaCollectorTime)
 		s.FileSize = tx.Size()
+		s.Retained = retainedStatus(tx)
 		c := rb.Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if s.Depth == 0 {
@@ -714,6 +741,9 @@ func (j *Journal) Status() (Status, error) {
 func (j *Journal) Verify() (*Break, error) {
 	var brk *Break
 	err := j.view(func(tx *bolt.Tx) error {
+		if brk = j.verifyRetainedTx(tx); brk != nil {
+			return nil
+		}
 		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
 		prevSeq, prevHash := u64(mb.Get(metaTailSeq)), string(mb.Get(metaTailHash))
 		headSeq, headHash := u64(mb.Get(metaHeadSeq)), string(mb.Get(metaHeadHash))

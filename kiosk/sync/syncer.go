@@ -76,9 +76,11 @@ type Syncer struct {
 	log  *slog.Logger
 	kick chan struct{}
 
-	mu       gosync.Mutex
-	state    journal.SyncState     // what the last attempts did, for heartbeats
-	devSince map[string]stateSince // when each device entered its current state
+	mu        gosync.Mutex
+	state     journal.SyncState     // what the last attempts did, for heartbeats
+	devSince  map[string]stateSince // when each device entered its current state
+	preferred string                // the collector that answered last (tried first)
+	protocols map[string]int        // each collector's protocol, from its last reply
 }
 
 type stateSince struct {
@@ -136,7 +138,8 @@ func New(cfg Config) (*Syncer, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Syncer{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), devSince: map[string]stateSince{}}
+	s := &Syncer{cfg: cfg, log: cfg.Logger, kick: make(chan struct{}, 1), devSince: map[string]stateSince{},
+		protocols: map[string]int{}}
 	// A restarted kiosk goes on telling how the upload went before it.
 	if o, ok := cfg.Outbox.(interface {
 		SyncState() (journal.SyncState, error)
@@ -274,10 +277,14 @@ func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, s
 	}
 	b.Signature = &sig
 	var reply Reply
-	url, err := s.postAny(ctx, PathBatch, b, &reply)
+	url, err := s.postAny(ctx, PathBatch, func(base string) any {
+		b.Acked = s.ackedPoint(base)
+		return b
+	}, &reply)
 	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("%w: %w", err, ErrNotAcknowledged)
 	}
+
 	if reply.JournalID != jid {
 		return 0, time.Time{}, fmt.Errorf("%s acknowledged journal %q, the batch was of journal %s: %w", url, reply.JournalID, jid, ErrNotAcknowledged)
 	}
@@ -297,6 +304,9 @@ func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, s
 	n, err := s.cfg.Outbox.Release(jid, acks)
 	if err != nil {
 		return n, reply.ServerTime, fmt.Errorf("release acknowledged records: %w", err)
+	}
+	if err := s.afterReply(ctx, url, &reply, b.Acked); err != nil {
+		return n, reply.ServerTime, err
 	}
 	if n < len(recs) {
 		first := recs[n].Seq
@@ -389,11 +399,15 @@ func (s *Syncer) Heartbeat(ctx context.Context) error {
 	}
 	hb.LastSync = hb.Sync.LastSuccess
 	var reply Reply
-	if _, err := s.postAny(ctx, PathHeartbeat, hb, &reply); err != nil {
+	url, err := s.postAny(ctx, PathHeartbeat, func(base string) any {
+		hb.Acked = s.ackedPoint(base)
+		return hb
+	}, &reply)
+	if err != nil {
 		return err
 	}
 	s.serverTime(reply.ServerTime)
-	return nil
+	return s.afterReply(ctx, url, &reply, hb.Acked)
 }
 
 // since fills each device's Since with when the syncer first saw it in

@@ -32,6 +32,9 @@ type Batch struct {
 	JournalID string         `json:"journal_id"`
 	Records   []kiosk.Record `json:"records"`
 	Signature *Signature     `json:"signature,omitempty"`
+	// Acked is the journal's acknowledged point (protocol 2: sent only to
+	// a collector whose replies say it takes it; see resend.go).
+	Acked *AckedPoint `json:"acked,omitempty"`
 }
 
 // Head is what the batch's signature covers.
@@ -81,6 +84,12 @@ type Reply struct {
 	Refused    []Refusal `json:"refused,omitempty"`
 	ServerTime time.Time `json:"server_time"`
 	Error      string    `json:"error,omitempty"`
+	// Protocol is the newest body version the collector takes (0: 1).
+	Protocol int `json:"protocol,omitempty"`
+	// ResendFrom: the collector lacks this journal's acknowledged records
+	// from here (restored from a backup): the kiosk sends them again from
+	// its retained records, up to its acknowledged point.
+	ResendFrom uint64 `json:"resend_from,omitempty"`
 }
 
 // HeaderNextAfter on a full page of one journal's records (staff API,
@@ -176,6 +185,7 @@ type Heartbeat struct {
 	Sync          SyncHealth     `json:"sync"`
 	Version       string         `json:"version"`
 	Time          time.Time      `json:"time"`
+	Acked         *AckedPoint    `json:"acked,omitempty"` // protocol 2, as in Batch
 }
 
 // Health is what the caller knows about the devices, for heartbeats.

@@ -254,6 +254,7 @@ var labels = map[string]msg{
 	"fl.gap":            {"届いていない記録", "records never arrived"},
 	"fl.invalid":        {"決まった値ではない記録", "value off its list"},
 	"fl.unsent_at_end":  {"未送信のまま終わった記録ファイル", "journal ended with records unsent"},
+	"fl.not_retained":   {"復元後に届かない記録（端末にも残っていません）", "records lost by a restore, no longer on the kiosk"},
 	// audit actions
 	"act.view_kiosks":    {"端末の状態を表示", "viewed kiosks"},
 	"act.view_kiosk":     {"端末の詳細を表示", "viewed a kiosk"},

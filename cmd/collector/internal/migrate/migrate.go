@@ -44,6 +44,9 @@ func Run(ctx context.Context, src store.Store, dst *pgstore.Store, w io.Writer) 
 		if err := dst.LoadKiosk(ctx, k); err != nil {
 			return rep, err
 		}
+		if err := copyHeartbeatBefore(ctx, src, dst, k.KioskID); err != nil {
+			return rep, err
+		}
 		certs, err := src.Certs(ctx, k.KioskID)
 		if err != nil {
 			return rep, err

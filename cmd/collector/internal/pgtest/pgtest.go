@@ -54,6 +54,8 @@ type Server struct {
 	waitErr error
 	log     synctest.LogBuffer // the server's own output, kept for failures
 	schemas atomic.Int64
+	// wasHalted: stopped on purpose (Halt), not exited by itself.
+	wasHalted atomic.Bool
 }
 
 // Main starts a server, stores it in *srv, runs the package's tests and
@@ -131,6 +133,16 @@ func Start() (*Server, error) {
 	if out, err := initdb.CombinedOutput(); err != nil {
 		return fail(fmt.Errorf("initdb: %w\n%s", err, out))
 	}
+	if err := s.run(); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+// run starts postgres on the data directory and waits until it answers.
+func (s *Server) run() error {
+	data := filepath.Join(s.dir, "data")
+	s.exited = make(chan struct{})
 	// Durability stays on (fsync, synchronous_commit): the store's tests and
 	// benchmarks measure what a town hall would run.
 	s.cmd = s.command("postgres", "-D", data, "-k", s.sock, "-c", "listen_addresses=",
@@ -138,19 +150,19 @@ func Start() (*Server, error) {
 	s.cmd.Stdout, s.cmd.Stderr = &s.log, &s.log
 	s.cmd.SysProcAttr.Pdeathsig = syscall.SIGQUIT // immediate shutdown if the test binary dies
 	if err := s.cmd.Start(); err != nil {
-		return fail(fmt.Errorf("start postgres: %w", err))
+		return fmt.Errorf("start postgres: %w", err)
 	}
+	exited := s.exited
 	go func() { // owned by the Server: Stop waits for it
 		s.waitErr = s.cmd.Wait()
-		close(s.exited)
+		close(exited)
 	}()
 	if err := s.waitReady(); err != nil {
 		_ = s.cmd.Process.Kill()
-		<-s.exited
-		err = fmt.Errorf("%w\nserver log:\n%s", err, s.Log())
-		return fail(err)
+		<-exited
+		return fmt.Errorf("%w\nserver log:\n%s", err, s.Log())
 	}
-	return s, nil
+	return nil
 }
 
 func (s *Server) command(name string, args ...string) *exec.Cmd {
@@ -212,8 +224,14 @@ func (s *Server) NewSchema(t testing.TB) string {
 // directory.
 func (s *Server) Stop() error {
 	defer os.RemoveAll(s.dir)
+	if s.cmd == nil {
+		return nil
+	}
 	select {
 	case <-s.exited:
+		if s.halted() {
+			return nil
+		}
 		return fmt.Errorf("postgres had already exited: %v\nserver log:\n%s", s.waitErr, s.Log())
 	default:
 	}

@@ -298,7 +298,12 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("batch refused in part", "kiosk", id, "journal", b.JournalID, "acked", len(res.Acked),
 			"seq", res.Refused[0].Seq, "reason", res.Refused[0].Reason)
 	}
-	writeJSON(w, http.StatusOK, ksync.Reply{JournalID: b.JournalID, Acked: res.Acked, Refused: res.Refused, ServerTime: now})
+	resend, err := s.resendFrom(r.Context(), id, b.JournalID, b.Acked, &res.Journal)
+	if err != nil {
+		s.log.Error("compare the kiosk's acknowledged point", "kiosk", id, "err", err) // the batch itself is stored
+	}
+	writeJSON(w, http.StatusOK, ksync.Reply{JournalID: b.JournalID, Acked: res.Acked, Refused: res.Refused, ServerTime: now,
+		Protocol: ksync.Protocol, ResendFrom: resend})
 }
 
 func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
@@ -327,7 +332,13 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		s.storeFailed(w, "store failed", err)
 		return
 	}
-	writeJSON(w, http.StatusOK, ksync.Reply{ServerTime: now})
+	resend, err := s.resendFrom(r.Context(), id, hb.JournalID, hb.Acked, nil)
+	if err != nil {
+		s.log.Error("compare the kiosk's acknowledged point", "kiosk", id, "err", err)
+		s.storeFailed(w, "store failed", err)
+		return
+	}
+	writeJSON(w, http.StatusOK, ksync.Reply{JournalID: hb.JournalID, ServerTime: now, Protocol: ksync.Protocol, ResendFrom: resend})
 }
 
 // handleImport takes a USB export through the staff interface.

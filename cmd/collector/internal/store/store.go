@@ -150,6 +150,10 @@ const (
 	FlagBadSignature  = "bad_signature"         // a batch or export whose signature does not verify
 	FlagTagCollision  = "tag_collision"         // two journals of a kiosk share a reference tag
 	FlagUnsignedBatch = "unsigned"              // a batch with no signature
+	// FlagNotRetained: this collector lacks records a kiosk says were
+	// acknowledged (its store was restored from a backup) and the kiosk no
+	// longer keeps them to send again.
+	FlagNotRetained = "not_retained"
 )
 
 // Flag is one condition staff must look at, kept once with a count.
