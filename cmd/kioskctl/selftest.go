@@ -478,7 +478,7 @@ func selftestSpeaker(ctx context.Context, sc kiosk.SpeakerConfig, pcm string, st
 	h := kiosk.NewHealthCell("speaker", "ok", "", time.Now())
 	d := &speaker.Device{Prompts: p, Sink: out, Health: h, Log: log}
 	for v := kiosk.VolumeLow; v <= kiosk.VolumeHigh; v++ {
-		u := kiosk.Utterance{Lang: kiosk.Japanese, Prompts: []kiosk.PromptID{"w.Insert"}, Volume: v}
+		u := kiosk.Speak(kiosk.Japanese, v, kiosk.Say("w.Insert"))
 		if len(missing) > 0 {
 			u = kiosk.Utterance{Click: true, Volume: v} // no prompts: the click still proves the path
 		}

@@ -305,7 +305,9 @@ func ParseTrace(trace string) string {
 			in = false
 		}
 		f := strings.Split(line, ",")
-		if !in || len(f) < 10 || f[1] == "記号" {
+		// Punctuation is no reading; a letter (記号,アルファベット: Ａ → エイ,
+		// the signing PIN's keys) is.
+		if !in || len(f) < 10 || f[1] == "記号" && f[2] != "アルファベット" {
 			continue
 		}
 		b.WriteString(strings.ReplaceAll(f[9], "’", ""))
