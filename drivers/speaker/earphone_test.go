@@ -48,7 +48,7 @@ func TestJackDebounce(t *testing.T) {
 			}
 		}
 		step(out, 0, false)
-		step(in, 20*time.Millisecond, false) // first contact
+		step(in, 20*time.Millisecond, false)  // first contact
 		step(out, 20*time.Millisecond, false) // bounce
 		step(in, 20*time.Millisecond, false)
 		step(in, 60*time.Millisecond, false)
