@@ -153,3 +153,20 @@ func TestSimKeepsNoLitKey(t *testing.T) {
 		t.Errorf("audio of the lit key written: %v", wavs)
 	}
 }
+
+// A lit key whose prompt is missing fails without naming the key: the
+// error reaches the log and the heartbeat's detail.
+func TestPrivateErrorsNameNoKey(t *testing.T) {
+	h := kiosk.NewHealthCell("earphone_audio", "ok", "", time.Now())
+	d := &speaker.Device{Prompts: &speaker.Prompts{Dir: t.TempDir()}, Sink: nil, Health: h}
+	k, _ := kiosk.SpellKey('Q')
+	err := d.Play(context.Background(), kiosk.Speak(kiosk.Japanese, 2, k))
+	if err == nil {
+		t.Fatal("no error for a missing prompt")
+	}
+	for _, s := range []string{err.Error(), h.Get().Detail} {
+		if strings.Contains(s, "key.") || strings.Contains(s, "Q") {
+			t.Errorf("names the key: %q", s)
+		}
+	}
+}

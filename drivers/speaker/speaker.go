@@ -78,6 +78,11 @@ func (p *Prompts) Audio(u kiosk.Utterance) (WAV, error) {
 	for _, id := range ids {
 		w, err := p.Load(u.Lang, id)
 		if err != nil {
+			if u.Private() {
+				// The error names the file, which names the lit key: it
+				// would reach the log and the heartbeat.
+				return WAV{}, fmt.Errorf("a prompt of the signing PIN's keys (%s) is missing or unreadable", u.Lang)
+			}
 			return WAV{}, err
 		}
 		ws = append(ws, w)
