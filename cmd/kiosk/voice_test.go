@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
+	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
@@ -90,13 +92,7 @@ func TestWholeProgramVoice(t *testing.T) {
 		s.waitStep(step.step)
 		s.keys(append(strings.Split(step.pin, ""), "#")...)
 	}
-	s.waitFor("を変更しました", 5*time.Second)
-	s.waitSaid("page.pin_changed.auth.title")
-	if !vc.PINMatches(jpki.EFAuthPIN, []byte(canary)) {
-		t.Fatal("the card does not hold the new PIN")
-	}
-	pcsctest.Remove(t, slot)
-	s.waitWaiting("を変更しました", 5*time.Second)
+	s.changedThenTaken(vc, slot, jpki.EFAuthPIN, canary, "page.pin_changed.auth.title")
 
 	slot = pcsctest.Insert(t, card(t, "auth-locked"))
 	s.waitFor("ロックされています", 5*time.Second)
@@ -205,13 +201,7 @@ func signEarphone(t *testing.T, s *screen) string {
 	s.waitSaidLast("ja w.PINAgain.sign w.PickHelp v.SpellInEar v.EnterDone")
 	s.typeSign(canary)
 	s.keys("#")
-	s.waitFor("を変更しました", 5*time.Second)
-	s.waitSaid("page.pin_changed.sign.title")
-	if !vc.PINMatches(jpki.EFSignPIN, []byte(canary)) {
-		t.Fatal("the card does not hold the new signing PIN")
-	}
-	pcsctest.Remove(t, slot)
-	s.waitWaiting("を変更しました", 5*time.Second)
+	s.changedThenTaken(vc, slot, jpki.EFSignPIN, canary, "page.pin_changed.sign.title")
 
 	said := s.speech()
 	pulled := slices.Index(said[from:], "ja v.EarOff") + from
@@ -255,4 +245,17 @@ func signEarphone(t *testing.T, s *screen) string {
 		}
 	}
 	return canary
+}
+
+// changedThenTaken waits for the changed PIN's result and its prompt,
+// checks the card holds pin, and takes the card out.
+func (s *screen) changedThenTaken(vc *virtualcard.Card, slot *vpcd.Slot, ef uint16, pin, said string) {
+	s.t.Helper()
+	s.waitFor("を変更しました", 5*time.Second)
+	s.waitSaid(said)
+	if !vc.PINMatches(ef, []byte(pin)) {
+		s.t.Fatalf("the card does not hold the new PIN (EF %04X)", ef)
+	}
+	pcsctest.Remove(s.t, slot)
+	s.waitWaiting("を変更しました", 5*time.Second)
 }
