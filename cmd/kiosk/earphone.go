@@ -35,7 +35,10 @@ func openVoice(sc kiosk.SpeakerConfig, devs *devices, log *slog.Logger) voiceOut
 	var out voiceOut
 	switch sc.Mode {
 	case kiosk.ModeSim:
-		sim := sp.(*speaker.SimDevice)
+		sim, ok := sp.(*speaker.SimDevice)
+		if !ok {
+			return voiceOut{speaker: sp}
+		}
 		ear := &speaker.SimDevice{Sim: sim.Sim, Prompts: prompts, Earphone: true}
 		jack := speaker.FileJack{File: filepath.Join(sc.Path, "earphone-plugged")}
 		jh.Set("ok", "simulated: "+jack.File, time.Now())
