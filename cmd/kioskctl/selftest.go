@@ -23,7 +23,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 )
 
-const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|speaker|all] [--config FILE] [flags]
+const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|speaker|earphone|all] [--config FILE] [flags]
 
   printer  says what the device node is, asks the printer its status
            (DLE EOT) and prints a test slip; --sim writes it as files.
@@ -39,6 +39,10 @@ const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|speaker|al
            number), checks the rendered prompts are installed and plays
            the waiting prompt at volume 1, 2 and 3 (all: when
            devices.speaker.mode is alsa)
+  earphone reads the earphone jack (--earphone-pin), waits for a plug,
+           says 「イヤホンでご案内します」 into the earphone's own card
+           (--earphone-card), then waits for the plug to be pulled, until
+           --timeout (all: when devices.speaker.earphone_pin is set)
 
 Every step has a deadline; SIGTERM or Ctrl-C ends the test at once.
 Flags override the configuration file.
@@ -67,6 +71,8 @@ func selftestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	calibrate := fl.Bool("calibrate", false, "touch: measure the calibration from three taps first")
 	card := fl.String("card", "", "speaker: the ALSA card ID (aplay -l), default from config")
 	prompts := fl.String("prompts", "", "speaker: the rendered prompts' directory, default from config")
+	earPin := fl.String("earphone-pin", "", "earphone: the jack's GPIO line, default from config")
+	earCard := fl.String("earphone-card", "", "earphone: its ALSA card ID, default from config")
 	pcm := fl.String("pcm", "", "speaker: play to this ALSA PCM instead of plughw:CARD=<card> (tests: a file sink)")
 	grid := fl.String("grid", "", "touch: the screen's size in cells, e.g. 80x24 (default: this terminal's, else 80x24)")
 	if which == "help" {
@@ -116,12 +122,19 @@ func selftestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *prompts != "" {
 		d.Speaker.Prompts = *prompts
 	}
+	if *earPin != "" {
+		d.Speaker.EarphonePin = *earPin
+	}
+	if *earCard != "" {
+		d.Speaker.EarphoneCard = *earCard
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	tests := map[string]func() error{
-		"printer": func() error { return selftestPrinter(ctx, cfg, *sim, *out, stdout, log) },
-		"keypad":  func() error { return selftestKeypad(ctx, d.Keypad, *timeout, stdout, log) },
-		"speaker": func() error { return selftestSpeaker(ctx, d.Speaker, *pcm, stdout, log) },
+		"printer":  func() error { return selftestPrinter(ctx, cfg, *sim, *out, stdout, log) },
+		"keypad":   func() error { return selftestKeypad(ctx, d.Keypad, *timeout, stdout, log) },
+		"speaker":  func() error { return selftestSpeaker(ctx, d.Speaker, *pcm, stdout, log) },
+		"earphone": func() error { return selftestEarphone(ctx, d.Speaker, *pcm, *timeout, stdout, log) },
 		"touch": func() error {
 			tt := touchTest{dev: d.Touch, timeout: *timeout, calibrate: *calibrate, out: stdout, log: log}
 			if err := tt.setGrid(*grid, stdout); err != nil {
@@ -136,8 +149,11 @@ func selftestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		order = []string{"printer", "keypad", "touch"}
 		if d.Speaker.Mode == kiosk.ModeALSA {
 			order = append(order, "speaker")
+			if d.Speaker.EarphonePin != "" {
+				order = append(order, "earphone")
+			}
 		}
-	case "printer", "keypad", "touch", "speaker":
+	case "printer", "keypad", "touch", "speaker", "earphone":
 		order = []string{which}
 	default:
 		fl.Usage()
