@@ -222,17 +222,26 @@ func (r *renderer) checkReading(id kiosk.PromptID, l kiosk.Lang, text, say strin
 func (r *renderer) synth(id kiosk.PromptID, l kiosk.Lang, say, final, key string) (string, error) {
 	o, work := r.o, r.work
 	raw := filepath.Join(work, "raw.wav")
-	var cmd *exec.Cmd
-	if l == kiosk.Japanese {
-		cmd = exec.Command("open_jtalk", "-x", o.dic, "-m", o.voice, "-ow", raw)
-		cmd.Stdin = strings.NewReader(say)
-	} else {
-		cmd = exec.Command("flite", "-voice", "slt", "-t", say, "-o", raw)
+	run := func(gain string) (speaker.Stats, error) {
+		var cmd *exec.Cmd
+		if l == kiosk.Japanese {
+			cmd = exec.Command("open_jtalk", "-x", o.dic, "-m", o.voice, "-g", gain, "-ow", raw)
+			cmd.Stdin = strings.NewReader(say)
+		} else {
+			cmd = exec.Command("flite", "-voice", "slt", "-t", say, "-o", raw)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return speaker.Stats{}, fmt.Errorf("%s: %v: %s", cmd.Path, err, out)
+		}
+		return statsOf(raw)
 	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%s: %v: %s", cmd.Path, err, out)
+	st, err := run("0")
+	if err == nil && l == kiosk.Japanese && st.PeakdB > maxPeakdB {
+		// Open JTalk clips a few short loud words (Ｗ, Ｏ: the signing
+		// PIN's letters) in its own 16-bit output: rendered 6 dB lower
+		// they are whole, and every prompt is brought to one peak below.
+		st, err = run("-6")
 	}
-	st, err := statsOf(raw)
 	if err != nil {
 		return "", err
 	}
