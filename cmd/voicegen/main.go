@@ -236,11 +236,14 @@ func (r *renderer) synth(id kiosk.PromptID, l kiosk.Lang, say, final, key string
 		return statsOf(raw)
 	}
 	st, err := run("0")
-	if err == nil && l == kiosk.Japanese && st.PeakdB > maxPeakdB {
-		// Open JTalk clips a few short loud words (Ｗ, Ｏ: the signing
-		// PIN's letters) in its own 16-bit output: rendered 6 dB lower
-		// they are whole, and every prompt is brought to one peak below.
-		st, err = run("-6")
+	// Open JTalk clips a few short loud words (Ｗ, Ｏ: the signing PIN's
+	// letters) in its own 16-bit output: rendered 6 or 12 dB lower they
+	// are whole, and every prompt is brought to one peak below anyway.
+	for _, gain := range []string{"-6", "-12"} {
+		if err != nil || l != kiosk.Japanese || st.PeakdB <= maxPeakdB {
+			break
+		}
+		st, err = run(gain)
 	}
 	if err != nil {
 		return "", err
