@@ -76,10 +76,13 @@ type CannotStartWords struct {
 
 // CannotStartCatalogue: the words, and the next step for each kind.
 func CannotStartCatalogue(k FaultKind) CannotStartWords {
+	// What residents read is the catalogue's out-of-service sentence, so
+	// the machine has one name (この機械) on every screen.
+	c := Catalogue()
 	w := CannotStartWords{
-		Title:     Catalogue().Title,
-		Head:      Text{"この端末は、いま使えません", "This kiosk cannot start"},
-		Residents: Text{"ご用の方は、窓口へお声がけください。", "Please ask at the counter."},
+		Title:     c.Title,
+		Head:      c.OutOfService,
+		Residents: c.OutOfSvcWhat,
 		ForStaff:  Text{"係の方へ：", "For the technician:"},
 		Fields:    Text{"直す項目", "Field to fix:"},
 		Problem:   Text{"設定ファイル（KIOSKBOOT の kiosk-provision.toml）にまちがいがあります。", "The provisioning file (kiosk-provision.toml on KIOSKBOOT) has a mistake."},

@@ -2,6 +2,7 @@ package kiosk_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/villagehall/kiosk/kiosk"
@@ -42,5 +43,22 @@ func TestNewCannotStart(t *testing.T) {
 				t.Errorf("words missing for kind %v", cs.Kind)
 			}
 		})
+	}
+}
+
+// The cannot-start screen calls the kiosk what every other screen and the
+// voice call it: この機械 (machine), never 端末, in words from the catalogue.
+func TestCannotStartOneNameForTheMachine(t *testing.T) {
+	c := kiosk.Catalogue()
+	for _, k := range []kiosk.FaultKind{kiosk.FaultConfig, kiosk.FaultData, kiosk.FaultTxt, kiosk.FaultMissing} {
+		w := kiosk.CannotStartCatalogue(k)
+		if w.Head != c.OutOfService || w.Residents != c.OutOfSvcWhat {
+			t.Errorf("kind %d: head %q / %q, want the catalogue's %q / %q", k, w.Head, w.Residents, c.OutOfService, c.OutOfSvcWhat)
+		}
+		for _, tx := range []kiosk.Text{w.Title, w.Head, w.Residents, w.ForStaff, w.Fields, w.Problem, w.Next, w.SSH} {
+			if strings.Contains(tx.JA, "端末") || strings.Contains(tx.EN, "kiosk cannot") {
+				t.Errorf("kind %d: %q names the machine otherwise than the catalogue", k, tx.JA)
+			}
+		}
 	}
 }

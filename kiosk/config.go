@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -173,7 +174,22 @@ type SpeakerConfig struct {
 	Path string `toml:"path"`
 	// Volume is the step each card starts at: 1, 2 or 3 (-12, -6, 0 dB).
 	Volume int `toml:"volume"`
+	// EarphonePin is the GPIO line of an earphone jack's switch contact
+	// (periph's name, e.g. "GPIO26"); empty: no jack. With a plug in, the
+	// voice goes to the earphone alone and the signing PIN's lit key is
+	// said there. In sim mode the jack is the file <path>/earphone-plugged.
+	EarphonePin string `toml:"earphone_pin"`
+	// EarphonePlugged is the line's level with a plug in: "low" (the
+	// contact to ground, the line pulled up: the default) or "high".
+	EarphonePlugged string `toml:"earphone_plugged"`
+	// EarphoneCard is the earphone's ALSA card ID (alsa mode), never the
+	// speaker's: what only the earphone may say must not reach the
+	// speaker's amplifier, even for the moment a plug is pulled out.
+	EarphoneCard string `toml:"earphone_card"`
 }
+
+// PluggedHigh: the jack's line reads high with a plug in (default low).
+func (s SpeakerConfig) PluggedHigh() bool { return s.EarphonePlugged == "high" }
 
 // ReaderConfig selects the card reader.
 type ReaderConfig struct {
@@ -505,9 +521,48 @@ func (s SpeakerConfig) validate(kc KeypadConfig) []*ConfigError {
 	if s.Volume < VolumeLow || s.Volume > VolumeHigh {
 		bad("devices.speaker.volume", "must be 1, 2 or 3 (-12, -6 or 0 dB), got %d", s.Volume)
 	}
+	errs = append(errs, s.validateEarphone(kc)...)
 	if kc.Mode != ModeNone {
 		for _, name := range KeypadFor(kc).lacks("repeat", "volume") {
 			bad("devices.keypad.keys", "no key does %s, and the voice needs it on the keypad (a 4x4 keypad has B and C for them): give %s to a key", name, name)
+		}
+	}
+	return errs
+}
+
+var gpioNameRe = regexp.MustCompile(`^[A-Za-z0-9_]{1,32}$`)
+
+// validateEarphone checks the jack: a pin no keypad line uses, its level,
+// and (alsa) a card of its own.
+func (s SpeakerConfig) validateEarphone(kc KeypadConfig) []*ConfigError {
+	var errs []*ConfigError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if s.EarphonePin == "" {
+		if s.EarphoneCard != "" {
+			bad("devices.speaker.earphone_card", "is set but earphone_pin is not: without the jack's line the kiosk cannot know an earphone is in")
+		}
+		if s.EarphonePlugged != "" {
+			bad("devices.speaker.earphone_plugged", "is set but earphone_pin is not")
+		}
+		return errs
+	}
+	if !gpioNameRe.MatchString(s.EarphonePin) {
+		bad("devices.speaker.earphone_pin", "must be a GPIO line's name, e.g. \"GPIO26\", got %q", s.EarphonePin)
+	}
+	if slices.Contains(kc.RowPins, s.EarphonePin) || slices.Contains(kc.ColPins, s.EarphonePin) {
+		bad("devices.speaker.earphone_pin", "%s is a keypad line already", s.EarphonePin)
+	}
+	if p := s.EarphonePlugged; p != "" && p != "low" && p != "high" {
+		bad("devices.speaker.earphone_plugged", "must be low or high (the line's level with a plug in), got %q", p)
+	}
+	if s.Mode == ModeALSA {
+		switch {
+		case !alsaCardIDRe.MatchString(s.EarphoneCard):
+			bad("devices.speaker.earphone_card", "must be the earphone's ALSA card ID (e.g. \"Headphones\"), never its number, got %q", s.EarphoneCard)
+		case s.EarphoneCard == s.Card:
+			bad("devices.speaker.earphone_card", "must be another card than the speaker's (%q): what the earphone alone may say must never reach the speaker", s.Card)
 		}
 	}
 	return errs

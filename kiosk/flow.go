@@ -318,8 +318,7 @@ func StatusPages(a Assessment, m Municipality) []Page {
 		}
 		p := Guide(c, PINAuth, m)
 		if c == CodeValid && a.AuthLocked {
-			p.Title = Text{nameAuthCert.JA + "は有効期限内ですが、暗証番号がロックされているため使えません",
-				"User-authentication certificate: in date, unusable while its PIN is locked"}
+			p.Title = validAuthLocked
 		}
 		out = append(out, p)
 	}
@@ -333,6 +332,11 @@ func StatusPages(a Assessment, m Municipality) []Page {
 	}
 	return out
 }
+
+// validAuthLocked is the status headline of a certificate within its
+// dates under a locked PIN (the screen and the voice both say it).
+var validAuthLocked = Text{nameAuthCert.JA + "は有効期限内ですが、暗証番号がロックされているため使えません",
+	"User-authentication certificate: in date, unusable while its PIN is locked"}
 
 // keep journals rec, then prints the slip made of secs (none: no slip).
 //

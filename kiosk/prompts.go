@@ -43,6 +43,8 @@ var spokenWords = []string{
 var voiceOnly = map[PromptID]Text{
 	"v.Help": voiceHelp, "v.VolumeSet": voiceVolumeSet, "v.IdleGoOn": voiceIdleGoOn,
 	"v.EnterDone": voiceEnterDone, "v.NoDates": voiceNoDates,
+	"v.EarOn": voiceEarOn, "v.EarOff": voiceEarOff, "v.SpellInEar": voiceSpellInEar,
+	"v.SpellNow": voiceSpellNow, "v.NoSpellAloud": voiceNoSpellAloud,
 }
 
 // spokenCodes are the codes whose pages the voice reads.
@@ -94,6 +96,25 @@ func Prompts() map[PromptID]Text {
 			}
 		}
 	}
+	// The signing PIN alphabet's keys, said into the earphone only. The
+	// letters are full-width (Open JTalk reads an ASCII letter as nothing,
+	// Ａ as エイ); Z is ゼット, as Japanese spell it, not the dictionary's
+	// ズィー, which is near ジー (G). A digit is 「数字の９」: a bare 9
+	// (キュー) would sound like Q. The 1字けす cell says its label.
+	for r := 'A'; r <= 'Z'; r++ {
+		ja := string(r - 'A' + 'Ａ')
+		if r == 'Z' {
+			ja = "ゼット"
+		}
+		out[spellID(r)] = Text{ja, string(r)}
+	}
+	for r := '0'; r <= '9'; r++ {
+		out[spellID(r)] = Text{"数字の" + string(r-'0'+'０'), "digit " + string(r)}
+	}
+	out[spellID(DeleteKey)] = w.Delete
+	// The status's rewordings of Guide's pages (statusTitle, statusNext).
+	out["status.ValidAuthLocked"] = validAuthLocked
+	out["status.InsertAgain"] = insertAgain
 	out[PromptID("w.PINForSign")] = Text{w.PINForSign.F(Japanese, nameSignPIN.JA), w.PINForSign.F(English, nameSignPIN.EN)}
 	for i, it := range MenuItems(w) {
 		out[menuID(i)] = menuPrompt(i, it.Text)

@@ -17,7 +17,7 @@ type Say PromptID
 
 func (s Say) prompt() PromptID { return PromptID(s) }
 
-// TriesLeft is the count of wrong entries left before PIN Kind locks: a
+// TriesCount is the count of wrong entries left before PIN Kind locks: a
 // whole sentence per count (1 to the PIN's maximum), never a number clip
 // joined to words.
 type TriesCount struct {
@@ -27,6 +27,34 @@ type TriesCount struct {
 
 func (t TriesCount) prompt() PromptID { return triesID(t.Kind, t.N) }
 
+// Spelled is one key of the signing PIN's on-screen alphabet, lit by the
+// keypad's arrows: A-Z, 0-9 or 1字けす. It may be said only into the
+// earphone (an utterance holding one is Private): aloud, the letter the
+// resident is about to type is the PIN. Its field is unexported, so only
+// SpellKey makes one.
+type Spelled struct{ r rune }
+
+func (s Spelled) prompt() PromptID { return spellID(s.r) }
+
+// DeleteKey is the alphabet's 1字けす cell as SpellKey takes it.
+const DeleteKey = '<'
+
+// SpellKey is the lit key r as a part; false for anything that is no key
+// of the alphabet.
+func SpellKey(r rune) (Spelled, bool) {
+	if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == DeleteKey {
+		return Spelled{r}, true
+	}
+	return Spelled{}, false
+}
+
+func spellID(r rune) PromptID {
+	if r == DeleteKey {
+		return "key.Delete"
+	}
+	return PromptID("key." + string(r))
+}
+
 // Volume steps: -12, -6 and 0 dB, scaled by the player.
 const (
 	VolumeLow    = 1
@@ -34,24 +62,52 @@ const (
 	VolumeHigh   = 3
 )
 
-// Utterance is one thing to play: prompts in order, or one click.
+// Utterance is one thing to play: prompts in order, or one click. Its
+// prompts are unexported and set only from Parts (Speak), so nothing
+// outside this package can make the kiosk say a string of its choosing.
 type Utterance struct {
-	Lang    Lang
-	Prompts []PromptID
+	Lang Lang
 	// Click is the one key click, the same sound for every key: during
-	// PIN entry it is all that plays.
+	// PIN entry it is all that plays through the speaker.
 	Click  bool
 	Volume int // VolumeLow..VolumeHigh
+
+	prompts []PromptID
+	private bool // holds a Spelled key: the earphone only, never the speaker
 }
 
-// String is the utterance as the sim speaker's log and the tests read it:
-// "click" or "<lang> <id> <id>…", with the volume.
-func (u Utterance) String() string {
-	if u.Click {
-		return fmt.Sprintf("click vol=%d", u.Volume)
+// Speak is an utterance of parts in l at volume.
+func Speak(l Lang, volume int, parts ...Part) Utterance {
+	u := Utterance{Lang: l, Volume: volume}
+	for _, p := range parts {
+		if _, ok := p.(Spelled); ok {
+			u.private = true
+		}
+		u.prompts = append(u.prompts, p.prompt())
 	}
-	ids := make([]string, len(u.Prompts))
-	for i, id := range u.Prompts {
+	return u
+}
+
+// Prompts are the utterance's prompt IDs, in order (a copy).
+func (u Utterance) Prompts() []PromptID { return append([]PromptID(nil), u.prompts...) }
+
+// Private says the utterance may be played only into the earphone: it
+// names a key of the signing PIN's alphabet.
+func (u Utterance) Private() bool { return u.private }
+
+// String is the utterance as the sim speaker's log and the tests read it:
+// "click" or "<lang> <id> <id>…", with the volume. A private utterance
+// is not spelled out (logs must not hold what was lit before it was
+// typed): "<lang> vol=N private(k)".
+func (u Utterance) String() string {
+	switch {
+	case u.Click:
+		return fmt.Sprintf("click vol=%d", u.Volume)
+	case u.private:
+		return fmt.Sprintf("%s vol=%d private(%d)", u.Lang, u.Volume, len(u.prompts))
+	}
+	ids := make([]string, len(u.prompts))
+	for i, id := range u.prompts {
 		ids[i] = string(id)
 	}
 	return fmt.Sprintf("%s vol=%d %s", u.Lang, u.Volume, strings.Join(ids, " "))
@@ -67,6 +123,10 @@ type Speaker interface {
 type VoiceConfig struct {
 	Enabled bool
 	Volume  int // the level each new card starts at (VolumeLow..VolumeHigh)
+	// Jack: an earphone jack that reports its plug is fitted. With an
+	// earphone in, the voice goes there alone, and the signing PIN's lit
+	// key is said (into the earphone only).
+	Jack bool
 }
 
 // Voice decides what the kiosk says, from the views the visit publishes
@@ -82,6 +142,8 @@ type Voice struct {
 	note   string // the key of the slip note last said
 	idle   bool
 	last   Utterance // for the Repeat key
+	ear    bool      // an earphone is plugged in
+	lang   Lang      // of the view last observed
 }
 
 // NewVoice makes a Voice at the configured volume.
@@ -112,8 +174,16 @@ func (s *Voice) Observe(v View) []Utterance {
 			out = append(out, s.say(v.Lang, Say("w.IdleHead"), Say("v.IdleGoOn")))
 		}
 	}
+	s.lang = v.Lang
 	parts, note := ScreenSpeech(v)
-	key := fmt.Sprint(v.Screen, v.Lang, parts)
+	if h := s.spellHint(v); len(h) > 0 && len(parts) > 0 {
+		// Before the last sentence (「入れおわったら、決定のキーを…」).
+		last := parts[len(parts)-1]
+		parts = append(append(parts[:len(parts)-1:len(parts)-1], h...), last)
+	}
+	// The earphone's state is in the key: plugged in or out, the screen
+	// is said again where the resident now listens.
+	key := fmt.Sprint(v.Screen, v.Lang, parts, s.ear)
 	noteKey := fmt.Sprint(key, note)
 	switch {
 	case key != s.shown:
@@ -141,7 +211,7 @@ func (s *Voice) Input(in InputKind, screen Screen, lang Lang) []Utterance {
 	}
 	switch in {
 	case InputRepeat:
-		if len(s.last.Prompts) > 0 {
+		if len(s.last.prompts) > 0 {
 			u := s.last
 			u.Volume = s.volume
 			out = append(out, u)
@@ -149,18 +219,60 @@ func (s *Voice) Input(in InputKind, screen Screen, lang Lang) []Utterance {
 	case InputVolume:
 		s.volume = s.volume%VolumeHigh + 1
 		if screen != ScreenPIN {
-			out = append(out, Utterance{Lang: lang, Prompts: []PromptID{"v.VolumeSet"}, Volume: s.volume})
+			out = append(out, Speak(lang, s.volume, Say("v.VolumeSet")))
 		}
 	}
 	return out
 }
 
-func (s *Voice) say(l Lang, parts ...Part) Utterance {
-	u := Utterance{Lang: l, Volume: s.volume}
-	for _, p := range parts {
-		u.Prompts = append(u.Prompts, p.prompt())
+// Earphone tells the voice an earphone was plugged in or pulled out; the
+// screen is said again on the next Observe, where the resident listens
+// now. The player mutes an earphone that is pulled out by itself (the
+// speaker driver's Router): this only changes what is said.
+func (s *Voice) Earphone(plugged bool) []Utterance {
+	if !s.cfg.Enabled || !s.cfg.Jack || plugged == s.ear {
+		return nil
 	}
-	if len(u.Prompts) > 0 {
+	s.ear = plugged
+	if plugged {
+		return []Utterance{s.say(s.lang, Say("v.EarOn"))}
+	}
+	return []Utterance{s.say(s.lang, Say("v.EarOff"))}
+}
+
+// Lit says the signing PIN alphabet's lit key, into the earphone only
+// (the utterance is Private): with no earphone in, nothing but the click
+// Input plays.
+func (s *Voice) Lit(r rune, screen Screen, lang Lang) []Utterance {
+	if !s.cfg.Enabled || !s.ear || screen != ScreenPIN {
+		return nil
+	}
+	k, ok := SpellKey(r)
+	if !ok {
+		return nil
+	}
+	return []Utterance{s.say(lang, k)}
+}
+
+// spellHint is what the signing PIN's screen adds about its alphabet: how
+// to hear the lit key (an earphone), or that the kiosk never says it
+// aloud (no jack fitted).
+func (s *Voice) spellHint(v View) []Part {
+	if v.Screen != ScreenPIN || v.PIN.Kind != PINSign {
+		return nil
+	}
+	switch {
+	case !s.cfg.Jack:
+		return []Part{Say("v.NoSpellAloud")}
+	case !s.ear:
+		return []Part{Say("v.SpellInEar")}
+	}
+	return []Part{Say("v.SpellNow")}
+}
+
+func (s *Voice) say(l Lang, parts ...Part) Utterance {
+	u := Speak(l, s.volume, parts...)
+	if len(u.prompts) > 0 && !u.private {
 		s.last = u
 	}
 	return u
@@ -214,7 +326,7 @@ func ScreenSpeech(v View) (parts, note []Part) {
 func statusSpeech(v View) []Part {
 	var out []Part
 	for _, p := range v.Pages {
-		out = append(out, Say(pageID(p.Code, p.Subject, "title")))
+		out = append(out, statusTitle(p))
 	}
 	if a := v.Assessment; a != nil && a.Card == CardMyNumber {
 		if a.HasAuth && !a.AuthLocked && a.AuthTries > 0 {
@@ -227,11 +339,37 @@ func statusSpeech(v View) []Part {
 			out = append(out, Say("v.NoDates"))
 		}
 	}
-	if len(v.Pages) > 0 && v.Pages[0].Next != (Text{}) {
-		p := v.Pages[0]
-		out = append(out, Say(pageID(p.Code, p.Subject, "next")))
+	if len(v.Pages) == 0 {
+		return out
+	}
+	// What the screen says under a lead within its dates (what the kiosk
+	// could not check) is said too: the voice claims no more than the screen.
+	if p := v.Pages[0]; !p.Office && !p.Retry {
+		for i := range p.What {
+			out = append(out, Say(pageID(p.Code, p.Subject, fmt.Sprintf("what%d", i))))
+		}
+	}
+	if v.Pages[0].Next != (Text{}) {
+		out = append(out, statusNext(v.Pages[0]))
 	}
 	return out
+}
+
+// statusTitle and statusNext are the prompts of the headline and the next
+// step a status page shows: StatusPages and RetryPage reword some of
+// Guide's pages, and the voice says what the screen says.
+func statusTitle(p Page) Part {
+	if p.Title == validAuthLocked {
+		return Say("status.ValidAuthLocked")
+	}
+	return Say(pageID(p.Code, p.Subject, "title"))
+}
+
+func statusNext(p Page) Part {
+	if p.Retry {
+		return Say("status.InsertAgain")
+	}
+	return Say(pageID(p.Code, p.Subject, "next"))
 }
 
 // pageSpeech reads a page: the headline, what it means, and on a guidance

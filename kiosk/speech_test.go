@@ -85,11 +85,11 @@ func TestScreenSpeechIsAllPrompts(t *testing.T) {
 			v.Lang = l
 			s := kiosk.NewVoice(kiosk.VoiceConfig{Enabled: true})
 			us := s.Observe(v)
-			if len(us) == 0 || len(us[0].Prompts) == 0 {
+			if len(us) == 0 || len(us[0].Prompts()) == 0 {
 				t.Fatalf("%s: says nothing", name)
 			}
 			for _, u := range us {
-				for _, id := range u.Prompts {
+				for _, id := range u.Prompts() {
 					if _, ok := prompts[id]; !ok {
 						t.Errorf("%s: %s is not a prompt", name, id)
 					}
@@ -113,8 +113,8 @@ func TestStatusSummary(t *testing.T) {
 		view string
 		want string
 	}{
-		{"status", "ja vol=2 page.valid.auth.title tries.auth.3 tries.sign.5 v.NoDates page.valid.auth.next"},
-		{"locked", "ja vol=2 page.auth_locked.auth.title page.valid.auth.title tries.sign.5 v.NoDates page.auth_locked.auth.next"},
+		{"status", "ja vol=2 page.valid.auth.title tries.auth.3 tries.sign.5 v.NoDates page.valid.auth.what0 page.valid.auth.next"},
+		{"locked", "ja vol=2 page.auth_locked.auth.title status.ValidAuthLocked tries.sign.5 v.NoDates page.auth_locked.auth.next"},
 		{"guidance", "ja vol=2 page.auth_locked.auth.title page.auth_locked.auth.what0 page.auth_locked.auth.what1 page.auth_locked.auth.what2 page.auth_locked.auth.what3 w.Bring page.auth_locked.auth.bring0 w.SlipPrinted"},
 		{"pin", "ja vol=2 w.PINNow.auth tries.auth.3 v.EnterDone"},
 		{"menu", "ja vol=2 w.MenuHead menu.1 menu.2 menu.5"},

@@ -16,6 +16,19 @@ var (
 	// voiceMenuPress names one menu choice and its digit key.
 	voiceMenuPress = Text{"%[2]sときは、%[1]sを押してください。", "To %[2]s, press %[1]s."}
 	voiceNoDates   = Text{"日付は、画面と用紙でお確かめください。", "Please read the dates on the screen or the slip."}
+
+	// The earphone (a jack that reports its plug): the voice goes there
+	// alone, and only there is the signing PIN's lit key said.
+	voiceEarOn  = Text{"イヤホンでご案内します。スピーカーからは、音が出ません。", "I will speak in the earphone only. The speaker is silent."}
+	voiceEarOff = Text{"イヤホンが外れました。スピーカーでご案内します。", "The earphone is out. I will speak through the speaker."}
+	// voiceSpellInEar: a jack is fitted, no earphone in.
+	voiceSpellInEar = Text{"選んでいる文字は、イヤホンをつなぐと、イヤホンだけで読み上げます。",
+		"To hear the character you have chosen, plug in an earphone: it is said in the earphone only."}
+	// voiceSpellNow: the earphone is in.
+	voiceSpellNow = Text{"選んでいる文字を、イヤホンで読み上げます。", "The character you choose is said in the earphone."}
+	// voiceNoSpellAloud: no jack: the lit key is the PIN, so it is never said.
+	voiceNoSpellAloud = Text{"暗証番号を守るため、選んでいる文字は、声ではご案内しません。",
+		"To keep your PIN private, the character you choose is not said aloud."}
 )
 
 // VoiceWords is the voice's own keys as the screens label them.

@@ -111,6 +111,10 @@ type Input struct {
 	// the visit wipes it or passes it on to the card call, which wipes it.
 	PIN    []byte
 	Serial int // InputSubmit: the PINPrompt.Serial it was typed for
+	// Lit (an InputActivity from the signing PIN alphabet's arrows) is the
+	// key now lit: A-Z, 0-9 or DeleteKey. Only the voice reads it, and
+	// says it only into the earphone; it is not typed yet.
+	Lit rune
 }
 
 // InputKind names an input.

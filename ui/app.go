@@ -334,7 +334,9 @@ func (a *App) press(b Button) {
 		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
 	case opMove:
 		a.pick = movePick(a.pick, b.DX, b.DY)
-		a.emit(kiosk.Input{Kind: kiosk.InputActivity})
+		// The lit key goes to the voice, which says it into an earphone
+		// only (never aloud); it is not typed, and the visit ignores it.
+		a.emit(kiosk.Input{Kind: kiosk.InputActivity, Lit: rune(signKeys[a.pick])})
 	case opPick:
 		if signKeys[a.pick] != delCell {
 			a.typeRune(rune(signKeys[a.pick]))

@@ -28,7 +28,8 @@ func TestCannotStartScreens(t *testing.T) {
 		ssh   []string
 		want  []string
 	}{
-		{"field", badWidth, []string{"root@10.0.2.15"}, []string{"この端末は、いま使えません", "This kiosk cannot start",
+		{"field", badWidth, []string{"root@10.0.2.15"}, []string{"この機械は、ただいま使えません", "This machine is out of service",
+			"役場の窓口にお声がけください",
 			"直す項目 / Field to fix: devices.printer.width_mm", "must be 58 or 80, got 70",
 			"kioskctl provision check", "ssh: root@10.0.2.15"}},
 		{"data", []string{"data partition KIOSKDATA is not mounted at /var/lib/kiosk", "(reflash the card, or check it with fsck.ext4 on a PC)"}, nil,

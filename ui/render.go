@@ -683,7 +683,7 @@ func (r *renderer) menu() {
 var signRows = []string{"ABCDEFGHIJKLM", "NOPQRSTUVWXYZ", "1234567890" + string(delCell)}
 
 // delCell stands for 1字けす in signRows; it is no PIN character.
-const delCell = '<'
+const delCell = kiosk.DeleteKey
 
 var signKeys = strings.Join(signRows, "")
 

@@ -126,7 +126,8 @@ mode = %q
 `, filepath.Join(dir, "journal.db"), strings.Join(layout, `", "`), printer, printerPath, touch)
 	if d.speaker {
 		// No rendered prompts: the sim speaker keeps the IDs it was asked for.
-		cfg += fmt.Sprintf("[devices.speaker]\nmode = \"sim\"\npath = %q\nprompts = %q\n",
+		// The earphone jack in sim: the file voice/earphone-plugged.
+		cfg += fmt.Sprintf("[devices.speaker]\nmode = \"sim\"\npath = %q\nprompts = %q\nearphone_pin = \"GPIO26\"\n",
 			filepath.Join(dir, "voice"), filepath.Join(dir, "no-prompts"))
 	}
 	if err := os.WriteFile(filepath.Join(dir, "kiosk.toml"), []byte(cfg), 0o644); err != nil {

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/drivers/jpki"
+	"github.com/villagehall/kiosk/drivers/jpki/virtualcard"
 	"github.com/villagehall/kiosk/drivers/pcsc/pcsctest"
+	"github.com/villagehall/kiosk/drivers/pcsc/vpcd"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
@@ -90,13 +92,7 @@ func TestWholeProgramVoice(t *testing.T) {
 		s.waitStep(step.step)
 		s.keys(append(strings.Split(step.pin, ""), "#")...)
 	}
-	s.waitFor("を変更しました", 5*time.Second)
-	s.waitSaid("page.pin_changed.auth.title")
-	if !vc.PINMatches(jpki.EFAuthPIN, []byte(canary)) {
-		t.Fatal("the card does not hold the new PIN")
-	}
-	pcsctest.Remove(t, slot)
-	s.waitWaiting("を変更しました", 5*time.Second)
+	s.changedThenTaken(vc, slot, jpki.EFAuthPIN, canary, "page.pin_changed.auth.title")
 
 	slot = pcsctest.Insert(t, card(t, "auth-locked"))
 	s.waitFor("ロックされています", 5*time.Second)
@@ -125,9 +121,9 @@ func TestWholeProgramVoice(t *testing.T) {
 	want := []string{
 		"ja w.Insert w.InsertHow v.Help",
 		"ja w.Reading w.DontRemove",
-		"ja page.valid.auth.title tries.auth.3 tries.sign.5 v.NoDates page.valid.auth.next",
+		"ja page.valid.auth.title tries.auth.3 tries.sign.5 v.NoDates page.valid.auth.what0 page.valid.auth.next",
 		"ja v.VolumeSet",
-		"ja page.valid.auth.title tries.auth.3 tries.sign.5 v.NoDates page.valid.auth.next",
+		"ja page.valid.auth.title tries.auth.3 tries.sign.5 v.NoDates page.valid.auth.what0 page.valid.auth.next",
 		"ja w.MenuHead menu.1 menu.2 menu.3 menu.4 menu.5",
 		"ja w.PINNow.auth tries.auth.3 v.EnterDone",
 		"click", "click", "click", "click", "click",
@@ -139,7 +135,9 @@ func TestWholeProgramVoice(t *testing.T) {
 		"ja page.pin_changed.auth.title page.pin_changed.auth.what0 page.pin_changed.auth.what1 w.SlipPrinted",
 		"ja w.Insert w.InsertHow v.Help",
 		"ja w.Reading w.DontRemove",
-		"ja page.auth_locked.auth.title page.valid.auth.title tries.sign.5 v.NoDates page.auth_locked.auth.next",
+		// The screen's own headline for a certificate in date under a
+		// locked PIN: 「…有効期限内ですが、暗証番号がロックされているため使えません」.
+		"ja page.auth_locked.auth.title status.ValidAuthLocked tries.sign.5 v.NoDates page.auth_locked.auth.next",
 		"ja page.auth_locked.auth.title page.auth_locked.auth.what0 page.auth_locked.auth.what1 page.auth_locked.auth.what2 page.auth_locked.auth.what3 w.Bring page.auth_locked.auth.bring0 w.SlipPrinted",
 		"ja w.Insert w.InsertHow v.Help",
 	}
@@ -163,5 +161,101 @@ func TestWholeProgramVoice(t *testing.T) {
 	if strings.Contains(string(b), canary) {
 		t.Error("the PIN is in the speaker's log")
 	}
-	s.canaries(canary, "NOSIGNCHANGE")
+	s.canaries(canary, signEarphone(t, s))
+}
+
+// signEarphone changes the signing PIN with the keypad alone, the earphone
+// plugged in for the new PIN and pulled out before its confirmation: only
+// with the plug in is the lit key said, into the earphone and nowhere else;
+// the speaker is silent meanwhile; the PIN is never in what was said.
+// It returns the canary signing PIN it set.
+func signEarphone(t *testing.T, s *screen) string {
+	const canary = "KAGI7391WX"
+	plugged := filepath.Join(s.dir, "voice", "earphone-plugged")
+	vc := card(t, "fresh")
+	slot := pcsctest.Insert(t, vc)
+	s.waitFor("電子証明書は、有効期限内です", 5*time.Second)
+	s.keys("#")
+	s.waitFor("なにをしますか", 5*time.Second)
+	s.keys("3")
+	s.waitStep(stepCurrent)
+	s.waitSaidLast("w.PickHelp v.SpellInEar v.EnterDone")
+	s.typeSign("ABC123")
+	s.keys("#")
+	s.waitStep(stepNew)
+	from := len(s.speech())
+	if err := os.WriteFile(plugged, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.waitSaid("earphone ja v.EarOn")
+	s.waitSaidLast("earphone ja w.PINNew.sign w.PickHelp v.SpellNow v.EnterDone")
+	s.typeSign(canary)
+	s.waitSaid("earphone ja private(1)")
+	s.keys("#")
+	s.waitStep(stepConfirm)
+	s.waitSaidLast("earphone ja w.PINAgain.sign w.PickHelp v.SpellNow v.EnterDone")
+	if err := os.Remove(plugged); err != nil {
+		t.Fatal(err)
+	}
+	s.waitSaid("ja v.EarOff")
+	s.waitSaidLast("ja w.PINAgain.sign w.PickHelp v.SpellInEar v.EnterDone")
+	s.typeSign(canary)
+	s.keys("#")
+	s.changedThenTaken(vc, slot, jpki.EFSignPIN, canary, "page.pin_changed.sign.title")
+
+	said := s.speech()
+	pulled := slices.Index(said[from:], "ja v.EarOff") + from
+	if pulled < from {
+		t.Fatalf("v.EarOff never said:\n%s", strings.Join(said, "\n"))
+	}
+	before, in, after := said[:from], said[from:pulled], said[pulled+1:]
+	keysSaid := 0
+	for _, l := range before {
+		if strings.HasPrefix(l, "earphone") || strings.Contains(l, "private") {
+			t.Errorf("with no earphone in: %q", l)
+		}
+	}
+	for _, l := range in {
+		switch {
+		case !strings.HasPrefix(l, "earphone "):
+			t.Errorf("the speaker played %q while the earphone was in", l)
+		case l == "earphone ja private(1)":
+			keysSaid++
+		}
+	}
+	for _, l := range after {
+		if strings.HasPrefix(l, "earphone") || strings.Contains(l, "private") {
+			t.Errorf("after the plug was pulled: %q", l)
+		}
+	}
+	// One lit key said per arrow key of the new PIN (the entry walks
+	// from A; a key typed where the light already is needs no arrow).
+	moves := 0
+	for _, k := range signKeys(t, canary) {
+		if k != "5" {
+			moves++
+		}
+	}
+	if keysSaid == 0 || keysSaid > moves {
+		t.Errorf("%d lit keys said into the earphone for %d arrow presses", keysSaid, moves)
+	}
+	for _, l := range said {
+		if strings.Contains(strings.ReplaceAll(l, " ", ""), canary) || strings.Contains(l, "key.") {
+			t.Errorf("said %q", l)
+		}
+	}
+	return canary
+}
+
+// changedThenTaken waits for the changed PIN's result and its prompt,
+// checks the card holds pin, and takes the card out.
+func (s *screen) changedThenTaken(vc *virtualcard.Card, slot *vpcd.Slot, ef uint16, pin, said string) {
+	s.t.Helper()
+	s.waitFor("を変更しました", 5*time.Second)
+	s.waitSaid(said)
+	if !vc.PINMatches(ef, []byte(pin)) {
+		s.t.Fatalf("the card does not hold the new PIN (EF %04X)", ef)
+	}
+	pcsctest.Remove(s.t, slot)
+	s.waitWaiting("を変更しました", 5*time.Second)
 }

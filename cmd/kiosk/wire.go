@@ -96,9 +96,13 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	}
 	flows := &kiosk.Flows{Journal: kj, Printer: printer, Municipality: cfg.Municipality, KioskID: cfg.KioskID,
 		CertRefKey: certRefKey, Clock: clock, Log: log}
-	voice := openSpeaker(cfg.Devices.Speaker, devs, log)
+	voice := openVoice(cfg.Devices.Speaker, devs, log)
+	if voice.run != nil {
+		g.Go(func() { voice.run(ctx) })
+	}
 	runner := visitrun.New(visitrun.Config{
-		Speaker: voice, Voice: kiosk.VoiceConfig{Enabled: voice != nil, Volume: cfg.Devices.Speaker.Volume},
+		Speaker: voice.speaker, Earphone: voice.jack,
+		Voice: kiosk.VoiceConfig{Enabled: voice.speaker != nil, Volume: cfg.Devices.Speaker.Volume, Jack: voice.jack != nil},
 		Visit: kiosk.VisitConfig{IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning,
 			Lang: kiosk.ParseLang(cfg.Language), Municipality: cfg.Municipality},
 		Flows: flows, Clock: clock, Log: log,
@@ -165,7 +169,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 		return fmt.Errorf("screen: %w", err)
 	}
 	defer scr.Fini()
-	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone, Voice: voice != nil,
+	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone, Voice: voice.speaker != nil,
 		Mouse: cfg.Devices.Touch.Mode == kiosk.ModeSim, TypeLetters: o.typeLetters,
 		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }, Version: version}
 	if sim != nil {

@@ -169,6 +169,14 @@ type provisionOpts struct {
 	PrinterKanji                bool
 	Touch, TouchDevice          string
 	Screen                      string
+	Speaker                     speakerOpts
+}
+
+// speakerOpts are the voice's flags (devices.speaker).
+type speakerOpts struct {
+	Mode, Card, Path                           string
+	Volume                                     int
+	EarphonePin, EarphoneCard, EarphonePlugged string
 }
 
 func provisionWrite(args []string, stdout, stderr io.Writer) error {
@@ -211,6 +219,7 @@ func provisionWrite(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&o.Touch, "touch", kiosk.ModeNone, "touchscreen: real or none")
 	fs.StringVar(&o.TouchDevice, "touch-device", "/dev/input/event0", "touchscreen evdev device")
 	fs.StringVar(&o.Screen, "screen", def.Devices.Screen.Mode, "screen: real or sim")
+	speakerFlags(fs, &o.Speaker, def.Devices.Speaker)
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return errUsage
@@ -390,6 +399,8 @@ func renderProvision(o provisionOpts, now time.Time) []byte {
 	p("")
 	p("[devices.screen]")
 	kv("mode", o.Screen, "")
+	p("")
+	renderSpeaker(p, kv, o.Speaker)
 	return b.Bytes()
 }
 

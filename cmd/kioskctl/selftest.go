@@ -24,7 +24,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 )
 
-const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|speaker|all] [--config FILE] [flags]
+const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|speaker|earphone|all] [--config FILE] [flags]
 
   printer  says what the device node is, asks the printer its status
            (DLE EOT) and prints a test slip; --sim writes it as files.
@@ -40,6 +40,10 @@ const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|speaker|al
            number), checks the rendered prompts are installed and plays
            the waiting prompt at volume 1, 2 and 3 (all: skipped
            unless devices.speaker.mode is alsa)
+  earphone reads the earphone jack (--earphone-pin), waits for a plug,
+           says 「イヤホンでご案内します」 into the earphone's own card
+           (--earphone-card), then waits for the plug to be pulled, until
+           --timeout (all: skipped unless devices.speaker.earphone_pin is set)
 
 The configuration is the kiosk's own (--config, default ` + defaultConfig + `);
 a device whose mode there is none is skipped, not failed, unless flags name
@@ -73,6 +77,8 @@ func selftestWith(ctx context.Context, defCfg string, args []string, stdout, std
 	calibrate := fl.Bool("calibrate", false, "touch: measure the calibration from three taps first")
 	fl.String("card", "", "speaker: the ALSA card ID (aplay -l), default from config")
 	fl.String("prompts", "", "speaker: the rendered prompts' directory, default from config")
+	fl.String("earphone-pin", "", "earphone: the jack's GPIO line, default from config")
+	fl.String("earphone-card", "", "earphone: its ALSA card ID, default from config")
 	pcm := fl.String("pcm", "", "speaker: play to this ALSA PCM instead of plughw:CARD=<card> (tests: a file sink)")
 	grid := fl.String("grid", "", "touch: the screen's size in cells, e.g. 80x24 (default: this terminal's, else 80x24)")
 	pos, err := parseArgs(fl, args)
@@ -108,14 +114,17 @@ func selftestWith(ctx context.Context, defCfg string, args []string, stdout, std
 		"keypad":  d.Keypad.Mode == kiosk.ModeNone && !given("rows", "cols"),
 		"touch":   d.Touch.Mode == kiosk.ModeNone && !given("touch"),
 		"speaker": d.Speaker.Mode != kiosk.ModeALSA && !given("card", "pcm"),
+		"earphone": (d.Speaker.Mode != kiosk.ModeALSA || d.Speaker.EarphonePin == "") &&
+			!given("earphone-pin"),
 	}
 	deviceFlags(fl, d)
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	tests := map[string]func() error{
-		"printer": func() error { return selftestPrinter(ctx, cfg, *sim, *out, stdout, log) },
-		"keypad":  func() error { return selftestKeypad(ctx, d.Keypad, *timeout, stdout, log) },
-		"speaker": func() error { return selftestSpeaker(ctx, d.Speaker, *pcm, stdout, log) },
+		"printer":  func() error { return selftestPrinter(ctx, cfg, *sim, *out, stdout, log) },
+		"keypad":   func() error { return selftestKeypad(ctx, d.Keypad, *timeout, stdout, log) },
+		"speaker":  func() error { return selftestSpeaker(ctx, d.Speaker, *pcm, stdout, log) },
+		"earphone": func() error { return selftestEarphone(ctx, d.Speaker, *pcm, *timeout, stdout, log) },
 		"touch": func() error {
 			tt := touchTest{dev: d.Touch, timeout: *timeout, calibrate: *calibrate, out: stdout, log: log}
 			if err := tt.setGrid(*grid, stdout); err != nil {
@@ -127,8 +136,8 @@ func selftestWith(ctx context.Context, defCfg string, args []string, stdout, std
 	var order []string
 	switch which {
 	case "all":
-		order = []string{"printer", "keypad", "touch", "speaker"}
-	case "printer", "keypad", "touch", "speaker":
+		order = []string{"printer", "keypad", "touch", "speaker", "earphone"}
+	case "printer", "keypad", "touch", "speaker", "earphone":
 		order = []string{which}
 	default:
 		fl.Usage()
@@ -172,10 +181,15 @@ func deviceFlags(fl *flag.FlagSet, d *kiosk.Devices) {
 	set("touch", func(v string) { d.Touch.Device = v })
 	set("card", func(v string) { d.Speaker.Card = v })
 	set("prompts", func(v string) { d.Speaker.Prompts = v })
+	set("earphone-pin", func(v string) { d.Speaker.EarphonePin = v })
+	set("earphone-card", func(v string) { d.Speaker.EarphoneCard = v })
 }
 
 // skipReason says why a device is not tested and how to test one anyway.
 func skipReason(d kiosk.Devices, name, source string) string {
+	if name == "earphone" {
+		return fmt.Sprintf("skipped (no earphone jack: devices.speaker.earphone_pin is not set, or the speaker is not alsa, in %s; to test one anyway: --earphone-pin LINE --earphone-card ID)", source)
+	}
 	mode, flags := map[string]string{"printer": d.Printer.Mode, "keypad": d.Keypad.Mode, "touch": d.Touch.Mode, "speaker": d.Speaker.Mode}[name],
 		map[string]string{"printer": "--printer DEVICE", "keypad": "--rows and --cols", "touch": "--touch DEVICE", "speaker": "--card ID"}[name]
 	what := "none configured"
@@ -527,7 +541,7 @@ func selftestSpeaker(ctx context.Context, sc kiosk.SpeakerConfig, pcm string, st
 	h := kiosk.NewHealthCell("speaker", "ok", "", time.Now())
 	d := &speaker.Device{Prompts: p, Sink: out, Health: h, Log: log}
 	for v := kiosk.VolumeLow; v <= kiosk.VolumeHigh; v++ {
-		u := kiosk.Utterance{Lang: kiosk.Japanese, Prompts: []kiosk.PromptID{"w.Insert"}, Volume: v}
+		u := kiosk.Speak(kiosk.Japanese, v, kiosk.Say("w.Insert"))
 		if len(missing) > 0 {
 			u = kiosk.Utterance{Click: true, Volume: v} // no prompts: the click still proves the path
 		}

@@ -222,17 +222,29 @@ func (r *renderer) checkReading(id kiosk.PromptID, l kiosk.Lang, text, say strin
 func (r *renderer) synth(id kiosk.PromptID, l kiosk.Lang, say, final, key string) (string, error) {
 	o, work := r.o, r.work
 	raw := filepath.Join(work, "raw.wav")
-	var cmd *exec.Cmd
-	if l == kiosk.Japanese {
-		cmd = exec.Command("open_jtalk", "-x", o.dic, "-m", o.voice, "-ow", raw)
-		cmd.Stdin = strings.NewReader(say)
-	} else {
-		cmd = exec.Command("flite", "-voice", "slt", "-t", say, "-o", raw)
+	run := func(gain string) (speaker.Stats, error) {
+		var cmd *exec.Cmd
+		if l == kiosk.Japanese {
+			cmd = exec.Command("open_jtalk", "-x", o.dic, "-m", o.voice, "-g", gain, "-ow", raw)
+			cmd.Stdin = strings.NewReader(say)
+		} else {
+			cmd = exec.Command("flite", "-voice", "slt", "-t", say, "-o", raw)
+		}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return speaker.Stats{}, fmt.Errorf("%s: %v: %s", cmd.Path, err, out)
+		}
+		return statsOf(raw)
 	}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("%s: %v: %s", cmd.Path, err, out)
+	st, err := run("0")
+	// Open JTalk clips a few short loud words (Ｗ, Ｏ: the signing PIN's
+	// letters) in its own 16-bit output: rendered 6 or 12 dB lower they
+	// are whole, and every prompt is brought to one peak below anyway.
+	for _, gain := range []string{"-6", "-12"} {
+		if err != nil || l != kiosk.Japanese || st.PeakdB <= maxPeakdB {
+			break
+		}
+		st, err = run(gain)
 	}
-	st, err := statsOf(raw)
 	if err != nil {
 		return "", err
 	}
@@ -305,7 +317,9 @@ func ParseTrace(trace string) string {
 			in = false
 		}
 		f := strings.Split(line, ",")
-		if !in || len(f) < 10 || f[1] == "記号" {
+		// Punctuation is no reading; a letter (記号,アルファベット: Ａ → エイ,
+		// the signing PIN's keys) is.
+		if !in || len(f) < 10 || f[1] == "記号" && f[2] != "アルファベット" {
 			continue
 		}
 		b.WriteString(strings.ReplaceAll(f[9], "’", ""))

@@ -18,6 +18,7 @@ func TestParseTrace(t *testing.T) {
 `
 	tests := []struct{ name, in, want string }{
 		{"sentence", trace, "カードヲサシコンデクダサイ"},
+		{"a letter is read, punctuation not", "[Text analysis result]\nＫ,記号,アルファベット,*,*,*,*,Ｋ,ケイ,ケイ,1/2,*,-1\n。,記号,句点,*,*,*,*,。,、,、,0/0,*,0\n", "ケイ"},
 		{"empty", "", ""},
 		{"no analysis", "[Output label]\n0 1 a,b,c,d,e,f,g,h,i,j\n", ""},
 	}

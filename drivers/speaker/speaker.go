@@ -73,10 +73,16 @@ func (p *Prompts) Audio(u kiosk.Utterance) (WAV, error) {
 	if u.Click {
 		return Click(22050).Scaled(u.Volume), nil
 	}
-	ws := make([]WAV, 0, len(u.Prompts))
-	for _, id := range u.Prompts {
+	ids := u.Prompts()
+	ws := make([]WAV, 0, len(ids))
+	for _, id := range ids {
 		w, err := p.Load(u.Lang, id)
 		if err != nil {
+			if u.Private() {
+				// The error names the file, which names the lit key: it
+				// would reach the log and the heartbeat.
+				return WAV{}, fmt.Errorf("a prompt of the signing PIN's keys (%s) is missing or unreadable", u.Lang)
+			}
 			return WAV{}, err
 		}
 		ws = append(ws, w)
@@ -231,8 +237,18 @@ type Sim struct {
 func (s *Sim) Log() string { return filepath.Join(s.Dir, "speech.log") }
 
 // Record logs u and writes its audio when there is some. cut: u was
-// overtaken before it played (logged with " (cut)", no audio).
+// overtaken before it played (logged with " (cut)", no audio). A private
+// utterance (the signing PIN's lit key) is logged as its count alone
+// (Utterance.String) and never written: what was lit is typed next, and
+// a file of it would be the PIN on disk.
 func (s *Sim) Record(u kiosk.Utterance, w []byte, cut bool) error {
+	return s.record("", u, w, cut)
+}
+
+func (s *Sim) record(prefix string, u kiosk.Utterance, w []byte, cut bool) error {
+	if u.Private() {
+		w = nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
@@ -243,7 +259,7 @@ func (s *Sim) Record(u kiosk.Utterance, w []byte, cut bool) error {
 	if err != nil {
 		return err
 	}
-	line := u.String()
+	line := prefix + u.String()
 	if cut {
 		line, w = line+" (cut)", nil
 	}
@@ -264,17 +280,24 @@ type SimDevice struct {
 	Sim     *Sim
 	Prompts *Prompts
 	Health  *kiosk.HealthCell
+	// Earphone: this is the sim's earphone; its lines in the log start
+	// with "earphone ".
+	Earphone bool
 }
 
 // Play records u.
 func (d *SimDevice) Play(ctx context.Context, u kiosk.Utterance) error {
 	var b []byte
-	if d.Prompts != nil {
+	if d.Prompts != nil && !u.Private() {
 		if w, err := d.Prompts.Audio(u); err == nil {
 			b = w.Bytes()
 		}
 	}
-	err := d.Sim.Record(u, b, ctx.Err() != nil)
+	prefix := ""
+	if d.Earphone {
+		prefix = "earphone "
+	}
+	err := d.Sim.record(prefix, u, b, ctx.Err() != nil)
 	if d.Health != nil {
 		if err != nil {
 			d.Health.Set(StateFailed, err.Error(), time.Now())

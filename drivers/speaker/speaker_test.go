@@ -103,7 +103,7 @@ func promptsDir(t *testing.T) *Prompts {
 }
 
 func TestDeadlinesAndHealth(t *testing.T) {
-	u := kiosk.Utterance{Lang: kiosk.Japanese, Prompts: []kiosk.PromptID{"w.Insert"}, Volume: 2}
+	u := kiosk.Speak(kiosk.Japanese, 2, kiosk.Say("w.Insert"))
 	for _, tt := range []struct {
 		name  string
 		sink  Sink
@@ -114,7 +114,7 @@ func TestDeadlinesAndHealth(t *testing.T) {
 		{"blocks", blockSink{}, nil, u, StateFailed},
 		{"fails", failSink{}, nil, u, StateFailed},
 		{"unplugged", failSink{}, func() error { return ErrNoCard }, u, StateAbsent},
-		{"no prompt file", failSink{}, nil, kiosk.Utterance{Lang: kiosk.English, Prompts: []kiosk.PromptID{"w.Insert"}}, StateNoVoices},
+		{"no prompt file", failSink{}, nil, kiosk.Speak(kiosk.English, 0, kiosk.Say("w.Insert")), StateNoVoices},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h := kiosk.NewHealthCell("speaker", "ok", "", time.Now())
@@ -136,7 +136,7 @@ func TestDeadlinesAndHealth(t *testing.T) {
 func TestSimLogsIDs(t *testing.T) {
 	dir := t.TempDir()
 	d := &SimDevice{Sim: &Sim{Dir: dir}, Prompts: promptsDir(t)}
-	d.Play(context.Background(), kiosk.Utterance{Lang: kiosk.Japanese, Prompts: []kiosk.PromptID{"w.Insert"}, Volume: 2})
+	d.Play(context.Background(), kiosk.Speak(kiosk.Japanese, 2, kiosk.Say("w.Insert")))
 	d.Play(context.Background(), kiosk.Utterance{Click: true, Volume: 2})
 	b, _ := os.ReadFile(d.Sim.Log())
 	if got := strings.TrimSpace(string(b)); got != "ja vol=2 w.Insert\nclick vol=2" {

@@ -59,6 +59,11 @@ type Config struct {
 	// Speaker plays the voice (nil: silent); Voice says how.
 	Speaker kiosk.Speaker
 	Voice   kiosk.VoiceConfig
+	// Earphone is the earphone jack (nil: none), read on every tick: the
+	// voice says where it now speaks and, with a plug in, the signing
+	// PIN's lit key. (The speaker's Router mutes a pulled plug at once
+	// by itself.)
+	Earphone interface{ Plugged() bool }
 }
 
 // Runner is one kiosk's visit loop. Create with New, then Run once.
@@ -158,10 +163,11 @@ func (r *Runner) Run(ctx context.Context, cards <-chan CardEvent, input <-chan k
 			}
 			r.onCard(ev)
 		case in := <-input:
-			r.heard(in.Kind)
+			r.heard(in)
 			r.handle(kiosk.Pressed{At: r.cfg.Now(), Input: in})
 		case t := <-ticks:
 			r.checkControls(t)
+			r.checkEarphone()
 			r.handle(kiosk.Tick{At: t})
 		case ev := <-r.done:
 			r.handle(ev)
@@ -201,12 +207,27 @@ func (r *Runner) publish(views chan kiosk.View) {
 }
 
 // heard lets the voice answer a key on the screen it was pressed on: the
-// click during PIN entry, Repeat, Volume. The PIN itself never comes here.
-func (r *Runner) heard(k kiosk.InputKind) {
+// click during PIN entry, Repeat, Volume, and the signing PIN alphabet's
+// lit key (into an earphone only). The PIN itself is not passed on.
+func (r *Runner) heard(in kiosk.Input) {
 	if r.voice == nil {
 		return
 	}
-	for _, u := range r.voice.Input(k, r.screen, r.lang) {
+	us := r.voice.Input(in.Kind, r.screen, r.lang)
+	if in.Lit != 0 {
+		us = append(us, r.voice.Lit(in.Lit, r.screen, r.lang)...)
+	}
+	for _, u := range us {
+		r.player.say(u)
+	}
+}
+
+// checkEarphone tells the voice when a plug goes in or out.
+func (r *Runner) checkEarphone() {
+	if r.voice == nil || r.cfg.Earphone == nil {
+		return
+	}
+	for _, u := range r.voice.Earphone(r.cfg.Earphone.Plugged()) {
 		r.player.say(u)
 	}
 }

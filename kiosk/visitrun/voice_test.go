@@ -1,7 +1,9 @@
 package visitrun_test
 
 import (
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -76,7 +78,7 @@ func TestVoiceFollowsTheVisit(t *testing.T) {
 	want := []string{
 		"ja vol=2 w.Insert w.InsertHow v.Help",
 		"ja vol=2 w.Reading w.DontRemove",
-		"ja vol=2 page.valid.auth.title tries.auth.3 tries.sign.5 v.NoDates page.valid.auth.next",
+		"ja vol=2 page.valid.auth.title tries.auth.3 tries.sign.5 v.NoDates page.valid.auth.what0 page.valid.auth.next",
 		"ja vol=2 w.MenuHead menu.1 menu.2 menu.3 menu.4 menu.5",
 		"ja vol=2 w.PINNow.auth tries.auth.3 v.EnterDone",
 		"click", "click", "click", "click", "click",
@@ -117,4 +119,65 @@ func TestBrokenSpeakerNeverStallsAVisit(t *testing.T) {
 			r.stop() // and the runner stops with a blocked speaker
 		})
 	}
+}
+
+type jack struct{ in atomic.Bool }
+
+func (j *jack) Plugged() bool { return j.in.Load() }
+
+// The signing PIN with the keypad alone and an earphone: the lit key is
+// said (privately) only while a plug is in; without one only the click
+// plays and the screen says the letters are not said aloud. Plugging in
+// and pulling out are said, and the screen is said again where the
+// resident now listens. The PIN typed never reaches the speaker.
+func TestSignPINLettersOnlyInTheEarphone(t *testing.T) {
+	sp, j := &speakertest.Recorder{}, &jack{}
+	r := newRigWith(t, func(c *visitrun.Config) {
+		c.Speaker, c.Voice = sp, kiosk.VoiceConfig{Enabled: true, Volume: kiosk.VolumeMedium, Jack: true}
+		c.Earphone = j
+	})
+	r.insert("fresh")
+	r.toMenu()
+	r.choose(kiosk.ActionChangeSign)
+	v := r.await("signing PIN entry", func(v kiosk.View) bool { return v.Screen == kiosk.ScreenPIN && v.PIN.Kind == kiosk.PINSign })
+	played(t, sp, "w.PickHelp v.SpellInEar v.EnterDone")
+	lit := func(keys string) {
+		for _, k := range keys {
+			r.send(kiosk.Input{Kind: kiosk.InputActivity, Lit: k})
+		}
+	}
+	lit("BCD") // no earphone: clicks only
+	j.in.Store(true)
+	r.ticks <- r.clock.Add(time.Second)
+	played(t, sp, "v.EarOn")
+	played(t, sp, "w.PickHelp v.SpellNow v.EnterDone")
+	lit("EFG")
+	got := played(t, sp, "private(1)")
+	j.in.Store(false)
+	r.ticks <- r.clock.Add(time.Second)
+	played(t, sp, "v.EarOff")
+	lit("HIJ")
+	got = played(t, sp, "w.PickHelp v.SpellInEar v.EnterDone")
+	time.Sleep(50 * time.Millisecond) // the HIJ clicks: nothing private may follow them
+	privates, clicks := 0, 0
+	for _, u := range sp.Played() {
+		switch {
+		case u.Private():
+			privates++
+			if !j.Plugged() && u.Prompts()[0] == "key.H" {
+				t.Error("a key lit with no earphone in was said")
+			}
+		case u.Click:
+			clicks++
+		}
+	}
+	if privates != 3 || clicks != 9 {
+		t.Errorf("%d keys said, %d clicks; want 3 (E F G, earphone in) and 9:\n%s", privates, clicks, strings.Join(got, "\n"))
+	}
+	for _, u := range sp.Played() {
+		if u.Private() && !slices.Contains([]kiosk.PromptID{"key.E", "key.F", "key.G"}, u.Prompts()[0]) {
+			t.Errorf("said %v privately; only E, F, G were lit with the earphone in", u.Prompts())
+		}
+	}
+	_ = v
 }

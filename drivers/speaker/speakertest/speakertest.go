@@ -31,7 +31,6 @@ func (r *Recorder) Block(on bool) { r.mu.Lock(); r.block = on; r.mu.Unlock() }
 // Play records u, then fails, blocks or returns as set.
 func (r *Recorder) Play(ctx context.Context, u kiosk.Utterance) error {
 	r.mu.Lock()
-	u.Prompts = append([]kiosk.PromptID(nil), u.Prompts...)
 	r.got = append(r.got, u)
 	fail, block := r.fail, r.block
 	r.mu.Unlock()
