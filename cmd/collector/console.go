@@ -18,7 +18,7 @@ import (
 // withConsole serves the staff console under /console/ beside the kiosk
 // and staff endpoints of api.
 func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *revoke.List, log *slog.Logger) (http.Handler, error) {
-	opts := console.Options{Store: console.FromStore(st), Logger: log}
+	opts := console.Options{Store: st, Logger: log}
 	iopts := importer.Options{CAPool: pool}
 	if crl != nil {
 		iopts.Revoked, opts.Health.RefusedAt = crl.Revoked, crl.RefusedAt

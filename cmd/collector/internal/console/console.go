@@ -41,7 +41,7 @@ var staticFS embed.FS
 
 // Options configure a Console.
 type Options struct {
-	Store    Store
+	Store    store.Store
 	Importer Importer // nil: the import page says import is not available
 	// StaffPrefix marks staff certificates (CN prefix; default "staff-").
 	StaffPrefix string

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
@@ -23,7 +24,7 @@ var funcs = template.FuncMap{
 	"time":  formatTime,
 	"ago":   ago,
 	"level": func(l Level) string { return l.key() },
-	"recURL": func(id RecordID) string {
+	"recURL": func(id store.RecordID) string {
 		return Prefix + "record/" + url.PathEscape(id.KioskID) + "/" + url.PathEscape(id.JournalID) + "/" + strconv.FormatUint(id.Seq, 10)
 	},
 	"kioskURL": func(id string) string { return Prefix + "kiosk/" + url.PathEscape(id) },
@@ -72,16 +73,16 @@ var funcs = template.FuncMap{
 }
 
 type kioskRow struct {
-	K         Kiosk
+	K         store.KioskState
 	Level     Level
 	Problems  []Problem
 	Recreated int
 	Gaps      int
 }
 
-func (c *Console) row(l Lang, k Kiosk, now time.Time) kioskRow {
+func (c *Console) row(l Lang, k store.KioskState, now time.Time) kioskRow {
 	lv, ps := c.o.Health.assess(l, k, now)
-	return kioskRow{K: k, Level: lv, Problems: ps, Recreated: recreations(k), Gaps: gapCount(k)}
+	return kioskRow{K: k, Level: lv, Problems: ps, Recreated: k.Recreations(), Gaps: k.Gaps()}
 }
 
 func (c *Console) kiosks(q *req) {
@@ -99,7 +100,7 @@ func (c *Console) kiosks(q *req) {
 		if rows[i].Level != rows[j].Level {
 			return rows[i].Level > rows[j].Level
 		}
-		return rows[i].K.ID < rows[j].K.ID
+		return rows[i].K.KioskID < rows[j].K.KioskID
 	})
 	q.notice = c.auditedOrNoted(q, store.ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows)))
 	c.render(q, http.StatusOK, "kiosks", rows)
@@ -107,7 +108,7 @@ func (c *Console) kiosks(q *req) {
 
 type kioskPage struct {
 	Row    kioskRow
-	Visits []Visit
+	Visits []store.Found
 }
 
 func (c *Console) kiosk(q *req) {
@@ -117,7 +118,7 @@ func (c *Console) kiosk(q *req) {
 		c.storeFailed(q, "read kiosk", err)
 		return
 	}
-	vs, err := c.o.Store.Records(ctxOf(q), store.Query{KioskID: id, Limit: 50, Newest: true})
+	vs, err := records(ctxOf(q), c.o.Store, store.Query{KioskID: id, Limit: 50, Newest: true})
 	if err != nil {
 		c.storeFailed(q, "list records", err)
 		return
@@ -135,7 +136,7 @@ type findPage struct {
 	Kiosks                              []string
 	Kinds, Outcomes                     []option
 	Searched                            bool
-	Results                             []Visit
+	Results                             []store.Found
 	More                                bool
 	Message                             string
 }
@@ -194,13 +195,13 @@ func (c *Console) find(q *req) {
 		return
 	}
 	for _, k := range ks {
-		p.Kiosks = append(p.Kiosks, k.ID)
+		p.Kiosks = append(p.Kiosks, k.KioskID)
 	}
 	code := http.StatusOK
 	switch {
 	case p.Ref != "":
 		p.Searched = true
-		vs, err := c.o.Store.Lookup(ctxOf(q), p.Ref)
+		vs, err := lookup(ctxOf(q), c.o.Store, p.Ref)
 		switch {
 		case errors.Is(err, ErrBadReference):
 			code, p.Message = http.StatusBadRequest, text(q.lang, "error.input", err.Error())
@@ -215,7 +216,7 @@ func (c *Console) find(q *req) {
 		}
 		if len(vs) == 1 {
 			// What the counter wants: the record itself.
-			http.Redirect(q.w, q.r, funcs["recURL"].(func(RecordID) string)(vs[0].ID()), http.StatusSeeOther)
+			http.Redirect(q.w, q.r, funcs["recURL"].(func(store.RecordID) string)(vs[0].ID()), http.StatusSeeOther)
 			return
 		}
 		p.Results = vs
@@ -226,7 +227,7 @@ func (c *Console) find(q *req) {
 			p.Message, code = text(q.lang, "error.input", err.Error()), http.StatusBadRequest
 			break
 		}
-		vs, err := c.o.Store.Records(ctxOf(q), store.Query{KioskID: p.Kiosk, From: from, To: to,
+		vs, err := records(ctxOf(q), c.o.Store, store.Query{KioskID: p.Kiosk, From: from, To: to,
 			Kind: kiosk.TxKind(p.Kind), Outcome: kiosk.Outcome(p.Outcome), Limit: findLimit + 1, Newest: true})
 		if err != nil {
 			c.storeFailed(q, "search records", err)
@@ -250,17 +251,17 @@ func (c *Console) find(q *req) {
 }
 
 type recordPage struct {
-	V            Visit
+	V            store.Found
 	Journal      *store.JournalState
-	Prev, Next   *Visit
+	Prev, Next   *store.Found
 	PrevOK       bool
 	NextOK       bool
 	Start, Head  bool
 	FollowUp     FollowUpKind
 	Mark         *store.Mark
 	Flash        string
-	SlipOf       []Visit      // for a printer note: the visit whose slip it was
-	Flags        []store.Flag // flags raised at this record
+	SlipOf       []store.Found // for a printer note: the visit whose slip it was
+	Flags        []store.Flag  // flags raised at this record
 	RecordIDText string
 }
 
@@ -270,10 +271,10 @@ func (c *Console) record(q *req) {
 		c.fail(q, http.StatusNotFound, text(q.lang, "error.notfound"))
 		return
 	}
-	id := RecordID{KioskID: q.r.PathValue("kiosk"), JournalID: q.r.PathValue("journal"), Seq: seq}
+	id := store.RecordID{KioskID: q.r.PathValue("kiosk"), JournalID: q.r.PathValue("journal"), Seq: seq}
 	ctx := ctxOf(q)
 	// The record and its two neighbours in its chain.
-	vs, err := c.o.Store.Records(ctx, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3})
+	vs, err := records(ctx, c.o.Store, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
 		return
@@ -316,13 +317,13 @@ func (c *Console) record(q *req) {
 	}
 	if fk, ok := FollowUpOf(r); ok {
 		p.FollowUp = fk
-		if p.Mark, err = c.o.Store.MarkOf(ctx, id); err != nil {
+		if p.Mark, err = c.o.Store.MarkOf(ctx, id.KioskID, id.JournalID, id.Seq); err != nil {
 			c.storeFailed(q, "read mark", err)
 			return
 		}
 	}
 	if r.Kind == kiosk.TxSystem && r.Reference != "" {
-		if p.SlipOf, err = c.o.Store.Lookup(ctx, r.Reference); err != nil && !errors.Is(err, ErrBadReference) {
+		if p.SlipOf, err = lookup(ctx, c.o.Store, r.Reference); err != nil && !errors.Is(err, ErrBadReference) {
 			c.storeFailed(q, "look up slip", err)
 			return
 		}
@@ -366,7 +367,7 @@ func (c *Console) followUps(q *req) {
 		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
 		return
 	}
-	items, err := c.o.Store.FollowUps(ctxOf(q), from, to)
+	items, err := followUps(ctxOf(q), c.o.Store, from, to)
 	if err != nil {
 		c.storeFailed(q, "list follow-ups", err)
 		return
@@ -396,7 +397,7 @@ func (c *Console) mark(q *req) {
 		return
 	}
 	f := q.r.PostForm
-	id, err := ParseRecordID(f.Get("record"))
+	id, err := store.ParseRecordID(f.Get("record"))
 	if err != nil {
 		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
 		return
@@ -407,7 +408,7 @@ func (c *Console) mark(q *req) {
 		return
 	}
 	ctx := ctxOf(q)
-	vs, err := c.o.Store.Records(ctx, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: id.Seq - 1, Limit: 1})
+	vs, err := records(ctx, c.o.Store, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: id.Seq - 1, Limit: 1})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
 		return
@@ -455,7 +456,7 @@ func (c *Console) exportForm(q *req) {
 
 type importPage struct {
 	Available bool
-	Result    *ImportResult
+	Result    *importer.Result
 	Error     string
 }
 

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
@@ -26,23 +27,23 @@ type recordingImporter struct {
 	err error
 }
 
-func (d *recordingImporter) Import(ctx context.Context, dir string) (ImportResult, error) {
+func (d *recordingImporter) Import(ctx context.Context, dir string) (importer.Result, error) {
 	d.got = map[string]string{}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return ImportResult{}, err
+		return importer.Result{}, err
 	}
 	for _, e := range ents {
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			return ImportResult{}, err
+			return importer.Result{}, err
 		}
 		d.got[e.Name()] = string(b)
 	}
 	if d.err != nil {
-		return ImportResult{}, d.err
+		return importer.Result{}, d.err
 	}
-	return ImportResult{KioskID: "K07", JournalID: "J", Records: 5, Stored: 3, Duplicates: 2, FirstSeq: 1, LastSeq: 5}, nil
+	return importer.Result{KioskID: "K07", JournalID: "J", Records: 5, Stored: 3, Duplicates: 2, FirstSeq: 1, LastSeq: 5}, nil
 }
 
 func zipOf(t *testing.T, files map[string]string) []byte {
