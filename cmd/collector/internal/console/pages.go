@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -350,6 +351,7 @@ type followUpsPage struct {
 	From, To string
 	ShowAll  bool
 	Items    []FollowUp
+	Ended    []EndedJournal // journals that ended with records unsent
 	Flash    string
 	Back     string
 }
@@ -382,7 +384,14 @@ func (c *Console) followUps(q *req) {
 		items = open
 	}
 	p.Items = items
-	if !c.audited(q, store.ActViewFollowUp, fmt.Sprintf("from=%s to=%s all=%t shown=%d", p.From, p.To, p.ShowAll, len(items))) {
+	if p.Ended, err = endedJournals(ctxOf(q), c.o.Store); err != nil {
+		c.storeFailed(q, "list ended journals", err)
+		return
+	}
+	if !p.ShowAll {
+		p.Ended = slices.DeleteFunc(p.Ended, func(e EndedJournal) bool { return e.Mark != nil })
+	}
+	if !c.audited(q, store.ActViewFollowUp, fmt.Sprintf("from=%s to=%s all=%t shown=%d ended=%d", p.From, p.To, p.ShowAll, len(items), len(p.Ended))) {
 		return
 	}
 	c.render(q, http.StatusOK, "followups", p)
@@ -397,14 +406,18 @@ func (c *Console) mark(q *req) {
 		return
 	}
 	f := q.r.PostForm
-	id, err := store.ParseRecordID(f.Get("record"))
-	if err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
-		return
-	}
 	note := strings.TrimSpace(f.Get("note"))
 	if len([]rune(note)) > maxNote {
 		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", fmt.Sprintf("the note is longer than %d characters", maxNote)))
+		return
+	}
+	if f.Get("ended") != "" {
+		c.markEnded(q, f, note)
+		return
+	}
+	id, err := store.ParseRecordID(f.Get("record"))
+	if err != nil {
+		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
 		return
 	}
 	ctx := ctxOf(q)
@@ -428,22 +441,14 @@ func (c *Console) mark(q *req) {
 	}
 	m, err := c.o.Store.Mark(ctx, store.Mark{KioskID: id.KioskID, JournalID: id.JournalID, Seq: id.Seq, RecordTime: vs[0].Record.Time.UTC(),
 		Kind: string(kind), By: q.staff.Name, At: q.now.UTC(), Note: note})
-	back, _ := url.Parse(localPath(f.Get("back")))
-	bq := back.Query()
-	switch {
-	case errors.Is(err, ErrAlreadyMarked):
-		bq.Set("flash", "already")
-		bq.Set("by", m.By)
-		bq.Set("at", formatTime(m.At))
-	case err != nil:
+	if err != nil && !errors.Is(err, ErrAlreadyMarked) {
 		c.storeFailed(q, "mark follow-up", err)
 		return
-	default:
-		bq.Set("flash", "marked")
+	}
+	if err == nil {
 		c.log.Info("console: follow-up marked handled", "record", id.String(), "kind", kind, "staff", q.staff.Name)
 	}
-	back.RawQuery = bq.Encode()
-	http.Redirect(q.w, q.r, back.String(), http.StatusSeeOther)
+	c.backAfterMark(q, f.Get("back"), m, err)
 }
 
 type exportPage struct{ From, To string }

@@ -119,6 +119,9 @@ var words = map[string]msg{
 	"mark":             {"対応済みにする", "Mark handled"},
 	"note":             {"メモ（任意）", "Note (optional)"},
 	"no.followups":     {"この期間に要対応の記録はありません。", "Nothing to follow up in this period."},
+	"ended.title":      {"未送信の記録を残して終わった記録ファイル", "Journals that ended with records unsent"},
+	"ended.lead":       {"端末が新しい記録ファイルを始めたとき（SDカードの交換、壊れたファイルの退避）、前のファイルに町役場へ届いていない記録が残っていました。古いカードから kioskctl journal salvage で読み出し、「取り込み」で取り込んでください。", "A kiosk started a new journal (SD card replaced, corrupt file moved aside) while the old one still held records the town hall never received. Read them from the old card with kioskctl journal salvage, then bring them in with Import."},
+	"ended.since":      {"記録ファイル %s が終了（%s に検知）", "journal %s ended (seen %s)"},
 	"marked":           {"対応済みにしました。", "Marked as handled."},
 	"already.marked":   {"すでに対応済みです（%s、%s）。", "Already handled (%s, %s)."},
 	"slip.of":          {"受付票", "Slip"},
@@ -212,6 +215,7 @@ var labels = map[string]msg{
 	"fu.pin_change_unknown": {"暗証番号の変更結果が不明：新旧どちらの暗証番号が有効か、窓口で確かめてください", "PIN change outcome unknown: check at the counter which PIN is now valid"},
 	"fu.pin_locked":         {"暗証番号のロック：窓口での初期化が必要です", "PIN locked: it must be reset at the office"},
 	"fu.office":             {"窓口での手続きが必要", "Needs the office"},
+	"fu.unsent_at_end":      {"未送信の記録が古いカードに残っています：読み出して取り込んでください", "Unsent records are left on the old card: salvage and import them"},
 	"fu.slip_not_printed":   {"受付票が印刷されませんでした：受付番号を持たずに来られるかもしれません", "Slip not printed: the resident may come without a reference number"},
 	// follow-up kinds, short (tables)
 	"fus.pin_change_unknown": {"変更結果が不明", "PIN change unknown"},
