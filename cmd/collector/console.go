@@ -33,6 +33,7 @@ func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *rev
 	ch := c.Handler()
 	mux.Handle("/console", ch)
 	mux.Handle(console.Prefix, ch)
+	mux.Handle("GET /{$}", ch) // the collector's bare address leads to the console
 	return mux, nil
 }
 

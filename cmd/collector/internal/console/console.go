@@ -103,6 +103,9 @@ func New(o Options) (*Console, error) {
 // any page that asks, so the origin is what tells a real click.
 func (c *Console) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { // the collector's bare address
+		http.Redirect(w, r, Prefix, http.StatusSeeOther)
+	})
 	mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix, http.StatusMovedPermanently)
 	})
@@ -120,7 +123,7 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"import", c.staff(c.importForm))
 	mux.HandleFunc("POST "+Prefix+"import", c.staff(c.importUpload))
 	mux.HandleFunc("GET "+Prefix+"audit", c.staff(c.auditLog))
-	return headers(http.NewCrossOriginProtection().Handler(mux))
+	return headers(c.sameSiteOnly(http.NewCrossOriginProtection().Handler(mux)))
 }
 
 // headers: nothing from another origin, no framing, nothing cached (the
@@ -132,6 +135,8 @@ func headers(h http.Handler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("Cache-Control", "no-store")
+		hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.ServeHTTP(w, r)
 	})
 }
@@ -277,7 +282,7 @@ func (c *Console) handleLang(w http.ResponseWriter, r *http.Request) {
 		to = LangEN
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(to), Path: "/console", MaxAge: 365 * 24 * 3600,
-		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, localPath(r.URL.Query().Get("back")), http.StatusSeeOther)
 }
 

@@ -146,6 +146,8 @@ var words = map[string]msg{
 	"action":           {"操作", "Action"},
 	"denied.title":     {"職員用の証明書が必要です", "A staff certificate is needed"},
 	"denied.body":      {"この画面は役場の職員用です。職員用の証明書をブラウザに入れてから、もう一度開いてください。", "This console is for town hall staff. Install your staff certificate in the browser and open it again."},
+	"crosssite.title":  {"ほかのサイトからの操作は受け付けません", "Requests from other sites are refused"},
+	"crosssite.body":   {"この操作は管理画面の外（別のウェブページ）から始まったため、行いませんでした。記録は読み出しておらず、何も変わっていません。管理画面のメニューから開き直してください。", "This request started outside the console (on another web page), so it was not carried out: nothing was read and nothing changed. Open it again from the console's menu."},
 	"error.title":      {"表示できませんでした", "Could not show this page"},
 	"error.store":      {"記録の読み出しに失敗しました。しばらくしてからもう一度お試しください。続くときは担当者に連絡してください。", "Reading the records failed. Please try again shortly; if it keeps failing, tell the administrator."},
 	"error.audit":      {"操作記録に書き込めないため、表示を止めました（記録のない閲覧はできません）。担当者に連絡してください。", "The audit log cannot be written, so nothing is shown (no view without a record). Tell the administrator."},
