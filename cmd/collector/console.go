@@ -16,8 +16,9 @@ import (
 )
 
 // withConsole serves the staff console under /console/ beside the kiosk
-// and staff endpoints of api.
-func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *revoke.List, log *slog.Logger) (http.Handler, error) {
+// and staff endpoints of api; refused is what the revocation guard tells
+// the console (the audit log, the refusal page).
+func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *revoke.List, log *slog.Logger) (h http.Handler, refused revoke.Refused, err error) {
 	opts := console.Options{Store: st, Logger: log}
 	iopts := importer.Options{CAPool: pool}
 	if crl != nil {
@@ -26,7 +27,7 @@ func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *rev
 	opts.Importer = console.Importing(st, iopts)
 	c, err := console.New(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
@@ -34,7 +35,7 @@ func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *rev
 	mux.Handle("/console", ch)
 	mux.Handle(console.Prefix, ch)
 	mux.Handle("GET /{$}", ch) // the collector's bare address leads to the console
-	return mux, nil
+	return mux, c.RefusedRevoked, nil
 }
 
 // Deadlines: a store call (one statement's wait for a lock, the pool's

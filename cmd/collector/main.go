@@ -209,13 +209,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	m := newMetrics(raw, c)
 	st := m.Store(store.Bounded(raw, store.BoundOptions{Call: c.StoreTimeout, Observer: m.Observer}))
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
-	h, err := withConsole(srv.Handler(), st, pool, list, log)
+	h, refused, err := withConsole(srv.Handler(), st, pool, list, log)
 	if err != nil {
 		return err
 	}
 	h = m.Batches(bounded(h, c.RequestTimeout))
 	if list != nil {
-		h = list.Guard(h) // connections opened before a revocation too
+		h = list.GuardWith(h, refused) // connections opened before a revocation too
 	}
 	hs := &http.Server{
 		Addr: c.Listen, Handler: h, TLSConfig: tc,

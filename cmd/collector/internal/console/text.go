@@ -148,6 +148,8 @@ var words = map[string]msg{
 	"denied.body":      {"この画面は役場の職員用です。職員用の証明書をブラウザに入れてから、もう一度開いてください。", "This console is for town hall staff. Install your staff certificate in the browser and open it again."},
 	"crosssite.title":  {"ほかのサイトからの操作は受け付けません", "Requests from other sites are refused"},
 	"crosssite.body":   {"この操作は管理画面の外（別のウェブページ）から始まったため、行いませんでした。記録は読み出しておらず、何も変わっていません。管理画面のメニューから開き直してください。", "This request started outside the console (on another web page), so it was not carried out: nothing was read and nothing changed. Open it again from the console's menu."},
+	"revoked.title":    {"この証明書は使えなくなっています", "This certificate has been revoked"},
+	"revoked.body":     {"お使いの証明書は村の認証局が失効させたため、管理画面を開けません。この試みは操作記録に残りました。必要なら担当者に新しい証明書を申し出てください。", "The village CA has revoked your certificate, so the console cannot be opened. This attempt was recorded in the audit log. Ask the administrator for a new certificate if you need one."},
 	"error.title":      {"表示できませんでした", "Could not show this page"},
 	"error.store":      {"記録の読み出しに失敗しました。しばらくしてからもう一度お試しください。続くときは担当者に連絡してください。", "Reading the records failed. Please try again shortly; if it keeps failing, tell the administrator."},
 	"error.audit":      {"操作記録に書き込めないため、表示を止めました（記録のない閲覧はできません）。担当者に連絡してください。", "The audit log cannot be written, so nothing is shown (no view without a record). Tell the administrator."},
@@ -271,6 +273,7 @@ var labels = map[string]msg{
 	"act.imported":       {"取り込み完了", "imported"},
 	"act.import_refused": {"取り込みを拒否", "import refused"},
 	"act.view_audit":     {"操作記録を表示", "viewed the audit log"},
+	"act.denied_revoked": {"拒否（失効した証明書）", "denied (certificate revoked)"},
 	"act.denied":         {"拒否（職員以外の証明書）", "denied (not a staff certificate)"},
 }
 
