@@ -101,10 +101,10 @@ func (c *Console) exportRecords(q *req, format string) ([]store.Found, string, b
 	v := q.r.URL.Query()
 	from, to, err := period(v)
 	if err == nil && (from.IsZero() || to.IsZero()) {
-		err = fmt.Errorf("choose both a start and an end date")
+		err = badInput("input.bothdates")
 	}
 	if err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, err))
 		return nil, "", false
 	}
 	vs, err := records(ctxOf(q), c.o.Store, store.Query{From: from, To: to})
@@ -132,7 +132,7 @@ func (c *Console) export(q *req) {
 	case "json":
 		write, ctype, ext = writeJSON, "application/json", ".json"
 	default:
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", fmt.Sprintf("format %q", format)))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, badInput("input.format", format)))
 		return
 	}
 	vs, name, ok := c.exportRecords(q, format)

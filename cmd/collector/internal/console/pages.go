@@ -158,7 +158,7 @@ func parseDay(s string, end bool) (time.Time, error) {
 	}
 	d, err := time.ParseInLocation("2006-01-02", s, kiosk.JST())
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+		return time.Time{}, badInput("input.notdate", s)
 	}
 	if end {
 		d = d.AddDate(0, 0, 1)
@@ -175,7 +175,7 @@ func period(v url.Values) (from, to time.Time, err error) {
 		return
 	}
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-		err = errors.New("the end date is before the start date")
+		err = badInput("input.order")
 	}
 	return
 }
@@ -205,7 +205,7 @@ func (c *Console) find(q *req) {
 		vs, err := lookup(ctxOf(q), c.o.Store, p.Ref)
 		switch {
 		case errors.Is(err, ErrBadReference):
-			code, p.Message = http.StatusBadRequest, text(q.lang, "error.input", err.Error())
+			code, p.Message = http.StatusBadRequest, inputMessage(q.lang, badInput("input.reference", p.Ref))
 		case err != nil:
 			c.storeFailed(q, "look up reference", err)
 			return
@@ -225,7 +225,7 @@ func (c *Console) find(q *req) {
 		p.Searched = true
 		from, to, err := period(v)
 		if err != nil {
-			p.Message, code = text(q.lang, "error.input", err.Error()), http.StatusBadRequest
+			p.Message, code = inputMessage(q.lang, err), http.StatusBadRequest
 			break
 		}
 		vs, err := records(ctxOf(q), c.o.Store, store.Query{KioskID: p.Kiosk, From: from, To: to,
@@ -366,7 +366,7 @@ func (c *Console) followUps(q *req) {
 	}
 	from, to, err := period(url.Values{"from": {p.From}, "to": {p.To}})
 	if err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, err))
 		return
 	}
 	items, err := followUps(ctxOf(q), c.o.Store, from, to)
@@ -402,13 +402,13 @@ const maxNote = 500
 // mark records a follow-up as handled, then goes back (POST, redirect, GET).
 func (c *Console) mark(q *req) {
 	if err := q.r.ParseForm(); err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, err))
 		return
 	}
 	f := q.r.PostForm
 	note := strings.TrimSpace(f.Get("note"))
 	if len([]rune(note)) > maxNote {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", fmt.Sprintf("the note is longer than %d characters", maxNote)))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, badInput("input.note", maxNote)))
 		return
 	}
 	if f.Get("ended") != "" {
@@ -417,7 +417,7 @@ func (c *Console) mark(q *req) {
 	}
 	id, err := store.ParseRecordID(f.Get("record"))
 	if err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, badInput("input.record", f.Get("record"))))
 		return
 	}
 	ctx := ctxOf(q)
@@ -432,7 +432,7 @@ func (c *Console) mark(q *req) {
 	}
 	kind, ok := FollowUpOf(vs[0].Record)
 	if !ok {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", "this record needs no follow-up"))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, badInput("input.nofollowup")))
 		return
 	}
 	// The audit entry comes first: a mark nobody can trace is not made.
@@ -463,6 +463,7 @@ type importPage struct {
 	Available bool
 	Result    *importer.Result
 	Error     string
+	Detail    string // the importer's own (English) reason, no server path
 }
 
 func (c *Console) importForm(q *req) {

@@ -107,11 +107,11 @@ func TestImportUpload(t *testing.T) {
 		{"the files", []part{{"files", "records.jsonl", export["records.jsonl"]}, {"files", "manifest.json", export["manifest.json"]}}, 200, "取り込みました", export},
 		{"a ZIP of the folder", []part{{"files", "K07.zip", string(zipOf(t, map[string]string{"kiosk-K07/records.jsonl": export["records.jsonl"], "kiosk-K07/manifest.json": export["manifest.json"]}))}}, 200, "取り込みました", export},
 		{"a ZIP of the files", []part{{"files", "K07.ZIP", string(zipOf(t, export))}}, 200, "取り込みました", export},
-		{"two folders in a ZIP", []part{{"files", "x.zip", string(zipOf(t, map[string]string{"a/records.jsonl": "1", "b/records.jsonl": "2"}))}}, 400, "more than one folder", nil},
-		{"a path out of the folder", []part{{"files", "x.zip", string(zipOf(t, map[string]string{"../../etc/records.jsonl": "1"}))}}, 400, "more than one folder", nil},
-		{"two exports at once", []part{{"folder", "a/records.jsonl", "1"}, {"folder", "b/records.jsonl", "2"}}, 400, "two files named", nil},
-		{"an odd name", []part{{"files", "rec ords;rm.jsonl", "1"}}, 400, "is not a file name", nil},
-		{"not a ZIP", []part{{"files", "x.zip", "PK garbage"}}, 400, "not a readable ZIP", nil},
+		{"two folders in a ZIP", []part{{"files", "x.zip", string(zipOf(t, map[string]string{"a/records.jsonl": "1", "b/records.jsonl": "2"}))}}, 400, "ZIPに複数のフォルダがあります", nil},
+		{"a path out of the folder", []part{{"files", "x.zip", string(zipOf(t, map[string]string{"../../etc/records.jsonl": "1"}))}}, 400, "ZIPに複数のフォルダがあります", nil},
+		{"two exports at once", []part{{"folder", "a/records.jsonl", "1"}, {"folder", "b/records.jsonl", "2"}}, 400, "という名前のファイルが2つあります", nil},
+		{"an odd name", []part{{"files", "rec ords;rm.jsonl", "1"}}, 400, "は書き出しのファイル名ではありません", nil},
+		{"not a ZIP", []part{{"files", "x.zip", "PK garbage"}}, 400, "は読めるZIPファイルではありません", nil},
 		{"nothing chosen", nil, 400, "ファイルが選ばれていません", nil},
 	}
 	for _, tt := range tests {
