@@ -18,8 +18,11 @@ import (
 // withConsole serves the staff console under /console/ beside the kiosk
 // and staff endpoints of api; refused is what the revocation guard tells
 // the console (the audit log, the refusal page).
-func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *revoke.List, log *slog.Logger) (h http.Handler, refused revoke.Refused, err error) {
-	opts := console.Options{Store: st, Logger: log}
+func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *revoke.List, admins []string, log *slog.Logger) (h http.Handler, refused revoke.Refused, err error) {
+	opts := console.Options{Store: st, Logger: log, Admins: admins}
+	if len(admins) == 0 {
+		log.Warn("console: no administrator named (console_admins): only certificates with OU " + console.DefaultAdminOU + " may import, export or read the audit log")
+	}
 	iopts := importer.Options{CAPool: pool}
 	if crl != nil {
 		iopts.Revoked, opts.Health.RefusedAt = crl.Revoked, crl.RefusedAt

@@ -209,7 +209,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	m := newMetrics(raw, c)
 	st := m.Store(store.Bounded(raw, store.BoundOptions{Call: c.StoreTimeout, Observer: m.Observer}))
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
-	h, refused, err := withConsole(srv.Handler(), st, pool, list, log)
+	h, refused, err := withConsole(srv.Handler(), st, pool, list, c.ConsoleAdmins, log)
 	if err != nil {
 		return err
 	}

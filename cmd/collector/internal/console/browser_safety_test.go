@@ -128,3 +128,24 @@ func TestInBrowserOtherSiteRefused(t *testing.T) {
 		t.Error("the console's own page was not audited: was the certificate presented at all?")
 	}
 }
+
+// Counter staff in Chromium: the menu has no export, and the export's
+// address typed in anyway is refused in Japanese and audited.
+func TestInBrowserCounterRefusedExport(t *testing.T) {
+	st := sampleStore(t)
+	s := newSite(t, st, nil, nil)
+	_, cert, key := s.issue("staff-mado")
+	b := browsertest.New(t, browsertest.Options{CAFile: s.caPE, CertFile: cert, KeyFile: key})
+	b.Do(chromedp.Navigate(s.url+"/console/followups"), chromedp.WaitVisible(chromedp.CSS("#role")))
+	if n := browsertest.Get(b, chromedp.Evaluate[int](`document.querySelectorAll('nav a[href="/console/export"]').length`)); n != 0 {
+		t.Errorf("the counter's menu has %d export links", n)
+	}
+	b.Do(chromedp.Navigate(s.url+"/console/export"), chromedp.WaitVisible(chromedp.CSS("#refused")))
+	if got := browsertest.Get(b, chromedp.Text(chromedp.CSS("h1"))); got != "この操作は管理者だけができます" {
+		t.Errorf("refusal: %q", got)
+	}
+	if a := actions(t, st); !strings.HasSuffix(a, "view_followups denied_role") {
+		t.Errorf("audit: %q", a)
+	}
+	shot(t, b, "counter-refused")
+}

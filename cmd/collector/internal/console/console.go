@@ -45,7 +45,11 @@ type Options struct {
 	Importer Importer // nil: the import page says import is not available
 	// StaffPrefix marks staff certificates (CN prefix; default "staff-").
 	StaffPrefix string
-	Health      Health
+	// Admins (certificate names) and AdminOU (default DefaultAdminOU)
+	// say who administers the console (roles.go).
+	Admins  []string
+	AdminOU string
+	Health  Health
 	// MaxUpload bounds one import upload in bytes (default 64 MiB).
 	MaxUpload int64
 	Logger    *slog.Logger
@@ -66,6 +70,9 @@ func New(o Options) (*Console, error) {
 	}
 	if o.StaffPrefix == "" {
 		o.StaffPrefix = "staff-"
+	}
+	if o.AdminOU == "" {
+		o.AdminOU = DefaultAdminOU
 	}
 	if o.MaxUpload <= 0 {
 		o.MaxUpload = 64 << 20
@@ -118,11 +125,11 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"record/{kiosk}/{journal}/{seq}", c.staff(c.record))
 	mux.HandleFunc("GET "+Prefix+"followups", c.staff(c.followUps))
 	mux.HandleFunc("POST "+Prefix+"followups/mark", c.staff(c.mark))
-	mux.HandleFunc("GET "+Prefix+"export", c.staff(c.exportForm))
-	mux.HandleFunc("GET "+Prefix+"export/download", c.staff(c.export))
-	mux.HandleFunc("GET "+Prefix+"import", c.staff(c.importForm))
-	mux.HandleFunc("POST "+Prefix+"import", c.staff(c.importUpload))
-	mux.HandleFunc("GET "+Prefix+"audit", c.staff(c.auditLog))
+	mux.HandleFunc("GET "+Prefix+"export", c.admin(c.exportForm))
+	mux.HandleFunc("GET "+Prefix+"export/download", c.admin(c.export))
+	mux.HandleFunc("GET "+Prefix+"import", c.admin(c.importForm))
+	mux.HandleFunc("POST "+Prefix+"import", c.admin(c.importUpload))
+	mux.HandleFunc("GET "+Prefix+"audit", c.admin(c.auditLog))
 	return headers(c.sameSiteOnly(http.NewCrossOriginProtection().Handler(mux)))
 }
 
@@ -145,6 +152,7 @@ func headers(h http.Handler) http.Handler {
 type Staff struct {
 	Name   string // certificate CN
 	Serial string // certificate serial, hex
+	Admin  bool   // may import, export and read the audit log (roles.go)
 }
 
 // req is one staff request being answered.
@@ -165,7 +173,7 @@ func (c *Console) staffOf(r *http.Request) (Staff, bool) {
 		return Staff{}, false
 	}
 	cert := r.TLS.PeerCertificates[0]
-	s := Staff{Name: cert.Subject.CommonName, Serial: cert.SerialNumber.Text(16)}
+	s := Staff{Name: cert.Subject.CommonName, Serial: cert.SerialNumber.Text(16), Admin: c.isAdmin(cert)}
 	return s, strings.HasPrefix(s.Name, c.o.StaffPrefix) && len(s.Name) > len(c.o.StaffPrefix)
 }
 

@@ -16,7 +16,7 @@ import (
 func TestEveryAuditActionHasWords(t *testing.T) {
 	for _, a := range []string{store.ActViewKiosks, store.ActViewKiosk, store.ActSearch, store.ActViewRecord, store.ActViewFollowUp,
 		store.ActMark, store.ActExport, store.ActImport, store.ActImported, store.ActImportFailed, store.ActViewAudit, store.ActDenied,
-		store.ActRevoked, store.ActAPIRecords, store.ActAPIKiosks, store.ActAPILookup, store.ActAPIImport} {
+		store.ActRevoked, store.ActDeniedRole, store.ActAPIRecords, store.ActAPIKiosks, store.ActAPILookup, store.ActAPIImport} {
 		if got := label(LangJA, "act.", a); got == a || !hasJapanese(got) {
 			t.Errorf("action %s on the Japanese page: %q", a, got)
 		}

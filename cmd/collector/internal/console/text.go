@@ -151,6 +151,10 @@ var words = map[string]msg{
 	"crosssite.body":     {"この操作は管理画面の外（別のウェブページ）から始まったため、行いませんでした。記録は読み出しておらず、何も変わっていません。管理画面のメニューから開き直してください。", "This request started outside the console (on another web page), so it was not carried out: nothing was read and nothing changed. Open it again from the console's menu."},
 	"revoked.title":      {"この証明書は使えなくなっています", "This certificate has been revoked"},
 	"revoked.body":       {"お使いの証明書は村の認証局が失効させたため、管理画面を開けません。この試みは操作記録に残りました。必要なら担当者に新しい証明書を申し出てください。", "The village CA has revoked your certificate, so the console cannot be opened. This attempt was recorded in the audit log. Ask the administrator for a new certificate if you need one."},
+	"role.title":         {"この操作は管理者だけができます", "Only administrators can do this"},
+	"role.body":          {"書き出し・取り込み・操作記録の閲覧は、管理者の証明書でだけ行えます。窓口の証明書では、端末の状態・記録の検索・要対応の確認と対応済みの記録ができます。必要なときは管理者に頼んでください。この試みは操作記録に残りました。", "Exports, imports and the audit log are for administrators' certificates. A counter certificate can see kiosks, find visits and mark follow-ups. Ask an administrator when you need one of these. This attempt was recorded in the audit log."},
+	"role.admin":         {"管理者", "administrator"},
+	"role.counter":       {"窓口", "counter"},
 	"error.title":        {"表示できませんでした", "Could not show this page"},
 	"error.store":        {"記録の読み出しに失敗しました。しばらくしてからもう一度お試しください。続くときは担当者に連絡してください。", "Reading the records failed. Please try again shortly; if it keeps failing, tell the administrator."},
 	"error.audit":        {"操作記録に書き込めないため、表示を止めました（記録のない閲覧はできません）。担当者に連絡してください。", "The audit log cannot be written, so nothing is shown (no view without a record). Tell the administrator."},
@@ -279,6 +283,7 @@ var labels = map[string]msg{
 	"act.api_kiosks":     {"端末の一覧を取得（API）", "read kiosks (API)"},
 	"act.api_lookup":     {"受付番号で検索（API）", "looked up a reference (API)"},
 	"act.api_import":     {"取り込み（API）", "imported (API)"},
+	"act.denied_role":    {"拒否（管理者の操作）", "denied (administrators only)"},
 	"act.denied":         {"拒否（職員以外の証明書）", "denied (not a staff certificate)"},
 }
 

@@ -58,7 +58,7 @@ func newSite(t *testing.T, st store.Store, view store.Store, imp Importer) *site
 	if imp == nil {
 		imp = Importing(st, importer.Options{CAPool: ca.Pool(), Now: func() time.Time { return day0 }})
 	}
-	c, err := New(Options{Store: view, Importer: imp, Now: func() time.Time { return day0 }})
+	c, err := New(Options{Store: view, Importer: imp, Admins: testAdmins, Now: func() time.Time { return day0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,3 +254,6 @@ func (f *failing) Audit(ctx context.Context, after uint64, limit int) ([]store.A
 }
 
 func writeFile(p string, data []byte) error { return os.WriteFile(p, data, 0o600) }
+
+// testAdmins administer the test consoles; any other staff name is counter staff.
+var testAdmins = []string{"staff-tanaka", "staff-sato"}

@@ -36,6 +36,7 @@ const (
 	ActViewAudit    = "view_audit"
 	ActDenied       = "denied"         // a certificate that is not a staff one
 	ActRevoked      = "denied_revoked" // a certificate the village CA revoked (a staff member who left)
+	ActDeniedRole   = "denied_role"    // counter staff on an administrator's page (import, export, audit log)
 	// The staff API (collector import --url, scripts): the same rule, an
 	// entry before any answer.
 	ActAPIRecords = "api_records"
