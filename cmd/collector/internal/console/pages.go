@@ -470,32 +470,3 @@ func (c *Console) importForm(q *req) {
 	c.render(q, http.StatusOK, "import", importPage{Available: c.o.Importer != nil})
 }
 
-type auditPage struct {
-	Entries []store.AuditEntry
-	Total   int
-	Break   *store.AuditBreak
-	Head    string
-}
-
-const auditShown = 200
-
-func (c *Console) auditLog(q *req) {
-	// The view itself is an entry: write it first, then read and check the
-	// whole chain including it.
-	if !c.audited(q, store.ActViewAudit, "") {
-		return
-	}
-	es, err := c.o.Store.Audit(ctxOf(q), 0, 0)
-	if err != nil {
-		c.storeFailed(q, "read audit log", err)
-		return
-	}
-	p := auditPage{Total: len(es), Break: store.VerifyAudit(nil, es)}
-	if len(es) > 0 {
-		p.Head = es[len(es)-1].Hash
-	}
-	for i := len(es) - 1; i >= 0 && len(p.Entries) < auditShown; i-- {
-		p.Entries = append(p.Entries, es[i])
-	}
-	c.render(q, http.StatusOK, "audit", p)
-}
