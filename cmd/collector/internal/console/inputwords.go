@@ -48,6 +48,7 @@ func withoutPath(msg, dir string) string {
 // The words of input mistakes.
 var inputWords = map[string]msg{
 	"input.cursor":        {"ページの指定「%s」が正しくありません", "no such page: %q"},
+	"input.kind":          {"「%s」という対応の種類はありません", "no follow-up kind %q"},
 	"input.unreadable":    {"送られた内容を読み取れませんでした", "the form could not be read"},
 	"input.notdate":       {"「%s」は日付（年-月-日）ではありません", "%q is not a date (YYYY-MM-DD)"},
 	"input.order":         {"終わりの日が始めの日より前です", "the end date is before the start date"},

@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -57,7 +56,8 @@ var funcs = template.FuncMap{
 		}
 		return "dev-bad"
 	},
-	"fu": func(l Lang, k FollowUpKind) string { return label(l, "fu.", string(k)) },
+	"fu":  func(l Lang, k FollowUpKind) string { return label(l, "fu.", string(k)) },
+	"fus": func(l Lang, k FollowUpKind) string { return label(l, "fus.", string(k)) },
 	"fuOf": func(l Lang, r kiosk.Record) string {
 		if k, ok := FollowUpOf(r); ok {
 			return label(l, "fus.", string(k))
@@ -347,56 +347,6 @@ func flash(q *req) string {
 	return ""
 }
 
-type followUpsPage struct {
-	From, To string
-	ShowAll  bool
-	Items    []FollowUp
-	Ended    []EndedJournal // journals that ended with records unsent
-	Flash    string
-	Back     string
-}
-
-func (c *Console) followUps(q *req) {
-	v := q.r.URL.Query()
-	p := followUpsPage{From: v.Get("from"), To: v.Get("to"), ShowAll: v.Get("show") == "all", Flash: flash(q), Back: q.r.URL.RequestURI()}
-	if p.From == "" && p.To == "" {
-		// The last 30 days unless asked.
-		p.From = q.now.In(kiosk.JST()).AddDate(0, 0, -30).Format("2006-01-02")
-		p.To = q.now.In(kiosk.JST()).Format("2006-01-02")
-	}
-	from, to, err := period(url.Values{"from": {p.From}, "to": {p.To}})
-	if err != nil {
-		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, err))
-		return
-	}
-	items, err := followUps(ctxOf(q), c.o.Store, from, to)
-	if err != nil {
-		c.storeFailed(q, "list follow-ups", err)
-		return
-	}
-	if !p.ShowAll {
-		open := items[:0]
-		for _, it := range items {
-			if it.Mark == nil {
-				open = append(open, it)
-			}
-		}
-		items = open
-	}
-	p.Items = items
-	if p.Ended, err = endedJournals(ctxOf(q), c.o.Store); err != nil {
-		c.storeFailed(q, "list ended journals", err)
-		return
-	}
-	if !p.ShowAll {
-		p.Ended = slices.DeleteFunc(p.Ended, func(e EndedJournal) bool { return e.Mark != nil })
-	}
-	if !c.audited(q, store.ActViewFollowUp, fmt.Sprintf("from=%s to=%s all=%t shown=%d ended=%d", p.From, p.To, p.ShowAll, len(items), len(p.Ended))) {
-		return
-	}
-	c.render(q, http.StatusOK, "followups", p)
-}
-
 const maxNote = 500
 
 // mark records a follow-up as handled, then goes back (POST, redirect, GET).
@@ -469,4 +419,3 @@ type importPage struct {
 func (c *Console) importForm(q *req) {
 	c.render(q, http.StatusOK, "import", importPage{Available: c.o.Importer != nil})
 }
-
