@@ -124,6 +124,8 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"find", c.staff(c.find))
 	mux.HandleFunc("GET "+Prefix+"record/{kiosk}/{journal}/{seq}", c.staff(c.record))
 	mux.HandleFunc("GET "+Prefix+"followups", c.staff(c.followUps))
+	mux.HandleFunc("GET "+Prefix+"followups/print", c.staff(c.followUpsPrint))
+	mux.HandleFunc("GET "+Prefix+"record/{kiosk}/{journal}/{seq}/print", c.staff(c.recordPrint))
 	mux.HandleFunc("POST "+Prefix+"followups/mark", c.staff(c.mark))
 	mux.HandleFunc("GET "+Prefix+"export", c.admin(c.exportForm))
 	mux.HandleFunc("GET "+Prefix+"export/download", c.admin(c.export))

@@ -267,10 +267,24 @@ type recordPage struct {
 }
 
 func (c *Console) record(q *req) {
+	p, ok := c.loadRecord(q)
+	if !ok {
+		return
+	}
+	p.Flash = flash(q)
+	if !c.audited(q, store.ActViewRecord, p.RecordIDText) {
+		return
+	}
+	c.render(q, http.StatusOK, "record", p)
+}
+
+// loadRecord reads the record the path names, its neighbours, journal,
+// flags, follow-up and mark; it answers the request itself when it fails.
+func (c *Console) loadRecord(q *req) (recordPage, bool) {
 	seq, err := strconv.ParseUint(q.r.PathValue("seq"), 10, 64)
 	if err != nil || seq == 0 {
 		c.fail(q, http.StatusNotFound, text(q.lang, "error.notfound"))
-		return
+		return recordPage{}, false
 	}
 	id := store.RecordID{KioskID: q.r.PathValue("kiosk"), JournalID: q.r.PathValue("journal"), Seq: seq}
 	ctx := ctxOf(q)
@@ -278,7 +292,7 @@ func (c *Console) record(q *req) {
 	vs, err := records(ctx, c.o.Store, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
-		return
+		return recordPage{}, false
 	}
 	p := recordPage{RecordIDText: id.String()}
 	var found bool
@@ -294,7 +308,7 @@ func (c *Console) record(q *req) {
 	}
 	if !found {
 		c.fail(q, http.StatusNotFound, text(q.lang, "error.notfound"))
-		return
+		return recordPage{}, false
 	}
 	r := p.V.Record
 	p.Start = r.PrevHash == journal.Genesis
@@ -303,7 +317,7 @@ func (c *Console) record(q *req) {
 	k, err := c.o.Store.Kiosk(ctx, id.KioskID)
 	if err != nil {
 		c.storeFailed(q, "read kiosk", err)
-		return
+		return recordPage{}, false
 	}
 	for i := range k.Journals {
 		if k.Journals[i].JournalID == id.JournalID {
@@ -320,20 +334,16 @@ func (c *Console) record(q *req) {
 		p.FollowUp = fk
 		if p.Mark, err = c.o.Store.MarkOf(ctx, id.KioskID, id.JournalID, id.Seq); err != nil {
 			c.storeFailed(q, "read mark", err)
-			return
+			return recordPage{}, false
 		}
 	}
 	if r.Kind == kiosk.TxSystem && r.Reference != "" {
 		if p.SlipOf, err = lookup(ctx, c.o.Store, r.Reference); err != nil && !errors.Is(err, ErrBadReference) {
 			c.storeFailed(q, "look up slip", err)
-			return
+			return recordPage{}, false
 		}
 	}
-	p.Flash = flash(q)
-	if !c.audited(q, store.ActViewRecord, id.String()) {
-		return
-	}
-	c.render(q, http.StatusOK, "record", p)
+	return p, true
 }
 
 // flash is the one-line confirmation a redirect after a mark carries.
