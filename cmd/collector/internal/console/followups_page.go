@@ -151,7 +151,9 @@ type fuCursor struct {
 
 func cursorOf(f FollowUp) fuCursor { return fuCursor{f.Record.Time, f.ID()} }
 
-func (c fuCursor) String() string { return strconv.FormatInt(c.Time.UnixNano(), 10) + "." + c.ID.String() }
+func (c fuCursor) String() string {
+	return strconv.FormatInt(c.Time.UnixNano(), 10) + "." + c.ID.String()
+}
 
 func parseFUCursor(s string) (*fuCursor, error) {
 	if s == "" {
