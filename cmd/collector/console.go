@@ -33,7 +33,7 @@ func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *rev
 		return nil, nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", api)
+	mux.Handle("/", console.RefuseOtherSites(api, log)) // the staff API answers a staff certificate too
 	ch := c.Handler()
 	mux.Handle("/console", ch)
 	mux.Handle(console.Prefix, ch)

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -82,3 +83,20 @@ func (c *Console) sameSiteOnly(next http.Handler) http.Handler {
 
 // refusal is the page of a refused request: text keys.
 type refusal struct{ Title, Body string }
+
+// RefuseOtherSites guards the collector's other routes the same way (the
+// staff API answers a staff certificate with records and audits it: an
+// <img> elsewhere must not make a browser fetch them). Kiosks and scripts
+// send no Fetch Metadata, Origin or Referer and pass; a refusal is logged,
+// not audited, and answered in plain text before the handler runs.
+func RefuseOtherSites(next http.Handler, log *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ok, why := siteVerdict(r)
+		if !ok {
+			log.Warn("refused a request another site started", "path", r.URL.Path, "why", why, "remote", r.RemoteAddr)
+			http.Error(w, "ほかのサイトから始まった要求は受け付けません。 Refused: the request was started by another site.", http.StatusForbidden)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

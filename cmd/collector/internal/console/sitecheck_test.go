@@ -2,7 +2,9 @@ package console
 
 import (
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -80,5 +82,36 @@ func TestRootLeadsToConsole(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != Prefix {
 		t.Errorf("/: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// The staff API and kiosk endpoints beside the console: what another site
+// started is refused before the handler (no records, no audit entry);
+// kiosks and scripts, which send no Fetch Metadata, pass.
+func TestRefuseOtherSitesOnTheAPI(t *testing.T) {
+	called := 0
+	h := RefuseOtherSites(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { called++ }), slog.New(slog.DiscardHandler))
+	tests := []struct {
+		name string
+		hdr  map[string]string
+		want int
+	}{
+		{"script (collector import --url, a kiosk)", nil, 200},
+		{"img on another site", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}, 403},
+		{"link on another site", map[string]string{"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, 403},
+		{"old browser, other Referer", map[string]string{"Referer": "https://evil.example/"}, 403},
+		{"typed into the address bar", map[string]string{"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}, 200},
+	}
+	for _, tt := range tests {
+		called = 0
+		r := httptest.NewRequest("GET", "https://collector.example/records?kiosk=K01&after=0", nil)
+		for k, v := range tt.hdr {
+			r.Header.Set(k, v)
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != tt.want || (called == 1) != (tt.want == 200) {
+			t.Errorf("%s: %d (handler called %d times), want %d", tt.name, w.Code, called, tt.want)
+		}
 	}
 }
