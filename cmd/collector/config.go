@@ -52,6 +52,10 @@ type Config struct {
 	Mail alerts.Config `toml:"mail"`
 	// AlertEvery: how often the alerts look and send (default 1m).
 	AlertEvery time.Duration `toml:"alert_every"`
+	// ConsoleAdmins are the staff certificate names (CN) who may import,
+	// export and read the audit log; a certificate whose OU is
+	// console.DefaultAdminOU may too. Every other staff member is counter staff.
+	ConsoleAdmins []string `toml:"console_admins"`
 }
 
 // DefaultConfig is what an empty file means.
@@ -124,6 +128,11 @@ func (c Config) Check(file string) error {
 			bad("ca, cert, key", "%v", err)
 		}
 	}
+	for _, name := range c.ConsoleAdmins {
+		if !strings.HasPrefix(name, "staff-") || len(name) == len("staff-") {
+			bad("console_admins", "want staff certificate names (staff-…), got %q", name)
+		}
+	}
 	if c.CRL != "" {
 		if _, err := os.Stat(c.CRL); err != nil {
 			bad("crl", "%v", err)
@@ -167,6 +176,7 @@ func serveConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.Data, "data", "", "directory for the collector's store (one bbolt file)")
 	fs.StringVar(&c.Store, "store", "", "postgres://… to keep the store in PostgreSQL instead of --data")
 	fs.StringVar(&c.CRL, "crl", "", "the village CA's revocation list (PEM or DER X.509 CRL): revoked kiosk and staff certificates are refused; read again when the file changes")
+	admins := fs.String("admins", "", "staff certificate names (comma-separated) who administer the console: import, export, the audit log; others are counter staff")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", c.MetricsListen, `address for /metrics, /healthz and /readyz (plain HTTP; keep it loopback), or "off"`)
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -197,8 +207,17 @@ func serveConfig(args []string, stderr io.Writer) (Config, error) {
 		pick("metrics-listen", &c.MetricsListen, fc.MetricsListen)
 		c.StoreFile, c.StoreTimeout, c.RequestTimeout, c.SilentAfter = fc.StoreFile, fc.StoreTimeout, fc.RequestTimeout, fc.SilentAfter
 		c.Mail, c.AlertEvery = fc.Mail, fc.AlertEvery
+		c.ConsoleAdmins = fc.ConsoleAdmins
 		if given["store"] {
 			c.StoreFile = ""
+		}
+	}
+	if *admins != "" { // the flag wins over the file
+		c.ConsoleAdmins = nil
+		for _, a := range strings.Split(*admins, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				c.ConsoleAdmins = append(c.ConsoleAdmins, a)
+			}
 		}
 	}
 	if err := c.resolve(); err != nil {

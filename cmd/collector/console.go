@@ -16,10 +16,14 @@ import (
 )
 
 // withConsole serves the staff console under /console/ beside the kiosk
-// and staff endpoints of api.
-func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *revoke.List, log *slog.Logger, silentAfter time.Duration) (http.Handler, error) {
-	opts := console.Options{Store: console.FromStore(st), Logger: log}
+// and staff endpoints of api; refused is what the revocation guard tells
+// the console (the audit log, the refusal page).
+func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *revoke.List, admins []string, log *slog.Logger, silentAfter time.Duration) (h http.Handler, refused revoke.Refused, err error) {
+	opts := console.Options{Store: st, Logger: log, Admins: admins}
 	opts.Health.SilentAfter = silentAfter // the same threshold as the alerts and the metrics
+	if len(admins) == 0 {
+		log.Warn("console: no administrator named (console_admins): only certificates with OU " + console.DefaultAdminOU + " may import, export or read the audit log")
+	}
 	iopts := importer.Options{CAPool: pool}
 	if crl != nil {
 		iopts.Revoked, opts.Health.RefusedAt = crl.Revoked, crl.RefusedAt
@@ -27,14 +31,15 @@ func withConsole(api http.Handler, st store.Store, pool *x509.CertPool, crl *rev
 	opts.Importer = console.Importing(st, iopts)
 	c, err := console.New(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", api)
+	mux.Handle("/", console.RefuseOtherSites(api, log)) // the staff API answers a staff certificate too
 	ch := c.Handler()
 	mux.Handle("/console", ch)
 	mux.Handle(console.Prefix, ch)
-	return mux, nil
+	mux.Handle("GET /{$}", ch) // the collector's bare address leads to the console
+	return mux, c.RefusedRevoked, nil
 }
 
 // Deadlines: a store call (one statement's wait for a lock, the pool's

@@ -80,7 +80,7 @@ func TestConsoleWholeProgram(t *testing.T) {
 	}
 	defer logf.Close()
 	c := &collectorProc{t: t, addr: freePort(t), log: logf, args: []string{"--ca", pem("ca"), "--cert", pem("server"),
-		"--key", filepath.Join(pkiDir, "server-key.pem"), "--store", pg.DSN("postgres")}}
+		"--key", filepath.Join(pkiDir, "server-key.pem"), "--store", pg.DSN("postgres"), "--admins", "staff-tanaka"}}
 	c.start()
 	t.Cleanup(c.stop)
 	base := "https://" + c.addr + "/console/"

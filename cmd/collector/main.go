@@ -213,13 +213,13 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	st := m.Store(store.Bounded(raw, store.BoundOptions{Call: c.StoreTimeout, Observer: m.Observer}))
 	st = store.WithHistory(st, c.SilentAfter, log) // each heartbeat's changes, for the kiosk's history
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
-	h, err := withConsole(srv.Handler(), st, pool, list, log, c.SilentAfter)
+	h, refused, err := withConsole(srv.Handler(), st, pool, list, c.ConsoleAdmins, log, c.SilentAfter)
 	if err != nil {
 		return err
 	}
 	h = m.Batches(bounded(h, c.RequestTimeout))
 	if list != nil {
-		h = list.Guard(h) // connections opened before a revocation too
+		h = list.GuardWith(h, refused) // connections opened before a revocation too
 	}
 	hs := &http.Server{
 		Addr: c.Listen, Handler: h, TLSConfig: tc,

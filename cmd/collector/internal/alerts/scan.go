@@ -164,7 +164,7 @@ func (n *Notifier) daily(ctx context.Context, ks []store.KioskState, ins []store
 		return nil
 	}
 	key := "daily/" + day.Format("2006-01-02")
-	fus, err := console.FromStore(n.o.Store).FollowUps(ctx, day.AddDate(0, 0, -1), day)
+	fus, err := console.FollowUps(ctx, n.o.Store, day.AddDate(0, 0, -1), day)
 	if err != nil {
 		return err
 	}

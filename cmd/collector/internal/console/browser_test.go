@@ -68,7 +68,7 @@ func TestInBrowser(t *testing.T) {
 	if got := text("#handled"); !strings.Contains(got, "staff-tanaka") {
 		t.Errorf("after the mark: %q", got)
 	}
-	if m, _ := s.view.MarkOf(t.Context(), RecordID{"K01", jK01, 3}); m == nil || m.By != "staff-tanaka" {
+	if m, _ := s.view.MarkOf(t.Context(), "K01", jK01, 3); m == nil || m.By != "staff-tanaka" {
 		t.Fatalf("mark not stored: %+v", m)
 	}
 	b.Do(chromedp.Navigate(s.url + "/console/followups?from=2026-11-01&to=2026-11-30&show=all"))

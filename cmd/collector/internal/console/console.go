@@ -41,11 +41,15 @@ var staticFS embed.FS
 
 // Options configure a Console.
 type Options struct {
-	Store    Store
+	Store    store.Store
 	Importer Importer // nil: the import page says import is not available
 	// StaffPrefix marks staff certificates (CN prefix; default "staff-").
 	StaffPrefix string
-	Health      Health
+	// Admins (certificate names) and AdminOU (default DefaultAdminOU)
+	// say who administers the console (roles.go).
+	Admins  []string
+	AdminOU string
+	Health  Health
 	// MaxUpload bounds one import upload in bytes (default 64 MiB).
 	MaxUpload int64
 	Logger    *slog.Logger
@@ -66,6 +70,9 @@ func New(o Options) (*Console, error) {
 	}
 	if o.StaffPrefix == "" {
 		o.StaffPrefix = "staff-"
+	}
+	if o.AdminOU == "" {
+		o.AdminOU = DefaultAdminOU
 	}
 	if o.MaxUpload <= 0 {
 		o.MaxUpload = 64 << 20
@@ -103,6 +110,9 @@ func New(o Options) (*Console, error) {
 // any page that asks, so the origin is what tells a real click.
 func (c *Console) Handler() http.Handler {
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { // the collector's bare address
+		http.Redirect(w, r, Prefix, http.StatusSeeOther)
+	})
 	mux.HandleFunc("GET /console", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, Prefix, http.StatusMovedPermanently)
 	})
@@ -114,14 +124,16 @@ func (c *Console) Handler() http.Handler {
 	mux.HandleFunc("GET "+Prefix+"find", c.staff(c.find))
 	mux.HandleFunc("GET "+Prefix+"record/{kiosk}/{journal}/{seq}", c.staff(c.record))
 	mux.HandleFunc("GET "+Prefix+"followups", c.staff(c.followUps))
+	mux.HandleFunc("GET "+Prefix+"followups/print", c.staff(c.followUpsPrint))
+	mux.HandleFunc("GET "+Prefix+"record/{kiosk}/{journal}/{seq}/print", c.staff(c.recordPrint))
 	mux.HandleFunc("POST "+Prefix+"followups/mark", c.staff(c.mark))
-	mux.HandleFunc("GET "+Prefix+"export", c.staff(c.exportForm))
-	mux.HandleFunc("GET "+Prefix+"export/download", c.staff(c.export))
-	mux.HandleFunc("GET "+Prefix+"import", c.staff(c.importForm))
-	mux.HandleFunc("POST "+Prefix+"import", c.staff(c.importUpload))
-	mux.HandleFunc("GET "+Prefix+"audit", c.staff(c.auditLog))
+	mux.HandleFunc("GET "+Prefix+"export", c.admin(c.exportForm))
+	mux.HandleFunc("GET "+Prefix+"export/download", c.admin(c.export))
+	mux.HandleFunc("GET "+Prefix+"import", c.admin(c.importForm))
+	mux.HandleFunc("POST "+Prefix+"import", c.admin(c.importUpload))
+	mux.HandleFunc("GET "+Prefix+"audit", c.admin(c.auditLog))
 	c.fleetRoutes(mux)
-	return headers(http.NewCrossOriginProtection().Handler(mux))
+	return headers(c.sameSiteOnly(http.NewCrossOriginProtection().Handler(mux)))
 }
 
 // headers: nothing from another origin, no framing, nothing cached (the
@@ -133,6 +145,8 @@ func headers(h http.Handler) http.Handler {
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("Referrer-Policy", "same-origin")
 		hd.Set("Cache-Control", "no-store")
+		hd.Set("Cross-Origin-Resource-Policy", "same-origin")
+		hd.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.ServeHTTP(w, r)
 	})
 }
@@ -141,6 +155,7 @@ func headers(h http.Handler) http.Handler {
 type Staff struct {
 	Name   string // certificate CN
 	Serial string // certificate serial, hex
+	Admin  bool   // may import, export and read the audit log (roles.go)
 }
 
 // req is one staff request being answered.
@@ -161,7 +176,7 @@ func (c *Console) staffOf(r *http.Request) (Staff, bool) {
 		return Staff{}, false
 	}
 	cert := r.TLS.PeerCertificates[0]
-	s := Staff{Name: cert.Subject.CommonName, Serial: cert.SerialNumber.Text(16)}
+	s := Staff{Name: cert.Subject.CommonName, Serial: cert.SerialNumber.Text(16), Admin: c.isAdmin(cert)}
 	return s, strings.HasPrefix(s.Name, c.o.StaffPrefix) && len(s.Name) > len(c.o.StaffPrefix)
 }
 
@@ -278,7 +293,7 @@ func (c *Console) handleLang(w http.ResponseWriter, r *http.Request) {
 		to = LangEN
 	}
 	http.SetCookie(w, &http.Cookie{Name: langCookie, Value: string(to), Path: "/console", MaxAge: 365 * 24 * 3600,
-		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteStrictMode})
 	http.Redirect(w, r, localPath(r.URL.Query().Get("back")), http.StatusSeeOther)
 }
 

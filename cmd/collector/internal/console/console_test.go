@@ -195,14 +195,14 @@ func TestMarkFollowUp(t *testing.T) {
 	if resp := post(c, "K01/7Q3FABCDEFGHJKMNPQRSTVWXYZ/3", map[string]string{"Sec-Fetch-Site": "cross-site", "Origin": "https://evil.example"}); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-site mark: %d, want 403", resp.StatusCode)
 	}
-	if m, _ := s.view.MarkOf(t.Context(), RecordID{"K01", jK01, 3}); m != nil {
+	if m, _ := s.view.MarkOf(t.Context(), "K01", jK01, 3); m != nil {
 		t.Fatal("a cross-site post made a mark")
 	}
 	resp := post(c, "K01/7Q3FABCDEFGHJKMNPQRSTVWXYZ/3", map[string]string{"Sec-Fetch-Site": "same-origin"})
 	if resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "flash=marked") {
 		t.Fatalf("mark: %d → %s", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	m, _ := s.view.MarkOf(t.Context(), RecordID{"K01", jK01, 3})
+	m, _ := s.view.MarkOf(t.Context(), "K01", jK01, 3)
 	if m == nil || m.By != "staff-tanaka" || !m.At.Equal(day0) || m.Kind != string(FollowUpPINUnknown) || m.Note != "窓口で新しい暗証番号を確認" {
 		t.Fatalf("mark kept: %+v", m)
 	}
@@ -288,7 +288,7 @@ func TestExport(t *testing.T) {
 // change it; and when it cannot be written nothing is shown.
 func TestAudit(t *testing.T) {
 	st := sampleStore(t)
-	f := &failing{Store: FromStore(st), fail: map[string]error{}}
+	f := &failing{Store: st, fail: map[string]error{}}
 	s := newSite(t, st, f, nil)
 	c := s.client("staff-tanaka")
 	rec := "/console/record/K01/" + jK01 + "/3"
@@ -351,7 +351,7 @@ func TestAudit(t *testing.T) {
 
 func TestStoreFailure(t *testing.T) {
 	st := sampleStore(t)
-	s := newSite(t, st, &failing{Store: FromStore(st), fail: map[string]error{"Kiosks": errors.New("i/o error")}}, nil)
+	s := newSite(t, st, &failing{Store: st, fail: map[string]error{"Kiosks": errors.New("i/o error")}}, nil)
 	code, body, _ := get(t, s.client("staff-tanaka"), s.url+"/console/")
 	if code != http.StatusInternalServerError || !strings.Contains(body, "記録の読み出しに失敗しました") || strings.Contains(body, "i/o error") {
 		t.Errorf("store failure: %d\n%s", code, body)
@@ -386,7 +386,7 @@ func TestStoreUnavailable(t *testing.T) {
 	down := fmt.Errorf("%w: dial unix /run/postgresql: connection refused", store.ErrUnavailable)
 	for _, method := range []string{"Kiosks", "AppendAudit"} {
 		st := sampleStore(t)
-		s := newSite(t, st, &failing{Store: FromStore(st), fail: map[string]error{method: down}}, nil)
+		s := newSite(t, st, &failing{Store: st, fail: map[string]error{method: down}}, nil)
 		for _, p := range []string{"/console/kiosk/K01", "/console/followups"} {
 			if method == "Kiosks" {
 				p = "/console/"

@@ -33,7 +33,7 @@ var csvColumns = []msg{
 const bom = "\ufeff"
 
 // writeCSV writes vs as CSV for Excel; l picks the headings and labels.
-func writeCSV(w io.Writer, l Lang, vs []Visit) error {
+func writeCSV(w io.Writer, l Lang, vs []store.Found) error {
 	if _, err := io.WriteString(w, bom); err != nil {
 		return err
 	}
@@ -85,7 +85,7 @@ type exported struct {
 	Record    kiosk.Record `json:"record"`
 }
 
-func writeJSON(w io.Writer, vs []Visit) error {
+func writeJSON(w io.Writer, vs []store.Found) error {
 	out := make([]exported, len(vs))
 	for i, v := range vs {
 		out[i] = exported{Reference: v.Reference(), JournalID: v.JournalID, Record: v.Record}
@@ -97,17 +97,17 @@ func writeJSON(w io.Writer, vs []Visit) error {
 
 // exportRecords reads the period the request asks for, oldest first, and
 // audits the export before anything is sent.
-func (c *Console) exportRecords(q *req, format string) ([]Visit, string, bool) {
+func (c *Console) exportRecords(q *req, format string) ([]store.Found, string, bool) {
 	v := q.r.URL.Query()
 	from, to, err := period(v)
 	if err == nil && (from.IsZero() || to.IsZero()) {
-		err = fmt.Errorf("choose both a start and an end date")
+		err = badInput("input.bothdates")
 	}
 	if err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, err))
 		return nil, "", false
 	}
-	vs, err := c.o.Store.Records(ctxOf(q), store.Query{From: from, To: to})
+	vs, err := records(ctxOf(q), c.o.Store, store.Query{From: from, To: to})
 	if err != nil {
 		c.storeFailed(q, "export records", err)
 		return nil, "", false
@@ -122,17 +122,17 @@ func (c *Console) exportRecords(q *req, format string) ([]Visit, string, bool) {
 // export sends the period's records as format csv-ja, csv-en or json.
 func (c *Console) export(q *req) {
 	format := q.r.URL.Query().Get("format")
-	var write func(io.Writer, []Visit) error
+	var write func(io.Writer, []store.Found) error
 	ctype, ext := "text/csv; charset=utf-8", ".csv"
 	switch format {
 	case "csv-ja", "":
-		format, write = "csv-ja", func(w io.Writer, vs []Visit) error { return writeCSV(w, LangJA, vs) }
+		format, write = "csv-ja", func(w io.Writer, vs []store.Found) error { return writeCSV(w, LangJA, vs) }
 	case "csv-en":
-		write = func(w io.Writer, vs []Visit) error { return writeCSV(w, LangEN, vs) }
+		write = func(w io.Writer, vs []store.Found) error { return writeCSV(w, LangEN, vs) }
 	case "json":
 		write, ctype, ext = writeJSON, "application/json", ".json"
 	default:
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", fmt.Sprintf("format %q", format)))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, badInput("input.format", format)))
 		return
 	}
 	vs, name, ok := c.exportRecords(q, format)

@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -12,36 +11,11 @@ import (
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 )
 
-// FleetStore is what the console needs of the installed list and the
-// alert queue (store.Fleet).
-type FleetStore interface {
-	Installed(ctx context.Context) ([]store.Installed, error)
-	Install(ctx context.Context, k store.Installed) error
-	Uninstall(ctx context.Context, kioskID string) error
-	Alerts(ctx context.Context, limit int) ([]store.Alert, error)
-}
-
-func (s storeView) Installed(ctx context.Context) ([]store.Installed, error) {
-	return s.st.Installed(ctx)
-}
-
-func (s storeView) Install(ctx context.Context, k store.Installed) error {
-	return s.st.Install(ctx, k)
-}
-
-func (s storeView) Uninstall(ctx context.Context, id string) error {
-	return s.st.Uninstall(ctx, id)
-}
-
-func (s storeView) Alerts(ctx context.Context, limit int) ([]store.Alert, error) {
-	return s.st.Alerts(ctx, limit)
-}
-
 // fleetRoutes serves the installed list.
 func (c *Console) fleetRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"installed", c.staff(c.installed))
-	mux.HandleFunc("POST "+Prefix+"installed", c.staff(c.install))
-	mux.HandleFunc("POST "+Prefix+"installed/remove", c.staff(c.uninstall))
+	mux.HandleFunc("POST "+Prefix+"installed", c.admin(c.install)) // administrators keep the list
+	mux.HandleFunc("POST "+Prefix+"installed/remove", c.admin(c.uninstall))
 	mux.HandleFunc("GET "+Prefix+"visits", c.staff(c.visits))
 	mux.HandleFunc("GET "+Prefix+"alerts", c.staff(c.alerts))
 }
@@ -59,7 +33,7 @@ func (c *Console) withInstalled(q *req, rows []kioskRow) []kioskRow {
 	}
 	seen := map[string]bool{}
 	for i := range rows {
-		id := rows[i].K.ID
+		id := rows[i].K.KioskID
 		seen[id] = true
 		j := slices.IndexFunc(ins, func(k store.Installed) bool { return k.KioskID == id })
 		switch {
@@ -80,7 +54,7 @@ func (c *Console) withInstalled(q *req, rows []kioskRow) []kioskRow {
 		if seen[ins[i].KioskID] {
 			continue
 		}
-		rows = append(rows, kioskRow{K: Kiosk{ID: ins[i].KioskID, JournalDepth: -1}, Level: LevelBad, Installed: &ins[i], Silent: silentNever,
+		rows = append(rows, kioskRow{K: store.KioskState{KioskID: ins[i].KioskID}, Level: LevelBad, Installed: &ins[i], Silent: silentNever,
 			Problems: []Problem{{LevelBad, text(q.lang, "problem.installed.never", ago(q.lang, q.now, ins[i].Since))}}})
 	}
 	sort.SliceStable(rows, func(i, j int) bool {
@@ -91,7 +65,7 @@ func (c *Console) withInstalled(q *req, rows []kioskRow) []kioskRow {
 		case a.Silent != b.Silent:
 			return a.Silent > b.Silent
 		}
-		return a.K.ID < b.K.ID
+		return a.K.KioskID < b.K.KioskID
 	})
 	return rows
 }

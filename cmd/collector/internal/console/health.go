@@ -4,6 +4,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
@@ -53,12 +54,12 @@ func (h Health) withDefaults() Health {
 }
 
 // assess lists what is wrong with k at now, worst first.
-func (h Health) assess(l Lang, k Kiosk, now time.Time) (Level, []Problem) {
+func (h Health) assess(l Lang, k store.KioskState, now time.Time) (Level, []Problem) {
 	var ps []Problem
 	add := func(lv Level, key string, args ...any) { ps = append(ps, Problem{lv, text(l, key, args...)}) }
 	var refused time.Time
 	if h.RefusedAt != nil {
-		if at, ok := h.RefusedAt(k.ID); ok && at.After(k.HeartbeatAt) {
+		if at, ok := h.RefusedAt(k.KioskID); ok && at.After(k.HeartbeatAt) {
 			refused = at
 		}
 	}
@@ -70,7 +71,7 @@ func (h Health) assess(l Lang, k Kiosk, now time.Time) (Level, []Problem) {
 	case now.Sub(k.HeartbeatAt) > h.SilentAfter:
 		add(LevelBad, "problem.silent", ago(l, now, k.HeartbeatAt))
 	}
-	for _, d := range k.Devices {
+	for _, d := range k.Devices() {
 		if d.State == ksync.StateOK {
 			continue
 		}
@@ -83,17 +84,17 @@ func (h Health) assess(l Lang, k Kiosk, now time.Time) (Level, []Problem) {
 	if len(k.Flags) > 0 {
 		add(LevelBad, "problem.flags", len(k.Flags))
 	}
-	if k.SyncError != "" {
-		add(LevelWarn, "problem.syncerr", k.SyncError)
+	if k.SyncError() != "" {
+		add(LevelWarn, "problem.syncerr", k.SyncError())
 	}
-	if k.JournalDepth > h.UnsentWarn {
-		add(LevelWarn, "problem.unsent", k.JournalDepth)
+	if k.JournalDepth() > h.UnsentWarn {
+		add(LevelWarn, "problem.unsent", k.JournalDepth())
 	}
-	if n := gapCount(k); n > 0 {
+	if n := k.Gaps(); n > 0 {
 		add(LevelWarn, "problem.gaps", n)
 	}
 	for _, e := range k.Events {
-		if e.Kind == "journal_recreated" && now.Sub(e.Time) < h.RecentRecreation {
+		if e.Kind == store.EventJournalRecreated && now.Sub(e.Time) < h.RecentRecreation {
 			add(LevelWarn, "problem.recreate", label(l, "rs.", e.Reason))
 		}
 	}
@@ -103,22 +104,4 @@ func (h Health) assess(l Lang, k Kiosk, now time.Time) (Level, []Problem) {
 		worst = ps[0].Level
 	}
 	return worst, ps
-}
-
-func gapCount(k Kiosk) int {
-	n := 0
-	for _, j := range k.Journals {
-		n += len(j.Gaps)
-	}
-	return n
-}
-
-func recreations(k Kiosk) int {
-	n := 0
-	for _, e := range k.Events {
-		if e.Kind == "journal_recreated" {
-			n++
-		}
-	}
-	return n
 }

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 )
 
 // A kiosk whose certificate the collector refuses is alive and trying:
@@ -13,14 +15,14 @@ func TestRevokedKioskIsNotSilent(t *testing.T) {
 	refusals := map[string]time.Time{"K01": now.Add(-5 * time.Minute), "K03": now.Add(-5 * time.Hour)}
 	h := Health{RefusedAt: func(id string) (time.Time, bool) { at, ok := refusals[id]; return at, ok }}.withDefaults()
 	tests := []struct {
-		k         Kiosk
+		k         store.KioskState
 		want, not string
 	}{
-		{Kiosk{ID: "K01", HeartbeatAt: now.Add(-3 * time.Hour)}, "証明書が失効しているため、接続を断っています（最後は5分前）", "通信がありません"},
-		{Kiosk{ID: "K02", HeartbeatAt: now.Add(-3 * time.Hour)}, "3時間前から通信がありません", "失効"},
+		{store.KioskState{KioskID: "K01", HeartbeatAt: now.Add(-3 * time.Hour)}, "証明書が失効しているため、接続を断っています（最後は5分前）", "通信がありません"},
+		{store.KioskState{KioskID: "K02", HeartbeatAt: now.Add(-3 * time.Hour)}, "3時間前から通信がありません", "失効"},
 		// Refused before its last heartbeat: it has a new certificate since.
-		{Kiosk{ID: "K03", HeartbeatAt: now.Add(-time.Minute)}, "", "失効"},
-		{Kiosk{ID: "K01"}, "失効", "まだ一度も"}, // never heard from: refused from the start
+		{store.KioskState{KioskID: "K03", HeartbeatAt: now.Add(-time.Minute)}, "", "失効"},
+		{store.KioskState{KioskID: "K01"}, "失効", "まだ一度も"}, // never heard from: refused from the start
 	}
 	for _, tt := range tests {
 		lv, ps := h.assess(LangJA, tt.k, now)
@@ -30,13 +32,13 @@ func TestRevokedKioskIsNotSilent(t *testing.T) {
 		}
 		got := strings.Join(all, " / ")
 		if !strings.Contains(got, tt.want) || strings.Contains(got, tt.not) {
-			t.Errorf("%s: %q, want %q and not %q", tt.k.ID, got, tt.want, tt.not)
+			t.Errorf("%s: %q, want %q and not %q", tt.k.KioskID, got, tt.want, tt.not)
 		}
 		if tt.want != "" && lv != LevelBad {
-			t.Errorf("%s: level %v, want bad", tt.k.ID, lv)
+			t.Errorf("%s: level %v, want bad", tt.k.KioskID, lv)
 		}
 	}
-	_, ps := h.assess(LangEN, Kiosk{ID: "K01", HeartbeatAt: now.Add(-3 * time.Hour)}, now)
+	_, ps := h.assess(LangEN, store.KioskState{KioskID: "K01", HeartbeatAt: now.Add(-3 * time.Hour)}, now)
 	if len(ps) == 0 || !strings.Contains(ps[0].Text, "its certificate is revoked") {
 		t.Errorf("English: %+v", ps)
 	}

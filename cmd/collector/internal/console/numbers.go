@@ -1,7 +1,6 @@
 package console
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,20 +10,6 @@ import (
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 )
-
-// NumbersStore is what the visits page and a kiosk's history need.
-type NumbersStore interface {
-	VisitCounts(ctx context.Context, from, to time.Time) ([]store.DayCount, error)
-	History(ctx context.Context, kioskID string, limit int) ([]store.HistoryEntry, error)
-}
-
-func (s storeView) VisitCounts(ctx context.Context, from, to time.Time) ([]store.DayCount, error) {
-	return s.st.VisitCounts(ctx, from, to)
-}
-
-func (s storeView) History(ctx context.Context, kioskID string, limit int) ([]store.HistoryEntry, error) {
-	return s.st.History(ctx, kioskID, limit)
-}
 
 // countRow is one kiosk's counts over the columns of a table.
 type countRow struct {

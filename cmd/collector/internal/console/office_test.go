@@ -158,7 +158,7 @@ func TestEveryOfficeSlipHasItsFollowUp(t *testing.T) {
 	if _, err := st.Ingest(context.Background(), store.Ingest{KioskID: "K01", JournalID: j.JournalID(), Records: recs, Source: store.SourceSync, At: now}); err != nil {
 		t.Fatal(err)
 	}
-	fus, err := FromStore(st).FollowUps(context.Background(), now.Add(-time.Hour), now.Add(time.Hour))
+	fus, err := FollowUps(context.Background(), st, now.Add(-time.Hour), now.Add(time.Hour))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
@@ -22,7 +23,7 @@ var funcs = template.FuncMap{
 	"time":  formatTime,
 	"ago":   ago,
 	"level": func(l Level) string { return l.key() },
-	"recURL": func(id RecordID) string {
+	"recURL": func(id store.RecordID) string {
 		return Prefix + "record/" + url.PathEscape(id.KioskID) + "/" + url.PathEscape(id.JournalID) + "/" + strconv.FormatUint(id.Seq, 10)
 	},
 	"kioskURL": func(id string) string { return Prefix + "kiosk/" + url.PathEscape(id) },
@@ -54,7 +55,8 @@ var funcs = template.FuncMap{
 		}
 		return "dev-bad"
 	},
-	"fu": func(l Lang, k FollowUpKind) string { return label(l, "fu.", string(k)) },
+	"fu":  func(l Lang, k FollowUpKind) string { return label(l, "fu.", string(k)) },
+	"fus": func(l Lang, k FollowUpKind) string { return label(l, "fus.", string(k)) },
 	"fuOf": func(l Lang, r kiosk.Record) string {
 		if k, ok := FollowUpOf(r); ok {
 			return label(l, "fus.", string(k))
@@ -72,7 +74,7 @@ var funcs = template.FuncMap{
 }
 
 type kioskRow struct {
-	K         Kiosk
+	K         store.KioskState
 	Level     Level
 	Problems  []Problem
 	Recreated int
@@ -81,9 +83,9 @@ type kioskRow struct {
 	Silent    int              // silentNot, silentNow, silentNever (fleet.go)
 }
 
-func (c *Console) row(l Lang, k Kiosk, now time.Time) kioskRow {
+func (c *Console) row(l Lang, k store.KioskState, now time.Time) kioskRow {
 	lv, ps := c.o.Health.assess(l, k, now)
-	return kioskRow{K: k, Level: lv, Problems: ps, Recreated: recreations(k), Gaps: gapCount(k)}
+	return kioskRow{K: k, Level: lv, Problems: ps, Recreated: k.Recreations(), Gaps: k.Gaps()}
 }
 
 func (c *Console) kiosks(q *req) {
@@ -105,7 +107,7 @@ func (c *Console) kiosks(q *req) {
 
 type kioskPage struct {
 	Row     kioskRow
-	Visits  []Visit
+	Visits  []store.Found
 	History []historyLine // numbers.go
 }
 
@@ -116,7 +118,7 @@ func (c *Console) kiosk(q *req) {
 		c.storeFailed(q, "read kiosk", err)
 		return
 	}
-	vs, err := c.o.Store.Records(ctxOf(q), store.Query{KioskID: id, Limit: 50, Newest: true})
+	vs, err := records(ctxOf(q), c.o.Store, store.Query{KioskID: id, Limit: 50, Newest: true})
 	if err != nil {
 		c.storeFailed(q, "list records", err)
 		return
@@ -134,7 +136,7 @@ type findPage struct {
 	Kiosks                              []string
 	Kinds, Outcomes                     []option
 	Searched                            bool
-	Results                             []Visit
+	Results                             []store.Found
 	More                                bool
 	Message                             string
 }
@@ -155,7 +157,7 @@ func parseDay(s string, end bool) (time.Time, error) {
 	}
 	d, err := time.ParseInLocation("2006-01-02", s, kiosk.JST())
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
+		return time.Time{}, badInput("input.notdate", s)
 	}
 	if end {
 		d = d.AddDate(0, 0, 1)
@@ -172,7 +174,7 @@ func period(v url.Values) (from, to time.Time, err error) {
 		return
 	}
 	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-		err = errors.New("the end date is before the start date")
+		err = badInput("input.order")
 	}
 	return
 }
@@ -193,16 +195,16 @@ func (c *Console) find(q *req) {
 		return
 	}
 	for _, k := range ks {
-		p.Kiosks = append(p.Kiosks, k.ID)
+		p.Kiosks = append(p.Kiosks, k.KioskID)
 	}
 	code := http.StatusOK
 	switch {
 	case p.Ref != "":
 		p.Searched = true
-		vs, err := c.o.Store.Lookup(ctxOf(q), p.Ref)
+		vs, err := lookup(ctxOf(q), c.o.Store, p.Ref)
 		switch {
 		case errors.Is(err, ErrBadReference):
-			code, p.Message = http.StatusBadRequest, text(q.lang, "error.input", err.Error())
+			code, p.Message = http.StatusBadRequest, inputMessage(q.lang, badInput("input.reference", p.Ref))
 		case err != nil:
 			c.storeFailed(q, "look up reference", err)
 			return
@@ -214,7 +216,7 @@ func (c *Console) find(q *req) {
 		}
 		if len(vs) == 1 {
 			// What the counter wants: the record itself.
-			http.Redirect(q.w, q.r, funcs["recURL"].(func(RecordID) string)(vs[0].ID()), http.StatusSeeOther)
+			http.Redirect(q.w, q.r, funcs["recURL"].(func(store.RecordID) string)(vs[0].ID()), http.StatusSeeOther)
 			return
 		}
 		p.Results = vs
@@ -222,10 +224,10 @@ func (c *Console) find(q *req) {
 		p.Searched = true
 		from, to, err := period(v)
 		if err != nil {
-			p.Message, code = text(q.lang, "error.input", err.Error()), http.StatusBadRequest
+			p.Message, code = inputMessage(q.lang, err), http.StatusBadRequest
 			break
 		}
-		vs, err := c.o.Store.Records(ctxOf(q), store.Query{KioskID: p.Kiosk, From: from, To: to,
+		vs, err := records(ctxOf(q), c.o.Store, store.Query{KioskID: p.Kiosk, From: from, To: to,
 			Kind: kiosk.TxKind(p.Kind), Outcome: kiosk.Outcome(p.Outcome), Limit: findLimit + 1, Newest: true})
 		if err != nil {
 			c.storeFailed(q, "search records", err)
@@ -249,33 +251,47 @@ func (c *Console) find(q *req) {
 }
 
 type recordPage struct {
-	V            Visit
+	V            store.Found
 	Journal      *store.JournalState
-	Prev, Next   *Visit
+	Prev, Next   *store.Found
 	PrevOK       bool
 	NextOK       bool
 	Start, Head  bool
 	FollowUp     FollowUpKind
 	Mark         *store.Mark
 	Flash        string
-	SlipOf       []Visit      // for a printer note: the visit whose slip it was
-	Flags        []store.Flag // flags raised at this record
+	SlipOf       []store.Found // for a printer note: the visit whose slip it was
+	Flags        []store.Flag  // flags raised at this record
 	RecordIDText string
 }
 
 func (c *Console) record(q *req) {
+	p, ok := c.loadRecord(q)
+	if !ok {
+		return
+	}
+	p.Flash = flash(q)
+	if !c.audited(q, store.ActViewRecord, p.RecordIDText) {
+		return
+	}
+	c.render(q, http.StatusOK, "record", p)
+}
+
+// loadRecord reads the record the path names, its neighbours, journal,
+// flags, follow-up and mark; it answers the request itself when it fails.
+func (c *Console) loadRecord(q *req) (recordPage, bool) {
 	seq, err := strconv.ParseUint(q.r.PathValue("seq"), 10, 64)
 	if err != nil || seq == 0 {
 		c.fail(q, http.StatusNotFound, text(q.lang, "error.notfound"))
-		return
+		return recordPage{}, false
 	}
-	id := RecordID{KioskID: q.r.PathValue("kiosk"), JournalID: q.r.PathValue("journal"), Seq: seq}
+	id := store.RecordID{KioskID: q.r.PathValue("kiosk"), JournalID: q.r.PathValue("journal"), Seq: seq}
 	ctx := ctxOf(q)
 	// The record and its two neighbours in its chain.
-	vs, err := c.o.Store.Records(ctx, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3})
+	vs, err := records(ctx, c.o.Store, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
-		return
+		return recordPage{}, false
 	}
 	p := recordPage{RecordIDText: id.String()}
 	var found bool
@@ -291,7 +307,7 @@ func (c *Console) record(q *req) {
 	}
 	if !found {
 		c.fail(q, http.StatusNotFound, text(q.lang, "error.notfound"))
-		return
+		return recordPage{}, false
 	}
 	r := p.V.Record
 	p.Start = r.PrevHash == journal.Genesis
@@ -300,7 +316,7 @@ func (c *Console) record(q *req) {
 	k, err := c.o.Store.Kiosk(ctx, id.KioskID)
 	if err != nil {
 		c.storeFailed(q, "read kiosk", err)
-		return
+		return recordPage{}, false
 	}
 	for i := range k.Journals {
 		if k.Journals[i].JournalID == id.JournalID {
@@ -315,22 +331,18 @@ func (c *Console) record(q *req) {
 	}
 	if fk, ok := FollowUpOf(r); ok {
 		p.FollowUp = fk
-		if p.Mark, err = c.o.Store.MarkOf(ctx, id); err != nil {
+		if p.Mark, err = c.o.Store.MarkOf(ctx, id.KioskID, id.JournalID, id.Seq); err != nil {
 			c.storeFailed(q, "read mark", err)
-			return
+			return recordPage{}, false
 		}
 	}
 	if r.Kind == kiosk.TxSystem && r.Reference != "" {
-		if p.SlipOf, err = c.o.Store.Lookup(ctx, r.Reference); err != nil && !errors.Is(err, ErrBadReference) {
+		if p.SlipOf, err = lookup(ctx, c.o.Store, r.Reference); err != nil && !errors.Is(err, ErrBadReference) {
 			c.storeFailed(q, "look up slip", err)
-			return
+			return recordPage{}, false
 		}
 	}
-	p.Flash = flash(q)
-	if !c.audited(q, store.ActViewRecord, id.String()) {
-		return
-	}
-	c.render(q, http.StatusOK, "record", p)
+	return p, true
 }
 
 // flash is the one-line confirmation a redirect after a mark carries.
@@ -344,69 +356,31 @@ func flash(q *req) string {
 	return ""
 }
 
-type followUpsPage struct {
-	From, To string
-	ShowAll  bool
-	Items    []FollowUp
-	Flash    string
-	Back     string
-}
-
-func (c *Console) followUps(q *req) {
-	v := q.r.URL.Query()
-	p := followUpsPage{From: v.Get("from"), To: v.Get("to"), ShowAll: v.Get("show") == "all", Flash: flash(q), Back: q.r.URL.RequestURI()}
-	if p.From == "" && p.To == "" {
-		// The last 30 days unless asked.
-		p.From = q.now.In(kiosk.JST()).AddDate(0, 0, -30).Format("2006-01-02")
-		p.To = q.now.In(kiosk.JST()).Format("2006-01-02")
-	}
-	from, to, err := period(url.Values{"from": {p.From}, "to": {p.To}})
-	if err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
-		return
-	}
-	items, err := c.o.Store.FollowUps(ctxOf(q), from, to)
-	if err != nil {
-		c.storeFailed(q, "list follow-ups", err)
-		return
-	}
-	if !p.ShowAll {
-		open := items[:0]
-		for _, it := range items {
-			if it.Mark == nil {
-				open = append(open, it)
-			}
-		}
-		items = open
-	}
-	p.Items = items
-	if !c.audited(q, store.ActViewFollowUp, fmt.Sprintf("from=%s to=%s all=%t shown=%d", p.From, p.To, p.ShowAll, len(items))) {
-		return
-	}
-	c.render(q, http.StatusOK, "followups", p)
-}
-
 const maxNote = 500
 
 // mark records a follow-up as handled, then goes back (POST, redirect, GET).
 func (c *Console) mark(q *req) {
 	if err := q.r.ParseForm(); err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, err))
 		return
 	}
 	f := q.r.PostForm
-	id, err := ParseRecordID(f.Get("record"))
-	if err != nil {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
-		return
-	}
 	note := strings.TrimSpace(f.Get("note"))
 	if len([]rune(note)) > maxNote {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", fmt.Sprintf("the note is longer than %d characters", maxNote)))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, badInput("input.note", maxNote)))
+		return
+	}
+	if f.Get("ended") != "" {
+		c.markEnded(q, f, note)
+		return
+	}
+	id, err := store.ParseRecordID(f.Get("record"))
+	if err != nil {
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, badInput("input.record", f.Get("record"))))
 		return
 	}
 	ctx := ctxOf(q)
-	vs, err := c.o.Store.Records(ctx, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: id.Seq - 1, Limit: 1})
+	vs, err := records(ctx, c.o.Store, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: id.Seq - 1, Limit: 1})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
 		return
@@ -417,7 +391,7 @@ func (c *Console) mark(q *req) {
 	}
 	kind, ok := FollowUpOf(vs[0].Record)
 	if !ok {
-		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", "this record needs no follow-up"))
+		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, badInput("input.nofollowup")))
 		return
 	}
 	// The audit entry comes first: a mark nobody can trace is not made.
@@ -426,22 +400,14 @@ func (c *Console) mark(q *req) {
 	}
 	m, err := c.o.Store.Mark(ctx, store.Mark{KioskID: id.KioskID, JournalID: id.JournalID, Seq: id.Seq, RecordTime: vs[0].Record.Time.UTC(),
 		Kind: string(kind), By: q.staff.Name, At: q.now.UTC(), Note: note})
-	back, _ := url.Parse(localPath(f.Get("back")))
-	bq := back.Query()
-	switch {
-	case errors.Is(err, ErrAlreadyMarked):
-		bq.Set("flash", "already")
-		bq.Set("by", m.By)
-		bq.Set("at", formatTime(m.At))
-	case err != nil:
+	if err != nil && !errors.Is(err, ErrAlreadyMarked) {
 		c.storeFailed(q, "mark follow-up", err)
 		return
-	default:
-		bq.Set("flash", "marked")
+	}
+	if err == nil {
 		c.log.Info("console: follow-up marked handled", "record", id.String(), "kind", kind, "staff", q.staff.Name)
 	}
-	back.RawQuery = bq.Encode()
-	http.Redirect(q.w, q.r, back.String(), http.StatusSeeOther)
+	c.backAfterMark(q, f.Get("back"), m, err)
 }
 
 type exportPage struct{ From, To string }
@@ -454,40 +420,11 @@ func (c *Console) exportForm(q *req) {
 
 type importPage struct {
 	Available bool
-	Result    *ImportResult
+	Result    *importer.Result
 	Error     string
+	Detail    string // the importer's own (English) reason, no server path
 }
 
 func (c *Console) importForm(q *req) {
 	c.render(q, http.StatusOK, "import", importPage{Available: c.o.Importer != nil})
-}
-
-type auditPage struct {
-	Entries []store.AuditEntry
-	Total   int
-	Break   *store.AuditBreak
-	Head    string
-}
-
-const auditShown = 200
-
-func (c *Console) auditLog(q *req) {
-	// The view itself is an entry: write it first, then read and check the
-	// whole chain including it.
-	if !c.audited(q, store.ActViewAudit, "") {
-		return
-	}
-	es, err := c.o.Store.Audit(ctxOf(q), 0, 0)
-	if err != nil {
-		c.storeFailed(q, "read audit log", err)
-		return
-	}
-	p := auditPage{Total: len(es), Break: store.VerifyAudit(nil, es)}
-	if len(es) > 0 {
-		p.Head = es[len(es)-1].Hash
-	}
-	for i := len(es) - 1; i >= 0 && len(p.Entries) < auditShown; i-- {
-		p.Entries = append(p.Entries, es[i])
-	}
-	c.render(q, http.StatusOK, "audit", p)
 }

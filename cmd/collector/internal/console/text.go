@@ -279,12 +279,20 @@ func label(l Lang, prefix, code string) string {
 	if m, ok := labels[prefix+code]; ok {
 		return m.in(l)
 	}
+	if m, ok := moreLabels[prefix+code]; ok {
+		return m.in(l)
+	}
 	return code
 }
 
 // text is the fixed text key in l, formatted with args.
 func text(l Lang, key string, args ...any) string {
 	m, ok := words[key]
+	for _, more := range []map[string]msg{moreWords, inputWords, importerWords} {
+		if !ok {
+			m, ok = more[key]
+		}
+	}
 	if !ok {
 		return key
 	}

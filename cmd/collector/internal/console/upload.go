@@ -27,18 +27,14 @@ const maxUploadFiles = 16
 // hidden files, nothing a shell or Windows would read differently.
 var fileNameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// errUpload is an upload refused before it reached the importer.
-type errUpload struct{ msg string }
-
-func (e *errUpload) Error() string { return e.msg }
-
-func uploadErr(format string, args ...any) error { return &errUpload{fmt.Sprintf(format, args...)} }
+// uploadErr is an upload refused before it reached the importer.
+func uploadErr(key string, args ...any) error { return badInput(key, args...) }
 
 // unpack writes the request's files into dir; limit bounds the bytes
 // written (a ZIP can inflate far beyond its upload size).
 func unpack(files []*multipart.FileHeader, dir string, limit int64) error {
 	if len(files) == 0 {
-		return uploadErr("no files")
+		return uploadErr("input.nofiles")
 	}
 	budget := &limitBudget{left: limit}
 	seen := map[string]bool{}
@@ -47,14 +43,14 @@ func unpack(files []*multipart.FileHeader, dir string, limit int64) error {
 			return nil // .DS_Store and the like, which a folder upload brings along
 		}
 		if !fileNameRe.MatchString(name) {
-			return uploadErr("%q is not a file name an export has", name)
+			return uploadErr("input.filename", name)
 		}
 		if seen[name] {
-			return uploadErr("two files named %q: choose one export at a time", name)
+			return uploadErr("input.twice", name)
 		}
 		seen[name] = true
 		if len(seen) > maxUploadFiles {
-			return uploadErr("more than %d files: choose one export at a time", maxUploadFiles)
+			return uploadErr("input.toomany", maxUploadFiles)
 		}
 		f, err := os.OpenFile(filepath.Join(dir, name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil {
@@ -92,7 +88,7 @@ func unzip(fh *multipart.FileHeader, put func(string, io.Reader) error) error {
 	defer f.Close()
 	zr, err := zip.NewReader(f, fh.Size)
 	if err != nil {
-		return uploadErr("%s is not a readable ZIP: %v", fh.Filename, err)
+		return uploadErr("input.notzip", fh.Filename)
 	}
 	folder := ""
 	for i, zf := range zr.File {
@@ -101,18 +97,18 @@ func unzip(fh *multipart.FileHeader, put func(string, io.Reader) error) error {
 			continue
 		}
 		if !zf.Mode().IsRegular() {
-			return uploadErr("%q in the ZIP is not a plain file", zf.Name)
+			return uploadErr("input.zipnotfile", zf.Name)
 		}
 		dir, base := path.Split(name)
 		if i == 0 || folder == "" {
 			folder = dir
 		}
 		if dir != folder || strings.Count(dir, "/") > 1 || strings.Contains(dir, "..") || strings.HasPrefix(dir, "/") {
-			return uploadErr("the ZIP holds more than one folder (%q): zip one export folder", zf.Name)
+			return uploadErr("input.zipfolders", zf.Name)
 		}
 		rc, err := zf.Open()
 		if err != nil {
-			return uploadErr("%q in the ZIP: %v", zf.Name, err)
+			return uploadErr("input.zipunreadable", zf.Name)
 		}
 		err = put(base, rc)
 		rc.Close()
@@ -126,7 +122,7 @@ func unzip(fh *multipart.FileHeader, put func(string, io.Reader) error) error {
 // limitBudget shares one byte limit among all files of an upload.
 type limitBudget struct{ left int64 }
 
-var errTooBig = errors.New("the export is larger than the console takes")
+var errTooBig = badInput("input.toobig")
 
 func (b *limitBudget) reader(r io.Reader) io.Reader { return &budgetReader{b: b, r: r} }
 
@@ -160,10 +156,10 @@ func (c *Console) importUpload(q *req) {
 	}
 	q.r.Body = http.MaxBytesReader(q.w, q.r.Body, c.o.MaxUpload)
 	if err := q.r.ParseMultipartForm(8 << 20); err != nil {
-		p.Error = text(q.lang, "error.input", err.Error())
+		p.Error = inputMessage(q.lang, err)
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			p.Error = text(q.lang, "error.input", errTooBig.Error())
+			p.Error = inputMessage(q.lang, errTooBig)
 		}
 		c.render(q, http.StatusBadRequest, "import", p)
 		return
@@ -186,15 +182,15 @@ func (c *Console) importUpload(q *req) {
 		names[i] = f.Filename
 	}
 	if err := unpack(files, dir, c.o.MaxUpload*4); err != nil {
-		var ue *errUpload
-		if !errors.As(err, &ue) && !errors.Is(err, errTooBig) {
+		var ue *inputError
+		if !errors.As(err, &ue) {
 			c.storeFailed(q, "unpack import", err)
 			return
 		}
 		if !c.audited(q, store.ActImportFailed, fmt.Sprintf("files=%q reason=%q", names, err.Error())) {
 			return
 		}
-		p.Error = err.Error()
+		p.Error = inputMessage(q.lang, err)
 		c.render(q, http.StatusBadRequest, "import", p)
 		return
 	}
@@ -206,11 +202,12 @@ func (c *Console) importUpload(q *req) {
 	if err != nil {
 		// The importer's word is the reason staff see: it names what failed
 		// (a count, an edited record, a signature).
-		c.log.Warn("console: import refused", "staff", q.staff.Name, "err", err)
-		if !c.audited(q, store.ActImportFailed, fmt.Sprintf("files=%q reason=%q", names, err.Error())) {
+		reason := withoutPath(err.Error(), dir)
+		c.log.Warn("console: import refused", "staff", q.staff.Name, "err", reason)
+		if !c.audited(q, store.ActImportFailed, fmt.Sprintf("files=%q reason=%q", names, reason)) {
 			return
 		}
-		p.Error = err.Error()
+		p.Error, p.Detail = importRefusal(q.lang, err), reason
 		c.render(q, http.StatusUnprocessableEntity, "import", p)
 		return
 	}

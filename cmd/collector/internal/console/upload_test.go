@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
@@ -26,23 +27,23 @@ type recordingImporter struct {
 	err error
 }
 
-func (d *recordingImporter) Import(ctx context.Context, dir string) (ImportResult, error) {
+func (d *recordingImporter) Import(ctx context.Context, dir string) (importer.Result, error) {
 	d.got = map[string]string{}
 	ents, err := os.ReadDir(dir)
 	if err != nil {
-		return ImportResult{}, err
+		return importer.Result{}, err
 	}
 	for _, e := range ents {
 		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
 		if err != nil {
-			return ImportResult{}, err
+			return importer.Result{}, err
 		}
 		d.got[e.Name()] = string(b)
 	}
 	if d.err != nil {
-		return ImportResult{}, d.err
+		return importer.Result{}, d.err
 	}
-	return ImportResult{KioskID: "K07", JournalID: "J", Records: 5, Stored: 3, Duplicates: 2, FirstSeq: 1, LastSeq: 5}, nil
+	return importer.Result{KioskID: "K07", JournalID: "J", Records: 5, Stored: 3, Duplicates: 2, FirstSeq: 1, LastSeq: 5}, nil
 }
 
 func zipOf(t *testing.T, files map[string]string) []byte {
@@ -106,11 +107,11 @@ func TestImportUpload(t *testing.T) {
 		{"the files", []part{{"files", "records.jsonl", export["records.jsonl"]}, {"files", "manifest.json", export["manifest.json"]}}, 200, "取り込みました", export},
 		{"a ZIP of the folder", []part{{"files", "K07.zip", string(zipOf(t, map[string]string{"kiosk-K07/records.jsonl": export["records.jsonl"], "kiosk-K07/manifest.json": export["manifest.json"]}))}}, 200, "取り込みました", export},
 		{"a ZIP of the files", []part{{"files", "K07.ZIP", string(zipOf(t, export))}}, 200, "取り込みました", export},
-		{"two folders in a ZIP", []part{{"files", "x.zip", string(zipOf(t, map[string]string{"a/records.jsonl": "1", "b/records.jsonl": "2"}))}}, 400, "more than one folder", nil},
-		{"a path out of the folder", []part{{"files", "x.zip", string(zipOf(t, map[string]string{"../../etc/records.jsonl": "1"}))}}, 400, "more than one folder", nil},
-		{"two exports at once", []part{{"folder", "a/records.jsonl", "1"}, {"folder", "b/records.jsonl", "2"}}, 400, "two files named", nil},
-		{"an odd name", []part{{"files", "rec ords;rm.jsonl", "1"}}, 400, "is not a file name", nil},
-		{"not a ZIP", []part{{"files", "x.zip", "PK garbage"}}, 400, "not a readable ZIP", nil},
+		{"two folders in a ZIP", []part{{"files", "x.zip", string(zipOf(t, map[string]string{"a/records.jsonl": "1", "b/records.jsonl": "2"}))}}, 400, "ZIPに複数のフォルダがあります", nil},
+		{"a path out of the folder", []part{{"files", "x.zip", string(zipOf(t, map[string]string{"../../etc/records.jsonl": "1"}))}}, 400, "ZIPに複数のフォルダがあります", nil},
+		{"two exports at once", []part{{"folder", "a/records.jsonl", "1"}, {"folder", "b/records.jsonl", "2"}}, 400, "という名前のファイルが2つあります", nil},
+		{"an odd name", []part{{"files", "rec ords;rm.jsonl", "1"}}, 400, "は書き出しのファイル名ではありません", nil},
+		{"not a ZIP", []part{{"files", "x.zip", "PK garbage"}}, 400, "は読めるZIPファイルではありません", nil},
 		{"nothing chosen", nil, 400, "ファイルが選ばれていません", nil},
 	}
 	for _, tt := range tests {

@@ -41,11 +41,11 @@ type site struct {
 	ca   *pki.CA
 	caPE string // CA file
 	st   store.Store
-	view Store
+	view store.Store
 	dir  string
 }
 
-func newSite(t *testing.T, st store.Store, view Store, imp Importer) *site {
+func newSite(t *testing.T, st store.Store, view store.Store, imp Importer) *site {
 	t.Helper()
 	dir := t.TempDir()
 	ca, err := pki.NewCA("test village CA", pki.ECDSA)
@@ -53,12 +53,12 @@ func newSite(t *testing.T, st store.Store, view Store, imp Importer) *site {
 		t.Fatal(err)
 	}
 	if view == nil {
-		view = FromStore(st)
+		view = st
 	}
 	if imp == nil {
 		imp = Importing(st, importer.Options{CAPool: ca.Pool(), Now: func() time.Time { return day0 }})
 	}
-	c, err := New(Options{Store: view, Importer: imp, Now: func() time.Time { return day0 }})
+	c, err := New(Options{Store: view, Importer: imp, Admins: testAdmins, Now: func() time.Time { return day0 }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,12 +226,12 @@ func mustContain(t *testing.T, what, body string, want ...string) {
 // failing is the store view with some methods failing, as a dying disk
 // would make them; or, for Audit, answering with an edited log.
 type failing struct {
-	Store
+	store.Store
 	fail  map[string]error
 	audit func([]store.AuditEntry) []store.AuditEntry
 }
 
-func (f *failing) Kiosks(ctx context.Context) ([]Kiosk, error) {
+func (f *failing) Kiosks(ctx context.Context) ([]store.KioskState, error) {
 	if err := f.fail["Kiosks"]; err != nil {
 		return nil, err
 	}
@@ -254,3 +254,6 @@ func (f *failing) Audit(ctx context.Context, after uint64, limit int) ([]store.A
 }
 
 func writeFile(p string, data []byte) error { return os.WriteFile(p, data, 0o600) }
+
+// testAdmins administer the test consoles; any other staff name is counter staff.
+var testAdmins = []string{"staff-tanaka", "staff-sato"}

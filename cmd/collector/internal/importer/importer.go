@@ -46,6 +46,8 @@ type Result struct {
 	Records    int                `json:"records"`
 	Stored     int                `json:"stored"`
 	Duplicates int                `json:"duplicates"`
+	FirstSeq   uint64             `json:"first_seq"` // the export's, as its manifest says
+	LastSeq    uint64             `json:"last_seq"`
 	Refused    []ksync.Refusal    `json:"refused,omitempty"`
 	VerifiedBy string             `json:"verified_by"`
 	Journal    store.JournalState `json:"journal"`
@@ -144,7 +146,7 @@ func KioskCert(c *x509.Certificate, kioskID string, pool *x509.CertPool, revoked
 // Import verifies ex and stores its records.
 func Import(ctx context.Context, st store.Store, ex *ksync.Export, opts Options) (Result, error) {
 	m := ex.Manifest
-	res := Result{KioskID: m.KioskID, JournalID: m.JournalID, Records: len(ex.Records)}
+	res := Result{KioskID: m.KioskID, JournalID: m.JournalID, Records: len(ex.Records), FirstSeq: m.FirstSeq, LastSeq: m.LastSeq}
 	if !kiosk.ValidKioskID(m.KioskID) {
 		return res, fmt.Errorf("export of %q: not a kiosk ID", m.KioskID)
 	}

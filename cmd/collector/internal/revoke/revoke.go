@@ -241,12 +241,24 @@ func (l *List) admit(c *x509.Certificate) error {
 // verdict), and a revoked kiosk would say "network error" by chance.
 // Guarding every request also covers a kiosk's keep-alive connection or a
 // browser's HTTP/2 one opened before the revocation.
-func (l *List) Guard(next http.Handler) http.Handler {
+func (l *List) Guard(next http.Handler) http.Handler { return l.GuardWith(next, nil) }
+
+// Refused answers a request Guard refuses, once the refusal headers are
+// set: it may write it down (the staff console's audit log) and answer
+// in its own words, and reports whether it answered.
+type Refused func(w http.ResponseWriter, r *http.Request, c *x509.Certificate, err error) bool
+
+// GuardWith is Guard with refused (nil: none) told of every refusal.
+func (l *List) GuardWith(next http.Handler, refused Refused) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-			if err := l.admit(r.TLS.PeerCertificates[0]); err != nil {
+			c := r.TLS.PeerCertificates[0]
+			if err := l.admit(c); err != nil {
 				w.Header().Set("Connection", "close")
 				w.Header().Set(ksync.HeaderRefused, ksync.RefusedRevoked)
+				if refused != nil && refused(w, r, c, err) {
+					return
+				}
 				http.Error(w, "この証明書は村の認証局が失効させています。 "+err.Error(), http.StatusForbidden)
 				return
 			}

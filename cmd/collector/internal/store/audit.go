@@ -34,7 +34,9 @@ const (
 	ActImported     = "imported"
 	ActImportFailed = "import_refused"
 	ActViewAudit    = "view_audit"
-	ActDenied       = "denied" // a certificate that is not a staff one
+	ActDenied       = "denied"         // a certificate that is not a staff one
+	ActRevoked      = "denied_revoked" // a certificate the village CA revoked (a staff member who left)
+	ActDeniedRole   = "denied_role"    // counter staff on an administrator's page (import, export, audit log)
 	// The staff API (collector import --url, scripts): the same rule, an
 	// entry before any answer.
 	ActAPIRecords = "api_records"

@@ -187,3 +187,10 @@ func BenchLookup(b *testing.B, open BenchOpener) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/search")
 }
+
+// FillFleet stores perKiosk records for each of FleetKiosks kiosks from t0
+// (one a minute), a thousand at a time, as the search benchmark does: for
+// other packages' benchmarks over a full store.
+func FillFleet(tb testing.TB, s store.Store, perKiosk int, t0 time.Time) {
+	fill(tb, s, FleetKiosks, perKiosk, 1000, t0)
+}
