@@ -1,7 +1,6 @@
 package console
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -25,7 +24,7 @@ import (
 const followUpsShown = 100
 
 // fuGroups are the kinds in the order the counter works through them.
-var fuGroups = []FollowUpKind{FollowUpLocked, FollowUpPINUnknown, FollowUpOffice, FollowUpSlip}
+var fuGroups = store.FollowUpKinds
 
 type fuGroup struct {
 	Kind     FollowUpKind
@@ -176,10 +175,4 @@ func parseFUCursor(s string) (*fuCursor, error) {
 		return nil, badInput("input.cursor", s)
 	}
 	return &fuCursor{time.Unix(0, n), rid}, nil
-}
-
-// compareFU orders follow-ups as the store lists records: by time, then kiosk, journal, sequence.
-func compareFU(a, b fuCursor) int {
-	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID.KioskID, b.ID.KioskID),
-		cmp.Compare(a.ID.JournalID, b.ID.JournalID), cmp.Compare(a.ID.Seq, b.ID.Seq))
 }
