@@ -160,3 +160,29 @@ func ids(its []store.FollowUpItem) []string {
 	}
 	return out
 }
+
+// FollowUpBackfill checks a store from before the follow-up index: strip
+// removes the index from s as an old collector left it, reopen opens the
+// store again, which must index the records held once and list what a
+// fresh ingest did. Every fifth record of the chain is a locked PIN.
+func FollowUpBackfill(t *testing.T, s store.Store, n int, strip func(), reopen func() store.Store) {
+	ctx := context.Background()
+	if _, err := s.Ingest(ctx, store.Ingest{KioskID: "K01", JournalID: "J1", Records: Chain("K01", "J1", "new_file", n), Source: store.SourceSync}); err != nil {
+		t.Fatal(err)
+	}
+	want, err := s.FollowUps(ctx, store.FollowUpQuery{})
+	if err != nil || len(want) != n/5 {
+		t.Fatalf("%d follow-ups before, want %d (%v)", len(want), n/5, err)
+	}
+	strip()
+	if got, _ := s.FollowUps(ctx, store.FollowUpQuery{}); len(got) != 0 {
+		t.Fatalf("without the index still %d", len(got))
+	}
+	got, err := reopen().FollowUps(ctx, store.FollowUpQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameItems(got, want) {
+		t.Fatalf("back-filled %d follow-ups, want %d", len(got), len(want))
+	}
+}
