@@ -1,33 +1,13 @@
 package console
 
 import (
-	"slices"
-
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
 // OfficeConditions is every condition r's slip sent the resident to the
-// office for. A record from before the kiosk listed them (Record.Office)
-// has only its leading status, when that needs the office.
-func OfficeConditions(r kiosk.Record) []kiosk.Code {
-	if len(r.Office) > 0 {
-		return r.Office
-	}
-	if c := kiosk.Code(r.Status); r.Kind != kiosk.TxSystem && kiosk.OfficeBound(c) {
-		return []kiosk.Code{c}
-	}
-	return nil
-}
-
-// hasOffice reports whether r's status or slip names any of codes.
-func hasOffice(r kiosk.Record, codes ...kiosk.Code) bool {
-	for _, c := range codes {
-		if kiosk.Code(r.Status) == c || slices.Contains(r.Office, c) {
-			return true
-		}
-	}
-	return false
-}
+// office for (store.OfficeConditions).
+func OfficeConditions(r kiosk.Record) []kiosk.Code { return store.OfficeConditions(r) }
 
 // subjectOf is the PIN (and so the certificate) a record is about: the
 // slip's page was worded for it.

@@ -1,7 +1,7 @@
 package console
 
 import (
-	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -24,7 +24,7 @@ import (
 const followUpsShown = 100
 
 // fuGroups are the kinds in the order the counter works through them.
-var fuGroups = []FollowUpKind{FollowUpLocked, FollowUpPINUnknown, FollowUpOffice, FollowUpSlip}
+var fuGroups = store.FollowUpKinds
 
 type fuGroup struct {
 	Kind     FollowUpKind
@@ -71,15 +71,10 @@ func (c *Console) followUps(q *req) {
 		c.fail(q, http.StatusBadRequest, inputMessage(q.lang, err))
 		return
 	}
-	items, err := FollowUps(ctxOf(q), c.o.Store, from, to)
-	if err != nil {
+	if err := c.pageFollowUps(ctxOf(q), &p, v, after, from, to); err != nil {
 		c.storeFailed(q, "list follow-ups", err)
 		return
 	}
-	if !p.ShowAll {
-		items = slices.DeleteFunc(items, func(f FollowUp) bool { return f.Mark != nil })
-	}
-	c.pageFollowUps(&p, v, items, after, from)
 	if p.Ended, err = endedJournals(ctxOf(q), c.o.Store); err != nil {
 		c.storeFailed(q, "list ended journals", err)
 		return
@@ -94,9 +89,9 @@ func (c *Console) followUps(q *req) {
 	c.render(q, http.StatusOK, "followups", p)
 }
 
-// pageFollowUps counts items by kind, keeps the selected kind, and cuts
-// the page after the cursor.
-func (c *Console) pageFollowUps(p *followUpsPage, v url.Values, items []FollowUp, after *fuCursor, from time.Time) {
+// pageFollowUps counts the follow-ups by kind and reads one page of the
+// selected kind after the cursor, from the store's follow-up index.
+func (c *Console) pageFollowUps(ctx context.Context, p *followUpsPage, v url.Values, after *fuCursor, from, to time.Time) error {
 	link := func(set map[string]string) string {
 		u := url.Values{}
 		for _, k := range []string{"from", "to", "show", "kind"} {
@@ -113,34 +108,48 @@ func (c *Console) pageFollowUps(p *followUpsPage, v url.Values, items []FollowUp
 		}
 		return Prefix + "followups?" + u.Encode()
 	}
-	counts := map[FollowUpKind]int{}
-	for _, it := range items {
-		counts[it.Kind]++
+	fq := store.FollowUpQuery{From: from, To: to, Unmarked: !p.ShowAll}
+	counts, err := c.o.Store.FollowUpCounts(ctx, fq)
+	if err != nil {
+		return err
 	}
 	for _, k := range fuGroups {
 		p.Groups = append(p.Groups, fuGroup{Kind: k, Count: counts[k], Selected: k == p.Kind, URL: link(map[string]string{"kind": string(k)})})
 	}
-	if p.Kind != "" {
-		items = slices.DeleteFunc(items, func(f FollowUp) bool { return f.Kind != p.Kind })
-	}
-	// Newest first, in one order whatever the store's (the cursor depends on it).
-	slices.SortStableFunc(items, func(a, b FollowUp) int { return compareFU(cursorOf(b), cursorOf(a)) })
-	p.Total = len(items)
-	start := 0
+	fq.Kind = p.Kind
+	p.Total = sumKinds(counts, p.Kind)
+	left := p.Total // items from the cursor on
 	if after != nil {
-		start, _ = slices.BinarySearchFunc(items, *after, func(f FollowUp, c fuCursor) int { return -compareFU(cursorOf(f), c) })
-		for start < len(items) && compareFU(cursorOf(items[start]), *after) == 0 {
-			start++
-		}
+		fq.After = &store.FollowUpCursor{Time: after.Time, ID: after.ID}
 		p.First = link(map[string]string{"after": ""})
+		rest, err := c.o.Store.FollowUpCounts(ctx, fq)
+		if err != nil {
+			return err
+		}
+		left = sumKinds(rest, p.Kind)
 	}
-	end := min(start+followUpsShown, len(items))
-	p.Items, p.More = items[start:end], len(items)-end
-	if p.More > 0 {
-		p.Next = link(map[string]string{"after": cursorOf(items[end-1]).String()})
+	fq.Limit = followUpsShown
+	if p.Items, err = followUpsOf(ctx, c.o.Store, fq); err != nil {
+		return err
+	}
+	if p.More = max(left-len(p.Items), 0); p.More > 0 && len(p.Items) > 0 {
+		p.Next = link(map[string]string{"after": cursorOf(p.Items[len(p.Items)-1]).String()})
 	}
 	earlierFrom := from.In(kiosk.JST()).AddDate(0, 0, -30)
 	p.Earlier = link(map[string]string{"from": earlierFrom.Format("2006-01-02"), "to": from.In(kiosk.JST()).AddDate(0, 0, -1).Format("2006-01-02"), "after": ""})
+	return nil
+}
+
+// sumKinds is counts of kind, or of every kind when kind is "".
+func sumKinds(counts map[FollowUpKind]int, kind FollowUpKind) int {
+	if kind != "" {
+		return counts[kind]
+	}
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
 }
 
 // fuCursor is where a page of follow-ups ends: the last item's time and identity.
@@ -166,10 +175,4 @@ func parseFUCursor(s string) (*fuCursor, error) {
 		return nil, badInput("input.cursor", s)
 	}
 	return &fuCursor{time.Unix(0, n), rid}, nil
-}
-
-// compareFU orders follow-ups as the store lists records: by time, then kiosk, journal, sequence.
-func compareFU(a, b fuCursor) int {
-	return cmp.Or(a.Time.Compare(b.Time), cmp.Compare(a.ID.KioskID, b.ID.KioskID),
-		cmp.Compare(a.ID.JournalID, b.ID.JournalID), cmp.Compare(a.ID.Seq, b.ID.Seq))
 }

@@ -62,13 +62,20 @@ func lookup(ctx context.Context, st store.Store, ref string) ([]store.Found, err
 }
 
 // FollowUps lists the records in [from, to) that need staff (FollowUpOf),
-// newest first, each with its mark if handled.
+// newest first, each with its mark if handled: from the store's follow-up
+// index, so a period of a million records reads only its follow-ups.
 func FollowUps(ctx context.Context, st store.Store, from, to time.Time) ([]FollowUp, error) {
-	rs, err := st.Records(ctx, store.Query{From: from, To: to})
-	if err != nil {
+	return followUpsOf(ctx, st, store.FollowUpQuery{From: from, To: to})
+}
+
+// followUpsOf lists the follow-ups q selects, each with its mark.
+func followUpsOf(ctx context.Context, st store.Store, q store.FollowUpQuery) ([]FollowUp, error) {
+	items, err := st.FollowUps(ctx, q)
+	if err != nil || len(items) == 0 {
 		return nil, err
 	}
-	ms, err := st.Marks(ctx, from, to)
+	// Marks of the items' own span only: a page reads a page's marks.
+	ms, err := st.Marks(ctx, items[len(items)-1].Record.Time, items[0].Record.Time.Add(time.Nanosecond))
 	if err != nil {
 		return nil, err
 	}
@@ -76,15 +83,10 @@ func FollowUps(ctx context.Context, st store.Store, from, to time.Time) ([]Follo
 	for _, m := range ms {
 		marks[m.ID()] = m
 	}
-	var out []FollowUp
-	for i := len(rs) - 1; i >= 0; i-- {
-		v := store.Found{JournalID: store.JournalOf(rs[i]), Record: rs[i]}
-		k, ok := FollowUpOf(v.Record)
-		if !ok {
-			continue
-		}
-		f := FollowUp{Found: v, Kind: k}
-		if m, ok := marks[v.ID()]; ok {
+	out := make([]FollowUp, 0, len(items))
+	for _, it := range items {
+		f := FollowUp{Found: it.Found, Kind: it.Kind}
+		if m, ok := marks[it.ID()]; ok {
 			f.Mark = &m
 		}
 		out = append(out, f)

@@ -53,6 +53,8 @@ type Store interface {
 	Fleet
 	// Numbers: visits per day, kiosks' histories.
 	Numbers
+	// FollowUpIndex: the records staff must act on, indexed at ingest.
+	FollowUpIndex
 	Close() error
 }
 

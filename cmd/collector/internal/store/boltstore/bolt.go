@@ -11,6 +11,7 @@
 //	kiosks/<kiosk>/flags/<kind/jid/seq>       store.Flag
 //	kiosks/<kiosk>/events/<jid>               store.Event
 //	kiosks/<kiosk>/certs/<sha256>             certificate seen on TLS
+//	followups/<time><kiosk>0<jid>0<seq>       store.FollowUpKind (see followup.go)
 //
 // A file from the collector before journal IDs (kiosks/<kiosk>/records,
 // keyed by seq alone) is migrated on open into each kiosk's legacy journal.
@@ -79,6 +80,10 @@ func Open(dir string, now func() time.Time) (*Store, error) {
 	if err := db.Update(s.init); err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("init collector store: %w", err)
+	}
+	if err := db.Update(indexFollowUps); err != nil {
+		_ = db.Close()
+		return nil, fmt.Errorf("index the follow-ups of the records held: %w", err)
 	}
 	return s, nil
 }
@@ -232,7 +237,10 @@ func putRecord(k *bolt.Bucket, journalID string, r kiosk.Record) error {
 		return err
 	}
 	idx.FillPercent = appendFill
-	return idx.Put(timeKey(r, journalID), nil)
+	if err := idx.Put(timeKey(r, journalID), nil); err != nil {
+		return err
+	}
+	return putFollowUp(k.Tx(), journalID, r)
 }
 
 func putState(k *bolt.Bucket, st store.JournalState) error {

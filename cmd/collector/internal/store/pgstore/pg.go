@@ -141,10 +141,13 @@ func (s *Store) init(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7216001)`); err != nil {
 			return err
 		}
-		for _, q := range slices.Concat(schema, staffSchema, fleetSchema, numbersSchema, reportViews) {
+		for _, q := range slices.Concat(schema, staffSchema, fleetSchema, numbersSchema, reportViews, followUpSchema) {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return fmt.Errorf("create schema: %w", err)
 			}
+		}
+		if err := backfillFollowUps(ctx, tx); err != nil {
+			return fmt.Errorf("index follow-ups of the records held: %w", err)
 		}
 		var v string
 		err := tx.QueryRow(ctx, `SELECT value FROM meta WHERE key = 'schema'`).Scan(&v)
@@ -247,10 +250,10 @@ func putRecords(ctx context.Context, tx pgx.Tx, journalID string, recs []kiosk.R
 		if err != nil {
 			return err
 		}
-		rows[i] = []any{r.KioskID, journalID, int64(r.Seq), r.Time, string(r.Kind), string(r.Outcome), r.Hash, r.PrevHash, string(body)}
+		rows[i] = []any{r.KioskID, journalID, int64(r.Seq), r.Time, string(r.Kind), string(r.Outcome), r.Hash, r.PrevHash, string(body), followUpColumn(r)}
 	}
 	_, err := tx.CopyFrom(ctx, pgx.Identifier{"records"},
-		[]string{"kiosk_id", "journal_id", "seq", "time", "kind", "outcome", "hash", "prev_hash", "body"}, pgx.CopyFromRows(rows))
+		[]string{"kiosk_id", "journal_id", "seq", "time", "kind", "outcome", "hash", "prev_hash", "body", "followup"}, pgx.CopyFromRows(rows))
 	return err
 }
 

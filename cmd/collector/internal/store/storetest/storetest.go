@@ -68,6 +68,7 @@ func Run(t *testing.T, open Opener) {
 		{"a journal that ends leaves a follow-up for what it had unsent", unsentAtEnd},
 		{"installed kiosks and the alert queue", fleet},
 		{"visits per day, kiosks' histories", numbers},
+		{"the follow-up index answers as classifying every record did", followUpIndex},
 	}
 	for _, c := range checks {
 		t.Run(c.name, func(t *testing.T) {
