@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -259,7 +260,7 @@ func TestExport(t *testing.T) {
 	if r := byRef(t, rows, "K01-7Q3F-0003"); r[1] != "2026-11-25 09:20:00" || r[5] != "暗証番号の変更（利用者証明用・4けた）" || r[6] != "結果不明" {
 		t.Errorf("row 3: %q", r)
 	}
-	if r := byRef(t, rows, "K01-7Q3F-0006"); r[11] != `'=HYPERLINK("x")<script>` || r[13] != "未確認" {
+	if r := byRef(t, rows, "K01-7Q3F-0006"); r[11] != `'=HYPERLINK("x")<script>` || r[14] != "未確認" {
 		t.Errorf("a formula from a kiosk must be defused: %q", r[11])
 	}
 	if rows[1][0] != "K02-M4X9-0001" || rows[len(rows)-1][0] != "K01-7Q3F-0006" {
@@ -396,6 +397,37 @@ func TestStoreUnavailable(t *testing.T) {
 				!strings.Contains(body, "ディスクの空き") || strings.Contains(body, "操作記録に書き込めない") || strings.Contains(body, "connection refused") {
 				t.Errorf("%s failing, %s: %d %v\n%s", method, p, code, hdr, body)
 			}
+		}
+	}
+}
+
+// The export names every condition the slip sent the resident to the
+// counter for, as the follow-ups do: labels in Japanese, codes in English,
+// and nothing for a visit that needed no counter.
+func TestExportOfficeConditions(t *testing.T) {
+	office := []kiosk.Code{kiosk.CodeNoSignCert, kiosk.CodeAuthLocked}
+	vs := []store.Found{
+		{JournalID: jK01, Record: kiosk.Record{KioskID: "K01", Seq: 1, Kind: kiosk.TxStatus, Office: office}},
+		{JournalID: jK01, Record: kiosk.Record{KioskID: "K01", Seq: 2, Kind: kiosk.TxStatus}},
+	}
+	for _, tc := range []struct {
+		l          Lang
+		head, want string
+	}{
+		{LangJA, "窓口へのご案内", label(LangJA, "", "no_sign_cert") + "、" + label(LangJA, "", "auth_locked")},
+		{LangEN, "office", "no_sign_cert auth_locked"},
+	} {
+		var b strings.Builder
+		if err := writeCSV(&b, tc.l, vs); err != nil {
+			t.Fatal(err)
+		}
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\ufeff"))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := slices.Index(rows[0], tc.head)
+		if col < 0 || rows[1][col] != tc.want || rows[2][col] != "" {
+			t.Errorf("%s: column %d of %q: %q / %q, want %q / empty", tc.head, col, rows[0], rows[1], rows[2], tc.want)
 		}
 	}
 }

@@ -25,6 +25,7 @@ var csvColumns = []msg{
 	{"受付番号", "reference"}, {"日時", "time"}, {"端末", "kiosk_id"}, {"記録ファイル", "journal_id"}, {"番号", "seq"},
 	{"内容", "kind"}, {"結果", "outcome"}, {"カードの状態", "status"}, {"カード", "card"},
 	{"利用者証明用 残り回数", "auth_tries"}, {"署名用 残り回数", "sign_tries"}, {"補足", "detail"},
+	{"窓口へのご案内", "office"},
 	{"対象の受付番号", "slip_reference"}, {"端末の時計", "clock_trusted"},
 	{"ハッシュ", "hash"}, {"前の記録のハッシュ", "prev_hash"},
 }
@@ -64,11 +65,23 @@ func writeCSV(w io.Writer, l Lang, vs []store.Found) error {
 		}
 		return map[bool]string{true: "確認済み", false: "未確認"}[ok]
 	}
+	// office: every condition the slip sent the resident to the counter
+	// for, as the follow-ups name them (issue 24: the export had none).
+	office := func(r kiosk.Record) string {
+		var out []string
+		for _, c := range OfficeConditions(r) {
+			out = append(out, code("", string(c)))
+		}
+		if l == LangEN {
+			return strings.Join(out, " ")
+		}
+		return strings.Join(out, "、")
+	}
 	for _, v := range vs {
 		r := v.Record
 		row := []string{v.Reference(), formatTime(r.Time), r.KioskID, v.JournalID, strconv.FormatUint(r.Seq, 10),
 			code("", string(r.Kind)), code("", string(r.Outcome)), code("", r.Status), code("", string(r.Card)),
-			tries(r.AuthTries), tries(r.SignTries), code("", r.Detail), r.Reference, clock(r.ClockTrusted),
+			tries(r.AuthTries), tries(r.SignTries), code("", r.Detail), office(r), r.Reference, clock(r.ClockTrusted),
 			r.Hash, r.PrevHash}
 		if err := cw.Write(csvcell.Row(row)); err != nil {
 			return err
