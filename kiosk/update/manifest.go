@@ -29,12 +29,12 @@ const (
 // Payload describes one file of the bundle: what is written where, and the
 // size and SHA-256 of the bytes that land on the partition (after gzip).
 type Payload struct {
-	Name     string `json:"name"`          // file name inside the bundle
-	Kind     string `json:"kind"`          // KindBoot or KindRoot
+	Name     string `json:"name"`           // file name inside the bundle
+	Kind     string `json:"kind"`           // KindBoot or KindRoot
 	Slot     string `json:"slot,omitempty"` // "a" or "b" for a boot image; empty for the root
-	Encoding string `json:"encoding"`      // "gzip" or "raw": how the file is stored in the bundle
-	Size     int64  `json:"size"`          // bytes written to the partition
-	SHA256   string `json:"sha256"`        // hex, of those bytes
+	Encoding string `json:"encoding"`       // "gzip" or "raw": how the file is stored in the bundle
+	Size     int64  `json:"size"`           // bytes written to the partition
+	SHA256   string `json:"sha256"`         // hex, of those bytes
 }
 
 // Manifest is the signed description of a bundle.
