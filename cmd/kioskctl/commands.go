@@ -8,5 +8,6 @@ func commands() map[string]command {
 		"selftest": selftestCmd,
 
 		"provision": provisionCmd,
+		"update":    updateCmd,
 	}
 }

@@ -20,6 +20,7 @@ const usage = `usage: kioskctl COMMAND [ARGS]
   receipt preview ...                      staff: render a sample slip to PNG
   selftest [keypad|printer|touch|all] ...  technician: exercise each device
   provision check|write ...                technician: check or write a kiosk's provisioning file
+  update verify|apply|status|boot-check ...  technician: signed A/B updates (see update -h)
 `
 
 // command runs one subcommand; errors are printed as one line.
