@@ -15,6 +15,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/update"
 	"github.com/villagehall/kiosk/kiosk/visitrun"
 	"github.com/villagehall/kiosk/ui"
 )
@@ -203,7 +204,8 @@ func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, de
 // health is what the heartbeat says of the devices: each one's state as
 // its driver reports it, and the two fields older collectors read.
 func health(devs *devices) ksync.Health {
-	h := ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version}
+	h := ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version,
+		Update: updateStatus(update.DefaultStateDir)}
 	for _, d := range devs.List() {
 		h.Devices = append(h.Devices, ksync.DeviceHealth{Name: d.Name, State: d.State, Detail: d.Detail, Since: d.Since})
 	}

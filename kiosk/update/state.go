@@ -87,3 +87,7 @@ func (s StateStore) Save(st State) error {
 	}
 	return nil
 }
+
+// DefaultStateDir is where the image keeps the updater's state: on the data
+// partition, which no update writes otherwise.
+const DefaultStateDir = "/var/lib/kiosk/update"
