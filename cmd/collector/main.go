@@ -8,6 +8,7 @@
 //	collector import --url https://collector:8443 --ca ca.pem --cert staff.pem --key staff-key.pem /media/usb/kiosk-K01
 //	collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR K01 K02 staff-1
 //	collector gen-test-crl DIR DIR/client-K01.pem     # DIR/crl.pem, signed by the test CA
+//	collector release --releases DIR --keys DIR [--window 02:00-05:00] BUNDLE.kup   # serve … --releases DIR
 //
 // Kiosks reach it at its base URL (https://host:port, no path).
 package main
@@ -32,6 +33,7 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
+	"github.com/villagehall/kiosk/cmd/collector/internal/release"
 	"github.com/villagehall/kiosk/cmd/collector/internal/revoke"
 	"github.com/villagehall/kiosk/cmd/collector/internal/server"
 	"github.com/villagehall/kiosk/kiosk"
@@ -45,6 +47,7 @@ const usage = `usage:
   collector migrate --data DIR --to postgres://…
   collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
   collector gen-test-crl DIR [CERT.pem ...]
+  collector release --releases DIR --keys DIR [--window HH:MM-HH:MM] [--kiosks K01,...] BUNDLE.kup
 `
 
 func main() {
@@ -73,6 +76,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return genTestPKI(args, stdout, stderr)
 	case "gen-test-crl":
 		return genTestCRL(args, stdout)
+	case "release":
+		return releaseCmd(args, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -176,6 +181,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	data := fs.String("data", "", "directory for the collector's store (one bbolt file)")
 	storeURL := fs.String("store", "", "postgres://… to keep the store in PostgreSQL instead of --data")
 	crl := fs.String("crl", "", "the village CA's revocation list (PEM or DER X.509 CRL): revoked kiosk and staff certificates are refused; read again when the file changes")
+	releases := fs.String("releases", "", "directory of the published update (collector release): kiosks fetch it from here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -204,6 +210,9 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	h, err := withConsole(srv.Handler(), st, pool, list, log)
 	if err != nil {
 		return err
+	}
+	if *releases != "" {
+		h = release.Handler(release.Dir(*releases), "staff-", log, h)
 	}
 	if list != nil {
 		h = list.Guard(h) // connections opened before a revocation too

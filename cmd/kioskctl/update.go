@@ -20,6 +20,8 @@ const updateUsage = `usage: kioskctl update COMMAND [flags]
 
   verify FILE           check a bundle (signature, board, version, every byte) and write nothing
   apply FILE            technician / USB stick: verify, write the inactive slot, read it back, trial-boot it
+  fetch [--config F] [--force]   from the collector (timer): the published release, if newer, for this kiosk,
+                        inside its window and not failed here before; then as apply
   status [--json]       the running slot, the committed release, the last update and why it failed
   boot-check            at every boot (kiosk-update.service): record how the last trial ended; during a
                         trial, commit once the kiosk is healthy or fall back to the old slot
@@ -41,7 +43,8 @@ type updateFlags struct {
 	keys, layout, state, release, dt, reboot   string
 	key, pub, version, root, bootA, bootB, out string
 	serial                                     uint64
-	json, raw                                  bool
+	json, raw, force                           bool
+	config                                     string
 }
 
 func updateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -67,6 +70,8 @@ func updateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.bootB, "boot-b", "", "build: slot B's boot FAT image")
 	fs.StringVar(&f.out, "out", "", "build: the bundle to write")
 	fs.BoolVar(&f.json, "json", false, "status: as JSON")
+	fs.BoolVar(&f.force, "force", false, "fetch: try a release that already failed here again")
+	fs.StringVar(&f.config, "config", defaultConfig, "fetch: the kiosk's configuration (collector URL, certificate, key, CA)")
 	fs.BoolVar(&f.raw, "raw", false, "build: store the images uncompressed")
 	if err := fs.Parse(args[1:]); err != nil {
 		return errUsage
@@ -91,6 +96,8 @@ func updateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return updateApply(ctx, f, fs.Arg(0), stdout)
 	case "status":
 		return updateStatus(f, stdout)
+	case "fetch":
+		return updateFetch(ctx, f, stdout)
 	case "boot-check":
 		return updateBootCheck(ctx, f, stdout)
 	}
