@@ -47,7 +47,7 @@ func kioskOf(k store.KioskState) Kiosk {
 		if !hb.Sync.LastSuccess.IsZero() {
 			out.LastSync = hb.Sync.LastSuccess
 		}
-		out.SyncError = hb.Sync.LastError
+		out.SyncError, out.Update = hb.Sync.LastError, hb.Update
 		for _, d := range hb.Devices {
 			out.Devices = append(out.Devices, Device{Name: d.Name, State: d.State, Detail: d.Detail})
 		}

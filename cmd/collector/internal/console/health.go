@@ -87,6 +87,9 @@ func (h Health) assess(l Lang, k Kiosk, now time.Time) (Level, []Problem) {
 	if k.JournalDepth > h.UnsentWarn {
 		add(LevelWarn, "problem.unsent", k.JournalDepth)
 	}
+	if u := k.Update; u != nil && u.Phase == "failed" {
+		add(LevelWarn, "problem.update", u.Version, label(l, "upr.", u.Reason))
+	}
 	if n := gapCount(k); n > 0 {
 		add(LevelWarn, "problem.gaps", n)
 	}

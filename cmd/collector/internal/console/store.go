@@ -10,6 +10,7 @@ import (
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 // Store is what the console needs of the collector's store: what kiosks
@@ -127,8 +128,9 @@ type Kiosk struct {
 	// JournalDepth is how many records wait on the kiosk (-1: unknown).
 	JournalDepth int
 	LastSync     time.Time
-	SyncError    string // the kiosk's last sync error, "" when it works
-	Records      int    // held at the town hall, every journal
+	SyncError    string              // the kiosk's last sync error, "" when it works
+	Update       *ksync.UpdateStatus // the last A/B update the kiosk reported; nil: none
+	Records      int                 // held at the town hall, every journal
 	Journals     []Journal
 	Events       []Event
 	Flags        []Flag
