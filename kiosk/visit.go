@@ -22,10 +22,11 @@ const (
 	ScreenTakeCard                   // the visit is over: take the card (and the slip)
 	ScreenNotice                     // the card left mid-visit: View.Page says what became of it
 	ScreenOutOfService               // no reader, or nothing could be recorded
+	ScreenUpdating                   // the kiosk's software is being updated: View.Update
 )
 
 var screenNames = [...]string{"waiting", "reading", "status", "guidance", "menu", "last_try", "pin",
-	"working", "result", "take_card", "notice", "out_of_service"}
+	"working", "result", "take_card", "notice", "out_of_service", "updating"}
 
 func (s Screen) String() string {
 	if int(s) < len(screenNames) {
@@ -284,7 +285,9 @@ type Visit struct {
 	inputOK  bool // a keypad or touchscreen works
 	refused  bool
 	warning  bool
-	last     time.Time // last input
+	update   *UpdateProgress // an update wants the kiosk (nil: none)
+	heldOut  bool            // a card went in during the update and was not read
+	last     time.Time       // last input
 	now      time.Time
 
 	a        *Assessment
@@ -347,6 +350,8 @@ type View struct {
 	// Awaiting: ScreenNotice, the card left during a card call whose
 	// answer is still to come; nothing to press until it does.
 	Awaiting bool
+	// Update: ScreenUpdating, how far the update has come.
+	Update *UpdateProgress
 }
 
 // View returns a snapshot.
@@ -354,6 +359,11 @@ func (v *Visit) View() View {
 	vw := View{Screen: v.screen, Lang: v.lang, CardIn: v.cardIn, SlipTaken: v.printed}
 	if day, soon := IsMaintenanceSoon(v.now); soon {
 		vw.Maintenance = day
+	}
+	if v.updateShown() {
+		p := *v.update
+		vw.Screen, vw.Update = ScreenUpdating, &p
+		return vw
 	}
 	if !v.readerOK || v.refused || (!v.inputOK && !v.cardIn) {
 		vw.Screen = ScreenOutOfService
@@ -453,7 +463,13 @@ func (v *Visit) Handle(ev Event) []Effect {
 		v.inputOK = true
 	case Refused:
 		v.refused = true
+	case Updating:
+		v.updating(e.Progress)
 	case CardInserted:
+		if v.update != nil {
+			v.cardIn, v.heldOut = true, true
+			return nil
+		}
 		if !v.inputOK {
 			v.cardIn, v.refused = true, true
 			return nil
@@ -465,6 +481,10 @@ func (v *Visit) Handle(ev Event) []Effect {
 		v.screen, v.last = ScreenReading, e.At
 		return []Effect{ReadStatus{Gen: v.gen}}
 	case CardRemoved:
+		if v.heldOut {
+			v.cardIn, v.heldOut = false, false
+			return nil
+		}
 		v.removed()
 	case Tick:
 		v.tick()
