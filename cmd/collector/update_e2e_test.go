@@ -108,7 +108,8 @@ func TestWholeProgramUpdateFromCollector(t *testing.T) {
 	os.WriteFile(p("reboot.sh"), []byte("#!/bin/sh\necho \"$@\" >>"+p("reboots")+"\n"), 0o755)
 	os.WriteFile(p("kiosk-release"), []byte("VERSION=v1\nSERIAL=100\n"), 0o644)
 	fetch := []string{"update", "fetch", "--config", cfg, "--keys", p("keys"), "--layout", p("slots.json"), "--state", p("state"),
-		"--release", p("kiosk-release"), "--device-tree", p("dt"), "--reboot-command", p("reboot.sh")}
+		"--release", p("kiosk-release"), "--device-tree", p("dt"), "--reboot-command", p("reboot.sh"),
+		"--signal-progress", p("run/kiosk-update/progress.json"), "--signal-idle", p("run/kiosk/update-idle")}
 	// Outside the window staff chose: the kiosk waits.
 	later := time.Now().Add(2 * time.Hour)
 	must(runBin(t, "collector", append(rel, "--window", later.Format("15:04")+"-"+later.Add(time.Hour).Format("15:04"), p("v2.kup"))...))

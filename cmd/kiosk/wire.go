@@ -94,12 +94,15 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	}
 	flows := &kiosk.Flows{Journal: kj, Printer: printer, Municipality: cfg.Municipality, KioskID: cfg.KioskID,
 		CertRefKey: certRefKey, Clock: clock, Log: log}
+	ups := &updateScreen{sig: update.DefaultSignal, log: log}
 	runner := visitrun.New(visitrun.Config{
 		Visit: kiosk.VisitConfig{IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning,
 			Lang: kiosk.ParseLang(cfg.Language), Municipality: cfg.Municipality},
 		Flows: flows, Clock: clock, Log: log,
-		CanRecord: func() error { return canRecord(cfg.Journal.Path) },
-		CanAnswer: func() error { return canAnswer(cfg.Devices, devs) },
+		CanRecord:  func() error { return canRecord(cfg.Journal.Path) },
+		CanAnswer:  func() error { return canAnswer(cfg.Devices, devs) },
+		Update:     ups.progress,
+		UpdateIdle: ups.idle,
 	})
 
 	cards := make(chan visitrun.CardEvent, 4)

@@ -44,7 +44,24 @@ type updateFlags struct {
 	key, pub, version, root, bootA, bootB, out string
 	serial                                     uint64
 	json, raw, force                           bool
-	config                                     string
+	config, sigProgress, sigIdle               string
+	waitKiosk, showRefusal                     time.Duration
+}
+
+// applyWithScreen runs the installer with the kiosk's screen told: the
+// kiosk gives way first, shows the progress, and its screen comes back on
+// a refusal.
+func applyWithScreen(ctx context.Context, f updateFlags, in *update.Installer, src update.Source, source string, stdout io.Writer) (*update.Manifest, error) {
+	scr, err := giveWay(ctx, update.Signal{Progress: f.sigProgress, Idle: f.sigIdle}, f.waitKiosk, stdout)
+	if err != nil {
+		return nil, err
+	}
+	term, screen := progressPrinter(stdout), scr.progress()
+	in.Progress = func(p update.Progress) { term(p); screen(p) }
+	m, err := in.Apply(ctx, src, source)
+	fmt.Fprintln(stdout)
+	scr.finish(ctx, err, f.showRefusal)
+	return m, err
 }
 
 func updateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -61,6 +78,10 @@ func updateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.StringVar(&f.release, "release", "/etc/kiosk-release", "the running release (SERIAL=)")
 	fs.StringVar(&f.dt, "device-tree", "/proc/device-tree/chosen/bootloader", "where the firmware says which partition it booted")
 	fs.StringVar(&f.reboot, "reboot-command", "systemctl reboot", "how to reboot (tests); a trial appends \"0 tryboot\"")
+	fs.DurationVar(&f.waitKiosk, "wait-for-kiosk", 10*time.Minute, "apply/fetch: how long the running kiosk may take to finish a visit and give way")
+	fs.DurationVar(&f.showRefusal, "show-refusal", 15*time.Second, "apply/fetch: how long the kiosk shows why a bundle was refused")
+	fs.StringVar(&f.sigProgress, "signal-progress", update.DefaultSignal.Progress, "where the kiosk reads the update's progress")
+	fs.StringVar(&f.sigIdle, "signal-idle", update.DefaultSignal.Idle, "where the kiosk says it gave way")
 	fs.StringVar(&f.key, "key", "", "keygen/build: the release private key")
 	fs.StringVar(&f.pub, "pub", "", "keygen: the public key to write")
 	fs.StringVar(&f.version, "version", "", "build: the version people read")
@@ -207,9 +228,8 @@ func updateApply(ctx context.Context, f updateFlags, path string, stdout io.Writ
 		return err
 	}
 	in := &update.Installer{Layout: layout, Storage: update.OSStorage{}, Firmware: f.firmware(), State: update.StateStore{Dir: f.state},
-		Keys: keys, RunningSerial: runningSerial(f.release, ""), Progress: progressPrinter(stdout)}
-	m, err := in.Apply(ctx, func() (io.ReadCloser, error) { return os.Open(path) }, "kioskctl")
-	fmt.Fprintln(stdout)
+		Keys: keys, RunningSerial: runningSerial(f.release, "")}
+	m, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return os.Open(path) }, "kioskctl", stdout)
 	if err != nil {
 		return refusalLine(err)
 	}

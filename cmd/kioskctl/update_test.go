@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/villagehall/kiosk/kiosk/update"
 )
@@ -76,10 +78,19 @@ func TestUpdateCommands(t *testing.T) {
 	running, _ := os.ReadFile(p("p5"))
 	script := p("reboot.sh")
 	os.WriteFile(script, []byte("#!/bin/sh\necho \"$@\" >>"+p("reboots")+"\n"), 0o755)
-	common := []string{"--keys", p("keys"), "--layout", p("slots.json"), "--state", p("state"), "--release", p("none"), "--device-tree", p("dt"), "--reboot-command", script}
+	sig := update.Signal{Progress: p("run/kiosk-update/progress.json"), Idle: p("run/kiosk/update-idle")}
+	common := []string{"--keys", p("keys"), "--layout", p("slots.json"), "--state", p("state"), "--release", p("none"), "--device-tree", p("dt"),
+		"--reboot-command", script, "--signal-progress", sig.Progress, "--signal-idle", sig.Idle, "--show-refusal", "300ms"}
+	// A running kiosk: it gives way after a moment, and shows what it is told.
+	os.MkdirAll(filepath.Dir(sig.Idle), 0o755)
+	kiosk := fakeKiosk(t, sig, 500*time.Millisecond)
 	out, err = kctl(append(append([]string{"update", "apply"}, common...), p("v2.kup"))...)
 	if err != nil || !strings.Contains(out, "書き込み中 writing 100%") || !strings.Contains(out, "rebooting to try it") {
 		t.Fatalf("apply: %v\n%s", err, out)
+	}
+	// The kiosk polls: it may miss a quick step, never see one out of order.
+	if seen := kiosk(); len(seen) < 2 || seen[0] != "waiting" || seen[len(seen)-1] != "reboot" || !inOrder(seen, "waiting", "verify", "write", "readback", "reboot") {
+		t.Fatalf("the kiosk's screen showed %v", seen)
 	}
 	if b, _ := os.ReadFile(p("reboots")); string(b) != "0 tryboot\n" {
 		t.Fatalf("reboot command got %q", b)
@@ -102,4 +113,80 @@ func TestUpdateCommands(t *testing.T) {
 	if err != nil || json.Unmarshal([]byte(out), &st) != nil || st.Boot.Partition != 2 || st.State.Reason != "trial_failed" {
 		t.Fatalf("status: %v %s", err, out)
 	}
+	// An older bundle now: refused, shown on the kiosk with its reason.
+	out, _ = kctl("update", "build", "--key", p("release.key"), "--version", "v0", "--serial", "50",
+		"--root", p("root.ext4"), "--boot-a", p("boot-a.vfat"), "--boot-b", p("boot-b.vfat"), "--out", p("v0.kup"))
+	os.WriteFile(p("release"), []byte("SERIAL=100\n"), 0o644)
+	kiosk = fakeKiosk(t, sig, 0)
+	refusal := append(append([]string{"update", "apply"}, common...), "--release", p("release"), p("v0.kup"))
+	if _, err := kctl(refusal...); update.ReasonOf(err) != update.ReasonDowngrade || !strings.Contains(err.Error(), "新しくありません") {
+		t.Fatalf("downgrade: %v", err)
+	}
+	if seen := kiosk(); !slices.Contains(seen, "refused") {
+		t.Fatalf("the kiosk's screen showed %v", seen)
+	}
+	if sig.Read(time.Now()) != nil {
+		t.Fatal("the kiosk's screen was not given back")
+	}
+	// A kiosk in a visit that never ends: nothing is written.
+	os.Remove(sig.Idle)
+	before, _ := os.ReadFile(p("p5"))
+	if _, err := kctl(append(refusal[:len(refusal)-1], "--wait-for-kiosk", "1s", p("v2.kup"))...); err == nil || !strings.Contains(err.Error(), "did not give way") {
+		t.Fatalf("kiosk busy: %v", err)
+	}
+	if after, _ := os.ReadFile(p("p5")); !bytes.Equal(before, after) {
+		t.Fatal("written while the kiosk was busy")
+	}
+}
+
+// fakeKiosk answers the updater as the kiosk does, after delay, and
+// returns a function that stops it and gives the steps its screen showed.
+func fakeKiosk(t *testing.T, sig update.Signal, delay time.Duration) func() []string {
+	stop, done := make(chan struct{}), make(chan []string)
+	go func() {
+		var seen []string
+		var since time.Time
+		for stopped := false; ; {
+			select {
+			case <-stop:
+				stopped = true // one last look at what the updater left
+			case <-time.After(10 * time.Millisecond):
+			}
+			st := sig.Read(time.Now())
+			if stopped {
+				if st != nil && (len(seen) == 0 || seen[len(seen)-1] != st.Step) {
+					seen = append(seen, st.Step)
+				}
+				done <- seen
+				return
+			}
+			if st == nil {
+				continue
+			}
+			if len(seen) == 0 || seen[len(seen)-1] != st.Step {
+				seen = append(seen, st.Step)
+			}
+			if since.IsZero() {
+				since = time.Now()
+			}
+			if time.Since(since) >= delay {
+				sig.SetIdle(true, time.Now())
+			}
+		}
+	}()
+	return func() []string { close(stop); return <-done }
+}
+
+// inOrder says seen is a subsequence of order.
+func inOrder(seen []string, order ...string) bool {
+	i := 0
+	for _, s := range seen {
+		for i < len(order) && order[i] != s {
+			i++
+		}
+		if i == len(order) {
+			return false
+		}
+	}
+	return true
 }

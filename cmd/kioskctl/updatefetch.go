@@ -69,10 +69,9 @@ func updateFetch(ctx context.Context, f updateFlags, stdout io.Writer) error {
 		return err
 	}
 	in := &update.Installer{Layout: layout, Storage: update.OSStorage{}, Firmware: f.firmware(), State: update.StateStore{Dir: f.state},
-		Keys: keys, RunningSerial: running, Progress: progressPrinter(stdout)}
+		Keys: keys, RunningSerial: running}
 	url := base + update.PathBundle + strconv.FormatUint(o.Serial, 10)
-	m, err := in.Apply(ctx, func() (io.ReadCloser, error) { return get(ctx, client, url) }, "collector")
-	fmt.Fprintln(stdout)
+	m, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return get(ctx, client, url) }, "collector", stdout)
 	if err != nil {
 		return refusalLine(err)
 	}

@@ -18,9 +18,10 @@ type Source func() (io.ReadCloser, error)
 
 // Progress is what the screen and kioskctl show while an update runs.
 type Progress struct {
-	Step  string // "verify", "write", "readback", "reboot"
-	Done  int64  // bytes
-	Total int64
+	Step    string // "verify", "write", "readback", "reboot"
+	Done    int64  // bytes
+	Total   int64
+	Version string // the bundle's, once its signature was checked
 }
 
 // Installer writes a bundle into the slot that is not running.
@@ -35,6 +36,8 @@ type Installer struct {
 	Progress      func(Progress)
 	Log           *slog.Logger
 	Now           func() time.Time
+
+	version string // the bundle's, once verified: for Progress
 }
 
 // ErrTrialUnderWay: a trial boot is running; it commits or falls back first.
@@ -127,6 +130,7 @@ func (in *Installer) verifyPass(ctx context.Context, src Source, pol Policy) (*M
 	if err != nil {
 		return nil, err
 	}
+	in.version = b.Manifest.Version
 	total := totalSize(b.Manifest)
 	var done int64
 	for {
@@ -137,7 +141,7 @@ func (in *Installer) verifyPass(ctx context.Context, src Source, pol Policy) (*M
 		if err != nil {
 			return nil, err
 		}
-		n, err := copyCtx(ctx, io.Discard, pr, func(n int64) { in.report(Progress{"verify", done + n, total}) })
+		n, err := copyCtx(ctx, io.Discard, pr, func(n int64) { in.report(Progress{Step: "verify", Done: done + n, Total: total}) })
 		done += n
 		if err != nil {
 			return nil, err
@@ -170,7 +174,7 @@ func (in *Installer) writePass(ctx context.Context, src Source, pol Policy, want
 			return err
 		}
 		dst := destination(p, target)
-		prog := func(n int64) { in.report(Progress{"write", done + n, total}) }
+		prog := func(n int64) { in.report(Progress{Step: "write", Done: done + n, Total: total}) }
 		if dst == "" {
 			_, err = copyCtx(ctx, io.Discard, pr, prog)
 		} else {
@@ -224,7 +228,7 @@ func (in *Installer) readBack(ctx context.Context, m *Manifest, target Slot) err
 			return fmt.Errorf("update: read back: %w", err)
 		}
 		h := sha256.New()
-		_, err = copyCtx(ctx, h, io.NewSectionReader(dev, 0, c.p.Size), func(n int64) { in.report(Progress{"readback", n, c.p.Size}) })
+		_, err = copyCtx(ctx, h, io.NewSectionReader(dev, 0, c.p.Size), func(n int64) { in.report(Progress{Step: "readback", Done: n, Total: c.p.Size}) })
 		dev.Close()
 		if err != nil {
 			return fmt.Errorf("update: read back %s: %w", c.path, err)
@@ -254,6 +258,7 @@ func (in *Installer) fail(st State, rel Release, source string, err error) error
 }
 
 func (in *Installer) report(p Progress) {
+	p.Version = in.version
 	if in.Progress != nil {
 		in.Progress(p)
 	}
