@@ -25,6 +25,7 @@ const updateUsage = `usage: kioskctl update COMMAND [flags]
   status [--json]       the running slot, the committed release, the last update and why it failed
   boot-check            at every boot (kiosk-update.service): record how the last trial ended; during a
                         trial, commit once the kiosk is healthy or fall back to the old slot
+  autoboot --committed N --try N   the 512-byte autoboot.txt the image starts with (make image)
   keygen --key F --pub F   a new Ed25519 release key pair (keep the private key offline; never the village CA)
   build --key F --version V --serial N --root F --boot-a F --boot-b F --out F   sign a bundle (make update)
 
@@ -45,7 +46,9 @@ type updateFlags struct {
 	serial                                     uint64
 	json, raw, force                           bool
 	config, sigProgress, sigIdle               string
-	waitKiosk, showRefusal                     time.Duration
+	waitKiosk, showRefusal, soak, limit        time.Duration
+	committed, try                             int
+	cmdline                                    string
 }
 
 // applyWithScreen runs the installer with the kiosk's screen told: the
@@ -82,6 +85,11 @@ func updateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	fs.DurationVar(&f.showRefusal, "show-refusal", 15*time.Second, "apply/fetch: how long the kiosk shows why a bundle was refused")
 	fs.StringVar(&f.sigProgress, "signal-progress", update.DefaultSignal.Progress, "where the kiosk reads the update's progress")
 	fs.StringVar(&f.sigIdle, "signal-idle", update.DefaultSignal.Idle, "where the kiosk says it gave way")
+	fs.IntVar(&f.committed, "committed", 0, "autoboot: the committed boot partition")
+	fs.IntVar(&f.try, "try", 0, "autoboot: the partition a trial boot tries")
+	fs.DurationVar(&f.soak, "soak", 0, "boot-check: how long the trial must run without a restart (default 2m, or kiosk.update_soak= on the kernel command line)")
+	fs.DurationVar(&f.limit, "limit", 0, "boot-check: a trial not healthy by then falls back (default 10m, or kiosk.update_limit=)")
+	fs.StringVar(&f.cmdline, "cmdline", "/proc/cmdline", "boot-check: the kernel command line")
 	fs.StringVar(&f.key, "key", "", "keygen/build: the release private key")
 	fs.StringVar(&f.pub, "pub", "", "keygen: the public key to write")
 	fs.StringVar(&f.version, "version", "", "build: the version people read")
@@ -121,6 +129,12 @@ func updateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return updateFetch(ctx, f, stdout)
 	case "boot-check":
 		return updateBootCheck(ctx, f, stdout)
+	case "autoboot":
+		if f.committed < 1 || f.try < 1 {
+			return errors.New("update autoboot: --committed N and --try N required")
+		}
+		_, err := stdout.Write(update.RenderAutoboot(f.committed, f.try))
+		return err
 	}
 	fmt.Fprint(stderr, updateUsage)
 	return errUsage

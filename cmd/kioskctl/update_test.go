@@ -190,3 +190,25 @@ func inOrder(seen []string, order ...string) bool {
 	}
 	return true
 }
+
+func TestBootRules(t *testing.T) {
+	dir := t.TempDir()
+	cl := filepath.Join(dir, "cmdline")
+	tests := []struct {
+		cmdline     string
+		flagSoak    time.Duration
+		soak, limit time.Duration
+	}{
+		{"", 0, update.DefaultRules.Soak, update.DefaultRules.Limit},
+		{"ro quiet kiosk.update_soak=20s kiosk.update_limit=90s", 0, 20 * time.Second, 90 * time.Second},
+		{"kiosk.update_soak=junk kiosk.update_limit=-5s", 0, update.DefaultRules.Soak, update.DefaultRules.Limit},
+		{"kiosk.update_soak=20s", time.Minute, time.Minute, update.DefaultRules.Limit},
+	}
+	for _, tt := range tests {
+		os.WriteFile(cl, []byte(tt.cmdline+"\n"), 0o644)
+		r := bootRules(updateFlags{cmdline: cl, soak: tt.flagSoak})
+		if r.Soak != tt.soak || r.Limit != tt.limit {
+			t.Errorf("%q: %+v", tt.cmdline, r)
+		}
+	}
+}

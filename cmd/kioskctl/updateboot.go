@@ -80,12 +80,16 @@ func updateBootCheck(ctx context.Context, f updateFlags, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
+	if boot, err := c.Firmware.Boot(); err == nil {
+		fmt.Fprintf(stdout, "KIOSK-UPDATE running partition=%d tryboot=%v release=%s\n", boot.Partition, boot.Tryboot, releaseVersion(f.release))
+	}
 	if !inTrial {
 		fmt.Fprintf(stdout, "KIOSK-UPDATE phase=%s version=%s reason=%s\n", orDash(string(st.Phase)), orDash(st.Target.Version), orDash(st.Reason))
 		return nil
 	}
-	fmt.Fprintf(stdout, "KIOSK-UPDATE trial version=%s: committing once healthy\n", st.Target.Version)
-	st, err = c.Watch(ctx, st, systemHealth, update.DefaultRules, 5*time.Second)
+	rules := bootRules(f)
+	fmt.Fprintf(stdout, "KIOSK-UPDATE trial version=%s: committing once healthy (soak %s, limit %s)\n", st.Target.Version, rules.Soak, rules.Limit)
+	st, err = c.Watch(ctx, st, systemHealth, rules, 5*time.Second)
 	fmt.Fprintf(stdout, "KIOSK-UPDATE phase=%s version=%s reason=%s\n", st.Phase, st.Target.Version, orDash(st.Reason))
 	return err
 }
@@ -133,4 +137,47 @@ func unitProps(ctx context.Context, unit string) (map[string]string, error) {
 		}
 	}
 	return props, nil
+}
+
+// bootRules are the commit thresholds: flags, else the kernel command line
+// (kiosk.update_soak=, kiosk.update_limit=: for a test bench or a slow
+// site), else the defaults.
+func bootRules(f updateFlags) update.Rules {
+	r := update.DefaultRules
+	if b, err := os.ReadFile(f.cmdline); err == nil {
+		for _, a := range strings.Fields(string(b)) {
+			k, v, _ := strings.Cut(a, "=")
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				continue
+			}
+			switch k {
+			case "kiosk.update_soak":
+				r.Soak = d
+			case "kiosk.update_limit":
+				r.Limit = d
+			}
+		}
+	}
+	if f.soak > 0 {
+		r.Soak = f.soak
+	}
+	if f.limit > 0 {
+		r.Limit = f.limit
+	}
+	return r
+}
+
+// releaseVersion is the running release's VERSION (for the console line).
+func releaseVersion(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VERSION="); ok {
+			return v
+		}
+	}
+	return "?"
 }
