@@ -9,7 +9,7 @@
 # into the boot partition (otherwise the technician copies one there).
 IMAGE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-.PHONY: cross image image-test image-goldens image-stamp image-deps image-clean
+.PHONY: cross image image-test image-goldens image-stamp image-deps image-clean update update-test
 
 cross:
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" bash images/cross.sh
@@ -19,6 +19,17 @@ image-deps:
 
 image:
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" PROVISION="$(PROVISION)" bash images/build.sh
+
+# The signed update bundle of the last `make image` (images/update.sh):
+# images/out/kiosk-$(VERSION)-arm64.kup. RELEASE_KEY=FILE for the town's key.
+update:
+	@GO="$(GO)" RELEASE_KEY="$(RELEASE_KEY)" bash images/update.sh
+
+# The A/B update scenarios under qemu with the firmware stand-in
+# (images/update-test.sh): USB stick, refusals, a trial that never gets
+# healthy, power cuts while writing and committing.
+update-test:
+	@GO="$(GO)" bash images/update-test.sh $(IMG)
 
 # On success the inputs of the image and its test (images/inputs.sh: images/,
 # the Go sources baked in, go.mod/go.sum, the test cards) are recorded in
