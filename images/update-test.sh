@@ -233,9 +233,10 @@ scenario_usb_good() {
   stick good "$t/good.kup"
   boot usb-good-1 "$t/stick-good.img"
   wait_line 'KIOSK-READY' "$boot_timeout" || true
-  plug stick
   local out v=
-  out=$(vmctl wait "$t/qmp.sock" "$shots/update-usb.png" --not "$here/screens/waiting.png" --timeout 300s 2>&1) && v=y
+  vmctl wait "$t/qmp.sock" "$t/waiting.png" --timeout 120s >/dev/null 2>&1 || true
+  plug stick
+  out=$(vmctl wait "$t/qmp.sock" "$shots/update-usb.png" --not "$t/waiting.png" --first --timeout 300s 2>&1) && v=y
   check "usb-good: kiosk shows update" "$(ok "$v")" "${out:-} (kept as out/screens/update-usb.png)"
   ended 1800 || true
   check "usb-good: trial requested" "$(ok "$([[ -e $t/flag ]] && echo y)")" "$(line 'Restarting system')"

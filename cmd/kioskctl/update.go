@@ -232,17 +232,25 @@ func loadLayout(path string) (update.Layout, error) {
 	return l, nil
 }
 
-func updateApply(ctx context.Context, f updateFlags, path string, stdout io.Writer) error {
+// installer is the kiosk's updater: its release keys, its slots, this Pi's firmware.
+func (f updateFlags) installer() (*update.Installer, error) {
 	keys, err := update.LoadPublicKeys(f.keys)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	layout, err := loadLayout(f.layout)
 	if err != nil {
+		return nil, err
+	}
+	return &update.Installer{Layout: layout, Storage: update.OSStorage{}, Firmware: f.firmware(), State: update.StateStore{Dir: f.state},
+		Keys: keys, RunningSerial: runningSerial(f.release, f.state)}, nil
+}
+
+func updateApply(ctx context.Context, f updateFlags, path string, stdout io.Writer) error {
+	in, err := f.installer()
+	if err != nil {
 		return err
 	}
-	in := &update.Installer{Layout: layout, Storage: update.OSStorage{}, Firmware: f.firmware(), State: update.StateStore{Dir: f.state},
-		Keys: keys, RunningSerial: runningSerial(f.release, "")}
 	m, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return os.Open(path) }, "kioskctl", stdout)
 	if err != nil {
 		return refusalLine(err)

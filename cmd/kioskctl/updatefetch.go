@@ -60,16 +60,10 @@ func updateFetch(ctx context.Context, f updateFlags, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "update fetch: %s waits for its window %s\n", o.Version, o.Window)
 		return nil
 	}
-	keys, err := update.LoadPublicKeys(f.keys)
+	in, err := f.installer()
 	if err != nil {
 		return err
 	}
-	layout, err := loadLayout(f.layout)
-	if err != nil {
-		return err
-	}
-	in := &update.Installer{Layout: layout, Storage: update.OSStorage{}, Firmware: f.firmware(), State: update.StateStore{Dir: f.state},
-		Keys: keys, RunningSerial: running}
 	url := base + update.PathBundle + strconv.FormatUint(o.Serial, 10)
 	m, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return get(ctx, client, url) }, "collector", stdout)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
@@ -231,16 +232,28 @@ func Verify(r io.Reader, pol Policy) (*Manifest, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := b.drain(context.Background(), func(int64) {}); err != nil {
+		return nil, err
+	}
+	return b.Manifest, nil
+}
+
+// drain reads every payload to its end (checking each), reporting the
+// bytes done across all of them.
+func (b *Reader) drain(ctx context.Context, prog func(done int64)) error {
+	var done int64
 	for {
 		_, pr, err := b.Next()
 		if err == io.EOF {
-			return b.Manifest, nil
+			return nil
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if _, err := io.Copy(io.Discard, pr); err != nil {
-			return nil, err
+		n, err := copyCtx(ctx, io.Discard, pr, func(n int64) { prog(done + n) })
+		done += n
+		if err != nil {
+			return err
 		}
 	}
 }

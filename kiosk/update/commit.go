@@ -163,16 +163,5 @@ func (c *Committer) Watch(ctx context.Context, st State, health func(context.Con
 	}
 }
 
-func (c *Committer) logger() *slog.Logger {
-	if c.Log != nil {
-		return c.Log
-	}
-	return slog.New(slog.DiscardHandler)
-}
-
-func (c *Committer) now() time.Time {
-	if c.Now != nil {
-		return c.Now()
-	}
-	return time.Now()
-}
+func (c *Committer) logger() *slog.Logger { return logOrDiscard(c.Log) }
+func (c *Committer) now() time.Time       { return nowOr(c.Now) }

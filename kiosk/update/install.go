@@ -132,21 +132,10 @@ func (in *Installer) verifyPass(ctx context.Context, src Source, pol Policy) (*M
 	}
 	in.version = b.Manifest.Version
 	total := totalSize(b.Manifest)
-	var done int64
-	for {
-		_, pr, err := b.Next()
-		if err == io.EOF {
-			return b.Manifest, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-		n, err := copyCtx(ctx, io.Discard, pr, func(n int64) { in.report(Progress{Step: "verify", Done: done + n, Total: total}) })
-		done += n
-		if err != nil {
-			return nil, err
-		}
+	if err := b.drain(ctx, func(n int64) { in.report(Progress{Step: "verify", Done: n, Total: total}) }); err != nil {
+		return nil, err
 	}
+	return b.Manifest, nil
 }
 
 // writePass streams the bundle again, into the target slot's devices; the
@@ -264,16 +253,19 @@ func (in *Installer) report(p Progress) {
 	}
 }
 
-func (in *Installer) logger() *slog.Logger {
-	if in.Log != nil {
-		return in.Log
+func (in *Installer) logger() *slog.Logger { return logOrDiscard(in.Log) }
+func (in *Installer) now() time.Time       { return nowOr(in.Now) }
+
+func logOrDiscard(l *slog.Logger) *slog.Logger {
+	if l != nil {
+		return l
 	}
 	return slog.New(slog.DiscardHandler)
 }
 
-func (in *Installer) now() time.Time {
-	if in.Now != nil {
-		return in.Now()
+func nowOr(now func() time.Time) time.Time {
+	if now != nil {
+		return now()
 	}
 	return time.Now()
 }
