@@ -44,12 +44,12 @@ func TestWholeProgramUpdateFromCollector(t *testing.T) {
 	for i, n := range []string{"root", "boota", "bootb"} {
 		os.WriteFile(p(n), bytes.Repeat([]byte{byte('A' + i)}, 300_000), 0o644)
 	}
-	build := func(key, out string) {
-		must(runBin(t, "kioskctl", "update", "build", "--key", key, "--version", "v2", "--serial", "200",
+	build := func(key, out string, serial string) {
+		must(runBin(t, "kioskctl", "update", "build", "--key", key, "--version", "v2", "--serial", serial,
 			"--root", p("root"), "--boot-a", p("boota"), "--boot-b", p("bootb"), "--out", out))
 	}
-	build(p("release.key"), p("v2.kup"))
-	build(p("other.key"), p("foreign.kup"))
+	build(p("release.key"), p("v2.kup"), "200")
+	build(p("other.key"), p("foreign.kup"), "250")
 	rel := []string{"release", "--releases", p("releases"), "--keys", p("keys")}
 	if out, err := runBin(t, "collector", append(rel, p("foreign.kup"))...); err == nil || !strings.Contains(out, "bad_signature") {
 		t.Fatalf("a foreign bundle was published: %v\n%s", err, out)
@@ -110,6 +110,20 @@ func TestWholeProgramUpdateFromCollector(t *testing.T) {
 	fetch := []string{"update", "fetch", "--config", cfg, "--keys", p("keys"), "--layout", p("slots.json"), "--state", p("state"),
 		"--release", p("kiosk-release"), "--device-tree", p("dt"), "--reboot-command", p("reboot.sh"),
 		"--signal-progress", p("run/kiosk-update/progress.json"), "--signal-idle", p("run/kiosk/update-idle")}
+	// Published with keys the kiosks do not hold (a town that rotated its key
+	// on the collector only): the kiosk refuses it once, and does not fetch
+	// it again.
+	must(runBin(t, "collector", "release", "--releases", p("releases"), "--keys", p("otherkeys"), p("foreign.kup")))
+	if out, err := runBin(t, "kioskctl", fetch...); err == nil || !strings.Contains(out, "bad_signature") {
+		t.Fatalf("foreign bundle fetched: %v\n%s", err, out)
+	}
+	if out := must(runBin(t, "kioskctl", fetch...)); !strings.Contains(out, "already failed here (bad_signature)") {
+		t.Fatalf("refused bundle fetched again: %s", out)
+	}
+	if b, _ := os.ReadFile(p("p5")); !bytes.Equal(b, make([]byte, 400_000)) {
+		t.Fatal("CANARY: the running root was written")
+	}
+
 	// Outside the window staff chose: the kiosk waits.
 	later := time.Now().Add(2 * time.Hour)
 	must(runBin(t, "collector", append(rel, "--window", later.Format("15:04")+"-"+later.Add(time.Hour).Format("15:04"), p("v2.kup"))...))

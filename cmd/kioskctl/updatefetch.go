@@ -64,6 +64,7 @@ func updateFetch(ctx context.Context, f updateFlags, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	in.Offered = update.Release{Version: o.Version, Serial: o.Serial}
 	url := base + update.PathBundle + strconv.FormatUint(o.Serial, 10)
 	m, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return get(ctx, client, url) }, "collector", stdout)
 	if err != nil {

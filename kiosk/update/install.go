@@ -36,6 +36,10 @@ type Installer struct {
 	Progress      func(Progress)
 	Log           *slog.Logger
 	Now           func() time.Time
+	// Offered is what the source said it carries (the collector's offer),
+	// recorded with a refusal when the bundle itself could not say, so a
+	// refused release is not fetched again and again.
+	Offered Release
 
 	version string // the bundle's, once verified: for Progress
 }
@@ -62,7 +66,7 @@ func (in *Installer) Apply(ctx context.Context, src Source, source string) (*Man
 	pol := Policy{Keys: in.Keys, Board: in.Board, MinSerial: max(in.RunningSerial, st.Committed.Serial)}
 	m, err := in.verifyPass(ctx, src, pol)
 	if err != nil {
-		return nil, in.fail(st, Release{Slot: target.Name}, source, err)
+		return nil, in.fail(st, Release{Slot: target.Name, Version: in.Offered.Version, Serial: in.Offered.Serial}, source, err)
 	}
 	rel := Release{Slot: target.Name, Version: m.Version, Serial: m.Serial}
 	in.logger().Info("update: verified; writing the inactive slot", "version", m.Version, "serial", m.Serial, "running", running.Name, "target", target.Name, "source", source)
