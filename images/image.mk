@@ -55,4 +55,4 @@ image-stamp:
 
 # Keeps the cached sysroot; the base tree (1 GB) is removed.
 image-clean:
-	rm -rf images/out images/work/base-* images/work/base.tmp images/work/rootfs images/work/*.img images/work/bootfs images/work/bin-arm64
+	rm -rf images/out images/work/base-* images/work/base.tmp images/work/rootfs images/work/*.img images/work/bootfs images/work/selfs images/work/slots images/work/bin-arm64 images/work/utest
