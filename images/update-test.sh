@@ -45,7 +45,7 @@ bash "$here/deps.sh" image
 [[ -e $src && -f $work/slots/root.ext4 ]] || { echo "update-test: no image or images/work/slots/ (make image first)" >&2; exit 1; }
 [[ -x $work/bin-arm64/kioskctl && -d $work/sysroot-arm64 ]] || bash "$here/cross.sh"
 kioskctl_arm() { qemu-aarch64-static -L "$work/sysroot-arm64" "$work/bin-arm64/kioskctl" "$@"; }
-hostbin=$work/bin-host
+hostbin=$work/bin-host-update # its own: image-test may build into bin-host at the same time
 (cd "$top" && ${GO:-go} build -o "$hostbin/" ./cmd/collector ./cmd/kioskctl ./images/vmctl)
 kctl() { "$hostbin/kioskctl" "$@"; }
 vmctl() { "$hostbin/vmctl" "$@"; }
