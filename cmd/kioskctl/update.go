@@ -259,7 +259,9 @@ func updateApply(ctx context.Context, f updateFlags, path string, stdout io.Writ
 	return nil
 }
 
-// progressPrinter shows each step's percentage, in Japanese and English.
+// progressPrinter prints a line (Japanese and English) at each step and
+// every 10 %: whole lines, because the journal and the serial console show
+// nothing of a line until it ends.
 func progressPrinter(w io.Writer) func(update.Progress) {
 	words := map[string]string{"verify": "確認中 verifying", "write": "書き込み中 writing", "readback": "読み返し中 reading back", "reboot": "再起動 restarting"}
 	last := ""
@@ -268,9 +270,9 @@ func progressPrinter(w io.Writer) func(update.Progress) {
 		if p.Total > 0 {
 			pct = int(p.Done * 100 / p.Total)
 		}
-		line := fmt.Sprintf("\r更新 update: %s %3d%%", words[p.Step], pct)
+		line := fmt.Sprintf("更新 update: %s %3d%%", words[p.Step], pct/10*10)
 		if line != last {
-			fmt.Fprint(w, line)
+			fmt.Fprintln(w, line)
 			last = line
 		}
 	}
