@@ -21,7 +21,8 @@
 # journal, the keys and the configuration where they are.
 # The Pi 4 firmware reads autoboot.txt on p1 and boots p2 or p3 (tryboot_a_b:
 # the slot reads its own config.txt); kernels and roots never share a slot.
-# Total 3840 MiB: fits every 4 GiB-and-up card.
+# Total 3840 MiB: needs a card sold as 8 GB or more (a "4 GB" card holds about
+# 3814 MiB: too small).
 set -euo pipefail
 
 root=$1

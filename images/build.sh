@@ -20,7 +20,7 @@ out=$here/out
 suite=bookworm
 mirror=${MIRROR:-http://deb.debian.org/debian}
 security_mirror=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-export VERSION=${VERSION:-$(git -C "$top" describe --tags --always --dirty 2>/dev/null || echo dev)}
+export VERSION=${VERSION:-$(bash "$here/version.sh")}
 # Orders releases for the updater: later commits, higher serials.
 export SERIAL=${SERIAL:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}
 

@@ -60,7 +60,7 @@ export CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
 # The commit time, as the top-level Makefile sets it: the kiosk takes a clock
 # earlier than this as certainly wrong (the Pi has no battery clock).
 ldflags="-s -w -X main.buildTime=$(git -C "$top" log -1 --format=%cI 2>/dev/null || true)"
-ldflags+=" -X main.version=$(git -C "$top" describe --tags --always --dirty 2>/dev/null || echo dev)"
+ldflags+=" -X main.version=${VERSION:-$(bash "$here/version.sh")}"
 mkdir -p "$out"
 cd "$top"
 echo "cross: go build linux/arm64 ${cmds[*]##*/}"

@@ -17,17 +17,20 @@ in_root() { chroot "$root" "$@"; }
 # Our binaries. vcard and collector are test and town-hall tools: not shipped.
 install -m 0755 "$bindir/kiosk" "$bindir/kioskctl" "$root/usr/local/bin/"
 
+# Voice guidance: the prompts `make voice` rendered, and their credits.
+bash "$here/voice-root.sh" "$root" "${VOICE_DIR:-$here/../build/voice}" "${VOICE_TOOLS:-$here/../build/voice-tools}"
+
 # Units, scripts and settings: images/rootfs is copied as it is, owned by root.
 cp -r --no-preserve=ownership "$here/rootfs/." "$root/"
 chmod 0755 "$root"/usr/libexec/kiosk/*
 
 # The unprivileged user the kiosk runs as (cage refuses root). Groups: input
-# (touchscreen evdev), gpio (keypad), lp (receipt printer), plugdev, and
-# video/render for the display under cage.
+# (touchscreen evdev), gpio (keypad), lp (receipt printer), plugdev,
+# video/render for the display under cage, and audio (the USB speaker).
 in_root groupadd --system gpio 2>/dev/null || true
 in_root groupadd --gid "$kiosk_uid" kiosk
 groups=()
-for g in input gpio lp plugdev video render; do
+for g in input gpio lp plugdev video render audio; do
   if in_root getent group "$g" >/dev/null; then groups+=("$g"); fi
 done
 in_root useradd --uid "$kiosk_uid" --gid kiosk --groups "$(IFS=,; echo "${groups[*]}")" \

@@ -28,6 +28,9 @@
 #      (units, mounts, ssh, timers, keys, users, watchdogs).
 #   2. a provisioning file with a mistake: the console names the field and
 #      the kiosk does not start.
+#   (before 2) a USB speaker (qemu's usb-audio recording to a WAV) and a
+#      valid card: the waiting prompt and the status summary were heard
+#      (images/voice-test.sh; VOICE_TEST=0 skips it).
 #
 #   image-test.sh [IMAGE]   IMAGE: .img or .img.zst (default images/work/kiosk.img)
 # Environment: READY_BUDGET (s to the first frame, default 60: a loaded
@@ -83,6 +86,25 @@ secs() { printf '%d.%01d' $(($1 / 1000)) $(($1 % 1000 / 100)); }
 smoke() { tr -d '\r' <"$2" | sed -n "s/.*SMOKE $1=//p" | head -1; }
 
 # wait_line LOG PATTERN TIMEOUT_S: waits for a line on the console (or qemu's end).
+# listen_ok "NETID/ADDR:PORT ..." [PORT...]: every socket is on loopback, or
+# on one of PORTs (images/README.md lists what may listen on the network).
+listen_ok() {
+  local s addr port p ok
+  for s in $1; do
+    addr=${s#*/}
+    port=${addr##*:}
+    addr=${addr%:*}
+    addr=${addr%\%*} # 127.0.0.53%lo
+    case $addr in 127.* | "[::1]") continue ;; esac
+    ok=
+    for p in "${@:2}"; do [[ $port == "$p" ]] && ok=1; done
+    [[ -n $ok ]] || return 1
+  done
+  return 0
+}
+
+net=(-nic none)
+
 wait_line() {
   local end=$(($(date +%s) + $3))
   while (($(date +%s) < end)); do
@@ -129,15 +151,18 @@ golden() {
   fi
 }
 
-# start NAME PROVISION_FILE [KEYDIR]: boots a copy of the image with that
-# provisioning file (and the files of KEYDIR in kiosk-keys/) on its boot
-# partition; the serial console goes to $t/NAME.log. Sets qpid, start_ms.
+# start NAME PROVISION_FILE [KEYDIR [SSH_PUB]]: boots a copy of the image with
+# that provisioning file (and the files of KEYDIR in kiosk-keys/, SSH_PUB as
+# kiosk-ssh.pub) on its boot partition; the serial console goes to
+# $t/NAME.log. ${net[@]}: qemu's network options (default -nic none).
+# Sets qpid, start_ms.
 start() {
-  local name=$1 prov=$2 keys=${3:-} img=$t/$1.img
+  local name=$1 prov=$2 keys=${3:-} sshpub=${4:-} img=$t/$1.img
   log=$t/$1.log
   cp --sparse=always "$base" "$img"
   mcopy -o -i "$img@@$sel_off" "$prov" ::kiosk-provision.toml
   [[ -z $keys ]] || mcopy -o -i "$img@@$sel_off" "$keys"/* ::kiosk-keys/
+  [[ -z $sshpub ]] || mcopy -o -i "$img@@$sel_off" "$sshpub" ::kiosk-ssh.pub
   rm -f "$log" "$t/qmp.sock" "$t/ccid.sock"
   : >"$log"
   # The firmware stand-in: which slot, its kernel, initrd and arguments (with
@@ -150,14 +175,14 @@ start() {
   echo "image-test: booting ($name) partition $fw_part ($fw_how): $cmdline"
   start_ms=$(date +%s%3N)
   qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1536 -accel tcg,thread=multi \
-    -display none -monitor none -serial "file:$log" -no-reboot -nic none \
+    -display none -monitor none -serial "file:$log" -no-reboot "${net[@]}" \
     -qmp "unix:$t/qmp.sock,server=on,wait=off" \
     -kernel "$t/vmlinuz" -initrd "$t/initrd.img" -append "$cmdline" -dtb "$t/fw.dtb" \
     -drive "file=$img,format=raw,if=none,id=d0,snapshot=on" -device virtio-blk-pci,drive=d0 \
     -device virtio-gpu-pci,xres=1280,yres=800 -device virtio-keyboard-pci -device "virtio-tablet-pci,addr=$tablet_slot" \
     -device i6300esb \
     -chardev "socket,id=ccid,path=$t/ccid.sock,server=on,wait=off" \
-    -device qemu-xhci -device usb-ccid -device ccid-card-passthru,chardev=ccid \
+    -device qemu-xhci -device usb-ccid -device ccid-card-passthru,chardev=ccid "${qemu_extra[@]}" \
     </dev/null >"$t/$name.qemu.log" 2>&1 &
   qpid=$!
   for _ in $(seq 50); do [[ -S $t/qmp.sock ]] && break; sleep 0.1; done
@@ -177,6 +202,7 @@ finish() {
 }
 
 vcard_pid=
+qemu_extra=() # more qemu arguments for the next start (the voice boot's speaker)
 cleanup() {
   [[ -n $vcard_pid ]] && kill "$vcard_pid" 2>/dev/null || true
   [[ -n ${qpid:-} ]] && kill "$qpid" 2>/dev/null || true
@@ -301,6 +327,7 @@ v=$(smoke provisioned "$log"); check "provisioning applied" "$(ok "$([[ $v == ye
 v=$(smoke reader "$log"); check "pcscd sees reader" "$(ok "$([[ $v == yes* ]] && echo y)")" "$v"
 v=$(smoke touch "$log"); check "touchscreen node" "$(ok "$([[ " $v " == *" ${tablet_dev##*/} "* ]] && echo y)")" "by-path: ${v:-none} (want ${tablet_dev##*/})"
 v=$(smoke ssh "$log"); check "ssh off" "$(ok "$([[ $v == "service:inactive socket:inactive listen22:0" ]] && echo y)")" "$v"
+v=$(smoke listen "$log"); check "listening: loopback only" "$(ok "$([[ -n $v ]] && listen_ok "$v" && echo y)")" "${v:-none}"
 v=$(smoke journal "$log"); check "journal volatile" "$(ok "$([[ $v == volatile ]] && echo y)")" "$v"
 v=$(smoke getty-tty1 "$log"); check "no getty on tty1" "$(ok "$([[ $v == masked ]] && echo y)")" "$v"
 v=$(smoke apt-timers "$log")
@@ -320,17 +347,49 @@ v=$(smoke watchdog-kept "$log"); check "watchdog fed" "$(ok "$([[ $v == "active 
 echo "  (guest: KIOSK-READY at $(tr -d '\r' <"$log" | grep -ao 'KIOSK-READY.*uptime=[0-9.]*s' | head -1 | sed 's/.*uptime=//') uptime; whole boot + probe ${boot_s}s)"
 tr -d '\r' <"$log" | grep -a 'SMOKE-LOG analyze: ' | sed -n '1,/blame/p' | sed 's/SMOKE-LOG analyze: /  analyze| /' | head -30
 
+# -- boot 3 (images/voice-test.sh): a USB speaker, recorded ----------------------
+# shellcheck source=voice-test.sh
+source "$here/voice-test.sh"
+if [[ ${VOICE_TEST:-1} != 0 ]]; then
+  voice_boot
+fi
+
 # -- boot 2: a provisioning file with a mistake ---------------------------------
+# With a network (qemu's user net: DHCP, the guest's port 22 forwarded to the
+# host's loopback) and a technician's key in kiosk-ssh.pub: the reason on the
+# kiosk's screen, and a shell over ssh on the kiosk that did not start.
 if [[ -z ${SKIP_BAD:-} ]]; then
   bad=$t/bad.toml
   sed 's/^width_mm = .*/width_mm = 70/' "$good" >"$bad"
-  start bad "$bad"
+  rm -f "$t/tech" "$t/tech.pub"
+  ssh-keygen -q -t ed25519 -N '' -C technician -f "$t/tech"
+  ssh_port=$(shuf -i 20000-60000 -n 1)
+  # romfile= : no PXE option ROM (efi-virtio.rom is not installed, nor needed)
+  net=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$ssh_port-:22" -device virtio-net-pci,netdev=n0,romfile=)
+  start bad "$bad" "" "$t/tech.pub"
+  net=(-nic none)
+  if wait_line "$log" 'SMOKE step=cannot-start' 240; then
+    out=$(shot cannot-start --timeout 60s) && golden cannot-start "${screens[@]}" || check "screen cannot-start" 1 "$out"
+    shell=
+    for _ in $(seq 20); do
+      shell=$(ssh -i "$t/tech" -p "$ssh_port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=10 -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1 \
+        'echo "$(id -un) provision:$(systemctl is-failed kiosk-provision.service)" | tee /run/kiosk-smoke-ssh' 2>>"$t/ssh.log") && break
+      sleep 3
+    done
+    check "ssh shell, not started" "$(ok "$([[ $shell == "root provision:failed" ]] && echo y)")" "${shell:-no shell (see ${t#"$here"/}/ssh.log)}"
+  else
+    check "screen cannot-start" 1 "the guest never reported the failed provisioning (SMOKE step=cannot-start)"
+  fi
   finish bad
   echo "image-test: results (provisioning file with a mistake):"
   v=$(tr -d '\r' <"$log" | grep -a 'KIOSK-PROVISION-ERROR.*devices.printer.width_mm' | head -1 || true)
   check "error names the field" "$(ok "$v")" "${v:-no KIOSK-PROVISION-ERROR line naming devices.printer.width_mm}"
   v=$(smoke kiosk "$log"); check "kiosk not started" "$(ok "$([[ -n $v && $v != active ]] && echo y)")" "$v"
   v=$(smoke failed "$log"); check "provision unit failed" "$(ok "$([[ $v == *kiosk-provision.service* ]] && echo y)")" "$v"
+  v=$(smoke fault-screen "$log"); check "cannot-start unit" "$(ok "$([[ $v == "active kiosk-process:yes" ]] && echo y)")" "$v"
+  # sshd, and networkd's DHCP clients (68, 546: the leased address, for renewals)
+  v=$(smoke listen "$log"); check "listening: only ssh" "$(ok "$([[ -n $v ]] && listen_ok "$v" 22 68 546 && echo y)")" "${v:-none}"
 fi
 
 echo "image-test: logs in ${t#"$here"/}/, screens in ${shots#"$here"/}/"

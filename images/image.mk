@@ -5,9 +5,9 @@
 #   make image-test  boot the built image under qemu-system-aarch64 and check it
 #   make image-goldens  the same, taking its screendumps as the new goldens
 #
-# VERSION defaults to `git describe`; PROVISION=FILE bakes a provisioning file
+# VERSION defaults to images/version.sh (images/VERSION + commit); PROVISION=FILE bakes a provisioning file
 # into the boot partition (otherwise the technician copies one there).
-IMAGE_VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+IMAGE_VERSION ?= $(shell bash images/version.sh)
 
 .PHONY: cross image image-test image-goldens image-stamp image-deps image-clean update update-test
 
@@ -17,7 +17,8 @@ cross:
 image-deps:
 	@bash images/deps.sh image
 
-image:
+# The prompts are rendered first (voice.mk) and copied into the root.
+image: voice
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" PROVISION="$(PROVISION)" bash images/build.sh
 
 # The signed update bundle of the last `make image` (images/update.sh):

@@ -30,9 +30,10 @@ list() {
     echo go.mod
     echo go.sum
     git ls-files testdata/cards testdata/pki
+    git ls-files cmd/voicegen kiosk/readings.tsv | grep -v '_test\.go$'
     fmt='{{if .Module}}{{if .Module.Main}}{{$d := .Dir}}{{range .GoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .CgoFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{range .EmbedFiles}}{{$d}}/{{.}}{{"\n"}}{{end}}{{end}}{{end}}'
     GOOS=linux GOARCH=arm64 CGO_ENABLED=1 "$go" list -deps -f "$fmt" ./cmd/kiosk ./cmd/kioskctl
-    CGO_ENABLED=1 "$go" list -deps -f "$fmt" ./cmd/vcard ./cmd/collector ./images/vmctl
+    CGO_ENABLED=1 "$go" list -deps -f "$fmt" ./cmd/vcard ./cmd/collector ./cmd/voicegen ./images/vmctl
   } | sed "s|^$PWD/||" | sed '/^$/d' | sort -u
 }
 

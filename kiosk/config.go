@@ -75,13 +75,17 @@ type JournalConfig struct {
 	CertRefKey string `toml:"cert_ref_key"`
 }
 
-// SyncConfig is the upload to the town hall. Sync is off when CollectorURL is empty.
+// SyncConfig is the upload to the town hall. Sync is off when no
+// collector URL is given.
 type SyncConfig struct {
-	CollectorURL string        `toml:"collector_url"`
-	CA           string        `toml:"ca"`
-	Cert         string        `toml:"cert"`
-	Key          string        `toml:"key"`
-	Interval     time.Duration `toml:"interval"` // default 5m
+	CollectorURL string `toml:"collector_url"`
+	// CollectorURLs, instead of CollectorURL: several collectors (on one
+	// database), tried in order until one takes a batch.
+	CollectorURLs []string      `toml:"collector_urls"`
+	CA            string        `toml:"ca"`
+	Cert          string        `toml:"cert"`
+	Key           string        `toml:"key"`
+	Interval      time.Duration `toml:"interval"` // default 5m
 }
 
 // CheckCollectorURL accepts the one form of collector address: a base URL,
@@ -110,7 +114,15 @@ func CheckCollectorURL(s string) error {
 }
 
 // Enabled reports whether the kiosk uploads its journal.
-func (s SyncConfig) Enabled() bool { return s.CollectorURL != "" }
+func (s SyncConfig) Enabled() bool { return len(s.URLs()) > 0 }
+
+// URLs are the collectors to try, in order.
+func (s SyncConfig) URLs() []string {
+	if s.CollectorURL != "" {
+		return append([]string{s.CollectorURL}, s.CollectorURLs...)
+	}
+	return s.CollectorURLs
+}
 
 // Device modes.
 const (
@@ -126,6 +138,29 @@ type Devices struct {
 	Printer PrinterConfig `toml:"printer"`
 	Touch   TouchConfig   `toml:"touch"`
 	Screen  ScreenConfig  `toml:"screen"`
+	Speaker SpeakerConfig `toml:"speaker"`
+}
+
+// Speaker modes (besides none and sim).
+const ModeALSA = "alsa"
+
+// SpeakerConfig is the voice guidance: none (silent, and the screens show
+// no voice keys), sim (WAVs and a log of prompt IDs in Path) or alsa (the
+// USB speaker through aplay). Setting mode = "none" is how staff turn the
+// voice off for the whole kiosk.
+type SpeakerConfig struct {
+	Mode string `toml:"mode"`
+	// Card is the ALSA card ID (aplay -l, /proc/asound/cards: "Audio",
+	// "Headphones"), played as plughw:CARD=<Card>: never a card number,
+	// which changes with the order USB devices appear in.
+	Card string `toml:"card"`
+	// Prompts is the directory of rendered prompts (make voice):
+	// <dir>/ja/<id>.wav and <dir>/en/<id>.wav.
+	Prompts string `toml:"prompts"`
+	// Path is the sim speaker's output directory.
+	Path string `toml:"path"`
+	// Volume is the step each card starts at: 1, 2 or 3 (-12, -6, 0 dB).
+	Volume int `toml:"volume"`
 }
 
 // ReaderConfig selects the card reader.
@@ -208,6 +243,7 @@ func DefaultConfig() Config {
 			Printer: PrinterConfig{Mode: ModeReal, Path: "/dev/usb/lp0", WidthMM: 80},
 			Touch:   TouchConfig{Mode: ModeNone},
 			Screen:  ScreenConfig{Mode: ModeReal},
+			Speaker: SpeakerConfig{Mode: ModeNone, Prompts: "/usr/share/kiosk/voice", Volume: VolumeMedium},
 		},
 	}
 }
@@ -248,8 +284,12 @@ func LoadConfig(path string) (Config, error) {
 
 // ParseConfig is LoadConfig on bytes already read; name is used in errors.
 func ParseConfig(name string, data []byte) (Config, error) {
+	text, err := configText(name, data)
+	if err != nil {
+		return Config{}, err
+	}
 	c := DefaultConfig()
-	md, err := toml.Decode(string(data), &c)
+	md, err := toml.Decode(text, &c)
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
@@ -302,19 +342,7 @@ func (c *Config) validate() []*ConfigError {
 	if c.Journal.Path == "" {
 		bad("journal.path", "must be set (e.g. \"/data/journal.db\")")
 	}
-	if s := c.Sync; s.Enabled() {
-		if err := CheckCollectorURL(s.CollectorURL); err != nil {
-			bad("sync.collector_url", "%v", err)
-		}
-		for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
-			if f.v == "" {
-				bad(f.key, "must be set when sync.collector_url is set")
-			}
-		}
-		if s.Interval < 10*time.Second {
-			bad("sync.interval", "must be at least 10s, got %s", s.Interval)
-		}
-	}
+	c.Sync.validate(bad)
 	d := c.Devices
 	mode := func(key, v string) {
 		if v != ModeReal && v != ModeSim && v != ModeNone {
@@ -358,19 +386,13 @@ func (c *Config) validate() []*ConfigError {
 				bad(field, "must be one key label printed in the layout, got %q", label)
 			}
 			if _, ok := keyFuncNames[fn]; !ok {
-				bad(field, "must be enter, cancel, clear or english, got %q", fn)
+				bad(field, "must be enter, cancel, clear, english, repeat or volume, got %q", fn)
 			}
 		}
 		if d.Touch.Mode == ModeNone {
 			// Without a touchscreen every step needs a key.
-			kp := KeypadFor(k)
-			for _, f := range []struct {
-				fn   KeyFunc
-				name string
-			}{{KeyEnter, "enter"}, {KeyCancel, "cancel"}} {
-				if _, ok := kp.Label(f.fn); !ok {
-					bad("devices.keypad.keys", "no key does %s, and there is no touchscreen: give %s to a key", f.name, f.name)
-				}
+			for _, name := range KeypadFor(k).lacks("enter", "cancel") {
+				bad("devices.keypad.keys", "no key does %s, and there is no touchscreen: give %s to a key", name, name)
 			}
 		}
 	}
@@ -382,6 +404,7 @@ func (c *Config) validate() []*ConfigError {
 			bad("devices.printer.path", "must be set (device such as /dev/usb/lp0, or a directory for sim)")
 		}
 	}
+	errs = append(errs, d.Speaker.validate(d.Keypad)...)
 	if d.Touch.Mode == ModeReal && d.Touch.Device == "" {
 		bad("devices.touch.device", "must be set (e.g. /dev/input/event0)")
 	}
@@ -392,6 +415,71 @@ func (c *Config) validate() []*ConfigError {
 	}{{"x", cal.MinX, cal.MaxX}, {"y", cal.MinY, cal.MaxY}} {
 		if (a.min != 0 || a.max != 0) && a.max <= a.min {
 			bad("devices.touch.calibration.max_"+a.axis, "must be above min_%s (%d), got %d (both 0: the panel's own range)", a.axis, a.min, a.max)
+		}
+	}
+	return errs
+}
+
+// validate reports the sync section's problems through bad (nothing
+// when sync is off).
+func (s SyncConfig) validate(bad func(field, format string, args ...any)) {
+	if !s.Enabled() {
+		return
+	}
+	if s.CollectorURL != "" && len(s.CollectorURLs) > 0 {
+		bad("sync.collector_urls", "give collector_url or collector_urls, not both")
+	}
+	for i, u := range s.URLs() {
+		key := "sync.collector_url"
+		if len(s.CollectorURLs) > 0 {
+			key = fmt.Sprintf("sync.collector_urls[%d]", i)
+		}
+		if err := CheckCollectorURL(u); err != nil {
+			bad(key, "%v", err)
+		}
+	}
+	for _, f := range []struct{ key, v string }{{"sync.ca", s.CA}, {"sync.cert", s.Cert}, {"sync.key", s.Key}} {
+		if f.v == "" {
+			bad(f.key, "must be set when sync.collector_url is set")
+		}
+	}
+	if s.Interval < 10*time.Second {
+		bad("sync.interval", "must be at least 10s, got %s", s.Interval)
+	}
+}
+
+var alsaCardIDRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,15}$`)
+
+func (s SpeakerConfig) validate(kc KeypadConfig) []*ConfigError {
+	var errs []*ConfigError
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &ConfigError{Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	switch s.Mode {
+	case ModeNone:
+		return nil
+	case ModeSim:
+		if s.Path == "" {
+			bad("devices.speaker.path", "must be set for sim (a directory for the WAVs and the log of prompts)")
+		}
+	case ModeALSA:
+		if !alsaCardIDRe.MatchString(s.Card) {
+			// A card number would pick whichever card the kernel counted
+			// first at this boot.
+			bad("devices.speaker.card", "must be the ALSA card ID (aplay -l: the name after \"card N:\", e.g. \"Audio\"), never its number, got %q", s.Card)
+		}
+	default:
+		bad("devices.speaker.mode", "must be none, sim or alsa, got %q", s.Mode)
+	}
+	if s.Prompts == "" {
+		bad("devices.speaker.prompts", "must be the directory of the rendered prompts (make voice)")
+	}
+	if s.Volume < VolumeLow || s.Volume > VolumeHigh {
+		bad("devices.speaker.volume", "must be 1, 2 or 3 (-12, -6 or 0 dB), got %d", s.Volume)
+	}
+	if kc.Mode != ModeNone {
+		for _, name := range KeypadFor(kc).lacks("repeat", "volume") {
+			bad("devices.keypad.keys", "no key does %s, and the voice needs it on the keypad (a 4x4 keypad has B and C for them): give %s to a key", name, name)
 		}
 	}
 	return errs

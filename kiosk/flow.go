@@ -303,10 +303,33 @@ func (f *Flows) RecordStatus(ctx context.Context, a Assessment) (Kept, error) {
 // StatusPages are the pages a status shows, most important first: one
 // per condition. The certificate verdicts are about the authentication
 // certificate; the PIN conditions name their PIN.
+//
+// Each page is made true for the whole card: a certificate within its
+// dates under a locked PIN says it cannot be used; a last try leads a
+// certificate within its dates, so the status never invites a change
+// first; a card read for the first time without success asks to be
+// inserted again.
 func StatusPages(a Assessment, m Municipality) []Page {
 	out := make([]Page, 0, len(a.Conditions))
 	for _, c := range a.Conditions {
-		out = append(out, Guide(c, PINAuth, m))
+		if a.Retry && (c == CodeUnreadable || c == CodeNotJPKI) {
+			out = append(out, RetryPage(c, m))
+			continue
+		}
+		p := Guide(c, PINAuth, m)
+		if c == CodeValid && a.AuthLocked {
+			p.Title = Text{nameAuthCert.JA + "は有効期限内ですが、暗証番号がロックされているため使えません",
+				"User-authentication certificate: in date, unusable while its PIN is locked"}
+		}
+		out = append(out, p)
+	}
+	if len(out) > 1 && out[0].Code == CodeValid {
+		for i, p := range out {
+			if p.Code == CodeAuthLastTry || p.Code == CodeSignLastTry {
+				out = append(append([]Page{p}, out[:i]...), out[i+1:]...)
+				break
+			}
+		}
 	}
 	return out
 }

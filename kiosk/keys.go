@@ -11,9 +11,12 @@ const (
 	KeyCancel          // やめる / もどる (and, with no Clear key, clears an entry first)
 	KeyClear           // クリア: empties the PIN entry
 	KeyEnglish         // English / 日本語
+	KeyRepeat          // もう一度: the voice says its last prompt again
+	KeyVolume          // 音量: the voice's next volume step
 )
 
-var keyFuncNames = map[string]KeyFunc{"enter": KeyEnter, "cancel": KeyCancel, "clear": KeyClear, "english": KeyEnglish}
+var keyFuncNames = map[string]KeyFunc{"enter": KeyEnter, "cancel": KeyCancel, "clear": KeyClear, "english": KeyEnglish,
+	"repeat": KeyRepeat, "volume": KeyVolume}
 
 // Common printed layouts, row by row.
 var (
@@ -31,7 +34,8 @@ type Keypad struct {
 
 // KeypadFor is the configured keypad: layout (4×3 by default) and the
 // default functions — # Enter; on a 4×3 pad * Cancel; on a 4×4 pad * Clear,
-// A Cancel, D English — with devices.keypad.keys applied over them.
+// A Cancel, B Repeat, C Volume, D English — with devices.keypad.keys applied
+// over them. B and C do nothing without a speaker (no button carries them).
 func KeypadFor(c KeypadConfig) Keypad {
 	if c.Mode == ModeNone {
 		return Keypad{}
@@ -43,6 +47,7 @@ func KeypadFor(c KeypadConfig) Keypad {
 	k := Keypad{Layout: append([]string(nil), layout...), funcs: map[rune]KeyFunc{'#': KeyEnter}}
 	if k.Has('A') {
 		k.funcs['*'], k.funcs['A'], k.funcs['D'] = KeyClear, KeyCancel, KeyEnglish
+		k.funcs['B'], k.funcs['C'] = KeyRepeat, KeyVolume
 	} else {
 		k.funcs['*'] = KeyCancel
 	}
@@ -78,4 +83,15 @@ func (k Keypad) Label(f KeyFunc) (rune, bool) {
 		}
 	}
 	return 0, false
+}
+
+// lacks is which of the functions (by their configuration names) no key does.
+func (k Keypad) lacks(names ...string) []string {
+	var out []string
+	for _, n := range names {
+		if _, ok := k.Label(keyFuncNames[n]); !ok {
+			out = append(out, n)
+		}
+	}
+	return out
 }

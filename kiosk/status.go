@@ -86,6 +86,9 @@ type Assessment struct {
 	AuthLocked   bool
 	SignLocked   bool
 	ClockTrusted bool
+	// Retry: a card that could not be read, the first time: the resident
+	// is asked to insert it again, and no slip is printed yet.
+	Retry bool
 	// Err is the read error for CodeUnreadable / CodeNotJPKI, for logs only.
 	Err error
 }

@@ -22,11 +22,12 @@ const (
 	ScreenTakeCard                   // the visit is over: take the card (and the slip)
 	ScreenNotice                     // the card left mid-visit: View.Page says what became of it
 	ScreenOutOfService               // no reader, or nothing could be recorded
+	ScreenDetails                    // the exact dates, asked for from the status or a result
 	ScreenUpdating                   // the kiosk's software is being updated: View.Update
 )
 
 var screenNames = [...]string{"waiting", "reading", "status", "guidance", "menu", "last_try", "pin",
-	"working", "result", "take_card", "notice", "out_of_service", "updating"}
+	"working", "result", "take_card", "notice", "out_of_service", "details", "updating"}
 
 func (s Screen) String() string {
 	if int(s) < len(screenNames) {
@@ -125,9 +126,16 @@ const (
 	InputConfirm                   // the last try is accepted
 	InputLang                      // English / 日本語
 	InputSubmit                    // a PIN, well-formed
+	InputDetails                   // くわしく: the exact dates
+	InputRepeat                    // the voice's もう一度 key: say the last prompt again
+	InputVolume                    // the voice's 音量 key: the next of three levels
 )
 
-var inputNames = [...]string{"activity", "next", "back", "finish", "choose", "confirm", "lang", "submit"}
+var inputNames = [...]string{"activity", "next", "back", "finish", "choose", "confirm", "lang", "submit", "details", "repeat", "volume"}
+
+// retryWindow is how long a card that could not be read counts as the
+// one to insert again: a second failure within it gets the slip.
+const retryWindow = 5 * time.Minute
 
 func (k InputKind) String() string {
 	if int(k) < len(inputNames) {
@@ -301,6 +309,10 @@ type Visit struct {
 	noticeOf *Result // ScreenNotice: the flow it is about (nil: none)
 	awaiting int     // ScreenNotice: the session whose flow answer is awaited (0: none)
 	serial   int
+	// failedAt: when a card last could not be read and the resident was
+	// asked to insert it again (zero: no such card). It outlives the card.
+	failedAt    time.Time
+	detailsFrom Screen // ScreenDetails: the screen it was opened from
 }
 
 type flowState struct {
@@ -344,7 +356,7 @@ type View struct {
 	GuideNo    int         // Guidance: this is office page GuideNo of GuideOf (from 1)
 	GuideOf    int
 	PIN        PINPrompt // PIN, LastTry
-	Result     *Result   // Result, Notice
+	Result     *Result   // Result, Notice, Details (opened from a result)
 	// SlipTaken: ScreenTakeCard, a slip was printed for this card.
 	SlipTaken bool
 	// Awaiting: ScreenNotice, the card left during a card call whose
@@ -390,6 +402,16 @@ func (v *Visit) View() View {
 		f := v.flow
 		vw.PIN = PINPrompt{Kind: f.kind, Step: f.step, ForSignCheck: f.action == ActionCheckSign,
 			TriesLeft: f.tries, Mismatch: f.mismatch, TriesChanged: f.triesChanged, Serial: f.serial}
+		if v.screen == ScreenLastTry {
+			// Where to go instead, with the hours: the last-try page.
+			p := Guide(pick(f.kind, CodeAuthLastTry, CodeSignLastTry), f.kind, v.cfg.Municipality)
+			vw.Page = &p
+		}
+	case ScreenDetails:
+		if v.detailsFrom == ScreenResult && v.result != nil {
+			r := *v.result
+			vw.Result = &r
+		}
 	case ScreenResult:
 		r := *v.result
 		vw.Result = &r
@@ -618,7 +640,7 @@ func (v *Visit) wipeFlow() {
 // interactive screens count idle time.
 func (v *Visit) interactive() bool {
 	switch v.screen {
-	case ScreenStatus, ScreenGuidance, ScreenMenu, ScreenLastTry, ScreenPIN, ScreenResult, ScreenNotice:
+	case ScreenStatus, ScreenGuidance, ScreenMenu, ScreenLastTry, ScreenPIN, ScreenResult, ScreenNotice, ScreenDetails:
 		return true
 	}
 	return false
@@ -682,13 +704,8 @@ func (v *Visit) pressed(e Pressed) []Effect {
 		return nil
 	}
 	switch v.screen {
-	case ScreenStatus:
-		switch in.Kind {
-		case InputNext:
-			v.afterStatus(0)
-		case InputBack, InputFinish:
-			v.finish()
-		}
+	case ScreenStatus, ScreenDetails:
+		v.statusPressed(in.Kind)
 	case ScreenGuidance:
 		switch in.Kind {
 		case InputNext:
@@ -734,6 +751,8 @@ func (v *Visit) pressed(e Pressed) []Effect {
 		}
 	case ScreenResult:
 		switch in.Kind {
+		case InputDetails:
+			v.details()
 		case InputNext, InputBack:
 			v.result = nil
 			if v.a != nil && len(actionsFor(*v.a)) > 0 {
@@ -753,6 +772,39 @@ func (v *Visit) pressed(e Pressed) []Effect {
 		}
 	}
 	return nil
+}
+
+// statusPressed handles the status and the くわしく screen opened from it
+// (or from a result).
+func (v *Visit) statusPressed(k InputKind) {
+	switch {
+	case v.screen == ScreenDetails && (k == InputNext || k == InputBack):
+		v.screen = v.detailsFrom
+	case k == InputNext:
+		v.afterStatus(0)
+	case k == InputDetails && v.screen == ScreenStatus:
+		v.details()
+	case k == InputBack, k == InputFinish:
+		v.finish()
+	}
+}
+
+// details opens the exact dates from the status or a result, when there
+// are dates to show.
+func (v *Visit) details() {
+	if v.screen == ScreenResult && !HasDetails(nil, v.result) {
+		return // a result shows its own certificate's dates, if any
+	}
+	if !HasDetails(v.a, v.result) {
+		return
+	}
+	v.detailsFrom, v.screen = v.screen, ScreenDetails
+}
+
+// HasDetails reports whether a くわしく screen has dates to show: the
+// authentication certificate's, or a checked signing certificate's.
+func HasDetails(a *Assessment, r *Result) bool {
+	return (a != nil && a.HasAuth && !a.Auth.NotAfter.IsZero()) || (r != nil && r.Cert != nil && !r.Cert.NotAfter.IsZero())
 }
 
 // afterStatus shows office page i of the status, or what comes after them.
@@ -876,6 +928,7 @@ func (v *Visit) statusRead(e StatusRead) []Effect {
 		return nil // the removal event follows and ends the visit
 	}
 	a := e.Assessment
+	v.retry(&a, e.At)
 	v.a = &a
 	v.screen, v.last = ScreenStatus, e.At // the resident's time starts when the answer shows
 	v.office = nil
@@ -884,6 +937,21 @@ func (v *Visit) statusRead(e StatusRead) []Effect {
 		v.setNote(p.Code, SlipNote{State: SlipPending})
 	}
 	return []Effect{RecordStatus{Gen: v.gen, Assessment: a}}
+}
+
+// retry: a card that could not be read may only be upside down or not
+// all the way in, so the first failure asks for it again (no slip); a
+// second within retryWindow gets the office page and its slip.
+func (v *Visit) retry(a *Assessment, at time.Time) {
+	if a.Code != CodeUnreadable && a.Code != CodeNotJPKI {
+		v.failedAt = time.Time{}
+		return
+	}
+	if !v.failedAt.IsZero() && at.Sub(v.failedAt) <= retryWindow {
+		v.failedAt = time.Time{}
+		return
+	}
+	a.Retry, v.failedAt = true, at
 }
 
 // flowDone takes the card call's answer for this card.

@@ -1,6 +1,7 @@
 package kiosk_test
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
@@ -88,7 +89,13 @@ func TestVisit(t *testing.T) {
 	renewal = renewal.WithTries(kiosk.PINSign, 0) // and the signing PIN locked: two office pages
 	lastTry := good.WithTries(kiosk.PINAuth, 1)
 	juki := kiosk.Assessment{Card: kiosk.CardJuki, Code: kiosk.CodeJuki, Conditions: []kiosk.Code{kiosk.CodeJuki}}
+	dated := good
+	dated.Auth.NotAfter = at(86400 * 900)
+	unreadable := kiosk.AssessError(errors.New("no ATR"))
+	notJPKI := kiosk.AssessError(kiosk.ErrNotJPKI)
 	changed := result(kiosk.PINAuth, kiosk.OutcomeOK, kiosk.CodePINChanged, 3)
+	signChecked := result(kiosk.PINSign, kiosk.OutcomeOK, kiosk.CodeValid, 5)
+	signChecked.Cert = &kiosk.CertAssessment{Verdict: kiosk.CodeValid, NotAfter: at(86400 * 900)}
 	changed.Slip, changed.Printed = &kiosk.Slip{}, true
 	locked := result(kiosk.PINAuth, kiosk.OutcomeLocked, kiosk.CodeAuthLocked, 0)
 	locked.Slip, locked.Printed = &kiosk.Slip{}, true
@@ -153,8 +160,17 @@ func TestVisit(t *testing.T) {
 			step{submitAt(4, "12a"), P, nil, nil},
 		)},
 		{"the last try is confirmed first", append(begin(lastTry),
+			step{press(2, kiosk.InputNext), G, nil, func(t *testing.T, v kiosk.View) {
+				if v.Page.Code != kiosk.CodeAuthLastTry || v.Page.Where.Phone == "" {
+					t.Errorf("the last try's page gives no place: %+v", v.Page)
+				}
+			}},
 			step{press(2, kiosk.InputNext), M, nil, nil},
-			step{chooseAt(3, kiosk.ActionChangeAuth), LT, nil, nil},
+			step{chooseAt(3, kiosk.ActionChangeAuth), LT, nil, func(t *testing.T, v kiosk.View) {
+				if v.Page == nil || v.Page.Where.Hours.JA == "" {
+					t.Errorf("the last-try screen gives no place or hours: %+v", v.Page)
+				}
+			}},
 			step{press(4, kiosk.InputBack), M, nil, nil},
 			step{chooseAt(5, kiosk.ActionChangeAuth), LT, nil, nil},
 			step{press(6, kiosk.InputConfirm), P, nil, nil},
@@ -306,6 +322,62 @@ func TestVisit(t *testing.T) {
 			{press(3, kiosk.InputLang), W, nil, lang(kiosk.English)},
 			{kiosk.Tick{At: at(100)}, W, nil, lang(kiosk.Japanese)}, // nobody came
 		}},
+		{"an unreadable card is asked for again, then gets its page and slip", []step{
+			{kiosk.CardInserted{At: at(0)}, R, []string{"ReadStatus"}, nil},
+			{kiosk.StatusRead{At: at(1), Gen: -1, Assessment: unreadable}, S, []string{"RecordStatus"}, retryAsked(true)},
+			{press(2, kiosk.InputNext), TC, nil, nil}, // no guidance page: no slip
+			{kiosk.CardRemoved{At: at(3)}, W, nil, nil},
+			{kiosk.CardInserted{At: at(10)}, R, []string{"ReadStatus"}, nil},
+			{kiosk.StatusRead{At: at(11), Gen: -1, Assessment: notJPKI}, S, []string{"RecordStatus"}, retryAsked(false)},
+			{press(12, kiosk.InputNext), G, nil, nil},
+			{kiosk.CardRemoved{At: at(13)}, W, nil, nil},
+			// The next failure is a first one again.
+			{kiosk.CardInserted{At: at(20)}, R, []string{"ReadStatus"}, nil},
+			{kiosk.StatusRead{At: at(21), Gen: -1, Assessment: unreadable}, S, []string{"RecordStatus"}, retryAsked(true)},
+		}},
+		{"a failure long after the last one is a first one", []step{
+			{kiosk.CardInserted{At: at(0)}, R, []string{"ReadStatus"}, nil},
+			{kiosk.StatusRead{At: at(1), Gen: -1, Assessment: unreadable}, S, []string{"RecordStatus"}, retryAsked(true)},
+			{kiosk.CardRemoved{At: at(3)}, W, nil, nil},
+			{kiosk.CardInserted{At: at(400)}, R, []string{"ReadStatus"}, nil},
+			{kiosk.StatusRead{At: at(401), Gen: -1, Assessment: unreadable}, S, []string{"RecordStatus"}, retryAsked(true)},
+		}},
+		{"a good card clears an earlier failure", []step{
+			{kiosk.CardInserted{At: at(0)}, R, []string{"ReadStatus"}, nil},
+			{kiosk.StatusRead{At: at(1), Gen: -1, Assessment: unreadable}, S, []string{"RecordStatus"}, retryAsked(true)},
+			{kiosk.CardRemoved{At: at(3)}, W, nil, nil},
+			{kiosk.CardInserted{At: at(4)}, R, []string{"ReadStatus"}, nil},
+			{kiosk.StatusRead{At: at(5), Gen: -1, Assessment: good}, S, []string{"RecordStatus"}, nil},
+			{kiosk.CardRemoved{At: at(6)}, W, nil, nil},
+			{kiosk.CardInserted{At: at(7)}, R, []string{"ReadStatus"}, nil},
+			{kiosk.StatusRead{At: at(8), Gen: -1, Assessment: unreadable}, S, []string{"RecordStatus"}, retryAsked(true)},
+		}},
+		{"くわしく: the exact dates, asked for, and back", append(begin(dated),
+			step{press(2, kiosk.InputDetails), kiosk.ScreenDetails, nil, func(t *testing.T, v kiosk.View) {
+				if v.Assessment == nil || v.Result != nil {
+					t.Errorf("details view: %+v", v)
+				}
+			}},
+			step{press(3, kiosk.InputBack), S, nil, nil},
+			step{press(4, kiosk.InputDetails), kiosk.ScreenDetails, nil, nil},
+			step{press(5, kiosk.InputFinish), TC, nil, nil},
+		)},
+		{"くわしく from a signing-certificate result shows its dates, and back", append(slices.Clone(authChange),
+			step{done(7, signChecked), RS, nil, nil},
+			step{press(8, kiosk.InputDetails), kiosk.ScreenDetails, nil, func(t *testing.T, v kiosk.View) {
+				if v.Result == nil || v.Result.Cert == nil {
+					t.Errorf("details without the result's certificate: %+v", v.Result)
+				}
+			}},
+			step{press(9, kiosk.InputBack), RS, nil, nil},
+		)},
+		{"くわしく from a result without dates does nothing", append(slices.Clone(authChange),
+			step{done(7, changed), RS, nil, nil},
+			step{press(8, kiosk.InputDetails), RS, nil, nil},
+		)},
+		{"くわしく is not offered without dates", append(begin(juki),
+			step{press(2, kiosk.InputDetails), S, nil, nil},
+		)},
 		{"reader lost: out of service, the visit ends", append(begin(good),
 			step{kiosk.ReaderLost{At: at(2)}, OS, nil, nil},
 			step{kiosk.ReaderBack{At: at(3)}, W, nil, nil},
@@ -352,6 +424,17 @@ func TestVisit(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// retryAsked: the status asks to insert the card again (first failure:
+// no office page, no slip) or gives the office page (second).
+func retryAsked(want bool) func(*testing.T, kiosk.View) {
+	return func(t *testing.T, v kiosk.View) {
+		t.Helper()
+		if v.Assessment.Retry != want || v.Pages[0].Office == want || v.Pages[0].Retry != want {
+			t.Errorf("retry = %v, page %+v; want retry %v", v.Assessment.Retry, v.Pages[0], want)
+		}
 	}
 }
 

@@ -1,6 +1,9 @@
 package kiosk
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+)
 
 // Lang is the language a resident reads. A visit starts in Japanese (or
 // the configured language) and may switch to English and back.
@@ -80,14 +83,18 @@ type Words struct {
 	UpdReadBack, UpdReboot          Text
 	UpdateRefusedHead               Text
 
-	Next, Back, Finish, Cancel, Enter, Clear, Delete, Continue, GoOn Text
+	Next, Back, Finish, Cancel, Enter, Clear, Delete, Continue, GoOn, Details Text
 
 	MenuHead, NotNow                                     Text
 	MenuStatus, MenuChangeAuth, MenuChangeSign, MenuSign Text
 
 	ValidUntil, ValidFrom, DaysLeft, LastDay, RenewFrom Text
+	ExpiredOn, YearsLeft, YearsMonthsLeft, MonthsLeft   Text
+	UnderMonth                                          Text
+	RenewBy, RenewOpen, RenewAlready, DetailsHead       Text
+	DetailsWhy                                          Text
 	TriesLocked, TriesNone                              Text
-	SignOnCard, SignNotOnCard                           Text
+	SignOnCard, SignOnCardLocked, SignNotOnCard         Text
 
 	PINNow, PINNew, PINAgain, PINForSign Text
 	TriesNow, TriesChanged, Mismatch     Text
@@ -98,7 +105,8 @@ type Words struct {
 
 	LastTryHead, LastTryWhat Text
 
-	Office, Phone, Hours, Bring, Reference     Text
+	Office, OfficeAny, OtherTown, Phone, Hours Text
+	Bring, Reference                           Text
 	SlipPrinting, SlipPrinted, SlipNotPrinted  Text
 	SlipNotRecorded                            Text
 	RemovedHead, RemovedWhat, RemovedMidChange Text
@@ -106,21 +114,26 @@ type Words struct {
 	IdleHead, IdleLeft Text
 }
 
+// DetailIDs are the catalogue's fields that carry an expiry's day (the
+// holder's birthday) or what gives it away: only the くわしく screen the
+// resident asks for shows them. Nothing prints or speaks them.
+var DetailIDs = []string{"DaysLeft", "LastDay", "RenewFrom", "ValidFrom", "DetailsHead", "DetailsWhy"}
+
 // Catalogue returns the screen words. It is a fresh copy each time: no
 // caller can change what another reads.
 func Catalogue() Words {
-	return Words{
+	w := Words{
 		Title:      Text{"マイナンバーカードの電子証明書の確認", "My Number Card: certificate check"},
 		LangSwitch: Text{"English", "日本語"},
 
-		Insert:      Text{"マイナンバーカードを入れてください", "Please insert your My Number Card"},
+		Insert:      Text{"マイナンバーカードを差しこんでください", "Please insert your My Number Card"},
 		InsertHow:   Text{"顔写真のある面を上にして、奥まで差しこんでください。", "Photo side up, push it all the way in."},
 		InsertWhat:  Text{"電子証明書の有効期限と、暗証番号をあと何回まちがえるとロックされるかを確かめられます。暗証番号の変更もできます。", "You can check your certificates' expiry dates and how many wrong PIN entries remain before a PIN locks, and change your PINs."},
-		Maintenance: Text{"%sは全国一斉のシステム保守日です。この日は役場で電子証明書の手続きができません。", "%s is the national maintenance day: the office cannot handle certificates that day."},
-		HowKeys:     Text{"キーを押して操作します。押すキーは画面の [ ] の中に書いてあります。", "Use the keys. The key for each step is shown in [ ] on the screen."},
-		HowTouchAndKeys: Text{"画面にさわるか、キーを押して操作します。押すキーは画面の [ ] の中に書いてあります。",
+		Maintenance: Text{"%sは全国一斉のシステム保守日です。この日は、どの市区町村の窓口でも電子証明書の手続きができません。", "%s is the national maintenance day: no municipal office can handle certificates that day."},
+		HowKeys:     Text{"キーを押して操作します。押すキーは、画面の [ ] の中に書いてあります。", "Use the keys. The key for each step is shown in [ ] on the screen."},
+		HowTouchAndKeys: Text{"画面にさわるか、キーを押して操作します。押すキーは、画面の [ ] の中に書いてあります。",
 			"Touch the screen or use the keys. The key for each step is shown in [ ] on the screen."},
-		HowTouch: Text{"画面にさわって操作します。", "Touch the screen to use the kiosk."},
+		HowTouch: Text{"画面にさわって操作します。", "Touch the screen to use this machine."},
 
 		Reading:      Text{"カードを読んでいます", "Reading your card"},
 		Working:      Text{"カードとやりとりしています", "Talking to your card"},
@@ -128,7 +141,7 @@ func Catalogue() Words {
 		TakeCard:     Text{"カードをお取りください", "Please take your card"},
 		TakeSlip:     Text{"用紙も忘れずにお取りください。", "Please also take your slip."},
 		Thanks:       Text{"ご利用ありがとうございました。", "Thank you."},
-		OutOfService: Text{"このキオスクは、ただいま使えません", "This kiosk is out of service"},
+		OutOfService: Text{"この機械は、ただいま使えません", "This machine is out of service"},
 		OutOfSvcWhat: Text{"申し訳ありません。役場の窓口にお声がけください。", "Sorry. Please ask at the office counter."},
 		Updating:     Text{"ただいま、このキオスクを更新しています", "This kiosk is being updated"},
 		UpdatingWhat: Text{"終わると自動で再起動します。数分お待ちください。カードはまだ入れないでください。",
@@ -145,10 +158,11 @@ func Catalogue() Words {
 		Finish:   Text{"おわる", "Finish"},
 		Cancel:   Text{"やめる", "Cancel"},
 		Enter:    Text{"決定", "OK"},
-		Clear:    Text{"クリア", "Clear"},
+		Clear:    Text{"ぜんぶけす", "Clear all"},
 		Delete:   Text{"1字けす", "Delete"},
 		Continue: Text{"つづける", "Continue"},
 		GoOn:     Text{"入力する", "Enter the PIN"},
+		Details:  Text{"くわしく", "Details"},
 
 		MenuHead:       Text{"なにをしますか", "What would you like to do?"},
 		NotNow:         Text{"（できません）", "(not available)"},
@@ -157,42 +171,40 @@ func Catalogue() Words {
 		MenuChangeSign: Text{nameSignPIN.JA + "を変える", "Change the " + nameSignPIN.EN},
 		MenuSign:       Text{nameSignCert.JA + "を確かめる", "Check the " + nameSignCert.EN},
 
-		ValidUntil:    Text{"%sの有効期限: %s", "Valid until: %[2]s (%[1]s)"},
-		ValidFrom:     Text{"有効期間のはじまり: %s", "Valid from: %s"},
-		DaysLeft:      Text{"あと%d日", "%d days left"},
-		LastDay:       Text{"今日が最後の日です", "today is the last day"},
-		RenewFrom:     Text{"更新の受付: %sから", "Renewal accepted from: %s"},
-		TriesLocked:   Text{"%s: ロックされています", "%s: locked"},
-		TriesNone:     Text{"%s: ありません", "%s: none"},
-		SignOnCard:    Text{"署名用電子証明書: 入っています（有効期限は、暗証番号を入れると確かめられます）", "Signing certificate: on the card (its dates can be checked with its PIN)"},
-		SignNotOnCard: Text{"署名用電子証明書: 入っていません", "Signing certificate: not on the card"},
+		TriesLocked:      Text{"%s: ロックされています", "%s: locked"},
+		TriesNone:        Text{"%s: 署名用電子証明書がないため、使いません", "%s: not used (no signing certificate)"},
+		SignOnCard:       Text{"署名用電子証明書: 入っています（有効期限は、暗証番号を入力すると確かめられます）", "Signing certificate: on the card (its dates can be checked with its PIN)"},
+		SignOnCardLocked: Text{"署名用電子証明書: 入っています（暗証番号がロックされているため、有効期限はこの機械では確かめられません）", "Signing certificate: on the card (its PIN is locked, so this machine cannot check its dates)"},
+		SignNotOnCard:    Text{"署名用電子証明書: 入っていません", "Signing certificate: not on the card"},
 
-		PINNow:       Text{"いまの%sを入れてください", "Enter your current %s"},
-		PINNew:       Text{"新しい%sを入れてください", "Enter your new %s"},
-		PINAgain:     Text{"確認のため、新しい%sをもう一度入れてください", "Enter the new %s again to confirm it"},
-		PINForSign:   Text{"署名用電子証明書を確かめるため、%sを入れてください", "To check the signing certificate, enter your %s"},
-		TriesChanged: Text{"カードの残り回数が、さきほどの表示から変わっていました。もう一度はじめから入れてください。", "The card's count had changed since it was shown. Please enter the PIN again from the start."},
-		Mismatch:     Text{"1回目と2回目の入力が合いませんでした。新しい暗証番号を、もう一度入れてください。", "The two entries did not match. Please enter the new PIN again."},
+		PINNow:       Text{"いまの%sを入力してください", "Enter your current %s"},
+		PINNew:       Text{"新しい%sを入力してください", "Enter your new %s"},
+		PINAgain:     Text{"確認のため、新しい%sをもう一度入力してください", "Enter the new %s again to confirm it"},
+		PINForSign:   Text{"署名用電子証明書を確かめるため、%sを入力してください", "To check the signing certificate, enter your %s"},
+		TriesChanged: Text{"カードの残り回数が、さきほどの表示から変わっていました。もう一度はじめから入力してください。", "The card's count had changed since it was shown. Please enter the PIN again from the start."},
+		Mismatch:     Text{"1回目と2回目の入力が合いませんでした。新しい暗証番号を、もう一度入力してください。", "The two entries did not match. Please enter the new PIN again."},
 		RuleAuth:     Text{"数字4けた", "4 digits"},
-		RuleLen:      Text{"6〜16文字", "6-16 characters"},
+		RuleLen:      Text{"6〜16けた", "6-16 characters"},
 		RuleLetter:   Text{"英字（A〜Z）を1つ以上", "has a letter A-Z"},
 		RuleDigit:    Text{"数字（0〜9）を1つ以上", "has a digit 0-9"},
 		TriesNow:     Text{"%s。", "This PIN %s."},
-		PickHelp:     Text{"キーの 2（上） 8（下） 4（左） 6（右） で文字を選び、5 で入れます。数字も同じです。まちがえたら「1字けす」を選んで 5 を押します。", "Keys 2 (up), 8 (down), 4 (left), 6 (right) choose a character, digits too; 5 types it. To take one back, choose Delete and press 5."},
-		PickTouch:    Text{"画面の文字にさわっても入れられます。", "You can also touch the characters on the screen."},
+		PickHelp:     Text{"キー [2]（上） [8]（下） [4]（左） [6]（右） で文字を選び、[5] で入力します。数字も同じです。まちがえたら「1字けす」を選んで [5] を押します。", "Keys [2] (up), [8] (down), [4] (left), [6] (right) choose a character, digits too; [5] types it. To take one back, choose Delete and press [5]."},
+		PickTouch:    Text{"画面の文字にさわっても入力できます。", "You can also touch the characters on the screen."},
 		ProbShort:    Text{"けた数がたりません", "Too short"},
-		ProbLong:     Text{"文字数が多すぎます", "Too long"},
+		ProbLong:     Text{"けた数が多すぎます", "Too long"},
 		ProbChar:     Text{"使えない文字があります", "A character is not allowed"},
 		ProbLetter:   Text{"英字（A〜Z）を入れてください", "Add a letter A-Z"},
 		ProbDigit:    Text{"数字（0〜9）を入れてください", "Add a digit 0-9"},
 
 		LastTryHead: Text{"あと1回まちがえるとロックされます", "One more wrong entry locks it"},
-		LastTryWhat: Text{"%sは、あと1回まちがえるとロックされます。ロックされると、役場の窓口で初期化するまで使えません。暗証番号に自信がないときは「やめる」を選んで、役場の窓口でご相談ください。",
-			"Your %s locks after one more wrong entry. A locked PIN cannot be used until the office resets it. If you are not sure of it, choose Cancel and ask at the office."},
+		LastTryWhat: Text{"%sは、あと1回まちがえるとロックされます。ロックされると、住民票のある市区町村の窓口で初期化してもらうまで使えません。暗証番号に自信がないときは、入力しないで「やめる」を選んでください。",
+			"Your %s locks after one more wrong entry. A locked PIN cannot be used until your municipality's office resets it. If you are not sure of it, do not enter it: choose Cancel."},
 
-		Office:          Text{"窓口: %s %s", "Office: %s, %s"},
+		Office:          Text{"%sに住民票のある方の窓口: %s %s", "Office for %s residents: %s, %s"},
+		OfficeAny:       Text{"窓口: %s %s", "Office: %s, %s"},
+		OtherTown:       Text{"ほかの市区町村に住民票のある方は、その市区町村の窓口へ。", "Registered elsewhere? Go to that municipality's office."},
 		Phone:           Text{"電話: %s", "Phone: %s"},
-		Hours:           Text{"受付: %s", "Hours: %s"},
+		Hours:           Text{"窓口の時間: %s", "Open: %s"},
 		Bring:           Text{"お持ちいただくもの", "Please bring"},
 		Reference:       Text{"受付番号: %s", "Reference: %s"},
 		SlipPrinting:    Text{"案内の用紙を印刷しています。", "Printing your slip."},
@@ -201,12 +213,38 @@ func Catalogue() Words {
 		SlipNotRecorded: Text{"記録ができなかったため、用紙を印刷できませんでした。窓口でこの画面の内容をお伝えください。", "This could not be recorded, so no slip was printed. Please tell the counter what this screen says."},
 
 		RemovedHead:      Text{"カードが抜かれました", "The card was taken out"},
-		RemovedWhat:      Text{"暗証番号は変わっていません。続けるときは、もう一度カードを入れてください。", "Nothing was changed. To go on, please insert the card again."},
+		RemovedWhat:      Text{"暗証番号は変わっていません。続けるときは、もう一度カードを差しこんでください。", "Nothing was changed. To go on, please insert the card again."},
 		RemovedMidChange: Text{"結果を確かめています。しばらくお待ちください。", "Checking the result. Please wait."},
 
 		IdleHead: Text{"まだお使いですか", "Are you still there?"},
 		IdleLeft: Text{"あと%d秒で終わります", "Ending in %d seconds"},
 	}
+	w.setDates()
+	return w
+}
+
+// setDates fills the words about a certificate's dates: what the first
+// view says, and the exact ones only くわしく shows (DetailIDs).
+func (w *Words) setDates() {
+	w.ValidUntil = Text{"%sの有効期限: %s", "Valid until: %[2]s (%[1]s)"}
+	w.ValidFrom = Text{"有効期間のはじまり: %s", "Valid from: %s"}
+	w.DaysLeft = Text{"あと%d日", "%d days left"}
+	w.LastDay = Text{"今日が最後の日です", "today is the last day"}
+	w.RenewFrom = Text{"更新の手続き: %sからできます", "Renewal: possible from %s"}
+	// The expiry is the holder's birthday: the first screen and the slip
+	// say year and month, how long is left roughly, and the first day
+	// renewal is certainly open (the 1st, 11th or 21st), never the day.
+	w.ExpiredOn = Text{"%sの有効期限: %s（切れています）", "Expired: %[2]s (%[1]s)"}
+	w.YearsLeft = Text{"あと約%d年", "about %d year(s) left"}
+	w.YearsMonthsLeft = Text{"あと約%d年%dか月", "about %d year(s) %d month(s) left"}
+	w.MonthsLeft = Text{"あと約%dか月", "about %d month(s) left"}
+	w.UnderMonth = Text{"あと1か月足らず", "less than a month left"}
+	w.RenewBy = Text{"更新の手続き: %sにはできます", "Renewal: possible by %s"}
+	w.RenewOpen = Text{"更新の手続き: いまできます", "Renewal: possible now"}
+	w.RenewAlready = Text{"更新の手続き: すでにできます", "Renewal: already possible"}
+	w.DetailsHead = Text{"有効期限の日付", "The exact dates"}
+	w.DetailsWhy = Text{"有効期限の日は誕生日から決まるため、はじめの画面と用紙には出していません。まわりの方から見えないよう、ご注意ください。",
+		"The expiry day follows from your birthday, so the first screen and the slip leave it out. Please make sure no one else can see this screen."}
 }
 
 // TriesLeft says how many wrong entries remain before PIN k locks: with n
@@ -219,4 +257,29 @@ func TriesLeft(l Lang, n int) string {
 		return fmt.Sprintf("locks after %d more wrong entries", n)
 	}
 	return fmt.Sprintf("あと%d回まちがえるとロックされます", n)
+}
+
+// TimeLeft says roughly how long a certificate has left, from its days
+// left: years and months, or "less than a month". A count of days would
+// give the expiry day, which is the holder's birthday, to anyone behind.
+func TimeLeft(l Lang, daysLeft int) string {
+	w := Catalogue()
+	months := (daysLeft*12 + 182) / 365 // rounded: 52 days is about 2 months
+	y, m := months/12, months%12
+	var s string
+	switch {
+	case daysLeft < 31:
+		return w.UnderMonth.In(l)
+	case y == 0:
+		s = w.MonthsLeft.F(l, m)
+	case m == 0:
+		s = w.YearsLeft.F(l, y)
+	default:
+		s = w.YearsMonthsLeft.F(l, y, m)
+	}
+	if l == English {
+		// "1 year(s)" reads as a form: say it as a person would.
+		s = strings.NewReplacer(" 1 year(s)", " 1 year", " 1 month(s)", " 1 month", "(s)", "s").Replace(" " + s)[1:]
+	}
+	return s
 }

@@ -40,6 +40,9 @@ type Options struct {
 	// source of taps: cage also hands an absolute pointer's clicks to
 	// foot, and with mouse reporting on, each tap would act twice.
 	Mouse bool
+	// Voice: a speaker is there; every screen shows the voice's Repeat
+	// and Volume buttons (their keys: devices.keypad.keys repeat, volume).
+	Voice bool
 	// TypeLetters (development only): the terminal keyboard types A-Z on
 	// the signing PIN screen directly, which no real keypad can.
 	TypeLetters bool
@@ -60,6 +63,10 @@ type Options struct {
 	// OnFrame, when set, is called after each frame reaches the screen
 	// (the benchmarks measure card-to-screen latency with it).
 	OnFrame func(kiosk.View)
+	// Version (e.g. 2026.12.1+ee11cf2) is shown small in the waiting screen's
+	// bottom right corner, for a technician to read out on the phone.
+	// Empty: not shown.
+	Version string
 	// OnTick, when set, is called in the Run goroutine on every tick of
 	// Ticks: proof that the screen loop is alive (the systemd watchdog).
 	OnTick func()
@@ -218,7 +225,7 @@ func (a *App) draw() {
 	w, h := a.scr.Size()
 	a.frame = render(renderInput{
 		view: a.view, w: w, h: h, now: a.opts.Now(), words: &a.words,
-		keypad: a.opts.Keypad, touch: a.opts.Touch, entry: a.entryInfo(),
+		keypad: a.opts.Keypad, touch: a.opts.Touch, voice: a.opts.Voice, entry: a.entryInfo(), version: a.opts.Version,
 	})
 	for y := 0; y < a.frame.H; y++ {
 		for x := 0; x < a.frame.W; x++ {

@@ -76,6 +76,11 @@ var statusCases = []struct {
 	{"juki", kiosk.Assessment{Card: kiosk.CardJuki, Code: kiosk.CodeJuki, Conditions: []kiosk.Code{kiosk.CodeJuki}}},
 	{"not_jpki", kiosk.Assessment{Card: kiosk.CardUnknown, Code: kiosk.CodeNotJPKI, Conditions: []kiosk.Code{kiosk.CodeNotJPKI}}},
 	{"unreadable", kiosk.Assessment{Code: kiosk.CodeUnreadable, Conditions: []kiosk.Code{kiosk.CodeUnreadable}}},
+	// The first failure: insert it again, no slip yet.
+	{"unreadable_first", kiosk.Assessment{Code: kiosk.CodeUnreadable, Conditions: []kiosk.Code{kiosk.CodeUnreadable}, Retry: true}},
+	{"not_jpki_first", kiosk.Assessment{Card: kiosk.CardUnknown, Code: kiosk.CodeNotJPKI, Conditions: []kiosk.Code{kiosk.CodeNotJPKI}, Retry: true}},
+	{"auth_locked_sign_last_try", myNumber(cert(kiosk.CodeValid, expiry, 1193), 0, 1, true)},
+	{"expired_both_locked", myNumber(cert(kiosk.CodeExpired, pastExpiry, -40), 0, 0, true)},
 }
 
 func statusOf(name string) kiosk.Assessment {
@@ -92,7 +97,7 @@ func statusOf(name string) kiosk.Assessment {
 var officeCodes = []kiosk.Code{
 	kiosk.CodeRenewal, kiosk.CodeExpired, kiosk.CodeNotYetValid, kiosk.CodeDateUnknown, kiosk.CodeCertBad,
 	kiosk.CodeAuthLocked, kiosk.CodeSignLocked, kiosk.CodeNoAuthCert, kiosk.CodeNoSignCert, kiosk.CodeJuki,
-	kiosk.CodeNotJPKI, kiosk.CodeUnreadable, kiosk.CodeChangeUnsure,
+	kiosk.CodeNotJPKI, kiosk.CodeUnreadable, kiosk.CodeChangeUnsure, kiosk.CodeAuthLastTry, kiosk.CodeSignLastTry,
 }
 
 const testRef = "K01-20260510-0042"
@@ -122,6 +127,15 @@ func pinView(p kiosk.PINPrompt) kiosk.View {
 		p.Serial = 1
 	}
 	return kiosk.View{Screen: kiosk.ScreenPIN, PIN: p, CardIn: true}
+}
+
+func lastTryView(k kiosk.PINKind) kiosk.View {
+	code := kiosk.CodeAuthLastTry
+	if k == kiosk.PINSign {
+		code = kiosk.CodeSignLastTry
+	}
+	p := kiosk.Guide(code, k, muni)
+	return kiosk.View{Screen: kiosk.ScreenLastTry, PIN: kiosk.PINPrompt{Kind: k, Step: kiosk.StepCurrent, TriesLeft: 1}, Page: &p, CardIn: true}
 }
 
 func resultView(res kiosk.Result, note kiosk.SlipNote) kiosk.View {
@@ -196,7 +210,14 @@ func screenCases() []screenCase {
 		screenCase{name: "pin_sign_new_keys_only", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew}), entry: "5685", noTouch: true},
 		screenCase{name: "pin_sign_new_keys_only_4x4", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew}), entry: "5685", keypad: keys4x4, noTouch: true},
 		screenCase{name: "pin_sign_check", v: pinView(kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepCurrent, ForSignCheck: true, TriesLeft: 5}), entry: "5656", submit: true},
-		screenCase{name: "last_try", v: kiosk.View{Screen: kiosk.ScreenLastTry, PIN: kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepCurrent, TriesLeft: 1}}},
+		screenCase{name: "last_try", v: lastTryView(kiosk.PINSign)},
+		screenCase{name: "last_try_auth", v: lastTryView(kiosk.PINAuth)},
+		screenCase{name: "details", v: func() kiosk.View { v := statusView(valid); v.Screen = kiosk.ScreenDetails; return v }()},
+		screenCase{name: "details_sign", v: func() kiosk.View {
+			v := resultView(kiosk.Result{PIN: kiosk.PINSign, Outcome: kiosk.OutcomeOK, Code: kiosk.CodeValid, TriesLeft: 5, Cert: &signValid}, kiosk.SlipNote{})
+			v.Screen, v.Assessment = kiosk.ScreenDetails, &valid
+			return v
+		}()},
 		screenCase{name: "result_changed", v: resultView(changed, printed)},
 		screenCase{name: "result_changed_not_printed", v: resultView(changed, notPrinted)},
 		screenCase{name: "result_wrong", v: resultView(kiosk.Result{PIN: kiosk.PINAuth, Outcome: kiosk.OutcomeWrongPIN, Code: kiosk.CodeWrongPIN, TriesLeft: 2}, kiosk.SlipNote{Reference: testRef})},

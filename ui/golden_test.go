@@ -41,6 +41,8 @@ func TestGoldenScreens(t *testing.T) {
 					}
 					got := h.dump()
 					checkFrame(t, h, got, sz[0])
+					rows := screenLines(got)
+					lineRules(t, name, rows[:len(rows)-metricsFor(sz[0], sz[1]).btnH-1])
 					compareGolden(t, filepath.Join(goldenDir, name+".txt"), got)
 				})
 			}

@@ -30,7 +30,9 @@ func TestMenuKeypadAndTouch(t *testing.T) {
 		{"touch change auth", valid, nil, func(h *harness) { h.click(h.find("4けたの暗証番号（利用者証明用）を変える")) },
 			[]kiosk.Input{choose(kiosk.ActionChangeAuth)}},
 		{"key 3 changes the signing PIN", valid, nil, func(h *harness) { h.key("3") }, []kiosk.Input{choose(kiosk.ActionChangeSign)}},
-		{"key 5 finishes", valid, nil, func(h *harness) { h.key("5") }, []kiosk.Input{{Kind: kiosk.InputFinish}}},
+		// One key per item: おわる is labelled and pressed with Cancel only,
+		// so 「5  おわる [*]」 no longer asks which of the two to press.
+		{"key 5 does nothing: おわる is on Cancel", valid, nil, func(h *harness) { h.key("5") }, nil},
 		{"4x3 Cancel (*) finishes", valid, nil, func(h *harness) { h.key("*") }, []kiosk.Input{{Kind: kiosk.InputFinish}}},
 		{"4x4 Cancel (A) finishes", valid, []harnessOpt{withKeypad(keys4x4)}, func(h *harness) { h.key("A") }, []kiosk.Input{{Kind: kiosk.InputFinish}}},
 		{"4x4 * (Clear) does nothing here", valid, []harnessOpt{withKeypad(keys4x4)}, func(h *harness) { h.key("*") }, nil},
@@ -134,7 +136,7 @@ func TestPINEntry(t *testing.T) {
 		{"auth by keypad", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("1234#") },
 			"1234", 0, "あと3回まちがえるとロックされます", false},
 		{"auth fifth digit ignored", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("12345") },
-			"", 4, "[OK] 数字4けた", false},
+			"", 4, "✓ 数字4けた", false},
 		{"auth too short is refused on screen", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("123#") },
 			"", 3, "けた数がたりません", false},
 		{"4x3: * clears a started entry", nil, kiosk.PINPrompt{Kind: kiosk.PINAuth, TriesLeft: 3}, func(h *harness) { h.key("98*4321#") },
@@ -158,7 +160,7 @@ func TestPINEntry(t *testing.T) {
 		{"sign by the keypad highlight, 4x4, no touch", []harnessOpt{withKeypad(keys4x4), noTouch()}, kiosk.PINPrompt{Kind: kiosk.PINSign, Step: kiosk.StepNew},
 			func(h *harness) { typeSign(h, "M1N2O3"); h.key("#") }, "M1N2O3", 0, "", false},
 		{"sign digits are not typed directly", nil, kiosk.PINPrompt{Kind: kiosk.PINSign, TriesLeft: 5}, func(h *harness) { h.key("1379") },
-			"", 0, "[  ] 6〜16文字", false},
+			"", 0, "- 6〜16けた", false},
 		{"sign on-screen keyboard and delete", nil, kiosk.PINPrompt{Kind: kiosk.PINSign, TriesLeft: 5}, func(h *harness) {
 			for _, k := range []string{"Z", "Q", "Z", "9", "9", "9", "9"} {
 				h.click(h.findExact(k))
@@ -372,6 +374,7 @@ func TestVisitLeavesNoTrace(t *testing.T) {
 	a := myNumber(cert(kiosk.CodeValid, expiry, days), 2, 4, true)
 	h := newHarness(t, 80, 24)
 	v := statusView(a)
+	v.Screen = kiosk.ScreenDetails // the one screen with a count of days
 	v.Lang = kiosk.English
 	h.show(v)
 	if !strings.Contains(h.dump(), fmt.Sprint(days)) {
@@ -400,7 +403,7 @@ func TestVisitLeavesNoTrace(t *testing.T) {
 	if h.app.pick != 0 || len(h.app.entry) != 0 || h.app.prob != kiosk.PINOK {
 		t.Errorf("UI state not reset: pick %d entry %d prob %v", h.app.pick, len(h.app.entry), h.app.prob)
 	}
-	if !strings.Contains(h.dump(), "マイナンバーカードを入れてください") {
+	if !strings.Contains(h.dump(), "マイナンバーカードを差しこんでください") {
 		t.Errorf("not back on the waiting screen in Japanese:\n%s", h.dump())
 	}
 }

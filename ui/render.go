@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+	"github.com/mattn/go-runewidth"
 
 	"github.com/villagehall/kiosk/kiosk"
 )
@@ -70,13 +71,15 @@ type entryInfo struct {
 
 // renderInput is everything a frame depends on.
 type renderInput struct {
-	view   kiosk.View
-	w, h   int
-	now    time.Time
-	words  *kiosk.Words
-	keypad kiosk.Keypad
-	touch  bool
-	entry  entryInfo
+	view    kiosk.View
+	w, h    int
+	now     time.Time
+	words   *kiosk.Words
+	keypad  kiosk.Keypad
+	touch   bool
+	voice   bool // a speaker: the もう一度 and 音量 keys are on every screen
+	entry   entryInfo
+	version string // shown on the waiting screen
 }
 
 type metrics struct {
@@ -122,7 +125,13 @@ func render(in renderInput) *Canvas {
 	case kiosk.ScreenLastTry:
 		r.band(r.t.LastTryHead.In(r.l), stNotice)
 		r.para(r.t.LastTryWhat.F(r.l, kiosk.PINName(v.PIN.Kind).In(r.l)), stBody)
+		if v.Page != nil {
+			r.gap()
+			r.where(v.Page.Where)
+		}
 		r.footer(r.cancel(r.t.Cancel, kiosk.InputBack), r.primary(r.t.GoOn, kiosk.InputConfirm))
+	case kiosk.ScreenDetails:
+		r.details()
 	case kiosk.ScreenResult:
 		r.result()
 	case kiosk.ScreenTakeCard:
@@ -176,11 +185,9 @@ func (r *renderer) langKey() rune {
 func (r *renderer) header() {
 	c, w := r.c, r.in.w
 	c.Fill(Rect{0, 0, w, r.m.hdr}, stHeader)
-	bw := 14
-	if r.m.hdr > 3 {
-		bw = 20
-	}
-	c.Text(r.m.pad, r.m.hdr/2, r.t.Title.In(r.l), stHeader, w-bw-r.m.pad-1)
+	bw := r.langW()
+	vw := r.voiceKeys(w - bw)
+	c.Text(r.m.pad, r.m.hdr/2, r.t.Title.In(r.l), stHeader, w-bw-vw-r.m.pad-1)
 	if s := r.in.view.Screen; s == kiosk.ScreenOutOfService || s == kiosk.ScreenUpdating {
 		return
 	}
@@ -191,6 +198,45 @@ func (r *renderer) header() {
 	}
 	r.add(Button{Rect: Rect{w - bw, 0, bw, r.m.hdr}, Label: label, Op: opInput,
 		Input: kiosk.Input{Kind: kiosk.InputLang}, Key: key}, stButton)
+}
+
+// langW is the width of the language button at the header's right.
+func (r *renderer) langW() int {
+	if r.m.hdr > 3 {
+		return 20
+	}
+	return 14
+}
+
+// voiceKeys draws the voice's Repeat and Volume buttons in the header,
+// ending at column right, and returns the width they take. They are on
+// every screen (the PIN screen too: their keys only click there, Repeat
+// says the entry prompt again) so a resident finds them by the same key.
+func (r *renderer) voiceKeys(right int) int {
+	if !r.in.voice {
+		return 0
+	}
+	repeat, volume := kiosk.VoiceWords()
+	x := right
+	for _, k := range []struct {
+		t    kiosk.Text
+		fn   kiosk.KeyFunc
+		kind kiosk.InputKind
+	}{{volume, kiosk.KeyVolume, kiosk.InputVolume}, {repeat, kiosk.KeyRepeat, kiosk.InputRepeat}} {
+		key := r.fn(k.fn)
+		label := k.t.In(r.l)
+		if key != 0 {
+			label += " [" + string(key) + "]"
+		}
+		bw := runewidth.StringWidth(label) + 2
+		if !r.in.touch && key == 0 {
+			continue
+		}
+		x -= bw + 1
+		r.add(Button{Rect: Rect{x, 0, bw, r.m.hdr}, Label: label, Op: opInput,
+			Input: kiosk.Input{Kind: k.kind}, Key: key}, stButton)
+	}
+	return right - x
 }
 
 // add draws b and, unless it is off, registers it. Without a touchscreen
@@ -351,6 +397,9 @@ func (r *renderer) waiting() {
 		r.gap()
 		r.para(r.t.Maintenance.F(r.l, kiosk.DateText(r.l, d)), stWarnText)
 	}
+	if v := r.in.version; v != "" && len(v) < r.in.w/2 {
+		r.c.Text(r.in.w-len(v)-1, r.in.h-1, v, stDim, len(v))
+	}
 }
 
 func verdictStyle(c kiosk.Code) tcell.Style {
@@ -376,9 +425,13 @@ func (r *renderer) status() {
 			r.certLines(a.Auth, kiosk.PINAuth)
 		}
 		r.triesLines(a)
-		if a.HasSign {
+		switch {
+		case a.HasSign && a.SignLocked:
+			// A locked PIN cannot be entered: its dates cannot be checked.
+			r.para(r.t.SignOnCardLocked.In(r.l), stBody)
+		case a.HasSign:
 			r.para(r.t.SignOnCard.In(r.l), stBody)
-		} else {
+		default:
 			r.para(r.t.SignNotOnCard.In(r.l), stBody)
 		}
 		// The other conditions, by their headlines: a lock beside a valid
@@ -389,36 +442,67 @@ func (r *renderer) status() {
 			}
 			st := stWarnText
 			if p.Code == kiosk.CodeValid {
-				st = stOKText
+				st = stBody // within its dates: not a warning, not a promise
 			}
 			r.para(p.Title.In(r.l), st)
 		}
 	}
+	if !lead.Office && !lead.Retry && len(lead.What) > 0 {
+		// Within its dates: what the kiosk could not check.
+		r.para(joinText(r.l, lead.What), stBody)
+	}
 	r.gap()
 	r.para(lead.Next.In(r.l), stStrong)
-	r.footer(r.cancel(r.t.Finish, kiosk.InputFinish), r.primary(r.t.Next, kiosk.InputNext))
+	r.footer(r.detailsButton(v), r.cancel(r.t.Finish, kiosk.InputFinish), r.primary(r.t.Next, kiosk.InputNext))
 }
 
-// certLines shows a certificate's dates (the day too: the card is in).
-// Days left only when the clock is trusted and the verdict depends on it.
+// detailsButton opens the exact dates (くわしく) where there are some; its
+// key is the first digit the keypad has free on this screen.
+func (r *renderer) detailsButton(v kiosk.View) Button {
+	if !kiosk.HasDetails(v.Assessment, v.Result) {
+		return Button{}
+	}
+	var key rune
+	if r.in.keypad.Has('1') && r.in.keypad.Func('1') == kiosk.KeyNone {
+		key = '1'
+	}
+	return r.button(r.t.Details, kiosk.InputDetails, key)
+}
+
+// details is the くわしく screen: the exact dates, the one place the
+// expiry day (the holder's birthday) is shown, asked for by the resident.
+func (r *renderer) details() {
+	v := r.in.view
+	r.para(r.t.DetailsHead.In(r.l), stStrong)
+	r.para(r.t.DetailsWhy.In(r.l), stDim)
+	r.gap()
+	if a := v.Assessment; a != nil && a.HasAuth && !a.Auth.NotAfter.IsZero() && v.Result == nil {
+		for _, ln := range kiosk.DetailLines(r.l, kiosk.CertName(kiosk.PINAuth), a.Auth) {
+			r.para(ln, stStrong)
+		}
+	}
+	if v.Result != nil && v.Result.Cert != nil {
+		for _, ln := range kiosk.DetailLines(r.l, kiosk.CertName(kiosk.PINSign), *v.Result.Cert) {
+			r.para(ln, stStrong)
+		}
+	}
+	r.footer(r.cancel(r.t.Finish, kiosk.InputFinish), r.primary(r.t.Back, kiosk.InputBack))
+}
+
+// certLines shows a certificate's dates as the first screen may: the
+// expiry's year and month and roughly how long is left, never its day
+// (the holder's birthday, readable by anyone behind): that is on the
+// くわしく screen the resident asks for.
 func (r *renderer) certLines(ca kiosk.CertAssessment, k kiosk.PINKind) {
 	if ca.NotAfter.IsZero() {
 		return
 	}
-	line := r.t.ValidUntil.F(r.l, kiosk.CertName(k).In(r.l), kiosk.DateText(r.l, ca.NotAfter))
-	switch ca.Verdict {
-	case kiosk.CodeValid, kiosk.CodeRenewal:
-		if ca.DaysLeft == 0 {
-			line += "  " + r.t.LastDay.In(r.l)
-		} else {
-			line += "  " + r.t.DaysLeft.F(r.l, ca.DaysLeft)
-		}
-	case kiosk.CodeNotYetValid:
+	if ca.Verdict == kiosk.CodeNotYetValid {
 		r.para(r.t.ValidFrom.F(r.l, kiosk.DateText(r.l, ca.NotBefore)), stBody)
 	}
-	r.para(line, stStrong)
-	if ca.Verdict == kiosk.CodeValid || ca.Verdict == kiosk.CodeRenewal || ca.Verdict == kiosk.CodeDateUnknown {
-		r.para(r.t.RenewFrom.F(r.l, kiosk.DateText(r.l, ca.RenewalFrom)), stBody)
+	r.para(kiosk.ExpiryLine(r.l, kiosk.CertName(k), ca, true), stStrong)
+	if line := kiosk.RenewalLine(r.l, ca, true); line != "" {
+		r.para(line, stBody)
 	}
 }
 
@@ -478,7 +562,13 @@ func (r *renderer) where(p kiosk.Place) {
 	if p.Office.JA == "" && p.Phone == "" {
 		return
 	}
-	r.para(plain(r.t.Office.F(r.l, p.Office.In(r.l), p.Counter.In(r.l))), stBody)
+	if p.Name.JA != "" {
+		r.para(plain(r.t.Office.F(r.l, p.Name.In(r.l), p.Office.In(r.l), p.Counter.In(r.l))), stBody)
+	} else {
+		r.para(plain(r.t.OfficeAny.F(r.l, p.Office.In(r.l), p.Counter.In(r.l))), stBody)
+	}
+	// Everyone else's office (OtherTown) is on the slip: the sentences
+	// above already send them to the municipality they are registered in.
 	r.para(plain(r.t.Phone.F(r.l, p.Phone)+"   "+r.t.Hours.F(r.l, p.Hours.In(r.l))), stBody)
 }
 
@@ -557,23 +647,25 @@ func (r *renderer) menu() {
 			t = kiosk.Text{JA: t.JA + r.t.NotNow.JA, EN: t.EN + " " + r.t.NotNow.EN}
 		}
 		digit := rune('1' + i)
-		var key rune
-		if r.in.keypad.Has(digit) && !off {
-			key = digit
-		}
-		label := fmt.Sprintf(" %c  %s", digit, t.In(r.l))
-		if r.l == kiosk.Japanese {
-			label += "\n     " + t.EN
-		}
 		in := kiosk.Input{Kind: kiosk.InputChoose, Action: it.a}
 		if it.a == kiosk.ActionNone {
 			in = kiosk.Input{Kind: kiosk.InputFinish}
 			if k := r.fn(kiosk.KeyCancel); k != 0 {
-				label = fmt.Sprintf(" %c  %s [%c]", digit, t.In(r.l), k)
-				if r.l == kiosk.Japanese {
-					label += "\n     " + t.EN
-				}
+				digit = k // one key per item: おわる is Cancel's
 			}
+		}
+		var key rune
+		if r.in.keypad.Has(digit) && !off {
+			key = digit
+		}
+		// The key first, in [ ] as everywhere: 「[2]  4けたの…」 cannot
+		// read as 「24けた」.
+		label := fmt.Sprintf(" [%c]  %s", digit, t.In(r.l))
+		if !r.in.keypad.Has(digit) || off {
+			label = fmt.Sprintf("      %s", t.In(r.l))
+		}
+		if r.l == kiosk.Japanese {
+			label += "\n      " + t.EN
 		}
 		b := Button{Rect: Rect{r.body.X, r.y, r.body.W, bh}, Label: label, Op: opInput, Input: in, Key: key, Off: off}
 		if !r.in.touch && off {
@@ -646,12 +738,13 @@ func (r *renderer) pin() {
 		}
 		r.para(r.t.TriesNow.F(r.l, kiosk.TriesLeft(r.l, p.TriesLeft)), st)
 	}
-	// Rules, each marked as it is met while typing.
+	// Rules, each marked as it is met while typing: ✓ met, - not yet.
+	// [ ] is kept for keys only.
 	mark := func(ok bool, t kiosk.Text) (string, tcell.Style) {
 		if ok {
-			return "[OK] " + t.In(r.l), stOKText
+			return "✓ " + t.In(r.l), stOKText
 		}
-		return "[  ] " + t.In(r.l), stBody
+		return "- " + t.In(r.l), stBody
 	}
 	x := r.body.X
 	put := func(s string, st tcell.Style) {
@@ -786,8 +879,9 @@ func (r *renderer) alphabet(pick int) {
 				label, op = r.t.Delete.In(r.l), opDelete
 			}
 			if i == pick {
-				// Lit and bracketed: seen without colour too.
-				st, label = stPicked, "["+label+"]"
+				// Lit in reverse video: seen without colour too, and no
+				// brackets, which on this screen mean a key to press.
+				st = stPicked.Reverse(true)
 			}
 			b := Button{Rect: rect, Label: label, Op: op, Rune: ch}
 			if r.in.touch {
@@ -838,7 +932,7 @@ func (r *renderer) result() {
 		r.para(next.In(r.l), stStrong)
 	}
 	r.note(v.Note)
-	r.footer(r.cancel(r.t.Finish, kiosk.InputFinish), r.primary(r.t.Next, kiosk.InputNext))
+	r.footer(r.detailsButton(kiosk.View{Result: v.Result}), r.cancel(r.t.Finish, kiosk.InputFinish), r.primary(r.t.Next, kiosk.InputNext))
 }
 
 func (r *renderer) notice() {
@@ -862,6 +956,7 @@ func (r *renderer) notice() {
 func (r *renderer) idle() {
 	secs := int((r.in.view.IdleLeft + time.Second - 1) / time.Second)
 	r.c.Buttons = r.c.Buttons[:0]
+	r.voiceKeys(r.in.w - r.langW()) // the voice's keys stay live under the warning
 	bh := r.m.btnH
 	h := 2 + 1 + 1 + 1 + bh + 1
 	w := min(r.in.w-4, 64)

@@ -412,7 +412,7 @@ mode = "sim"
 		}
 		json.NewDecoder(resp.Body).Decode(&recs)
 		resp.Body.Close()
-		if br := journal.VerifyChain(recs, 0, journal.Genesis, nil); br != nil || len(recs) != want[j.JournalID] {
+		if br := journal.VerifyChain(recs, 0, journal.Genesis); br != nil || len(recs) != want[j.JournalID] {
 			t.Errorf("journal %s at the collector: %d records, chain %v", j.JournalID, len(recs), br)
 		}
 	}

@@ -1,10 +1,13 @@
 // Command collector is the town hall's receiving end of kiosk sync.
 //
+//	collector [serve] --config /etc/collector/collector.toml    # cmd/collector/packaging/collector.toml; flags given win
+//	collector check-config /etc/collector/collector.toml
 //	collector [serve] --listen :8443 --ca ca.pem --cert server.pem --key server-key.pem --data /var/lib/collector
 //	collector [serve] … --store postgres://collector@/collector?host=/run/postgresql
 //	collector [serve] … --crl village-ca.crl     # refuse revoked kiosk and staff certificates
-//	collector migrate --data /var/lib/collector --to postgres://…       # the collector stopped
-//	collector import --data /var/lib/collector [--ca ca.pem] [--kiosk-cert K01.pem] /media/usb/kiosk-K01
+//	collector migrate --data /var/lib/collector --to postgres://…       # the collector stopped; all or nothing
+//	collector backup --data /var/lib/collector --to FILE                # bbolt, while serving
+//	collector import --data /var/lib/collector --ca ca.pem [--kiosk-cert K01.pem] /media/usb/kiosk-K01
 //	collector import --url https://collector:8443 --ca ca.pem --cert staff.pem --key staff-key.pem /media/usb/kiosk-K01
 //	collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR K01 K02 staff-1
 //	collector gen-test-crl DIR DIR/client-K01.pem     # DIR/crl.pem, signed by the test CA
@@ -18,16 +21,17 @@ import (
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -36,24 +40,37 @@ import (
 	"github.com/villagehall/kiosk/cmd/collector/internal/release"
 	"github.com/villagehall/kiosk/cmd/collector/internal/revoke"
 	"github.com/villagehall/kiosk/cmd/collector/internal/server"
+	"github.com/villagehall/kiosk/cmd/collector/internal/store"
+	"github.com/villagehall/kiosk/cmd/collector/internal/store/boltstore"
 	"github.com/villagehall/kiosk/kiosk"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/pki"
 )
 
-const usage = `usage:
-  collector [serve] --listen :8443 --ca CA --cert CERT --key KEY (--data DIR | --store postgres://…) [--crl CRL]
-  collector import ((--data DIR | --store postgres://…) [--ca CA [--crl CRL]] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
-  collector migrate --data DIR --to postgres://…
+const usage = `collector: the town hall's receiving end of kiosk sync.
+
+usage:
+  collector [serve] --config FILE                     # ` + DefaultConfigFile + ` in the Debian package
+  collector [serve] --listen :8443 --ca CA --cert CERT --key KEY (--data DIR | --store postgres://…) [--crl CRL] [--metrics-listen 127.0.0.1:9464]
+  collector check-config [FILE]                       # read and check a configuration as serve would
+  collector import ((--data DIR | --store postgres://…) --ca CA [--crl CRL] | --url URL --ca CA --cert STAFF --key STAFFKEY) [--kiosk-cert FILE] EXPORT_DIR...
+  collector migrate --data DIR --to postgres://…      # bbolt to PostgreSQL, the collector stopped; all or nothing
+  collector backup (--data DIR | --config FILE) --to FILE   # a consistent copy of the bbolt store, while serving
   collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
   collector gen-test-crl DIR [CERT.pem ...]
   collector release --releases DIR --keys DIR [--window HH:MM-HH:MM] [--kiosks K01,...] BUNDLE.kup
+  collector help                                      # this text
+
+Each command's flags: collector COMMAND --help.
 `
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
+	if errors.Is(err, flag.ErrHelp) {
+		return // COMMAND --help: the flags were printed
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "collector:", err)
 		os.Exit(1)
@@ -62,10 +79,17 @@ func main() {
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+	if len(args) > 0 && (!strings.HasPrefix(args[0], "-") || slices.Contains([]string{"-h", "-help", "--help"}, args[0])) {
 		cmd, args = args[0], args[1:]
 	}
 	switch cmd {
+	case "help", "-h", "-help", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case "check-config":
+		return checkConfig(args, stdout)
+	case "backup":
+		return backupCmd(ctx, args, stdout, stderr)
 	case "serve":
 		return serve(ctx, args, stderr)
 	case "import":
@@ -119,6 +143,10 @@ func genTestPKI(args []string, stdout, stderr io.Writer) error {
 // the certificates named (none: an empty list). A real village's CA
 // issues its list with its own tools (e.g. openssl ca -gencrl).
 func genTestCRL(args []string, stdout io.Writer) error {
+	if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprintln(stdout, "usage: collector gen-test-crl DIR [CERT.pem ...]")
+		return flag.ErrHelp
+	}
 	if len(args) < 1 {
 		return errors.New("usage: collector gen-test-crl DIR [CERT.pem ...]")
 	}
@@ -129,7 +157,7 @@ func genTestCRL(args []string, stdout io.Writer) error {
 	}
 	var revoked []*x509.Certificate
 	for _, f := range args[1:] {
-		c, _, err := readCert(f)
+		c, _, err := ksync.ReadCertFile(f)
 		if err != nil {
 			return err
 		}
@@ -154,88 +182,106 @@ func genTestCRL(args []string, stdout io.Writer) error {
 	return nil
 }
 
-// readCert reads a PEM certificate file: the certificate and the file's bytes.
-func readCert(path string) (*x509.Certificate, []byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	p, _ := pem.Decode(b)
-	if p == nil || p.Type != "CERTIFICATE" {
-		return nil, nil, fmt.Errorf("%s: no PEM certificate", path)
-	}
-	c, err := x509.ParseCertificate(p.Bytes)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return c, b, nil
-}
-
 func serve(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("collector", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	listen := fs.String("listen", ":8443", "address to listen on")
-	ca := fs.String("ca", "", "village CA (PEM) that signs kiosk and staff client certificates")
-	cert := fs.String("cert", "", "server certificate (PEM)")
-	key := fs.String("key", "", "server key (PEM)")
-	data := fs.String("data", "", "directory for the collector's store (one bbolt file)")
-	storeURL := fs.String("store", "", "postgres://… to keep the store in PostgreSQL instead of --data")
-	crl := fs.String("crl", "", "the village CA's revocation list (PEM or DER X.509 CRL): revoked kiosk and staff certificates are refused; read again when the file changes")
-	releases := fs.String("releases", "", "directory of the published update (collector release): kiosks fetch it from here")
-	if err := fs.Parse(args); err != nil {
+	c, err := serveConfig(args, stderr)
+	if err != nil {
 		return err
 	}
-	if *ca == "" || *cert == "" || *key == "" || (*data == "" && *storeURL == "") {
-		return errors.New("--ca, --cert, --key and --data (or --store postgres://…) are required")
+	if c.CA == "" || c.Cert == "" || c.Key == "" || (c.Data == "" && c.Store == "") {
+		return errors.New("--ca, --cert, --key and --data (or --store postgres://…) are required (or --config FILE)")
+	}
+	if c.StoreTimeout <= 0 || c.RequestTimeout <= 0 {
+		return errors.New("store_timeout and request_timeout must be more than 0 (collector check-config says more)")
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
-	tc, pool, err := server.TLSConfig(*ca, *cert, *key)
+	tc, pool, err := server.TLSConfig(c.CA, c.Cert, c.Key)
 	if err != nil {
 		return err
 	}
 	var list *revoke.List
 	var revoked func(*x509.Certificate) bool
-	if *crl != "" {
-		if list, err = revoke.Open(*crl, *ca, log); err != nil {
+	if c.CRL != "" {
+		if list, err = revoke.Open(c.CRL, c.CA, log); err != nil {
 			return err
 		}
-		tc.VerifyConnection, revoked = list.VerifyConnection, list.Revoked
+		revoked = list.Revoked
 	}
-	st, where, err := openStore(ctx, *storeURL, *data)
+	raw, where, err := openStore(ctx, c.Store, c.Data)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
+	defer raw.Close()
+	m := newMetrics(raw, c)
+	st := m.Store(store.Bounded(raw, store.BoundOptions{Call: c.StoreTimeout, Observer: m.Observer}))
 	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
 	h, err := withConsole(srv.Handler(), st, pool, list, log)
 	if err != nil {
 		return err
 	}
-	if *releases != "" {
-		h = release.Handler(release.Dir(*releases), "staff-", log, h)
+	h = m.Batches(bounded(h, c.RequestTimeout))
+	if c.Releases != "" {
+		// Outside the request deadline: a bundle is hundreds of MiB.
+		h = release.Handler(release.Dir(c.Releases), "staff-", log, h)
 	}
 	if list != nil {
 		h = list.Guard(h) // connections opened before a revocation too
 	}
 	hs := &http.Server{
-		Addr: *listen, Handler: h, TLSConfig: tc,
+		Addr: c.Listen, Handler: h, TLSConfig: tc,
 		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute, WriteTimeout: 5 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	ln, err := net.Listen("tcp", c.Listen)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.ListenAndServeTLS("", "") }()
-	log.Info("collector listening", "addr", *listen, "store", where, "console", "https://"+*listen+"/console/", "crl", *crl)
+	if b, ok := raw.(*boltstore.Store); ok {
+		// collector backup reaches the locked file through this socket.
+		bctx, cancel := context.WithCancel(ctx)
+		done, err := b.ServeBackups(bctx, c.Data)
+		if err != nil {
+			cancel()
+			return err
+		}
+		defer func() { cancel(); <-done }()
+	}
+	go func() { errc <- hs.ServeTLS(server.GentleRefusals(ln), "", "") }()
+	var ms *http.Server
+	if c.MetricsListen != "off" {
+		ms = &http.Server{Addr: c.MetricsListen, Handler: m.Handler(raw), ReadHeaderTimeout: 10 * time.Second,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		mdone := make(chan struct{})
+		go func() {
+			defer close(mdone)
+			// Monitoring is not worth refusing kiosks for: said loudly, not fatal.
+			if err := ms.ListenAndServe(); !errors.Is(err, http.ErrServerClosed) {
+				log.Error("metrics listener failed: kiosks and staff are still served", "addr", c.MetricsListen, "err", err)
+			}
+		}()
+		defer func() { <-mdone }()
+	}
+	log.Info("collector listening", "version", version, "addr", c.Listen, "store", where, "console", "https://"+c.Listen+"/console/", "crl", c.CRL,
+		"metrics", "http://"+c.MetricsListen+"/metrics")
 	select {
 	case err := <-errc:
+		shutdown(hs, ms)
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	return shutdown(hs, ms)
+}
+
+// shutdown stops the servers, letting requests under way finish (10 s).
+func shutdown(hs, ms *http.Server) error {
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if ms != nil {
+		_ = ms.Shutdown(shutCtx)
+	}
 	if err := hs.Shutdown(shutCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
-	<-errc
 	return nil
 }
 
@@ -248,10 +294,10 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	data := fs.String("data", "", "the collector's store directory (the collector stopped)")
 	storeURL := fs.String("store", "", "or the collector's PostgreSQL store (postgres://…; the collector may run)")
 	url := fs.String("url", "", "a running collector's base URL (through its staff interface)")
-	ca := fs.String("ca", "", "village CA (PEM): trusts the kiosk certificate an export carries; with --url, the server's CA")
+	ca := fs.String("ca", "", "village CA (PEM), required: every certificate that vouches for an export must chain to it; with --url, the server's CA")
 	cert := fs.String("cert", "", "with --url: a staff client certificate (PEM)")
 	key := fs.String("key", "", "with --url: its key")
-	kioskCert := fs.String("kiosk-cert", "", "the kiosk's certificate (PEM), when the collector has not seen it")
+	kioskCert := fs.String("kiosk-cert", "", "the kiosk's certificate (PEM), when the collector has not seen it; trusted only if the village CA issued it to that kiosk")
 	crl := fs.String("crl", "", "without --url: the village CA's revocation list (needs --ca); a revoked certificate verifies no export")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -263,7 +309,7 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var given []*x509.Certificate
 	var givenPEM []byte
 	if *kioskCert != "" {
-		c, b, err := readCert(*kioskCert)
+		c, b, err := ksync.ReadCertFile(*kioskCert)
 		if err != nil {
 			return fmt.Errorf("--kiosk-cert: %w", err)
 		}
@@ -289,17 +335,15 @@ func importCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	} else {
 		opts := importer.Options{Certs: given}
-		if *ca != "" {
-			pool, err := ksync.LoadCAPool(*ca)
-			if err != nil {
-				return err
-			}
-			opts.CAPool = pool
+		if *ca == "" {
+			return errors.New("import needs --ca: only the village CA makes a certificate a kiosk's (given, seen on sync or in the manifest)")
 		}
+		pool, err := ksync.LoadCAPool(*ca)
+		if err != nil {
+			return err
+		}
+		opts.CAPool = pool
 		if *crl != "" {
-			if *ca == "" {
-				return errors.New("import --crl needs --ca (the CA that signed the list)")
-			}
 			l, err := revoke.Open(*crl, *ca, nil)
 			if err != nil {
 				return err

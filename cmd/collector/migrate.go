@@ -35,8 +35,11 @@ func migrateCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	defer dst.Close()
-	rep, err := migrate.Run(ctx, src, dst, nil, stdout)
+	rep, err := migrate.Run(ctx, src, dst, stdout)
 	if err != nil {
+		if m, _ := dst.UnfinishedMigration(context.WithoutCancel(ctx)); m != "" {
+			return fmt.Errorf("%w\nthe PostgreSQL database is marked as a migration that did not finish: no collector serves it; run this command again to start over", err)
+		}
 		return err
 	}
 	fmt.Fprintf(stdout, "migrated and checked: %d kiosks, %d journals, %d records, %d flags, %d events, %d marks, %d audit entries (head %.16s…)\n"+

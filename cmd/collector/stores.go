@@ -17,6 +17,12 @@ import (
 func openStore(ctx context.Context, storeURL, data string) (store.Store, string, error) {
 	if isPostgres(storeURL) {
 		st, err := pgstore.Open(ctx, storeURL, nil)
+		if err == nil {
+			if err = st.CheckWhole(ctx); err != nil {
+				st.Close()
+				return nil, "", err
+			}
+		}
 		return st, "postgres", err
 	}
 	if storeURL != "" {

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -128,10 +126,16 @@ type simCards struct {
 	keys  kiosk.Keypad
 }
 
-func newSimCards(dir string, out chan<- visitrun.CardEvent, keys kiosk.Keypad, quit func(), log *slog.Logger) (*simCards, error) {
+// The profiles are the ones built into the binary, issued from a PKI made
+// for this run: the simulator runs from any directory and carries no key.
+func newSimCards(out chan<- visitrun.CardEvent, keys kiosk.Keypad, quit func(), log *slog.Logger) (*simCards, error) {
 	s := &simCards{out: out, log: log, in: -1, quit: quit, keys: keys}
+	pki, err := virtualcard.NewPKI()
+	if err != nil {
+		return nil, fmt.Errorf("sim cards: %w", err)
+	}
 	for _, p := range simProfiles {
-		prof, err := virtualcard.LoadProfile(filepath.Join(dir, p.file+".json"), time.Now())
+		prof, err := virtualcard.BuiltinProfile(p.file, pki, time.Now())
 		if err != nil {
 			return nil, fmt.Errorf("sim cards: %w", err)
 		}
@@ -219,20 +223,4 @@ func (s *simCards) banner(width int) string {
 		return head + " F1-F9 insert (README)"
 	}
 	return b.String()
-}
-
-// repoRoot finds testdata/ for the simulator's card profiles: the working
-// directory when run from the repository (make run), else beside the binary.
-func repoRoot() string {
-	if _, err := os.Stat(filepath.Join("testdata", "cards")); err == nil {
-		return "."
-	}
-	if exe, err := os.Executable(); err == nil {
-		for d := filepath.Dir(exe); d != filepath.Dir(d); d = filepath.Dir(d) {
-			if _, err := os.Stat(filepath.Join(d, "testdata", "cards")); err == nil {
-				return d
-			}
-		}
-	}
-	return "."
 }

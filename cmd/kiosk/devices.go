@@ -13,6 +13,7 @@ import (
 
 	"github.com/villagehall/kiosk/drivers/escpos"
 	"github.com/villagehall/kiosk/drivers/keypad"
+	"github.com/villagehall/kiosk/drivers/speaker"
 	"github.com/villagehall/kiosk/drivers/touch"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/ui"
@@ -240,4 +241,29 @@ func runKeypad(ctx context.Context, kc kiosk.KeypadConfig, cfg keypad.Config, he
 			return
 		}
 	}
+}
+
+// openSpeaker builds the configured speaker (nil: none). Its health is in
+// the heartbeat and the log like every device's: absent (no such ALSA
+// card), error (playback failed or timed out), prompts_missing.
+func openSpeaker(sc kiosk.SpeakerConfig, devs *devices, log *slog.Logger) kiosk.Speaker {
+	prompts := &speaker.Prompts{Dir: sc.Prompts}
+	switch sc.Mode {
+	case kiosk.ModeSim:
+		h := kiosk.NewHealthCell("speaker", "ok", "simulated", time.Now())
+		devs.add(h.Get)
+		return &speaker.SimDevice{Sim: &speaker.Sim{Dir: sc.Path}, Prompts: prompts, Health: h}
+	case kiosk.ModeALSA:
+		out := speaker.ALSA{Card: sc.Card}
+		h := kiosk.NewHealthCell("speaker", "ok", out.Device(), time.Now())
+		if err := out.Present(); err != nil {
+			h.Set(speaker.StateAbsent, err.Error(), time.Now())
+		}
+		if missing := prompts.Missing(); len(missing) > 0 {
+			h.Set(speaker.StateNoVoices, fmt.Sprintf("%d prompts missing under %s, e.g. %s", len(missing), sc.Prompts, missing[0]), time.Now())
+		}
+		devs.add(h.Get)
+		return &speaker.Device{Prompts: prompts, Sink: out, Health: h, Log: log, Check: out.Present}
+	}
+	return nil
 }

@@ -55,6 +55,7 @@ type kit struct {
 	layout  []string // the keypad's printed layout (nil: 4×3)
 	noTouch bool
 	printer string // a real printer node (empty: the sim printer in dir/slips)
+	speaker bool   // the sim speaker in dir/voice (its speech.log)
 }
 
 func startKiosk(t *testing.T, d kit) *screen {
@@ -123,6 +124,11 @@ kanji = true
 [devices.touch]
 mode = %q
 `, filepath.Join(dir, "journal.db"), strings.Join(layout, `", "`), printer, printerPath, touch)
+	if d.speaker {
+		// No rendered prompts: the sim speaker keeps the IDs it was asked for.
+		cfg += fmt.Sprintf("[devices.speaker]\nmode = \"sim\"\npath = %q\nprompts = %q\n",
+			filepath.Join(dir, "voice"), filepath.Join(dir, "no-prompts"))
+	}
 	if err := os.WriteFile(filepath.Join(dir, "kiosk.toml"), []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -275,15 +281,15 @@ func TestWholeProgramStatusEveryProfile(t *testing.T) {
 		profile string
 		want    []string
 	}{
-		{"fresh", []string{"利用者証明用電子証明書は有効です", "あと3回まちがえるとロックされます", "（署名用）: あと5回", "入っています"}},
-		{"renewal", []string{"有効期限が近づいています", "更新の受付"}},
+		{"fresh", []string{"利用者証明用電子証明書は、有効期限内です", "あと3回まちがえるとロックされます", "（署名用）: あと5回", "入っています"}},
+		{"renewal", []string{"有効期限が近づいています", "更新の手続き"}},
 		{"expired", []string{"有効期限が切れています"}},
-		{"auth-last-try", []string{"電子証明書は有効です", "あと1回まちがえるとロックされます"}},
+		{"auth-last-try", []string{"電子証明書は、有効期限内です", "あと1回まちがえるとロックされます"}},
 		{"auth-locked", []string{"4けたの暗証番号（利用者証明用）がロックされています"}},
 		{"sign-locked", []string{"英数字6〜16けたの暗証番号（署名用）がロックされています"}},
-		{"no-sign", []string{"電子証明書は有効です", "入っていません"}},
+		{"no-sign", []string{"電子証明書は、有効期限内です", "入っていません"}},
 		{"juki", []string{"住基カード）です"}},
-		{"not-jpki", []string{"マイナンバーカードではないようです"}},
+		{"not-jpki", []string{"マイナンバーカードとして読み取れませんでした"}},
 		{"garbage", []string{"カードを読み取れませんでした"}}, // answers one byte from its 3rd APDU on
 	}
 	for _, tt := range tests {
@@ -312,9 +318,9 @@ func TestWholeProgramChangePINsWithCanary(t *testing.T) {
 	pcsctest.StartPCSCD(t)
 	s := startKiosk(t, kit{})
 	vc := card(t, "fresh")
-	var apdus bytes.Buffer
-	slot := pcsctest.Insert(t, vc, vpcd.WithAPDULog(vpcd.SyncWriter(&apdus)))
-	s.waitFor("電子証明書は有効です", 5*time.Second)
+	var apdus vpcd.Log
+	slot := pcsctest.Insert(t, vc, vpcd.WithAPDULog(&apdus))
+	s.waitFor("電子証明書は、有効期限内です", 5*time.Second)
 	s.keys("#")
 	s.waitFor("なにをしますか", 5*time.Second)
 
@@ -418,6 +424,8 @@ func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
 	vc := card(t, "auth-last-try")
 	slot := pcsctest.Insert(t, vc)
 	s.waitFor("あと1回まちがえると", 5*time.Second)
+	s.keys("#") // the last try's own page: where to go, and its slip
+	s.waitFor("入力しないでください", 5*time.Second)
 	s.keys("#")
 	s.waitFor("なにをしますか", 5*time.Second)
 
@@ -438,7 +446,7 @@ func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
 	s.waitStep(stepCurrent)
 	s.typeSign("ABC123")
 	s.keys("#")
-	frame := s.waitFor("署名用電子証明書は有効です", 5*time.Second)
+	frame := s.waitFor("署名用電子証明書は、有効期限内です", 5*time.Second)
 	if !says(frame, "署名用電子証明書の有効期限") {
 		t.Fatalf("no validity on the signing result:\n%s", frame)
 	}
@@ -452,7 +460,7 @@ func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
 
 	// One auth try left: a separate warning before entry; then a wrong PIN locks it.
 	s.keys("2")
-	s.waitFor("初期化するまで使えません", 5*time.Second)
+	s.waitFor("初期化してもらうまで使えません", 5*time.Second)
 	if vc.Tries(jpki.EFAuthPIN) != 1 {
 		t.Fatal("the warning spent a try")
 	}
@@ -464,7 +472,7 @@ func TestWholeProgramLastTryLockAndSignCheck(t *testing.T) {
 	s.waitStep(stepConfirm)
 	s.keys("1", "1", "1", "1", "#")
 	frame = s.waitFor("がロックされています", 5*time.Second)
-	if !says(frame, "役場の窓口でだけできます") {
+	if !says(frame, "の窓口でしかできません") {
 		t.Fatalf("no office guidance with the lock:\n%s", frame)
 	}
 	if vc.Tries(jpki.EFAuthPIN) != 0 {
@@ -501,7 +509,7 @@ func TestWholeProgramSimMouseTapsOnce(t *testing.T) {
 	pcsctest.StartPCSCD(t)
 	s := startKiosk(t, kit{})
 	pcsctest.Insert(t, card(t, "fresh"))
-	frame := s.waitFor("電子証明書は有効です", 5*time.Second)
+	frame := s.waitFor("電子証明書は、有効期限内です", 5*time.Second)
 	row, col := -1, -1
 	for y, line := range strings.Split(frame, "\n") {
 		if i := strings.Index(line, "English [0]"); i >= 0 {
@@ -517,9 +525,9 @@ func TestWholeProgramSimMouseTapsOnce(t *testing.T) {
 		s.tmux("send-keys", "-l", fmt.Sprintf("\x1b[<0;%d;%dm", col, row))
 	}
 	click()
-	s.waitFor("Your user-authentication certificate is valid", 5*time.Second)
+	s.waitFor("Your user-authentication certificate is within its dates", 5*time.Second)
 	click()
-	s.waitFor("利用者証明用電子証明書は有効です", 5*time.Second)
+	s.waitFor("利用者証明用電子証明書は、有効期限内です", 5*time.Second)
 }
 
 // TestWholeProgramKeypadOnly: a kiosk with a matrix keypad and no
@@ -546,7 +554,7 @@ func TestWholeProgramKeypadOnly(t *testing.T) {
 			}
 			vc := card(t, "fresh")
 			slot := pcsctest.Insert(t, vc)
-			s.waitFor("電子証明書は有効です", 5*time.Second)
+			s.waitFor("電子証明書は、有効期限内です", 5*time.Second)
 			s.keys("#")
 			frame = s.waitFor("なにをしますか", 5*time.Second)
 			if !strings.Contains(frame, "English ["+tt.english+"]") {
@@ -580,7 +588,7 @@ func TestWholeProgramKeypadOnly(t *testing.T) {
 			s.waitStep(stepCurrent)
 			s.typeSign(tt.newSign)
 			s.keys("#")
-			s.waitFor("署名用電子証明書は有効です", 5*time.Second)
+			s.waitFor("署名用電子証明書は、有効期限内です", 5*time.Second)
 
 			// Finish from the result with the Cancel key: take the card.
 			s.keys(tt.cancel)

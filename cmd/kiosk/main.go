@@ -30,14 +30,16 @@ import (
 // A kiosk clock earlier than this is certainly wrong.
 var buildTime string
 
-// version is `git describe` of the build, set by the Makefile; heartbeats carry it.
+// version is the release number and commit (2026.12.1+ee11cf2), set by the
+// Makefile and images/cross.sh; heartbeats carry it and the waiting screen
+// shows it in a corner.
 var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	err := run(ctx, os.Args[1:], os.Stderr)
 	stop()
-	if err != nil {
+	if err != nil && !errors.Is(err, flag.ErrHelp) { // --help: the usage was asked for
 		fmt.Fprintln(os.Stderr, "kiosk:", err)
 		os.Exit(1)
 	}
@@ -51,6 +53,11 @@ type options struct {
 	// typeLetters: the terminal keyboard types A-Z on the signing PIN
 	// screen, which no real keypad can (development only).
 	typeLetters bool
+	// cannotStart: a file of problem lines; the kiosk shows them on its
+	// screen and does nothing else (kiosk-fault.service, when provisioning
+	// failed). cannotStartSSH: sshd runs for the technician's key.
+	cannotStart    string
+	cannotStartSSH bool
 }
 
 func run(ctx context.Context, args []string, stderr io.Writer) error {
@@ -62,12 +69,29 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.StringVar(&o.logPath, "log", "", `log file ("-" for stderr; default: kiosk.log beside the journal)`)
 	fs.BoolVar(&o.debug, "debug", false, "debug logging")
 	fs.BoolVar(&o.typeLetters, "type-letters", false, "development: let the keyboard type A-Z on the signing PIN screen (a real keypad cannot)")
+	fs.StringVar(&o.cannotStart, "cannot-start", "", "show the problems in this file (one a line) on the screen as the reason the kiosk cannot start, until stopped")
+	fs.BoolVar(&o.cannotStartSSH, "cannot-start-ssh", false, "with --cannot-start: ssh is on, show the kiosk's addresses")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if o.cannotStart != "" {
+		lines, err := readReason(o.cannotStart)
+		if err != nil {
+			lines = []string{err.Error()}
+		}
+		if err := cannotStart(ctx, lines, o.cannotStartSSH, stderr); ctx.Err() == nil {
+			return err
+		}
+		return nil // stopped: showing the reason was the whole job
+	}
 	cfg, err := loadConfig(o)
 	if err != nil {
-		return err
+		if o.configPath == "" || o.sim {
+			return err
+		}
+		// The configuration the kiosk was given is unusable: say so on
+		// its screen, not only in the journal (systemd restarts it).
+		return cannotStart(ctx, problemLines(err), false, stderr)
 	}
 	log, closeLog, err := openLog(o, cfg)
 	if err != nil {
@@ -90,6 +114,11 @@ func loadConfig(o options) (kiosk.Config, error) {
 	if o.configPath == "" {
 		if !o.sim {
 			return kiosk.Config{}, errors.New("--config FILE is required (or --sim to try the kiosk on a laptop)")
+		}
+		// Everything the simulator writes goes under ./tmp, made here so
+		// that `kiosk --sim` runs from any directory.
+		if err := os.MkdirAll("tmp", 0o755); err != nil {
+			return kiosk.Config{}, fmt.Errorf("sim: %w", err)
 		}
 		cfg := kiosk.DefaultConfig()
 		cfg.KioskID = "SIM"

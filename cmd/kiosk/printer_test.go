@@ -81,7 +81,7 @@ func TestWholeProgramStalledPrinter(t *testing.T) {
 	}
 
 	slot := pcsctest.Insert(t, card(t, "fresh"))
-	s.waitFor("有効です", 10*time.Second)
+	s.waitFor("有効期限内です", 10*time.Second)
 	s.keys("#")
 	s.waitFor("なにをしますか", 5*time.Second)
 	s.keys("2")
@@ -105,9 +105,9 @@ func TestWholeProgramStalledPrinter(t *testing.T) {
 	pcsctest.Remove(t, slot)
 	s.waitWaiting("印刷できませんでした", 10*time.Second)
 	slot = pcsctest.Insert(t, card(t, "fresh"))
-	s.waitFor("有効です", 10*time.Second)
+	s.waitFor("有効期限内です", 10*time.Second)
 	pcsctest.Remove(t, slot)
-	s.waitWaiting("有効です", 10*time.Second)
+	s.waitWaiting("有効期限内です", 10*time.Second)
 
 	s.stop()
 	j, err := journal.Open(filepath.Join(s.dir, "journal.db"), journal.Options{KioskID: "T01"})

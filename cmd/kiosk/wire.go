@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -94,8 +95,10 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	}
 	flows := &kiosk.Flows{Journal: kj, Printer: printer, Municipality: cfg.Municipality, KioskID: cfg.KioskID,
 		CertRefKey: certRefKey, Clock: clock, Log: log}
+	voice := openSpeaker(cfg.Devices.Speaker, devs, log)
 	ups := &updateScreen{sig: update.DefaultSignal, log: log}
 	runner := visitrun.New(visitrun.Config{
+		Speaker: voice, Voice: kiosk.VoiceConfig{Enabled: voice != nil, Volume: cfg.Devices.Speaker.Volume},
 		Visit: kiosk.VisitConfig{IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning,
 			Lang: kiosk.ParseLang(cfg.Language), Municipality: cfg.Municipality},
 		Flows: flows, Clock: clock, Log: log,
@@ -115,7 +118,7 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	case kiosk.ModeReal:
 		g.Go(func() { pcscCards(ctx, cfg.Devices.Reader.NamePrefix, reader, log, cards) })
 	case kiosk.ModeSim:
-		if sim, err = newSimCards(filepath.Join(repoRoot(), "testdata", "cards"), cards, keys, cancel, log); err != nil {
+		if sim, err = newSimCards(cards, keys, cancel, log); err != nil {
 			return err
 		}
 		reader.Set("ok", "simulated", time.Now())
@@ -164,9 +167,9 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 		return fmt.Errorf("screen: %w", err)
 	}
 	defer scr.Fini()
-	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone,
+	opts := ui.Options{Keypad: keys, Touch: cfg.Devices.Touch.Mode != kiosk.ModeNone, Voice: voice != nil,
 		Mouse: cfg.Devices.Touch.Mode == kiosk.ModeSim, TypeLetters: o.typeLetters,
-		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }}
+		OnInput: onInput, Logger: log, Ticks: loopTicks.C, OnTick: wd.Beat, OnFrame: func(kiosk.View) { ready.Ready() }, Version: version}
 	if sim != nil {
 		opts.Hotkey = sim.hotkey
 		opts.Banner = func() string { w, _ := scr.Size(); return sim.banner(w) }
@@ -192,7 +195,7 @@ func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, de
 		return nil, fmt.Errorf("sync.cert: the certificate is kiosk %q's, this kiosk is %q: the collector would refuse every batch", cn, cfg.KioskID)
 	}
 	s, err := ksync.New(ksync.Config{
-		BaseURL: cfg.Sync.CollectorURL, Client: ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), KioskID: cfg.KioskID,
+		BaseURL: cfg.Sync.URLs()[0], MoreURLs: cfg.Sync.URLs()[1:], Client: ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), KioskID: cfg.KioskID,
 		Signer: id.Signer, Outbox: j, Idle: cfg.Sync.Interval, Logger: log,
 		OnServerTime: clock.Observe,
 		Health:       func() ksync.Health { return health(devs) },
@@ -200,7 +203,7 @@ func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, de
 	if err != nil {
 		return nil, fmt.Errorf("sync: %w", err)
 	}
-	log.Info("sync on", "collector", cfg.Sync.CollectorURL, "journal_id", j.JournalID())
+	log.Info("sync on", "collector", strings.Join(cfg.Sync.URLs(), " then "), "journal_id", j.JournalID())
 	return s, nil
 }
 

@@ -3,14 +3,12 @@ package main
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
@@ -18,13 +16,19 @@ import (
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
-const journalUsage = `usage: kioskctl journal COMMAND [--db PATH] [--hmac-key-file FILE]
+const journalUsage = `usage: kioskctl journal COMMAND [--db PATH]
 
   status                      journal ID, unsent records, how sync is going (last error with its URL), chain check
   export --to DIR             write unsent records (records.jsonl + a manifest signed with the kiosk's key) to DIR,
                               e.g. a USB stick; the town hall brings it in with: collector import DIR
   verify DIR                  check an export: edited, missing or reordered records and a wrong signature fail
   ack --manifest FILE         once the town hall has an export: release its records (signature checked; no network)
+  diverge                     when the town hall's import refuses this kiosk's records as a conflict (a kiosk restored
+                              from a backup, a cloned card): start a new journal carrying the unsent records over
+                              (the kiosk does it by itself on sync); then export again
+  salvage --db FILE --to DIR  a journal file too damaged to open (the kiosk moved it aside as journal.db.corrupt-…):
+                              every record in it whose hash matches its content, as signed exports DIR/run-NN,
+                              one per unbroken run, for collector import; damaged records are counted, never exported
 
 The kiosk's key and certificate (to sign an export, and to check one) come from its configuration
 (--config, default ` + defaultConfig + `: sync.cert, sync.key), or give --cert FILE [--key FILE];
@@ -46,7 +50,6 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := flag.NewFlagSet("journal "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	db := fs.String("db", defaultJournalDB, "journal file")
-	keyFile := fs.String("hmac-key-file", "", "HMAC key the kiosk chains with, if any")
 	to := fs.String("to", "", "export: target directory")
 	man := fs.String("manifest", "", "ack: manifest.json of a delivered export")
 	var id idFlags
@@ -58,27 +61,19 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return errUsage
 	}
 	fs.Visit(func(f *flag.Flag) { id.configSet = id.configSet || f.Name == "config" })
-	var key []byte
-	if *keyFile != "" {
-		b, err := os.ReadFile(*keyFile)
-		if err != nil {
-			return fmt.Errorf("read HMAC key: %w", err)
-		}
-		key = []byte(strings.TrimSpace(string(b)))
-	}
 	switch args[0] {
 	case "status":
-		return journalStatus(*db, key, stdout)
+		return journalStatus(*db, stdout)
 	case "export":
 		if *to == "" {
 			return errors.New("journal export: --to DIR required")
 		}
-		return journalExport(*db, key, *to, id, stdout)
+		return journalExport(*db, *to, id, stdout)
 	case "verify":
 		if fs.NArg() != 1 {
 			return errors.New("journal verify: DIR required")
 		}
-		ex, how, err := verifyExport(fs.Arg(0), key, id)
+		ex, how, err := verifyExport(fs.Arg(0), id)
 		if err != nil {
 			return fmt.Errorf("journal verify: %w", err)
 		}
@@ -86,14 +81,80 @@ func journalCmd(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stdout, "OK: %d records of kiosk %s, journal %s, seq %d..%d, chain intact, signed by the kiosk (%s)\n",
 			m.Count, m.KioskID, m.JournalID, m.FirstSeq, m.LastSeq, how)
 		return nil
+	case "diverge":
+		return journalDiverge(*db, stdout)
+	case "salvage":
+		if *to == "" || !dbSet(fs) {
+			return errors.New("journal salvage: --db FILE (the damaged file) and --to DIR required")
+		}
+		return journalSalvage(*db, *to, id, stdout)
 	case "ack":
 		if *man == "" {
 			return errors.New("journal ack: --manifest FILE required")
 		}
-		return journalAck(*db, key, *man, id, stdout)
+		return journalAck(*db, *man, id, stdout)
 	}
 	fmt.Fprint(stderr, journalUsage)
 	return errUsage
+}
+
+func journalDiverge(path string, w io.Writer) error {
+	j, err := openJournal(path, false)
+	if err != nil {
+		return err
+	}
+	defer j.Close()
+	d, err := j.Diverge("kioskctl journal diverge")
+	if err != nil {
+		return fmt.Errorf("journal diverge: %w", err)
+	}
+	fmt.Fprintf(w, "journal %s ended; journal %s started with %d unsent records carried over (seq %d..%d of the old one); "+
+		"the old file is copied to %s\nnow export again: kioskctl journal export --to DIR\n", d.Previous, d.JournalID, d.Carried, d.FromSeq, d.ToSeq, d.SavedTo)
+	return nil
+}
+
+func dbSet(fs *flag.FlagSet) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == "db" })
+	return set
+}
+
+// journalSalvage writes what journal.Salvage verifies in a damaged file as
+// signed exports, one per unbroken run, so the collector can import them.
+func journalSalvage(path string, dir string, idf idFlags, w io.Writer) error {
+	id, err := idf.identity()
+	if err != nil {
+		return fmt.Errorf("journal salvage: %w", err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("journal salvage: %w", err)
+	}
+	s := journal.Salvage(data)
+	fmt.Fprintf(w, "%s: %s\n", path, s)
+	n := 0
+	for _, run := range s.Runs {
+		first, last := run[0], run[len(run)-1]
+		if first.KioskID != id.Cert.Subject.CommonName {
+			fmt.Fprintf(w, "skipped %d records of kiosk %q: the certificate is kiosk %q's\n", len(run), first.KioskID, id.Cert.Subject.CommonName)
+			continue
+		}
+		jid := first.JournalID
+		if jid == "" {
+			jid = kiosk.LegacyJournalID
+		}
+		n++
+		out := filepath.Join(dir, fmt.Sprintf("run-%02d", n))
+		m, err := ksync.WriteExport(out, ksync.ExportSource{KioskID: first.KioskID, JournalID: jid, Records: run}, id, time.Now())
+		if err != nil {
+			return fmt.Errorf("journal salvage: %w", err)
+		}
+		fmt.Fprintf(w, "exported %d records (seq %d..%d) of journal %s to %s, signed\n", m.Count, first.Seq, last.Seq, jid, out)
+	}
+	if n > 0 {
+		fmt.Fprintf(w, "at the town hall: collector import %s\n", filepath.Join(dir, "run-*"))
+	}
+	return nil
 }
 
 // idFlags say where the kiosk's certificate and key are.
@@ -142,24 +203,16 @@ func (f idFlags) certs() ([]*x509.Certificate, error) {
 	if cert == "" {
 		return nil, nil
 	}
-	b, err := os.ReadFile(cert)
+	c, _, err := ksync.ReadCertFile(cert)
 	if err != nil {
-		return nil, fmt.Errorf("certificate: %w", err)
-	}
-	p, _ := pem.Decode(b)
-	if p == nil {
-		return nil, fmt.Errorf("certificate %s: no PEM certificate in it", cert)
-	}
-	c, err := x509.ParseCertificate(p.Bytes)
-	if err != nil {
-		return nil, fmt.Errorf("certificate %s: %w", cert, err)
+		return nil, err
 	}
 	return []*x509.Certificate{c}, nil
 }
 
 // openJournal reaches a running kiosk through its control socket, or
 // opens the file when no kiosk runs (bbolt allows one process).
-func openJournal(path string, key []byte, readOnly bool) (journal.Handle, error) {
+func openJournal(path string, readOnly bool) (journal.Handle, error) {
 	if _, err := os.Stat(journal.ControlSocket(path)); err == nil {
 		if r, err := journal.Dial(path); err == nil {
 			return r, nil
@@ -169,15 +222,15 @@ func openJournal(path string, key []byte, readOnly bool) (journal.Handle, error)
 	if _, err := os.Stat(path); err != nil {
 		return nil, fmt.Errorf("journal %s: %w", path, err)
 	}
-	j, err := journal.Open(path, journal.Options{HMACKey: key, ReadOnly: readOnly, NoReset: true, LockTimeout: time.Second})
+	j, err := journal.Open(path, journal.Options{ReadOnly: readOnly, NoReset: true, LockTimeout: time.Second})
 	if errors.Is(err, journal.ErrInUse) {
 		return nil, fmt.Errorf("%w: another program holds it and no kiosk answers on %s", err, journal.ControlSocket(path))
 	}
 	return j, err
 }
 
-func journalStatus(path string, key []byte, w io.Writer) error {
-	j, err := openJournal(path, key, true)
+func journalStatus(path string, w io.Writer) error {
+	j, err := openJournal(path, true)
 	if err != nil {
 		return err
 	}
@@ -193,13 +246,11 @@ func journalStatus(path string, key []byte, w io.Writer) error {
 		return t.Local().Format(time.DateTime)
 	}
 	chain := "ok"
-	switch {
-	case st.ChainUnchecked != "":
-		chain = "not checked: " + st.ChainUnchecked
-	case !st.ChainOK:
+	if !st.ChainOK {
 		chain = "BROKEN: " + st.ChainBreak.Error()
 	}
-	why := map[string]string{journal.DetailJournalNew: "new file", journal.DetailReset: "the old file was corrupt and was moved aside"}[st.CreatedReason]
+	why := map[string]string{journal.DetailJournalNew: "new file", journal.DetailReset: "the old file was corrupt and was moved aside",
+		journal.DetailDiverged: "the collector held other records under the old journal's numbers (restored from a backup? a cloned card?): unsent records carried over"}[st.CreatedReason]
 	fmt.Fprintf(w, "kiosk:          %s\n", st.KioskID)
 	fmt.Fprintf(w, "journal:        %s (references %s-%s-NNNN)\n", st.JournalID, st.KioskID, kiosk.JournalTag(st.JournalID))
 	if !st.Created.IsZero() {
@@ -217,18 +268,18 @@ func journalStatus(path string, key []byte, w io.Writer) error {
 		fmt.Fprintf(w, "last error:     %s\n", s.LastError)
 	}
 	fmt.Fprintf(w, "chain:          %s\n", chain)
-	if !st.ChainOK && st.ChainUnchecked == "" {
+	if !st.ChainOK {
 		return errors.New("journal chain is broken")
 	}
 	return nil
 }
 
-func journalExport(path string, key []byte, dir string, idf idFlags, w io.Writer) error {
+func journalExport(path, dir string, idf idFlags, w io.Writer) error {
 	id, err := idf.identity()
 	if err != nil {
 		return fmt.Errorf("journal export: %w", err)
 	}
-	j, err := openJournal(path, key, true)
+	j, err := openJournal(path, true)
 	if err != nil {
 		return err
 	}
@@ -236,7 +287,7 @@ func journalExport(path string, key []byte, dir string, idf idFlags, w io.Writer
 	if id.Cert.Subject.CommonName != j.KioskID() {
 		return fmt.Errorf("journal export: the certificate is kiosk %q's, the journal kiosk %q's", id.Cert.Subject.CommonName, j.KioskID())
 	}
-	if b, err := j.Verify(); err != nil && !errors.Is(err, journal.ErrNeedKey) {
+	if b, err := j.Verify(); err != nil {
 		return err
 	} else if b != nil {
 		return fmt.Errorf("journal export: refusing to export a broken chain: %w", b)
@@ -245,12 +296,7 @@ func journalExport(path string, key []byte, dir string, idf idFlags, w io.Writer
 	if err != nil {
 		return err
 	}
-	st, err := j.Status()
-	if err != nil {
-		return err
-	}
-	m, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: j.KioskID(), JournalID: j.JournalID(), HashAlg: st.HashAlg,
-		Records: recs, HMACKey: key}, id, time.Now())
+	m, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: j.KioskID(), JournalID: j.JournalID(), Records: recs}, id, time.Now())
 	if err != nil {
 		return fmt.Errorf("journal export: %w", err)
 	}
@@ -264,8 +310,8 @@ func journalExport(path string, key []byte, dir string, idf idFlags, w io.Writer
 
 // verifyExport checks an export and its signature; it says which
 // certificate the signature was checked with.
-func verifyExport(dir string, key []byte, idf idFlags) (*ksync.Export, string, error) {
-	ex, err := ksync.ReadExport(dir, key)
+func verifyExport(dir string, idf idFlags) (*ksync.Export, string, error) {
+	ex, err := ksync.ReadExport(dir)
 	if err != nil {
 		return nil, "", err
 	}
@@ -303,8 +349,8 @@ func verifyExport(dir string, key []byte, idf idFlags) (*ksync.Export, string, e
 // journalAck releases the records of a delivered export: only if the
 // export is the kiosk's own (its signature checks), and then exactly the
 // records the journal holds with the exported hashes, oldest first.
-func journalAck(path string, key []byte, manifestPath string, idf idFlags, w io.Writer) error {
-	ex, _, err := verifyExport(filepath.Dir(manifestPath), key, idf)
+func journalAck(path, manifestPath string, idf idFlags, w io.Writer) error {
+	ex, _, err := verifyExport(filepath.Dir(manifestPath), idf)
 	if err != nil {
 		return fmt.Errorf("journal ack: export does not verify, nothing released: %w", err)
 	}
@@ -313,7 +359,7 @@ func journalAck(path string, key []byte, manifestPath string, idf idFlags, w io.
 		fmt.Fprintln(w, "export is empty: nothing to release")
 		return nil
 	}
-	j, err := openJournal(path, key, false)
+	j, err := openJournal(path, false)
 	if err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -271,4 +272,98 @@ func regexpMatch(re, s string) bool { return regexp.MustCompile(re).MatchString(
 
 func regexpReplace(re, s, with string) string {
 	return regexp.MustCompile(re).ReplaceAllString(s, with)
+}
+
+// corrupt makes path unopenable the way a dying SD card does (its meta
+// pages gone) and damages one record's content in place; it returns the
+// sequence of the damaged record.
+func corrupt(t *testing.T, path string) uint64 {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 2 * 4096 {
+		data[i] = 0xA5
+	}
+	// bbolt copies pages on write: older copies of a record stay in freed
+	// pages, and salvage would find an intact one. Damage every copy.
+	n := 0
+	for at := 0; ; n++ {
+		i := bytes.Index(data[at:], []byte(`{"seq":4,`))
+		if i < 0 {
+			break
+		}
+		at += i
+		o := bytes.Index(data[at:], []byte(`"outcome":"ok"`))
+		copy(data[at+o:], `"outcome":"no"`)
+		at++
+	}
+	if n == 0 {
+		t.Fatal("record 4 not found in the file")
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if j, err := journal.Open(path, journal.Options{NoReset: true}); err == nil {
+		j.Close()
+		t.Fatal("the corrupted file still opens")
+	}
+	return 4
+}
+
+// TestJournalSalvage: a technician reads what can be read of a journal
+// file too damaged to open: every record whose hash matches, as signed
+// exports of unbroken runs that verify; the damaged record is counted and
+// never exported.
+func TestJournalSalvage(t *testing.T) {
+	f := testPKI(t)
+	db := makeJournal(t, 7) // the start record and 7: seq 1..8
+	bad := corrupt(t, db)
+	dir := filepath.Join(t.TempDir(), "usb")
+	if out, err := runJournal(t, "salvage", "--to", dir); err == nil {
+		t.Fatalf("salvage without --db: %s", out)
+	}
+	out, err := runJournal(t, append([]string{"salvage", "--db", db, "--to", dir}, signing(f)...)...)
+	if err != nil || !strings.Contains(out, "7 records verified in 2 unbroken runs;") || strings.Contains(out, "; 0 found that do not match") {
+		t.Fatalf("salvage: %v\n%s", err, out)
+	}
+	got := 0
+	for i, want := range [][2]uint64{{1, bad - 1}, {bad + 1, 8}} {
+		run := filepath.Join(dir, fmt.Sprintf("run-%02d", i+1))
+		out, err := runJournal(t, "verify", "--cert", f.Clients["K07"].Cert, run)
+		if err != nil || !strings.Contains(out, fmt.Sprintf("seq %d..%d", want[0], want[1])) {
+			t.Fatalf("verify %s: %v\n%s", run, err, out)
+		}
+		got += int(want[1] - want[0] + 1)
+	}
+	if got != 7 {
+		t.Fatalf("%d records exported", got)
+	}
+}
+
+// TestJournalDiverge: for a kiosk that delivers by USB only, the
+// technician starts the new journal the syncer would have started, with
+// the kiosk stopped or running; a second time, before anything of the new
+// journal was delivered, is refused.
+func TestJournalDiverge(t *testing.T) {
+	for _, running := range []bool{false, true} {
+		t.Run(map[bool]string{false: "kiosk stopped", true: "kiosk running"}[running], func(t *testing.T) {
+			db := makeJournal(t, 3)
+			if running {
+				serveJournal(t, db)
+			}
+			out, err := runJournal(t, "diverge", "--db", db)
+			if err != nil || !strings.Contains(out, "4 unsent records carried over (seq 1..4 of the old one)") {
+				t.Fatalf("diverge: %v\n%s", err, out)
+			}
+			out, err = runJournal(t, "status", "--db", db)
+			if err != nil || !strings.Contains(out, "unsent records: 5") || !strings.Contains(out, "cloned card") || !strings.Contains(out, "chain:          ok") {
+				t.Fatalf("status: %v\n%s", err, out)
+			}
+			if out, err := runJournal(t, "diverge", "--db", db); err == nil || !strings.Contains(err.Error(), "diverged already") {
+				t.Fatalf("second diverge: %v\n%s", err, out)
+			}
+		})
+	}
 }

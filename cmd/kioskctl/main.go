@@ -21,6 +21,7 @@ const usage = `usage: kioskctl COMMAND [ARGS]
   selftest [keypad|printer|touch|all] ...  technician: exercise each device
   provision check|write ...                technician: check or write a kiosk's provisioning file
   update verify|apply|status|boot-check ...  technician: signed A/B updates (see update -h)
+  version                                  the release number and commit (e.g. 2026.12.1+ee11cf2)
 `
 
 // command runs one subcommand; errors are printed as one line.

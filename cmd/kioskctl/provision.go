@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,6 +64,9 @@ func provisionCheck(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	path := fs.Arg(0)
+	if hint := hiddenTxt(path); hint != "" {
+		return fmt.Errorf("%s", hint)
+	}
 	cfg, err := kiosk.LoadConfig(path)
 	if err != nil {
 		problems := splitJoined(err)
@@ -79,20 +84,29 @@ func provisionCheck(args []string, stdout, stderr io.Writer) error {
 		}
 	}
 	fmt.Fprintf(stdout, "%s: ok: %s\n", path, summary(cfg))
+	if strings.HasSuffix(strings.ToLower(path), ".toml.txt") {
+		return fmt.Errorf("%s: the contents are fine, but the kiosk reads only %s: %s", path, provisionFileName, renameHint)
+	}
 	return nil
 }
 
-// splitJoined undoes errors.Join so each problem gets a line of its own.
-func splitJoined(err error) []error {
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		var out []error
-		for _, e := range j.Unwrap() {
-			out = append(out, splitJoined(e)...)
-		}
-		return out
+// renameHint: Windows hides known extensions, so a file saved from Notepad
+// as "kiosk-provision.toml" is really "kiosk-provision.toml.txt".
+const renameHint = "rename it to " + provisionFileName + " (in Windows Explorer turn on View > File name extensions first: Notepad added .txt)"
+
+// hiddenTxt explains a missing file that is there with ".txt" added.
+func hiddenTxt(path string) string {
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return ""
 	}
-	return []error{err}
+	if _, err := os.Stat(path + ".txt"); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("%s: no such file, but %s.txt is there: %s", path, filepath.Base(path), renameHint)
 }
+
+// splitJoined undoes errors.Join so each problem gets a line of its own.
+func splitJoined(err error) []error { return kiosk.SplitErrors(err) }
 
 // missingFiles lists the files a configuration names that are not there.
 // Device nodes are left out: a printer may be unplugged at boot.
@@ -128,7 +142,7 @@ func summary(c kiosk.Config) string {
 	d := c.Devices
 	sync := "sync off"
 	if c.Sync.Enabled() {
-		sync = fmt.Sprintf("sync to %s every %s", c.Sync.CollectorURL, c.Sync.Interval)
+		sync = fmt.Sprintf("sync to %s every %s", strings.Join(c.Sync.URLs(), " then "), c.Sync.Interval)
 	}
 	printer := d.Printer.Mode
 	if printer != kiosk.ModeNone {
@@ -276,8 +290,11 @@ func renderProvision(o provisionOpts, now time.Time) []byte {
 	p("# At boot the kiosk checks it and copies it to %s/config.toml; a mistake", dataDir)
 	p("# is shown on the screen with the name of the field. Check it on your PC first:")
 	p("#   kioskctl provision check %s", provisionFileName)
-	p("# Key files go in the KIOSKBOOT partition's kiosk-keys/ folder: they are copied")
-	p("# to %s/ (and can then be deleted from KIOSKBOOT).", keysDir)
+	p("# Key files go in the KIOSKBOOT partition's kiosk-keys/ folder: at boot the kiosk")
+	p("# moves them to %s/ and deletes them from KIOSKBOOT itself (anyone holding", keysDir)
+	p("# the card could read them there). Put them there again only to replace them.")
+	p("# Save this file as UTF-8 (Notepad: Save As > Encoding: UTF-8), named exactly")
+	p("# %s (not .toml.txt).", provisionFileName)
 	p("")
 	kv("kiosk_id", o.KioskID, "This kiosk's short ID, printed in reference numbers: 1-6 of A-Z and 0-9.")
 	kv("language", o.Language, `First language on the screen: "ja" or "en".`)

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -16,11 +18,12 @@ import (
 
 	"github.com/villagehall/kiosk/drivers/escpos"
 	"github.com/villagehall/kiosk/drivers/keypad"
+	"github.com/villagehall/kiosk/drivers/speaker"
 	"github.com/villagehall/kiosk/drivers/touch"
 	"github.com/villagehall/kiosk/kiosk"
 )
 
-const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|all] [--config FILE] [flags]
+const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|speaker|all] [--config FILE] [flags]
 
   printer  says what the device node is, asks the printer its status
            (DLE EOT) and prints a test slip; --sim writes it as files.
@@ -32,6 +35,10 @@ const selftestUsage = `usage: kioskctl selftest [keypad|printer|touch|all] [--co
   touch    shows where each tap lands, until --timeout; --calibrate asks
            for three taps on targets first and prints the calibration to
            put in the config
+  speaker  finds the USB speaker by its ALSA card ID (--card, never a
+           number), checks the rendered prompts are installed and plays
+           the waiting prompt at volume 1, 2 and 3 (all: when
+           devices.speaker.mode is alsa)
 
 Every step has a deadline; SIGTERM or Ctrl-C ends the test at once.
 Flags override the configuration file.
@@ -58,6 +65,9 @@ func selftestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	layout := fl.String("layout", "", "keypad labels per row, comma-separated (e.g. 123A,456B,789C,*0#D)")
 	touchDev := fl.String("touch", "", "touchscreen evdev node, e.g. /dev/input/event0")
 	calibrate := fl.Bool("calibrate", false, "touch: measure the calibration from three taps first")
+	card := fl.String("card", "", "speaker: the ALSA card ID (aplay -l), default from config")
+	prompts := fl.String("prompts", "", "speaker: the rendered prompts' directory, default from config")
+	pcm := fl.String("pcm", "", "speaker: play to this ALSA PCM instead of plughw:CARD=<card> (tests: a file sink)")
 	grid := fl.String("grid", "", "touch: the screen's size in cells, e.g. 80x24 (default: this terminal's, else 80x24)")
 	if which == "help" {
 		fl.SetOutput(stdout)
@@ -100,11 +110,18 @@ func selftestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if *touchDev != "" {
 		d.Touch.Device = *touchDev
 	}
+	if *card != "" {
+		d.Speaker.Card = *card
+	}
+	if *prompts != "" {
+		d.Speaker.Prompts = *prompts
+	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 
 	tests := map[string]func() error{
 		"printer": func() error { return selftestPrinter(ctx, cfg, *sim, *out, stdout, log) },
 		"keypad":  func() error { return selftestKeypad(ctx, d.Keypad, *timeout, stdout, log) },
+		"speaker": func() error { return selftestSpeaker(ctx, d.Speaker, *pcm, stdout, log) },
 		"touch": func() error {
 			tt := touchTest{dev: d.Touch, timeout: *timeout, calibrate: *calibrate, out: stdout, log: log}
 			if err := tt.setGrid(*grid, stdout); err != nil {
@@ -117,7 +134,10 @@ func selftestCmd(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	switch which {
 	case "all":
 		order = []string{"printer", "keypad", "touch"}
-	case "printer", "keypad", "touch":
+		if d.Speaker.Mode == kiosk.ModeALSA {
+			order = append(order, "speaker")
+		}
+	case "printer", "keypad", "touch", "speaker":
 		order = []string{which}
 	default:
 		fl.Usage()
@@ -441,4 +461,34 @@ func (tt *touchTest) show(ctx context.Context, cal touch.Calibration) error {
 			return nil
 		}
 	}
+}
+
+// selftestSpeaker finds the card by its ID, checks every prompt is
+// installed and plays the waiting prompt at the three volume steps, each
+// bounded by its length: a technician hears it get louder.
+func selftestSpeaker(ctx context.Context, sc kiosk.SpeakerConfig, pcm string, stdout io.Writer, log *slog.Logger) error {
+	out := speaker.ALSA{Card: sc.Card, PCM: pcm}
+	fmt.Fprintf(stdout, "device: %s\n", out.Device())
+	if err := out.Present(); err != nil {
+		return fmt.Errorf("%w (is the USB speaker plugged in? aplay -l lists the cards)", err)
+	}
+	p := &speaker.Prompts{Dir: sc.Prompts}
+	missing := p.Missing()
+	fmt.Fprintf(stdout, "prompts: %s, %d of %d missing\n", sc.Prompts, len(missing), 2*len(kiosk.PromptIDs()))
+	h := kiosk.NewHealthCell("speaker", "ok", "", time.Now())
+	d := &speaker.Device{Prompts: p, Sink: out, Health: h, Log: log}
+	for v := kiosk.VolumeLow; v <= kiosk.VolumeHigh; v++ {
+		u := kiosk.Utterance{Lang: kiosk.Japanese, Prompts: []kiosk.PromptID{"w.Insert"}, Volume: v}
+		if len(missing) > 0 {
+			u = kiosk.Utterance{Click: true, Volume: v} // no prompts: the click still proves the path
+		}
+		fmt.Fprintf(stdout, "playing %s\n", u)
+		if err := d.Play(ctx, u); err != nil {
+			return err
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("%d prompts missing under %s (e.g. %s): the image ships them from make voice", len(missing), sc.Prompts, missing[0])
+	}
+	return nil
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package main
 
 import (
@@ -268,5 +270,29 @@ func TestSelftestKeypadKeysAreTheKiosks(t *testing.T) {
 		if keys['#'] != keypad.KeyEnter {
 			t.Errorf("%v: # is %q", tt.kc.Layout, keys['#'])
 		}
+	}
+}
+
+// selftest speaker plays through aplay into an ALSA file sink: three
+// clicks when no prompts are installed, and says so by failing.
+func TestSelftestSpeakerFileSink(t *testing.T) {
+	dir := t.TempDir()
+	sink := filepath.Join(dir, "sink.wav")
+	conf := filepath.Join(dir, "asoundrc")
+	os.WriteFile(conf, []byte(`pcm.sink { type file; slave.pcm "null"; file "`+sink+`"; format "wav" }`+"\n"), 0o644)
+	t.Setenv("ALSA_CONFIG_PATH", "/usr/share/alsa/alsa.conf:"+conf)
+	var out, errb bytes.Buffer
+	err := selftestCmd(context.Background(), []string{"speaker", "--pcm", "sink", "--prompts", filepath.Join(dir, "none")}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "prompts missing") {
+		t.Fatalf("err %v\n%s", err, out.String())
+	}
+	if n := strings.Count(out.String(), "playing click"); n != 3 {
+		t.Errorf("%d clicks played, want 3:\n%s", n, out.String())
+	}
+	if st, err := os.Stat(sink); err != nil || st.Size() < 1000 {
+		t.Errorf("nothing reached the sink: %v", err)
+	}
+	if err := selftestCmd(context.Background(), []string{"speaker", "--card", "NoSuchCard"}, &out, &errb); err == nil || !strings.Contains(err.Error(), "no such sound card") {
+		t.Errorf("a missing card: %v", err)
 	}
 }

@@ -37,7 +37,8 @@ import (
 )
 
 func main() {
-	if err := run(os.Args[1:], os.Stdin, os.Stderr); err != nil {
+	// --help: the usage was asked for, not a failure.
+	if err := run(os.Args[1:], os.Stdin, os.Stderr); err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, "vcard:", err)
 		os.Exit(1)
 	}
@@ -45,6 +46,10 @@ func main() {
 
 func run(args []string, stdin io.Reader, stderr io.Writer) error {
 	if len(args) > 0 && args[0] == "gen-pki" {
+		if len(args) == 2 && (args[1] == "-h" || args[1] == "--help") {
+			fmt.Fprintln(stderr, "usage: vcard gen-pki DIR")
+			return flag.ErrHelp
+		}
 		if len(args) != 2 {
 			return errors.New("usage: vcard gen-pki DIR")
 		}

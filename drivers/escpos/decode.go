@@ -1,6 +1,7 @@
 package escpos
 
 import (
+	"bytes"
 	"fmt"
 	"image"
 	"image/color"
@@ -245,6 +246,9 @@ func Decode(b []byte, width Width) (*Doc, error) {
 			if dots > int(width) {
 				return nil, errAt(i, "line %q is %d dots wide on %d-dot paper", text, dots, width)
 			}
+			// 0x8160 is JIS X 0208's WAVE DASH (〜), which the screens
+			// show; the decoder's CP932 table names it FULLWIDTH TILDE.
+			text = bytes.ReplaceAll(text, []byte("～"), []byte("〜"))
 			if err := add(i, Block{Kind: TextBlock, Text: string(text), Dots: dots, Align: align, Bold: bold, Size: size}); err != nil {
 				return nil, err
 			}

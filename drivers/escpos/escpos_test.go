@@ -63,10 +63,10 @@ func TestJISDashes(t *testing.T) {
 		sjis []byte
 		back string // as the decoder reads the bytes (golang.org/x/text's table)
 	}{
-		{"〜", []byte{0x81, 0x60}, "～"}, // U+301C WAVE DASH
-		{"～", []byte{0x81, 0x60}, "～"}, // U+FF5E FULLWIDTH TILDE
-		{"∼", []byte{0x81, 0x60}, "～"}, // U+223C TILDE OPERATOR
-		{"〰", []byte{0x81, 0x60}, "～"}, // U+3030 WAVY DASH: no cell of its own
+		{"〜", []byte{0x81, 0x60}, "〜"}, // U+301C WAVE DASH
+		{"～", []byte{0x81, 0x60}, "〜"}, // U+FF5E FULLWIDTH TILDE
+		{"∼", []byte{0x81, 0x60}, "〜"}, // U+223C TILDE OPERATOR
+		{"〰", []byte{0x81, 0x60}, "〜"}, // U+3030 WAVY DASH: no cell of its own
 		{"–", []byte{0x81, 0x5d}, "‐"}, // U+2013 EN DASH → HYPHEN
 		{"‒", []byte{0x81, 0x5d}, "‐"}, // U+2012 FIGURE DASH
 		{"‐", []byte{0x81, 0x5d}, "‐"}, // U+2010 HYPHEN

@@ -101,7 +101,7 @@ func TestHoursLineWithURLFits58mm(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(squash(strings.Join(got, "")), squash("受付時間 Hours: "+s.Hours)) {
+	if !strings.Contains(squash(strings.Join(got, "")), squash("窓口の時間 Hours: "+s.Hours)) {
 		t.Errorf("hours line lost: %q", got)
 	}
 }

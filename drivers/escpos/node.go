@@ -1,3 +1,8 @@
+//go:build unix
+
+// The printer device and its node checks are Unix character devices; the
+// encoder, decoder and slip layout build everywhere (kioskctl receipt preview).
+
 package escpos
 
 import (

@@ -73,7 +73,7 @@ func (p *DirPrinter) PrintFiles(s kiosk.Slip) (pngPath string, err error) {
 	if err := doc.WritePNG(&img, p.Layout.Font); err != nil {
 		return "", err
 	}
-	base := filepath.Join(p.Dir, fmt.Sprintf("slip-%s-%03d-%s", s.Time.In(jst).Format("20060102-150405"), p.seq, safeName(s.Reference)))
+	base := filepath.Join(p.Dir, fmt.Sprintf("slip-%s-%03d-%s", s.Time.In(kiosk.JST()).Format("20060102-150405"), p.seq, safeName(s.Reference)))
 	for ext, b := range map[string][]byte{".bin": data, ".txt": []byte(doc.Text()), ".png": img.Bytes()} {
 		if err := os.WriteFile(base+ext, b, 0o640); err != nil {
 			return "", fmt.Errorf("escpos: sim print: %w: %w", err, kiosk.ErrPrinterUnavailable)

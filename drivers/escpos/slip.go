@@ -12,10 +12,6 @@ import (
 	"github.com/villagehall/kiosk/kiosk/linebreak"
 )
 
-// jst is Japan time. Japan has no daylight saving time, so a fixed zone is
-// exact and does not depend on tzdata being installed on the image.
-var jst = time.FixedZone("JST", 9*60*60)
-
 // Layout turns a kiosk.Slip into ESC/POS bytes for one printer model.
 type Layout struct {
 	Width Width
@@ -85,9 +81,16 @@ func (l Layout) Render(s kiosk.Slip) []byte {
 		}
 	}
 	w.text(rule, Left, false, 1)
+	w.text(s.WhoseJA, Left, true, 1)
+	w.text(s.WhoseEN, Left, false, 1)
 	w.labelled("窓口 Counter", s.Counter)
 	w.labelled("電話 Phone", s.Phone)
-	w.labelled("受付時間 Hours", s.Hours)
+	w.labelled("窓口の時間 Hours", s.Hours)
+	if s.OtherTownJA != "" {
+		w.blank()
+		w.text(s.OtherTownJA, Left, false, 1)
+		w.text(s.OtherTownEN, Left, false, 1)
+	}
 	if s.Reference != "" {
 		w.text(rule, Left, false, 1)
 		w.text("受付番号 / Reference", Center, false, 1)
@@ -102,7 +105,7 @@ func (l Layout) Render(s kiosk.Slip) []byte {
 
 // FormatTimeJA formats t in Japan time, e.g. 2025年4月1日(火) 14:05.
 func FormatTimeJA(t time.Time) string {
-	t = t.In(jst)
+	t = t.In(kiosk.JST())
 	wd := []string{"日", "月", "火", "水", "木", "金", "土"}[t.Weekday()]
 	return fmt.Sprintf("%d年%d月%d日(%s) %02d:%02d", t.Year(), t.Month(), t.Day(), wd, t.Hour(), t.Minute())
 }

@@ -50,7 +50,7 @@ func TestStackStatusEveryProfile(t *testing.T) {
 	for _, name := range []string{"fresh", "renewal", "expired", "auth-last-try", "auth-locked", "sign-locked", "no-sign", "juki", "not-jpki", "garbage", "quirk-verified-9000"} {
 		t.Run(name, func(t *testing.T) {
 			p, vc := loadNow(t, name)
-			var log bytes.Buffer
+			var log vpcd.Log
 			slot := pcsctest.Insert(t, vc, vpcd.WithAPDULog(&log))
 			defer pcsctest.Remove(t, slot)
 			_, c := connect(t)
@@ -132,7 +132,7 @@ func TestStackChangePINAndSignCert(t *testing.T) {
 func TestStackSignCertNoSubjectByte(t *testing.T) {
 	pcsctest.StartPCSCD(t)
 	p, vc := loadNow(t, "fresh")
-	var log bytes.Buffer
+	var log vpcd.Log
 	pcsctest.Insert(t, vc, vpcd.WithAPDULog(&log))
 	_, c := connect(t)
 	v, err := c.ReadSignCert(5, []byte("ABC123"))

@@ -1,7 +1,6 @@
 package journal
 
 import (
-	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -16,11 +15,10 @@ import (
 // Genesis is the PrevHash of the first record of a chain.
 var Genesis = strings.Repeat("0", 64)
 
-// Hash algorithm names, stored in the journal and in export manifests.
-const (
-	AlgSHA256     = "sha256"
-	AlgHMACSHA256 = "hmac-sha256"
-)
+// AlgSHA256 names the records' hash, stored in the journal and in export
+// manifests so that another algorithm can be told apart, should there
+// ever be one.
+const AlgSHA256 = "sha256"
 
 // The tags version the encoding: any change to Canonical must add a tag, or
 // every stored chain stops verifying. v2 adds the journal ID; records from
@@ -72,27 +70,13 @@ func Canonical(r kiosk.Record) []byte {
 	return b
 }
 
-// HashRecord returns the hex hash of r's canonical form: SHA-256, or
-// HMAC-SHA-256 when key is non-empty (then only key holders can re-forge a
-// chain, not just anyone who edits the file).
-func HashRecord(r kiosk.Record, key []byte) string {
+// HashRecord returns the hex SHA-256 of r's canonical form. Anyone can
+// recompute it: what stops an edited record is the kiosk's signature over
+// batch and export heads.
+func HashRecord(r kiosk.Record) string {
 	r.Hash = ""
-	c := Canonical(r)
-	if len(key) > 0 {
-		m := hmac.New(sha256.New, key)
-		m.Write(c)
-		return hex.EncodeToString(m.Sum(nil))
-	}
-	s := sha256.Sum256(c)
+	s := sha256.Sum256(Canonical(r))
 	return hex.EncodeToString(s[:])
-}
-
-// Alg names the hash algorithm for key.
-func Alg(key []byte) string {
-	if len(key) > 0 {
-		return AlgHMACSHA256
-	}
-	return AlgSHA256
 }
 
 // Break is the first place a chain does not hold.
@@ -109,9 +93,9 @@ func (b *Break) Error() string {
 // VerifyChain checks that recs is a contiguous, correctly linked, untampered
 // run whose first record follows prevHash (and prevSeq when prevSeq > 0).
 // It returns the first break, or nil.
-func VerifyChain(recs []kiosk.Record, prevSeq uint64, prevHash string, key []byte) *Break {
+func VerifyChain(recs []kiosk.Record, prevSeq uint64, prevHash string) *Break {
 	for i, r := range recs {
-		if got := HashRecord(r, key); got != r.Hash {
+		if got := HashRecord(r); got != r.Hash {
 			return &Break{Seq: r.Seq, Index: i, Reason: "record content does not match its hash (edited)"}
 		}
 		if prevSeq > 0 && r.Seq != prevSeq+1 {

@@ -30,6 +30,10 @@ type Handle interface {
 	Verify() (*Break, error)
 	Pending(limit int) ([]kiosk.Record, error)
 	Release(journalID string, acks []Ack) (int, error)
+	// Diverge starts a new journal carrying the unsent records over
+	// (see Journal.Diverge): for a kiosk the collector refuses as a
+	// conflict that delivers only by USB.
+	Diverge(why string) (Diverged, error)
 	Close() error
 }
 
@@ -60,10 +64,6 @@ func Serve(ctx context.Context, ln net.Listener, j *Journal, log *slog.Logger) e
 	})
 	mux.HandleFunc("GET /verify", func(w http.ResponseWriter, r *http.Request) {
 		b, err := j.Verify()
-		if errors.Is(err, ErrNeedKey) {
-			http.Error(w, err.Error(), http.StatusConflict)
-			return
-		}
 		reply(w, struct{ Break *Break }{b}, err)
 	})
 	mux.HandleFunc("GET /pending", func(w http.ResponseWriter, r *http.Request) {
@@ -82,6 +82,14 @@ func Serve(ctx context.Context, ln net.Listener, j *Journal, log *slog.Logger) e
 		n, err := j.Release(req.JournalID, req.Acks)
 		log.Info("journal released by a staff tool", "journal_id", req.JournalID, "acknowledged", len(req.Acks), "released", n)
 		reply(w, struct{ Released int }{n}, err)
+	})
+	mux.HandleFunc("POST /diverge", func(w http.ResponseWriter, r *http.Request) {
+		d, err := j.Diverge("a staff tool asked (kioskctl journal diverge)")
+		if errors.Is(err, ErrNotDiverging) {
+			http.Error(w, err.Error(), http.StatusUnprocessableEntity)
+			return
+		}
+		reply(w, d, err)
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	stop := context.AfterFunc(ctx, func() { srv.Close() })
@@ -151,9 +159,6 @@ func (r *Remote) call(method, path string, in, out any) error {
 		return fmt.Errorf("kiosk control socket: %w", err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusConflict {
-		return ErrNeedKey
-	}
 	if resp.StatusCode != http.StatusOK {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 1024))
 		return fmt.Errorf("kiosk control socket: %s: %s", resp.Status, msg)
@@ -192,6 +197,15 @@ func (r *Remote) Release(journalID string, acks []Ack) (int, error) {
 	var v struct{ Released int }
 	err := r.call("POST", "/release", releaseRequest{JournalID: journalID, Acks: acks}, &v)
 	return v.Released, err
+}
+
+func (r *Remote) Diverge(string) (Diverged, error) {
+	var d Diverged
+	err := r.call("POST", "/diverge", nil, &d)
+	if err == nil {
+		r.journalID = d.JournalID
+	}
+	return d, err
 }
 
 func (r *Remote) Close() error { r.c.CloseIdleConnections(); return nil }

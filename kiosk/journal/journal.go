@@ -33,8 +33,10 @@ var (
 	ErrInUse = errors.New("journal in use by another process")
 	// ErrCorrupt: the file is unusable and the caller asked not to reset it.
 	ErrCorrupt = errors.New("journal file corrupt")
-	// ErrNeedKey: the file is HMAC-chained and no key was given to verify it.
-	ErrNeedKey = errors.New("journal is HMAC-chained: the key is needed to verify it")
+	// ErrNotStarted: a read-only open found a database with no journal in
+	// it yet (its writer stopped after making the file, before the
+	// journal's first transaction; opened for writing, it starts there).
+	ErrNotStarted = errors.New("not a journal yet (no meta bucket)")
 	// ErrClosed: the journal was closed.
 	ErrClosed = errors.New("journal closed")
 	// ErrOtherJournal: an acknowledgement names another journal.
@@ -49,6 +51,10 @@ const (
 	DetailJournalNew = "journal_new"
 	// DetailReset: the file was unusable and was moved aside.
 	DetailReset = "journal_reset"
+	// DetailDiverged: the collector holds other records under this
+	// journal's sequence numbers (restored from a backup, a cloned card);
+	// the unsent records were carried into the new journal (Diverge).
+	DetailDiverged = "journal_diverged"
 )
 
 var (
@@ -79,8 +85,6 @@ type Options struct {
 	// KioskID is written into every record. Required to create a journal;
 	// empty means "whatever the file says" (staff tools).
 	KioskID string
-	// HMACKey, when set, makes Hash an HMAC-SHA-256; otherwise plain SHA-256.
-	HMACKey []byte
 	// MaxSize caps the file in bytes (0 = no cap). Appends are refused with
 	// ErrFull a little before the cap so acknowledging still has room.
 	MaxSize int
@@ -111,7 +115,6 @@ type Journal struct {
 	opts      Options
 	kioskID   string
 	journalID string // random, made with the file (kiosk.LegacyJournalID for older files)
-	alg       string // hash algorithm the file was created with
 	log       *slog.Logger
 	now       func() time.Time
 	reset     *ResetInfo
@@ -226,16 +229,16 @@ func checkFile(db *bolt.DB) (reason string) {
 // starts the chain (Detail why), all in one transaction: a cut leaves
 // either no journal or a complete one.
 func (j *Journal) initMeta(why string) error {
-	alg := Alg(j.opts.HMACKey)
+	alg := AlgSHA256
 	check := func(mb *bolt.Bucket) error {
 		id, fileAlg := string(mb.Get(metaKioskID)), string(mb.Get(metaHashAlg))
 		if j.opts.KioskID != "" && id != j.opts.KioskID {
 			return fmt.Errorf("journal %s belongs to kiosk %q, not %q", j.path, id, j.opts.KioskID)
 		}
-		if fileAlg != alg && !(j.opts.ReadOnly && len(j.opts.HMACKey) == 0) {
-			return fmt.Errorf("journal %s is hashed with %s, configured %s", j.path, fileAlg, alg)
+		if fileAlg != alg {
+			return fmt.Errorf("journal %s is hashed with %s; this kiosk knows only %s", j.path, fileAlg, alg)
 		}
-		j.kioskID, j.alg = id, fileAlg
+		j.kioskID = id
 		j.journalID = string(mb.Get(metaJournalID))
 		if j.journalID == "" {
 			// A file from before journal IDs: the one legacy journal of
@@ -251,7 +254,7 @@ func (j *Journal) initMeta(why string) error {
 		return j.db.View(func(tx *bolt.Tx) error {
 			mb := tx.Bucket(bucketMeta)
 			if mb == nil {
-				return fmt.Errorf("open journal %s: not a journal (no meta bucket)", j.path)
+				return fmt.Errorf("open journal %s: %w", j.path, ErrNotStarted)
 			}
 			return check(mb)
 		})
@@ -272,7 +275,7 @@ func (j *Journal) initMeta(why string) error {
 			return fmt.Errorf("create meta bucket: %w", err)
 		}
 		now := j.now().UTC().Round(0)
-		j.kioskID, j.alg, j.journalID = j.opts.KioskID, alg, kiosk.NewJournalID()
+		j.kioskID, j.journalID = j.opts.KioskID, kiosk.NewJournalID()
 		created, _ := now.MarshalBinary()
 		for k, v := range map[string][]byte{
 			string(metaKioskID): []byte(j.kioskID), string(metaHashAlg): []byte(alg),
@@ -325,7 +328,7 @@ func (j *Journal) resetCorrupt(reason string) error {
 		return fmt.Errorf("record journal reset: %w", err)
 	}
 	j.reset.MovedTo, j.reset.Reason = moved, reason
-	j.log.Warn("journal was unusable; moved aside and started a new one",
+	j.log.Warn("journal was unusable; moved aside and started a new one (its unsent records: kioskctl journal salvage --db FILE --to DIR)",
 		"moved_to", moved, "reason", reason, "journal_id", j.journalID)
 	return nil
 }
@@ -337,13 +340,15 @@ func (j *Journal) Reset() *ResetInfo { return j.reset }
 func (j *Journal) KioskID() string { return j.kioskID }
 
 // JournalID is this journal file's identity, written into every record.
-func (j *Journal) JournalID() string { return j.journalID }
+// It changes only when the journal diverges (Diverge).
+func (j *Journal) JournalID() string {
+	j.mu.RLock()
+	defer j.mu.RUnlock()
+	return j.journalID
+}
 
 // Path is the journal file.
 func (j *Journal) Path() string { return j.path }
-
-// HashKey is the HMAC key records are hashed with (nil for plain SHA-256).
-func (j *Journal) HashKey() []byte { return j.opts.HMACKey }
 
 // Close closes the file.
 func (j *Journal) Close() error {
@@ -405,9 +410,12 @@ func (j *Journal) appendTx(tx *bolt.Tx, r kiosk.Record) (kiosk.Record, error) {
 	if err != nil {
 		return r, err
 	}
+	if seq > kiosk.MaxSeq {
+		return r, fmt.Errorf("sequence %d is beyond kiosk.MaxSeq: %w", seq, ErrFull)
+	}
 	r.Seq, r.KioskID, r.JournalID = seq, j.kioskID, j.journalID
 	r.PrevHash = string(mb.Get(metaHeadHash))
-	r.Hash = HashRecord(r, j.opts.HMACKey)
+	r.Hash = HashRecord(r)
 	v, err := json.Marshal(r)
 	if err != nil {
 		return r, err
@@ -642,31 +650,31 @@ func (j *Journal) view(fn func(tx *bolt.Tx) error) error {
 
 // Status is what staff and the heartbeat need to know about the journal.
 type Status struct {
-	Path           string
-	KioskID        string
-	JournalID      string
-	Created        time.Time // when this journal file was made (zero for files from before journal IDs)
-	CreatedReason  string    // DetailJournalNew or DetailReset
-	HashAlg        string
-	Depth          int       // records not yet acknowledged
-	OldestSeq      uint64    // oldest unsent record (0 when empty)
-	OldestTime     time.Time // its kiosk time
-	HeadSeq        uint64
-	HeadHash       string
-	AckedSeq       uint64 // last released record
-	LastSync       time.Time
-	CollectorTime  time.Time
-	Sync           SyncState
-	ChainOK        bool
-	ChainBreak     *Break
-	ChainUnchecked string // why the chain was not walked (HMAC key missing)
-	FileSize       int64
+	Path          string
+	KioskID       string
+	JournalID     string
+	Created       time.Time // when this journal file was made (zero for files from before journal IDs)
+	CreatedReason string    // DetailJournalNew or DetailReset
+	HashAlg       string
+	Depth         int       // records not yet acknowledged
+	OldestSeq     uint64    // oldest unsent record (0 when empty)
+	OldestTime    time.Time // its kiosk time
+	HeadSeq       uint64
+	HeadHash      string
+	AckedSeq      uint64 // last released record
+	LastSync      time.Time
+	CollectorTime time.Time
+	Sync          SyncState
+	ChainOK       bool
+	ChainBreak    *Break
+	FileSize      int64
 }
 
 // Status reports depth, times, the chain check and the file size.
 func (j *Journal) Status() (Status, error) {
-	s := Status{Path: j.path, KioskID: j.kioskID, JournalID: j.journalID}
+	s := Status{Path: j.path, KioskID: j.kioskID}
 	err := j.view(func(tx *bolt.Tx) error {
+		s.JournalID = j.journalID
 		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
 		s.HashAlg = string(mb.Get(metaHashAlg))
 		s.Created, s.CreatedReason = getTime(mb, metaCreated), string(mb.Get(metaCreatedWhy))
@@ -694,23 +702,16 @@ func (j *Journal) Status() (Status, error) {
 		s.FileSize = fi.Size()
 	}
 	b, err := j.Verify()
-	switch {
-	case errors.Is(err, ErrNeedKey):
-		s.ChainUnchecked = err.Error()
-	case err != nil:
+	if err != nil {
 		return s, err
-	default:
-		s.ChainOK, s.ChainBreak = b == nil, b
 	}
+	s.ChainOK, s.ChainBreak = b == nil, b
 	return s, nil
 }
 
 // Verify walks the stored chain from the last released record to the head
 // and returns the first break, or nil when it holds.
 func (j *Journal) Verify() (*Break, error) {
-	if j.alg == AlgHMACSHA256 && len(j.opts.HMACKey) == 0 {
-		return nil, fmt.Errorf("verify: %w", ErrNeedKey)
-	}
 	var brk *Break
 	err := j.view(func(tx *bolt.Tx) error {
 		rb, mb := tx.Bucket(bucketRecords), tx.Bucket(bucketMeta)
@@ -736,7 +737,7 @@ func (j *Journal) Verify() (*Break, error) {
 				brk = &Break{Seq: r.Seq, Index: i, Reason: fmt.Sprintf("journal ID %q is not this journal's", r.JournalID)}
 				return nil
 			}
-			if b := VerifyChain([]kiosk.Record{r}, prevSeq, prevHash, j.opts.HMACKey); b != nil {
+			if b := VerifyChain([]kiosk.Record{r}, prevSeq, prevHash); b != nil {
 				b.Index = i
 				brk = b
 				return nil

@@ -77,7 +77,7 @@ func TestAppendPendingReleaseChain(t *testing.T) {
 		if i > 0 {
 			want = got[i-1].Hash
 		}
-		if r.PrevHash != want || r.Hash != HashRecord(r, nil) || len(r.Hash) != 64 {
+		if r.PrevHash != want || r.Hash != HashRecord(r) || len(r.Hash) != 64 {
 			t.Fatalf("record %d: bad links %+v", i, r)
 		}
 	}
@@ -175,7 +175,7 @@ func TestLegacyFileGetsTheLegacyJournalID(t *testing.T) {
 				return err
 			}
 			r.JournalID, r.PrevHash = "", prev
-			r.Hash = HashRecord(r, nil)
+			r.Hash = HashRecord(r)
 			prev = r.Hash
 			if err := mb.Put(metaHeadHash, []byte(r.Hash)); err != nil {
 				return err
@@ -278,7 +278,7 @@ func TestVerifyDetectsTampering(t *testing.T) {
 				return err
 			}
 			r.Outcome = kiosk.OutcomeLocked
-			r.Hash = HashRecord(r, nil)
+			r.Hash = HashRecord(r)
 			return rb.Put(be64(2), jsonMarshal(r))
 		}, 3, "prev_hash"},
 	}
@@ -310,31 +310,36 @@ func TestVerifyDetectsTampering(t *testing.T) {
 	}
 }
 
-func TestHMACChain(t *testing.T) {
+// TestOnlySHA256Journals: records are hashed with SHA-256 and nothing
+// else (the HMAC option had no caller and is gone). A file that says
+// another algorithm is refused by name, for writing and for reading,
+// rather than verified with the wrong hash.
+func TestOnlySHA256Journals(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "j.db")
-	j := openTest(t, path, Options{HMACKey: []byte("village-secret")})
-	appendN(t, j, 3)
+	j := openTest(t, path, Options{KioskID: "kiosk-01"})
+	appendN(t, j, 2)
 	got, _ := j.Pending(0)
-	if got[0].Hash == HashRecord(got[0], nil) {
-		t.Fatal("HMAC hash equals plain SHA-256")
-	}
-	if b := VerifyChain(got, 0, Genesis, []byte("village-secret")); b != nil {
+	if b := VerifyChain(got, 0, Genesis); b != nil {
 		t.Fatal(b)
 	}
-	if b := VerifyChain(got, 0, Genesis, []byte("wrong")); b == nil {
-		t.Fatal("wrong key verified")
-	}
 	j.Close()
-	if _, err := Open(path, Options{KioskID: "kiosk-01"}); err == nil {
-		t.Fatal("opened an HMAC journal for writing without the key")
-	}
-	ro, err := Open(path, Options{ReadOnly: true})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ro.Close()
-	if _, err := ro.Verify(); !errors.Is(err, ErrNeedKey) {
-		t.Fatalf("Verify without key: %v", err)
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaHashAlg, []byte("hmac-sha256")) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, opts := range []Options{{KioskID: "kiosk-01", NoReset: true}, {ReadOnly: true, NoReset: true}} {
+		j, err := Open(path, opts)
+		if err == nil {
+			j.Close()
+			t.Fatalf("opened a journal hashed with hmac-sha256 (%+v)", opts)
+		}
+		if !strings.Contains(err.Error(), "hashed with hmac-sha256") {
+			t.Errorf("%+v: %v, want the algorithm named", opts, err)
+		}
 	}
 }
 
@@ -592,18 +597,18 @@ func TestCanonicalCoversEveryField(t *testing.T) {
 		func(r *kiosk.Record) { r.Detail = "d" },
 		func(r *kiosk.Record) { r.PrevHash = "p" },
 	}
-	h := HashRecord(base, nil)
+	h := HashRecord(base)
 	for i, m := range mutate {
 		r := base
 		m(&r)
-		if HashRecord(r, nil) == h {
+		if HashRecord(r) == h {
 			t.Errorf("mutation %d does not change the hash", i)
 		}
 	}
 	// The zone the kiosk happened to use does not matter.
 	r := base
 	r.Time = r.Time.UTC()
-	if HashRecord(r, nil) != h {
+	if HashRecord(r) != h {
 		t.Error("hash depends on the time zone")
 	}
 }
@@ -624,11 +629,31 @@ func TestV1HashUnchanged(t *testing.T) {
 	tries := 2
 	r := kiosk.Record{Seq: 7, Time: time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC), ClockTrusted: true, KioskID: "K01",
 		Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Card: kiosk.CardMyNumber, Status: "valid", AuthTries: &tries, PrevHash: Genesis}
-	if got, want := HashRecord(r, nil), "a14dbc8b0f701ddd4ab3caa91de67883e23830f43b2f5b94ce93000688348510"; got != want {
+	if got, want := HashRecord(r), "a14dbc8b0f701ddd4ab3caa91de67883e23830f43b2f5b94ce93000688348510"; got != want {
 		t.Fatalf("v1 hash %s, want %s", got, want)
 	}
 	r.JournalID = kiosk.LegacyJournalID
-	if HashRecord(r, nil) == "a14dbc8b0f701ddd4ab3caa91de67883e23830f43b2f5b94ce93000688348510" {
+	if HashRecord(r) == "a14dbc8b0f701ddd4ab3caa91de67883e23830f43b2f5b94ce93000688348510" {
 		t.Fatal("the journal ID is not hashed")
+	}
+}
+
+// TestKilledBeforeTheFirstTransaction: a writer killed after bbolt made
+// the file but before the journal's first transaction leaves a database
+// with no buckets. A reader (kioskctl, the soak's check) is told so as
+// ErrNotStarted, not a generic failure; the writer starts the journal there.
+func TestKilledBeforeTheFirstTransaction(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "j.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if _, err := Open(path, Options{ReadOnly: true}); !errors.Is(err, ErrNotStarted) {
+		t.Fatalf("read-only open of an empty database: %v, want ErrNotStarted", err)
+	}
+	j := openTest(t, path, Options{KioskID: "kiosk-01"})
+	if recs, err := j.Pending(0); err != nil || len(recs) != 1 || recs[0].Detail != DetailJournalNew {
+		t.Fatalf("the writer did not start a journal there: %v %+v", err, recs)
 	}
 }

@@ -14,14 +14,18 @@
 //     prolonged-sound or iteration mark; no line ends with an opening
 //     bracket; a number is not split from the counter after it (3回, 200円);
 //   - English breaks at spaces only;
-//   - Japanese may break between any two characters, but a break after
-//     punctuation, at a space or where hiragana gives way to kanji, katakana
-//     or Latin (after a particle, usually) is preferred when one is close;
+//   - Japanese breaks only between phrases (文節) as BudouX's Japanese
+//     model finds them (budoux.go), never inside a word of gluedWords, never
+//     before a particle that follows a noun (「／は、」「／を」), never between
+//     この/その and its noun; a break after punctuation is preferred when
+//     one is close. Only a phrase wider than the line is split elsewhere;
 //   - the last line of a paragraph is not left with a single character
-//     (「ど」, 「す。」) when the line before can give it company.
+//     (「ど」, 「す。」) or a single English word ("used.") when the line
+//     before can give it company.
 package linebreak
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -76,17 +80,30 @@ const (
 )
 
 type grapheme struct {
-	s     string
-	w     int
-	class class
-	first rune // the grapheme's base character
-	glued bool // no break before it: inside one of the endings below
+	s      string
+	w      int
+	class  class
+	first  rune // the grapheme's base character
+	glued  bool // no break before it: inside one of the words below
+	phrase bool // BudouX's model starts a phrase here
 }
 
-// Sentence endings a line must not split: 「くだ／さい。」 and 「で／す。」
-// read as broken words. (A dictionary would find every word; these are
-// the endings the kiosk's sentences close with.)
-var endings = []string{"ください", "できません", "できます", "ません", "ました", "ましょう", "ます", "でした", "です", "できる"}
+// Words a line must not split, where BudouX's model alone would (「成年被後／
+// 見人」, 「もう／一度」, 「5回まちが／える」) or where a forced break inside a
+// long phrase would read as a broken word (「くだ／さい。」, 「で／す。」).
+var gluedWords = []string{
+	"ください", "できません", "できます", "ません", "ました", "ましょう", "ます", "でした", "です", "できる",
+	"成年被後見人", "法定代理人", "もう一度", "まちがえ", "電子証明書", "マイナンバーカード", "読み取れ",
+	"住民票", "市区町村", "の方", "照会書", "委任状", "暗証番号", "有効期限", "確かめ", "利用者証明用", "署名用",
+}
+
+// Particles (助詞) never start a line after a noun: 「暗証番号／は、」 and
+// 「／をロック」 read as a stray syllable.
+const particles = "はがをにでとへもやの"
+
+// Demonstratives that modify the next word: 「この／機械」 cuts the
+// modifier from its noun.
+var modifiers = []string{"この", "その", "あの", "どの"}
 
 func segment(s string, m Measure) []grapheme {
 	var gs []grapheme
@@ -105,26 +122,81 @@ func segment(s string, m Measure) []grapheme {
 		}
 		gs = append(gs, grapheme{s: str, w: m(str), class: c, first: r})
 	}
-	for _, e := range endings {
+	markPhrases(gs)
+	// One rune per grapheme (a grapheme of several runes stands as U+FFFD,
+	// which no glued word holds), so a byte offset maps back to a grapheme.
+	var b strings.Builder
+	for _, g := range gs {
+		if utf8.RuneCountInString(g.s) == 1 {
+			b.WriteRune(g.first)
+		} else {
+			b.WriteRune(utf8.RuneError)
+		}
+	}
+	firsts := b.String()
+	idx := make([]int, 0, len(gs)) // byte offset in firsts → grapheme
+	for i := range firsts {
+		idx = append(idx, i)
+	}
+	for _, e := range gluedWords {
 		n := utf8.RuneCountInString(e)
-		for i := 0; i+n <= len(gs); i++ {
-			match := true
-			k := i
-			for _, r := range e {
-				if gs[k].first != r || utf8.RuneCountInString(gs[k].s) != 1 {
-					match = false
-					break
-				}
-				k++
+		for from := 0; ; {
+			k := strings.Index(firsts[from:], e)
+			if k < 0 {
+				break
 			}
-			if match {
-				for k := i + 1; k < i+n; k++ {
-					gs[k].glued = true
-				}
+			i, _ := slices.BinarySearch(idx, from+k)
+			for j := i + 1; j < i+n; j++ {
+				gs[j].glued = true
 			}
+			from += k + len(e)
 		}
 	}
 	return gs
+}
+
+// markPhrases sets gs[i].phrase where BudouX's Japanese model starts a
+// phrase at the grapheme's first rune.
+func markPhrases(gs []grapheme) {
+	var rs []rune
+	at := make([]int, len(gs)) // rune offset of each grapheme
+	for i, g := range gs {
+		at[i] = len(rs)
+		rs = append(rs, []rune(g.s)...)
+	}
+	m, err := jaOnce()
+	if err != nil {
+		panic(err) // the model is embedded: a broken one is a build defect
+	}
+	starts := m.phraseStarts(rs)
+	for i := range gs {
+		gs[i].phrase = starts[at[i]]
+	}
+}
+
+// isParticleStart: gs[i] is a particle that belongs to the word before it
+// (a noun, a number, a closing bracket), so no line may start with it.
+func isParticleStart(gs []grapheme, i int) bool {
+	if i == 0 || !strings.ContainsRune(particles, gs[i].first) {
+		return false
+	}
+	p := gs[i-1]
+	return p.class != space && !isHiragana(p.first) && !strings.ContainsRune("、。，．", p.first)
+}
+
+// afterModifier: gs[i] follows この/その/あの/どの and starts the noun they
+// modify.
+func afterModifier(gs []grapheme, i int) bool {
+	if i < 2 || isHiragana(gs[i].first) || gs[i].class == space {
+		return false
+	}
+	two := gs[i-2].s + gs[i-1].s
+	for _, m := range modifiers {
+		if two == m && (i < 3 || !isHiragana(gs[i-3].first)) {
+			return true
+		}
+	}
+	return false
 }
 
 // breakAt says whether a line may break before gs[i] (0 < i < len(gs)),
@@ -152,6 +224,11 @@ func breakAt(gs []grapheme, i int) (ok, good bool) {
 		return false, false // 3回, 200円, 6けた
 	case strings.ContainsRune("年月", prev.first) && next.first >= '0' && next.first <= '9':
 		return false, false // a date: 2027年5月31日
+	case isParticleStart(gs, i), afterModifier(gs, i):
+		return false, false
+	case (prev.class == wide || next.class == wide) && !next.phrase:
+		// Inside one of BudouX's phrases: 「電子証／明書」, 「読み／取れ」.
+		return false, false
 	}
 	good = strings.ContainsRune(goodAfter, prev.first) ||
 		strings.ContainsRune(noEnd, next.first) ||
@@ -313,7 +390,7 @@ func kinsokuOK(gs []grapheme, j int) bool {
 	for k < len(gs) && gs[k].class == space {
 		k++ // spaces at a break are dropped: the next line starts after them
 	}
-	if k < len(gs) && strings.ContainsRune(noStart, gs[k].first) {
+	if k < len(gs) && (strings.ContainsRune(noStart, gs[k].first) || isParticleStart(gs, k)) {
 		return false
 	}
 	p := lastText(gs[:j])
@@ -329,6 +406,9 @@ func avoidWidow(gs []grapheme, starts []int, width int) []int {
 		return starts
 	}
 	last := starts[len(starts)-1]
+	if loneWord(gs[last:]) {
+		return companyForWord(gs, starts, width)
+	}
 	if letters(gs[last:]) >= 3 {
 		return starts
 	}
@@ -360,6 +440,40 @@ func avoidWidow(gs []grapheme, starts []int, width int) []int {
 	for _, j := range []int{enough, some} {
 		if j > 0 {
 			return append(starts[:len(starts)-1:len(starts)-1], j)
+		}
+	}
+	return starts
+}
+
+// loneWord: gs is one English word and its punctuation ("used.", "PIN."),
+// with no space inside it.
+func loneWord(gs []grapheme) bool {
+	for _, g := range gs {
+		if g.class != latin {
+			return false
+		}
+	}
+	return len(gs) > 0
+}
+
+// companyForWord moves the last break back to the space before the
+// previous word, when the two words fit the width and the line before
+// keeps at least one word.
+func companyForWord(gs []grapheme, starts []int, width int) []int {
+	last, prev := starts[len(starts)-1], starts[len(starts)-2]
+	tail := 0
+	for _, g := range gs[last:] {
+		tail += g.w
+	}
+	for j := last - 1; j > prev; j-- {
+		tail += gs[j].w
+		if tail > width {
+			break
+		}
+		if gs[j-1].class == space && gs[j].class != space && lastText(gs[prev:j-1]) >= 0 {
+			if ok, _ := breakAt(gs, j); ok {
+				return append(starts[:len(starts)-1:len(starts)-1], j)
+			}
 		}
 	}
 	return starts

@@ -34,11 +34,11 @@ func TestLines(t *testing.T) {
 		{"fits", "カードをお取りください", 40, []string{"カードをお取りください"}},
 		{"empty", "", 10, []string{""}},
 		{"english at spaces", "Please take your card and keep it safe.", 16,
-			[]string{"Please take your", "card and keep it", "safe."}},
-		{"closing punctuation never starts a line", "あいうえおかきくけこ。さしすせそ", 20,
-			[]string{"あいうえおかきくけ", "こ。さしすせそ"}},
-		{"small kana never starts a line", "あいうえおかきくけっこ", 20,
-			[]string{"あいうえおかき", "くけっこ"}},
+			[]string{"Please take your", "card and keep", "it safe."}},
+		{"closing punctuation never starts a line", "カードを抜きました。つぎへ", 18,
+			[]string{"カードを", "抜きました。つぎへ"}},
+		{"small kana never starts a line", "ロックされてしまったキャッシュカード", 20,
+			[]string{"ロックされてしまった", "キャッシュカード"}},
 		{"opening bracket never ends a line", "あいうえおかきくけ「こさしすせそ」", 20,
 			[]string{"あいうえおかきくけ", "「こさしすせそ」"}},
 		{"number stays with its counter", "暗証番号をまちがえると、あと3回でロックされます。", 26,
@@ -47,10 +47,16 @@ func TestLines(t *testing.T) {
 			[]string{"役場の窓口で暗証番号の", "初期化をしてください。"}},
 		{"no lone last character", "これはテストの文章ですので読んでください。これで終わりです。", 40,
 			[]string{"これはテストの文章ですので", "読んでください。これで終わりです。"}},
-		{"widow pulled down", "あいうえおかきくけこさしすせそたちつてとな。", 40,
-			[]string{"あいうえおかきくけこさしすせそたちつ", "てとな。"}},
+		{"widow pulled down", "カードの読み取りに時間がかかっています。お待ちください。", 52,
+			[]string{"カードの読み取りに時間がかかっています。", "お待ちください。"}},
 		{"an ending is not split", "カードをいったん抜いて、向きを確かめて、もう一度入れてください。", 32,
-			[]string{"カードをいったん抜いて、向きを", "確かめて、もう一度入れて", "ください。"}},
+			[]string{"カードをいったん抜いて、向きを", "確かめて、もう一度", "入れてください。"}},
+		{"a phrase of the model stays whole", "署名用電子証明書を読み取れませんでした。", 24,
+			[]string{"署名用電子証明書を", "読み取れませんでした。"}},
+		{"no line starts with a particle", "英数字6〜16けたの暗証番号（署名用）は、あと5回まちがえるとロックされます。", 40,
+			[]string{"英数字6〜16けたの暗証番号（署名用）は、", "あと5回まちがえるとロックされます。"}},
+		{"a modifier stays with its noun", "この機械では、このカードは使えません。", 16,
+			[]string{"この機械では、", "このカードは", "使えません。"}},
 		{"the 58 mm hours line: a bracket never carries past the edge",
 			"受付時間 Hours: 平日8:30（https://www.example.lg.jp/hours/）", 32,
 			[]string{"受付時間 Hours: 平日8:30", "（https://www.example.lg.jp/", "hours/）"}},
@@ -60,6 +66,10 @@ func TestLines(t *testing.T) {
 			[]string{"有効期限は", "2025年6月20日です。"}},
 		{"an honorific prefix stays with its word", "カードは必ずご本人がお持ちください", 32,
 			[]string{"カードは必ずご本人が", "お持ちください"}},
+		{"no English word left alone", "Your PIN has been changed.", 22,
+			[]string{"Your PIN has", "been changed."}},
+		{"a lone English word gets company", "Your 4-digit PIN has been changed.", 30,
+			[]string{"Your 4-digit PIN has", "been changed."}},
 		{"paragraphs", "一行目\n二行目", 20, []string{"一行目", "二行目"}},
 		{"spaces at a break are dropped", "Reference:   K01-20261201-0042", 12,
 			[]string{"Reference:", "K01-20261201", "-0042"}},
@@ -76,6 +86,28 @@ func TestLines(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPhrasesMatchBudouX: our inference over the embedded model splits as
+// BudouX's own Python parser does (budoux.load_default_japanese_parser at
+// the commit in budoux/NOTICE, run once to write these).
+func TestPhrasesMatchBudouX(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"署名用電子証明書は、有効期限内です。", "署名用電子証明書は、|有効期限内です。"},
+		{"カードを読み取れませんでした", "カードを|読み取れませんでした"},
+		{"もう一度マイナンバーカードを差しこんでください。", "もう|一度|マイナンバーカードを|差しこんでください。"},
+		{"このカードはマイナンバーカードではないようです", "この|カードは|マイナンバーカードではないようです"},
+		{"この機械の時計が正しいか確かめられないため、成年被後見人の方は申請できません。",
+			"この|機械の|時計が|正しいか|確かめられないため、|成年被後|見人の|方は|申請できません。"},
+		{"4けたの暗証番号（利用者証明用）がロックされています", "4けたの|暗証番号|（利用者証明用）が|ロックされています"},
+		{"英数字6〜16けたの暗証番号（署名用）: あと5回まちがえるとロックされます",
+			"英数字6〜16けたの|暗証番号|（署名用）|: あと|5回まちが|えると|ロックされます"},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(linebreak.Phrases(tt.in), "|"); got != tt.want {
+			t.Errorf("Phrases(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }
 
@@ -150,6 +182,7 @@ func forced(line string) bool {
 		a, b := rs[p-1], rs[p]
 		switch {
 		case strings.ContainsRune(noStart, b), strings.ContainsRune(noEnd, a):
+		case strings.ContainsRune("はがをにでとへもやの", b) && a != ' ' && !(a >= 'ぁ' && a <= 'ゖ') && !strings.ContainsRune("、。，．", a):
 		case latin(a) && latin(b):
 		case a >= '0' && a <= '9' && unicode.IsLetter(b) && !latin(b):
 		default:
@@ -171,6 +204,8 @@ func squeeze(s string) string {
 func FuzzLines(f *testing.F) {
 	f.Add("受付時間 Hours: 平日8:30（https://www.example.lg.jp/hours/）", 32)
 	f.Add("暗証番号をまちがえると、あと3回でロックされます。", 20)
+	f.Add("署名用電子証明書は、有効期限内です。Used for e-Tax.", 16)
+	f.Add("この機械では、成年被後見人の方はもう一度（）。」は", 6)
 	f.Fuzz(func(t *testing.T, s string, width int) {
 		if !utf8.ValidString(s) || width < 2 || width > 400 {
 			return

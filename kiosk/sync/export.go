@@ -74,9 +74,8 @@ func (e *Export) Acks() []Ack {
 
 // ExportSource is what WriteExport needs of the journal.
 type ExportSource struct {
-	KioskID, JournalID, HashAlg string
-	Records                     []kiosk.Record // oldest first, unbroken
-	HMACKey                     []byte         // to re-check the chain (nil for SHA-256)
+	KioskID, JournalID string
+	Records            []kiosk.Record // oldest first, unbroken
 }
 
 // WriteExport writes src's records and a signed manifest into dir (fsynced),
@@ -102,7 +101,7 @@ func WriteExport(dir string, src ExportSource, id *Identity, now time.Time) (*Ma
 		return nil, fmt.Errorf("export: write records: %w", err)
 	}
 	m := Manifest{Format: ExportFormat, KioskID: src.KioskID, JournalID: src.JournalID, Count: len(src.Records),
-		HashAlg: src.HashAlg, RecordsFile: ExportRecords, RecordsSHA256: hex.EncodeToString(h.Sum(nil)),
+		HashAlg: journal.AlgSHA256, RecordsFile: ExportRecords, RecordsSHA256: hex.EncodeToString(h.Sum(nil)),
 		ExportedAt: now.UTC().Round(0), Certificate: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: id.Cert.Raw}))}
 	if n := len(src.Records); n > 0 {
 		m.FirstSeq, m.PrevHash = src.Records[0].Seq, src.Records[0].PrevHash
@@ -124,7 +123,7 @@ func WriteExport(dir string, src ExportSource, id *Identity, now time.Time) (*Ma
 		return nil, fmt.Errorf("export: write manifest: %w", err)
 	}
 	// Prove the stick holds what we meant before anyone acts on it.
-	e, err := ReadExport(dir, src.HMACKey)
+	e, err := ReadExport(dir)
 	if err != nil {
 		return nil, fmt.Errorf("export: written files do not verify: %w", err)
 	}
@@ -150,7 +149,7 @@ func writeSynced(path string, fill func(io.Writer) error) error {
 // ReadExport reads dir's manifest and records and checks them against each
 // other: format, checksum, count, ends, the hash chain. It does not check
 // the signature (CheckSignature).
-func ReadExport(dir string, hmacKey []byte) (*Export, error) {
+func ReadExport(dir string) (*Export, error) {
 	mb, err := os.ReadFile(filepath.Join(dir, ExportManifest))
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
@@ -166,14 +165,14 @@ func ReadExport(dir string, hmacKey []byte) (*Export, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read records: %w", err)
 	}
-	return ParseExport(mb, data, hmacKey)
+	return ParseExport(mb, data)
 }
 
 // ParseExport is ReadExport on the two files' bytes (the staff interface
 // receives them over HTTPS).
-func ParseExport(manifest, records []byte, hmacKey []byte) (*Export, error) {
+func ParseExport(manifest, records []byte) (*Export, error) {
 	var m Manifest
-	if err := DecodeOne(bytes.NewReader(manifest), &m); err != nil {
+	if err := DecodeStrict(bytes.NewReader(manifest), &m); err != nil {
 		return nil, fmt.Errorf("manifest unreadable: %w", err)
 	}
 	switch {
@@ -183,8 +182,8 @@ func ParseExport(manifest, records []byte, hmacKey []byte) (*Export, error) {
 		return nil, fmt.Errorf("export format %q, this tool reads %q", m.Format, ExportFormat)
 	case !kiosk.ValidJournalID(m.JournalID):
 		return nil, fmt.Errorf("manifest journal ID %q is not one", m.JournalID)
-	case m.HashAlg == journal.AlgHMACSHA256 && len(hmacKey) == 0:
-		return nil, errors.New("export is HMAC-chained: the key is needed")
+	case m.HashAlg != journal.AlgSHA256:
+		return nil, fmt.Errorf("records hashed with %q: this tool checks %s", m.HashAlg, journal.AlgSHA256)
 	}
 	var recs []kiosk.Record
 	lines := bytes.Split(bytes.TrimSuffix(records, []byte("\n")), []byte("\n"))
@@ -193,7 +192,7 @@ func ParseExport(manifest, records []byte, hmacKey []byte) (*Export, error) {
 			break
 		}
 		var r kiosk.Record
-		if err := DecodeOne(bytes.NewReader(line), &r); err != nil {
+		if err := DecodeStrict(bytes.NewReader(line), &r); err != nil {
 			return nil, fmt.Errorf("line %d is not a record: %w", i+1, err)
 		}
 		if r.KioskID != m.KioskID {
@@ -204,7 +203,7 @@ func ParseExport(manifest, records []byte, hmacKey []byte) (*Export, error) {
 		}
 		recs = append(recs, r)
 	}
-	if b := journal.VerifyChain(recs, 0, m.PrevHash, hmacKey); b != nil {
+	if b := journal.VerifyChain(recs, 0, m.PrevHash); b != nil {
 		return nil, fmt.Errorf("line %d: %w", b.Index+1, b)
 	}
 	if len(recs) != m.Count {
@@ -250,9 +249,9 @@ func (e *Export) CheckSignature(certs ...*x509.Certificate) error {
 
 // SignerCert is the certificate the manifest carries (not trusted by itself).
 func (e *Export) SignerCert() (*x509.Certificate, error) {
-	b, _ := pem.Decode([]byte(e.Manifest.Certificate))
-	if b == nil {
-		return nil, errors.New("manifest carries no certificate")
+	c, err := ParseCertPEM([]byte(e.Manifest.Certificate))
+	if err != nil {
+		return nil, fmt.Errorf("the manifest's certificate: %w", err)
 	}
-	return x509.ParseCertificate(b.Bytes)
+	return c, nil
 }

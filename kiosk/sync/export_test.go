@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
-	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
 	"github.com/villagehall/kiosk/kiosk/sync/synctest"
 )
@@ -23,7 +22,7 @@ func writeTestExport(t testing.TB, e *kioskEnv, n int) (string, *ksync.Manifest)
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "usb")
-	m, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: kioskID, JournalID: e.j.JournalID(), HashAlg: journal.AlgSHA256, Records: recs}, e.id, time.Now())
+	m, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: kioskID, JournalID: e.j.JournalID(), Records: recs}, e.id, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +35,7 @@ func TestExportRoundTrip(t *testing.T) {
 	if m.Count != 5 || m.FirstSeq != 1 || m.LastSeq != 5 || m.JournalID != e.j.JournalID() || m.Signature == nil {
 		t.Fatalf("manifest %+v", m)
 	}
-	ex, err := ksync.ReadExport(dir, nil)
+	ex, err := ksync.ReadExport(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +66,7 @@ func TestEditedExportFailsEvenWithRecomputedHashes(t *testing.T) {
 	if err := synctest.Forge(dir, forgedDir, 2, func(r *kiosk.Record) { r.Outcome = kiosk.OutcomeLocked }); err != nil {
 		t.Fatal(err)
 	}
-	forged, err := ksync.ReadExport(forgedDir, nil)
+	forged, err := ksync.ReadExport(forgedDir)
 	if err != nil {
 		t.Fatalf("the forgery should be self-consistent: %v", err)
 	}
@@ -79,7 +78,7 @@ func TestEditedExportFailsEvenWithRecomputedHashes(t *testing.T) {
 	m.Signature = nil
 	mb, _ := json.Marshal(m)
 	os.WriteFile(filepath.Join(forgedDir, ksync.ExportManifest), mb, 0o600)
-	unsigned, err := ksync.ReadExport(forgedDir, nil)
+	unsigned, err := ksync.ReadExport(forgedDir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +104,7 @@ func TestReadExportRefusesOldAndForeign(t *testing.T) {
 	}
 	for _, tc := range tests {
 		os.WriteFile(filepath.Join(dir, ksync.ExportManifest), []byte(tc.man), 0o600)
-		if _, err := ksync.ReadExport(dir, nil); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := ksync.ReadExport(dir); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}

@@ -467,7 +467,7 @@ func TestBatchIsSignedAndHoldsNothingPersonal(t *testing.T) {
 	}
 	b.Records[1].Outcome = kiosk.OutcomeLocked
 	synctest.Rechain(b.Records, 1) // an editor recomputes the hashes and the chain
-	if br := journal.VerifyChain(b.Records, 0, journal.Genesis, nil); br != nil {
+	if br := journal.VerifyChain(b.Records, 0, journal.Genesis); br != nil {
 		t.Fatalf("the edit did not keep the chain: %v", br)
 	}
 	if err := ksync.VerifyHead(e.id.Cert, b.Head(), b.Signature); !errors.Is(err, ksync.ErrBadSignature) {
@@ -482,33 +482,36 @@ func TestBatchIsSignedAndHoldsNothingPersonal(t *testing.T) {
 	}
 }
 
-// TestRefusedCertificateSaysSo: a collector that refuses the kiosk's
-// certificate at the handshake (revoked) is a sync error that says what
-// happened and what to do, with the full URL, and keeps every record.
-func TestRefusedCertificateSaysSo(t *testing.T) {
-	e := newKioskEnv(t)
-	srvCert, err := e.ca.Server()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewUnstartedServer(e.coll)
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{srvCert.TLS()}, ClientCAs: e.ca.Pool(), ClientAuth: tls.RequireAndVerifyClientCert,
-		VerifyConnection: func(tls.ConnectionState) error { return errors.New("revoked") }}
-	srv.Config.ErrorLog = stdlog.New(io.Discard, "", 0)
-	srv.StartTLS()
-	defer srv.Close()
-	appendRecords(t, e.j, 3)
-	s := e.syncer(t, 5*time.Second, func(c *ksync.Config) { c.BaseURL = "https://" + srv.Listener.Addr().String() })
-	_, released, err := s.SyncOnce(context.Background())
-	if err == nil || released != 0 {
-		t.Fatalf("released %d, err %v", released, err)
-	}
-	for _, want := range []string{"refused this kiosk's certificate", "kiosk-keys", srv.Listener.Addr().String() + ksync.PathBatch} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q lacks %q", err, want)
-		}
-	}
-	if n, _ := e.j.Pending(100); len(n) != 4 { // journal_new + 3
-		t.Errorf("%d records pending, want 4", len(n))
+// TestRevokedSaysSo: the collector answers a revoked kiosk 403 with
+// HeaderRefused (its handshake goes through so that the reason arrives);
+// the kiosk says its certificate was revoked and what to do, keeps every
+// record, and a 403 without that header stays a plain refusal. The same
+// against the real collector: TestRefusedCertificateSaysSo in
+// cmd/collector/internal/server.
+func TestRevokedSaysSo(t *testing.T) {
+	for _, tc := range []struct {
+		name, header, want, not string
+	}{
+		{"revoked", ksync.RefusedRevoked, "the town hall revoked it; the town hall issues a new one, put in kiosk-keys/", ""},
+		{"another 403", "", `403 Forbidden: "no"`, "revoked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newKioskEnv(t)
+			e.coll.answer = func(w http.ResponseWriter, _ *http.Request, _ ksync.Batch) {
+				if tc.header != "" {
+					w.Header().Set(ksync.HeaderRefused, tc.header)
+				}
+				http.Error(w, "no", http.StatusForbidden)
+			}
+			appendRecords(t, e.j, 2)
+			_, released, err := e.syncer(t, 5*time.Second, nil).SyncOnce(context.Background())
+			if err == nil || released != 0 || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), ksync.PathBatch) ||
+				(tc.not != "" && strings.Contains(err.Error(), tc.not)) {
+				t.Fatalf("released %d, err %v; want one saying %q", released, err, tc.want)
+			}
+			if n, _ := e.j.Pending(100); len(n) != 3 {
+				t.Errorf("%d records pending, want 3", len(n))
+			}
+		})
 	}
 }

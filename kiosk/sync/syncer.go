@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"slices"
 	"strings"
 	gosync "sync"
 	"time"
@@ -46,6 +47,7 @@ const maxReply = 4 << 20
 // Config configures a Syncer. Zero durations take the defaults noted.
 type Config struct {
 	BaseURL   string        // the collector's base URL, e.g. https://collector.village.local:8443 (kiosk.CheckCollectorURL)
+	MoreURLs  []string      // other collectors (on the same database), tried in order when BaseURL does not take a batch
 	Client    *http.Client  // with the identity's TLS: NewHTTPClient(id.ClientTLS(pool), 30s)
 	KioskID   string        // the certificate's CN
 	Signer    crypto.Signer // the client certificate's key: signs every batch's chain head
@@ -56,6 +58,9 @@ type Config struct {
 	HeartbeatEvery time.Duration // (60 s)
 	MinBackoff     time.Duration // first retry wait (1 s)
 	MaxBackoff     time.Duration // cap (5 min)
+	// MaxRetryAfter caps the wait a collector asks for with Retry-After
+	// (60 s): a collector cannot hold kiosks off for longer.
+	MaxRetryAfter time.Duration
 
 	Health       func() Health                        // device state for heartbeats (optional)
 	OnServerTime func(t time.Time)                    // the collector's clock, for clock trust (optional)
@@ -99,6 +104,13 @@ func New(cfg Config) (*Syncer, error) {
 		return nil, fmt.Errorf("syncer: collector URL: %w", err)
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	cfg.MoreURLs = slices.Clone(cfg.MoreURLs)
+	for i, u := range cfg.MoreURLs {
+		if err := kiosk.CheckCollectorURL(u); err != nil {
+			return nil, fmt.Errorf("syncer: collector URL %d: %w", i+2, err)
+		}
+		cfg.MoreURLs[i] = strings.TrimRight(u, "/")
+	}
 	def := func(d *time.Duration, v time.Duration) {
 		if *d <= 0 {
 			*d = v
@@ -108,6 +120,7 @@ func New(cfg Config) (*Syncer, error) {
 	def(&cfg.HeartbeatEvery, time.Minute)
 	def(&cfg.MinBackoff, time.Second)
 	def(&cfg.MaxBackoff, 5*time.Minute)
+	def(&cfg.MaxRetryAfter, time.Minute)
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 200
 	}
@@ -185,6 +198,11 @@ func (s *Syncer) Run(ctx context.Context) error {
 			}
 			failures++
 			wait = Backoff(failures, s.cfg.MinBackoff, s.cfg.MaxBackoff, s.cfg.Jitter())
+			if rl := (*RetryLater)(nil); errors.As(err, &rl) {
+				// Up to a second of jitter: the village's kiosks do not all
+				// come back in the same instant.
+				wait = min(rl.After+time.Duration(s.cfg.Jitter()*float64(time.Second)), s.cfg.MaxRetryAfter)
+			}
 			unsent, _ := s.cfg.Outbox.Depth()
 			s.log.Warn("sync failed: records kept", "err", err, "url", s.cfg.BaseURL+PathBatch,
 				"attempt", failures, "retry_in", wait, "unsent", unsent, "released", released)
@@ -255,9 +273,9 @@ func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, s
 		return 0, time.Time{}, fmt.Errorf("batch: %w", err)
 	}
 	b.Signature = &sig
-	url := s.cfg.BaseURL + PathBatch
 	var reply Reply
-	if err := s.post(ctx, url, b, &reply); err != nil {
+	url, err := s.postAny(ctx, PathBatch, b, &reply)
+	if err != nil {
 		return 0, time.Time{}, fmt.Errorf("%w: %w", err, ErrNotAcknowledged)
 	}
 	if reply.JournalID != jid {
@@ -286,6 +304,13 @@ func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, s
 		for _, rf := range reply.Refused {
 			if rf.Seq == first {
 				why = fmt.Sprintf("record %d refused: %s", first, rf.Reason)
+				if diverged(rf.Code) {
+					err := s.diverge(url, why)
+					if err == nil {
+						return n, reply.ServerTime, nil // carried into a new journal: sent next
+					}
+					why += fmt.Sprintf(" (%v)", err)
+				}
 			}
 		}
 		if foreign > 0 {
@@ -294,6 +319,37 @@ func (s *Syncer) send(ctx context.Context, recs []kiosk.Record) (released int, s
 		return n, reply.ServerTime, fmt.Errorf("%s released %d of %d: %s: %w", url, n, len(recs), why, ErrNotAcknowledged)
 	}
 	return n, reply.ServerTime, nil
+}
+
+// Diverger is an Outbox that can start a new journal when the collector
+// holds other records under its sequence numbers (*journal.Journal).
+type Diverger interface {
+	Diverge(why string) (journal.Diverged, error)
+}
+
+var _ Diverger = (*journal.Journal)(nil)
+
+// diverged reports whether a refusal means the journal can never deliver
+// the record: the collector holds another one at its place, or a neighbour
+// it does not link to (a kiosk restored from a backup, a cloned card).
+func diverged(code string) bool { return code == RefusedConflict || code == RefusedChainBreak }
+
+// diverge carries the unsent records into a new journal. Who holds what
+// stays explicit: what the collector acknowledged in the old journal is
+// the collector's, everything else is in the new journal, unsent.
+func (s *Syncer) diverge(url, why string) error {
+	d, ok := s.cfg.Outbox.(Diverger)
+	if !ok {
+		return errors.New("this journal cannot start a new one")
+	}
+	info, err := d.Diverge(fmt.Sprintf("%s: %s", url, why))
+	if err != nil {
+		return err
+	}
+	s.log.Warn("the collector holds other records under this journal's numbers (restored from a backup? a cloned card?): "+
+		"started a new journal and carried the unsent records over", "url", url, "refused", why, "previous", info.Previous,
+		"journal_id", info.JournalID, "carried", info.Carried, "from_seq", info.FromSeq, "to_seq", info.ToSeq, "copy", info.SavedTo)
+	return nil
 }
 
 // failed notes a failed attempt in memory and in the journal, for staff.
@@ -325,12 +381,15 @@ func (s *Syncer) Heartbeat(ctx context.Context) error {
 	if d, err := s.cfg.Outbox.Depth(); err == nil {
 		hb.JournalDepth, hb.Sync.Unsent = d, d
 	}
+	if h, ok := s.cfg.Outbox.(interface{ HeadSeq() (uint64, error) }); ok {
+		hb.Sync.HeadSeq, _ = h.HeadSeq() // unknown reads as 0: the collector then counts every unsent record
+	}
 	if p, err := s.cfg.Outbox.Pending(1); err == nil && len(p) > 0 {
 		hb.Sync.OldestUnsent = p[0].Time
 	}
 	hb.LastSync = hb.Sync.LastSuccess
 	var reply Reply
-	if err := s.post(ctx, s.cfg.BaseURL+PathHeartbeat, hb, &reply); err != nil {
+	if _, err := s.postAny(ctx, PathHeartbeat, hb, &reply); err != nil {
 		return err
 	}
 	s.serverTime(reply.ServerTime)
@@ -380,12 +439,15 @@ func (s *Syncer) post(ctx context.Context, url string, v, out any) error {
 	if err != nil {
 		// *url.Error: says the method and the full URL. The TLS alert
 		// alone ("bad certificate") does not tell a technician what to do.
-		if strings.Contains(err.Error(), "tls: bad certificate") || strings.Contains(err.Error(), "tls: certificate required") {
-			return fmt.Errorf("%w (the collector refused this kiosk's certificate: revoked, expired or not from the village CA; the town hall issues a new one, put in kiosk-keys/)", err)
+		if refusedAtHandshake(err) {
+			return fmt.Errorf("%w (the collector refused this kiosk's certificate: expired or not from the village CA; the town hall issues a new one, put in kiosk-keys/)", err)
 		}
 		return err
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusForbidden && resp.Header.Get(HeaderRefused) == RefusedRevoked {
+		return fmt.Errorf("%s answered %s: the collector refused this kiosk's certificate: the town hall revoked it; the town hall issues a new one, put in kiosk-keys/", url, resp.Status)
+	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply+1))
 	if err != nil {
 		return fmt.Errorf("%s answered %s, reply cut off: %w", url, resp.Status, err)
@@ -402,10 +464,27 @@ func (s *Syncer) post(ctx context.Context, url string, v, out any) error {
 		if len(msg) > 200 {
 			msg = msg[:200] + "…"
 		}
-		return fmt.Errorf("%s answered %s: %q", url, resp.Status, msg)
+		err := &StatusError{Code: resp.StatusCode, Err: fmt.Errorf("%s answered %s: %q", url, resp.Status, msg)}
+		if d, ok := retryAfter(resp); ok {
+			return &RetryLater{After: d, Err: err}
+		}
+		return err
 	}
 	if err := DecodeOne(bytes.NewReader(data), out); err != nil {
 		return fmt.Errorf("%s answered %s with no readable reply: %w", url, resp.Status, err)
 	}
 	return nil
+}
+
+// refusedAtHandshake: the collector's TLS alert says it did not take this
+// kiosk's certificate. The collector closes such a connection so that the
+// alert is what the kiosk reads, never a reset (its GentleRefusals).
+func refusedAtHandshake(err error) bool {
+	for _, a := range []string{"bad certificate", "certificate required", "unknown certificate authority",
+		"certificate expired", "certificate revoked", "unsupported certificate"} {
+		if strings.Contains(err.Error(), "remote error: tls: "+a) {
+			return true
+		}
+	}
+	return false
 }

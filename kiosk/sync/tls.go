@@ -4,6 +4,8 @@ import (
 	"crypto"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -73,6 +75,41 @@ func LoadCAPool(caFile string) (*x509.CertPool, error) {
 		return nil, fmt.Errorf("read CA %s: no certificate found", caFile)
 	}
 	return pool, nil
+}
+
+// ParseCertPEM reads the first certificate in PEM text (a file, the
+// certificate an export's manifest carries, one a request gives): the one
+// reader of single certificates, so every place refuses the same things.
+func ParseCertPEM(b []byte) (*x509.Certificate, error) {
+	for {
+		var blk *pem.Block
+		blk, b = pem.Decode(b)
+		if blk == nil {
+			return nil, errors.New("no PEM certificate in it")
+		}
+		if blk.Type != "CERTIFICATE" {
+			continue
+		}
+		c, err := x509.ParseCertificate(blk.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("PEM certificate: %w", err)
+		}
+		return c, nil
+	}
+}
+
+// ReadCertFile reads a PEM certificate file: the certificate (ParseCertPEM)
+// and the file's bytes.
+func ReadCertFile(path string) (*x509.Certificate, []byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("certificate: %w", err)
+	}
+	c, err := ParseCertPEM(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("certificate %s: %w", path, err)
+	}
+	return c, b, nil
 }
 
 // NewHTTPClient returns a client for the syncer; timeout bounds each

@@ -5,6 +5,9 @@
 package sync
 
 import (
+	"errors"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/villagehall/kiosk/kiosk"
@@ -45,11 +48,27 @@ func (b Batch) Head() Head {
 // the journal the reply names).
 type Ack = journal.Ack
 
-// Refusal says why the collector would not take a record.
+// Refusal says why the collector would not take a record. Code says what
+// kind of refusal it is, for the kiosk to act on (Refused…; empty from a
+// collector before codes).
 type Refusal struct {
 	Seq    uint64 `json:"seq"`
 	Reason string `json:"reason"`
+	Code   string `json:"code,omitempty"`
 }
+
+// Refusal codes. RefusedConflict and RefusedChainBreak mean the journal has
+// diverged from what the collector holds (a kiosk restored from a backup, a
+// cloned card): the record can never be taken in this journal, and the
+// kiosk carries it into a new one (journal.Diverge).
+const (
+	RefusedConflict   = "conflict"       // the collector holds another record at this (journal, seq)
+	RefusedChainBreak = "chain_break"    // it does not link to the neighbour the collector holds
+	RefusedChainStart = "chain_start"    // seq 1 that does not start a chain, or a second start
+	RefusedBadHash    = "bad_hash"       // its content does not match its hash
+	RefusedForeign    = "foreign_record" // it names another kiosk or journal
+	RefusedInvalid    = "invalid"        // a value off its list, a sequence out of range, a malformed reference
+)
 
 // Reply answers a batch or a heartbeat. For a batch, Acked lists every
 // record of it the collector now holds, new or already there, by sequence
@@ -64,6 +83,19 @@ type Reply struct {
 	Error      string    `json:"error,omitempty"`
 }
 
+// HeaderNextAfter on a full page of one journal's records (staff API,
+// PathRecords) is the after= of the next page; a page without it is the
+// last.
+const HeaderNextAfter = "Collector-Next-After"
+
+// HeaderRefused on a 403 answer says why the collector refuses the
+// client's certificate although TLS took it: RefusedRevoked (the town hall
+// revoked it).
+const (
+	HeaderRefused  = "Collector-Refused"
+	RefusedRevoked = "certificate-revoked"
+)
+
 // Device names and states in a heartbeat's Devices.
 const (
 	DeviceReader  = "reader"
@@ -71,13 +103,47 @@ const (
 	DeviceKeypad  = "keypad"
 	DeviceTouch   = "touch"
 
-	StateOK       = "ok"
-	StateAbsent   = "absent"
-	StatePaperOut = "paper_out"
-	StateStalled  = "stalled"
-	StateUnknown  = "unknown"
-	StateError    = "error"
+	StateOK        = "ok"
+	StateAbsent    = "absent"
+	StatePaperOut  = "paper_out"
+	StateCoverOpen = "cover_open"
+	StateOffline   = "offline"
+	StateStalled   = "stalled"
+	StateStuck     = "stuck" // a key held down (keypad)
+	StateUnknown   = "unknown"
+	StateError     = "error"
+	StateNone      = "none" // not configured (printer_state)
 )
+
+// The names and states a heartbeat may carry; the collector refuses others.
+var (
+	DeviceNames  = []string{DeviceReader, DevicePrinter, DeviceKeypad, DeviceTouch}
+	DeviceStates = []string{StateOK, StateAbsent, StatePaperOut, StateCoverOpen, StateOffline, StateStalled, StateStuck,
+		StateUnknown, StateError, StateNone}
+)
+
+// Check reports the first value of hb off its list: a device name or
+// state, the printer's state, or a journal ID that is not one.
+func (hb Heartbeat) Check() error {
+	if hb.JournalID != "" && !kiosk.ValidJournalID(hb.JournalID) {
+		return fmt.Errorf("journal ID %q is not one", hb.JournalID)
+	}
+	if hb.PrinterState != "" && !slices.Contains(DeviceStates, hb.PrinterState) {
+		return fmt.Errorf("printer_state %q is not one of %v", hb.PrinterState, DeviceStates)
+	}
+	for i, d := range hb.Devices {
+		switch {
+		case !slices.Contains(DeviceNames, d.Name):
+			return fmt.Errorf("devices[%d]: name %q is not one of %v", i, d.Name, DeviceNames)
+		case !slices.Contains(DeviceStates, d.State):
+			return fmt.Errorf("devices[%d] (%s): state %q is not one of %v", i, d.Name, d.State, DeviceStates)
+		}
+	}
+	if hb.Sync.Unsent < 0 || hb.JournalDepth < 0 || hb.Sync.HeadSeq > kiosk.MaxSeq {
+		return errors.New("unsent, journal_depth or head_seq out of range")
+	}
+	return nil
+}
 
 // DeviceHealth is one device as the kiosk sees it.
 type DeviceHealth struct {
@@ -90,6 +156,10 @@ type DeviceHealth struct {
 // SyncHealth is how the upload is going: staff see a stuck kiosk by it.
 type SyncHealth struct {
 	journal.SyncState
+	// HeadSeq is the journal's newest sequence: the unsent records are the
+	// Unsent up to it, so the collector can tell which it lacks when the
+	// journal ends.
+	HeadSeq      uint64    `json:"head_seq,omitempty"`
 	Unsent       int       `json:"unsent"`
 	OldestUnsent time.Time `json:"oldest_unsent,omitzero"`
 }

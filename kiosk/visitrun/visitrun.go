@@ -62,6 +62,9 @@ type Config struct {
 	// (no visit under way), which lets the updater go ahead. Both optional.
 	Update     func() *kiosk.UpdateProgress
 	UpdateIdle func(idle bool)
+	// Speaker plays the voice (nil: silent); Voice says how.
+	Speaker kiosk.Speaker
+	Voice   kiosk.VoiceConfig
 }
 
 // Runner is one kiosk's visit loop. Create with New, then Run once.
@@ -81,6 +84,10 @@ type Runner struct {
 	wg      sync.WaitGroup
 	workCtx context.Context
 	screen  kiosk.Screen
+	lang    kiosk.Lang
+
+	voice  *kiosk.Voice
+	player *player // nil: no speaker
 }
 
 // New makes a runner.
@@ -101,8 +108,12 @@ func New(cfg Config) *Runner {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Runner{cfg: cfg, log: log, visit: kiosk.NewVisit(cfg.Visit),
+	r := &Runner{cfg: cfg, log: log, visit: kiosk.NewVisit(cfg.Visit),
 		done: make(chan kiosk.Event, 8), stopped: make(chan struct{})}
+	if cfg.Speaker != nil && cfg.Voice.Enabled {
+		r.voice, r.player = kiosk.NewVoice(cfg.Voice), newPlayer(cfg.Speaker, log)
+	}
+	return r
 }
 
 // Run handles events until ctx ends. views must be buffered (one is
@@ -119,6 +130,12 @@ func (r *Runner) Run(ctx context.Context, cards <-chan CardEvent, input <-chan k
 	// Work on the card and the journal must finish even when the kiosk
 	// is asked to stop: a cut-off journal append would lose an outcome.
 	r.workCtx = context.WithoutCancel(ctx)
+	if r.player != nil {
+		pctx, stop := context.WithCancel(ctx)
+		pdone := make(chan struct{})
+		go func() { defer close(pdone); r.player.run(pctx) }()
+		defer func() { stop(); <-pdone }()
+	}
 	defer func() {
 		close(r.stopped)
 		r.wg.Wait()
@@ -148,6 +165,7 @@ func (r *Runner) Run(ctx context.Context, cards <-chan CardEvent, input <-chan k
 			}
 			r.onCard(ev)
 		case in := <-input:
+			r.heard(in.Kind)
 			r.handle(kiosk.Pressed{At: r.cfg.Now(), Input: in})
 		case t := <-ticks:
 			r.checkControls(t)
@@ -172,6 +190,12 @@ func (r *Runner) publish(views chan kiosk.View) {
 		}
 		r.screen = v.Screen
 	}
+	r.lang = v.Lang
+	if r.voice != nil {
+		for _, u := range r.voice.Observe(v) {
+			r.player.say(u)
+		}
+	}
 	for {
 		select {
 		case views <- v:
@@ -182,6 +206,17 @@ func (r *Runner) publish(views chan kiosk.View) {
 		case <-views: // drop the stale one; we are its only sender
 		default:
 		}
+	}
+}
+
+// heard lets the voice answer a key on the screen it was pressed on: the
+// click during PIN entry, Repeat, Volume. The PIN itself never comes here.
+func (r *Runner) heard(k kiosk.InputKind) {
+	if r.voice == nil {
+		return
+	}
+	for _, u := range r.voice.Input(k, r.screen, r.lang) {
+		r.player.say(u)
 	}
 }
 

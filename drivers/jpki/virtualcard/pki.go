@@ -58,20 +58,43 @@ func GeneratePKI(dir string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	files, err := newPKIFiles()
+	if err != nil {
+		return err
+	}
+	for i, name := range pkiFiles {
+		if err := os.WriteFile(filepath.Join(dir, name), files[i], 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewPKI makes a test PKI in memory, for a simulator that must not depend on
+// the repository's files (nor carry their keys in its binary).
+func NewPKI() (*PKI, error) {
+	files, err := newPKIFiles()
+	if err != nil {
+		return nil, err
+	}
+	return parsePKI(func(i int) ([]byte, error) { return files[i], nil })
+}
+
+// newPKIFiles returns the PEM of each of pkiFiles, in order.
+func newPKIFiles() ([][]byte, error) {
+	out := make([][]byte, len(pkiFiles))
 	keys := make([]*rsa.PrivateKey, 4)
 	for i := range keys {
 		k, err := rsa.GenerateKey(rand.Reader, 2048)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		keys[i] = k
 		b, err := x509.MarshalPKCS8PrivateKey(k)
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(dir, pkiFiles[i]), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b}), 0o644); err != nil {
-			return err
-		}
+		out[i] = pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: b})
 	}
 	for i, ou := range []string{"JPKI for user authentication", "JPKI for digital signature"} {
 		tmpl := &x509.Certificate{
@@ -86,20 +109,23 @@ func GeneratePKI(dir string) error {
 		}
 		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &keys[i].PublicKey, keys[i])
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if err := os.WriteFile(filepath.Join(dir, pkiFiles[4+i]), pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o644); err != nil {
-			return err
-		}
+		out[4+i] = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	}
-	return nil
+	return out, nil
 }
 
 // LoadPKI reads what GeneratePKI wrote.
 func LoadPKI(dir string) (*PKI, error) {
+	return parsePKI(func(i int) ([]byte, error) { return os.ReadFile(filepath.Join(dir, pkiFiles[i])) })
+}
+
+// parsePKI parses the PEM of each of pkiFiles, as read returns it by index.
+func parsePKI(read func(i int) ([]byte, error)) (*PKI, error) {
 	var blocks [6][]byte
 	for i, name := range pkiFiles {
-		b, err := os.ReadFile(filepath.Join(dir, name))
+		b, err := read(i)
 		if err != nil {
 			return nil, fmt.Errorf("test PKI: %w", err)
 		}

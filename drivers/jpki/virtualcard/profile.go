@@ -2,6 +2,7 @@ package virtualcard
 
 import (
 	"crypto/rsa"
+	"embed"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -11,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/villagehall/kiosk/kiosk"
 )
 
 // Profile is one virtual card, loaded from a JSON file in testdata/cards.
@@ -86,8 +89,6 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-var jstZone = time.FixedZone("JST", 9*3600)
-
 // DefaultATR is the contact ATR OpenSC's JPKI driver table lists.
 const DefaultATR = "3BE000FF8131FE4514"
 
@@ -98,6 +99,30 @@ func LoadProfile(path string, now time.Time) (*Profile, error) {
 	if err != nil {
 		return nil, fmt.Errorf("card profile: %w", err)
 	}
+	return parseProfile(path, b, nil, now)
+}
+
+// Builtin are the card profiles of testdata/cards, built into the binary
+// (cards/ is where they live; testdata/cards links to it) so that
+// `kiosk --sim` runs from any directory.
+//
+//go:embed cards/*.json
+var builtin embed.FS
+
+// BuiltinProfile is LoadProfile of testdata/cards/NAME.json from the copy in
+// the binary, issued from pki (NewPKI) instead of the profile's "pki".
+func BuiltinProfile(name string, pki *PKI, now time.Time) (*Profile, error) {
+	b, err := builtin.ReadFile("cards/" + name + ".json")
+	if err != nil {
+		return nil, fmt.Errorf("card profile: %w", err)
+	}
+	return parseProfile(name+".json", b, pki, now)
+}
+
+// parseProfile reads a profile's JSON; a nil pki is loaded from the
+// profile's "pki" directory, relative to path.
+func parseProfile(path string, b []byte, pki *PKI, now time.Time) (*Profile, error) {
+	var err error
 	p := &Profile{JPKI: true, TokenLabel: "JPKIAPICCTOKEN2", PKIDir: "../pki"}
 	p.Auth.Tries, p.Sign.Tries = 3, 5
 	if err := json.Unmarshal(b, p); err != nil {
@@ -115,13 +140,14 @@ func LoadProfile(path string, now time.Time) (*Profile, error) {
 	if p.Auth.Tries < 0 || p.Auth.Tries > 3 || p.Sign.Tries < 0 || p.Sign.Tries > 5 {
 		return nil, fmt.Errorf("card profile %s: tries: auth 0–3, sign 0–5", path)
 	}
-	dir := p.PKIDir
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join(filepath.Dir(path), dir)
-	}
-	pki, err := LoadPKI(dir)
-	if err != nil {
-		return nil, fmt.Errorf("card profile %s: %w", path, err)
+	if pki == nil {
+		dir := p.PKIDir
+		if !filepath.IsAbs(dir) {
+			dir = filepath.Join(filepath.Dir(path), dir)
+		}
+		if pki, err = LoadPKI(dir); err != nil {
+			return nil, fmt.Errorf("card profile %s: %w", path, err)
+		}
 	}
 	p.authCA, p.signCA = pki.AuthCA.Raw, pki.SignCA.Raw
 	h := fnv.New64a()
@@ -139,7 +165,7 @@ func LoadProfile(path string, now time.Time) (*Profile, error) {
 		if err != nil {
 			return nil, fmt.Errorf("card profile %s: not_after: %w", path, err)
 		}
-		if na.Equal(na.Truncate(time.Hour)) && na.In(jstZone).Hour() == 0 {
+		if na.Equal(na.Truncate(time.Hour)) && na.In(kiosk.JST()).Hour() == 0 {
 			// JPKI certificates end at 23:59:59 JST on the last valid day.
 			na = na.Add(24*time.Hour - time.Second)
 		}
@@ -161,7 +187,7 @@ func LoadProfile(path string, now time.Time) (*Profile, error) {
 // count from the start of today in Japan, so a profile issues the same
 // certificate all day long.
 func relTime(s string, now time.Time, def time.Duration) (time.Time, error) {
-	jst := jstZone
+	jst := kiosk.JST()
 	day := now.In(jst)
 	day = time.Date(day.Year(), day.Month(), day.Day(), 0, 0, 0, 0, jst)
 	if s == "" {

@@ -17,6 +17,7 @@
 package vpcd
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -62,8 +63,8 @@ type config struct {
 
 // WithAPDULog writes one line per APDU (LogLine), each line in a single
 // Write call. The slot never writes concurrently with itself; when
-// several slots share one writer, wrap it in SyncWriter. Test cards only,
-// never on a kiosk.
+// several slots share one writer, or a test reads it, use a Log. Test
+// cards only, never on a kiosk.
 func WithAPDULog(w io.Writer) Option { return func(c *config) { c.apduLog = w } }
 
 // LogLine is an APDU log line, "<command hex> <response hex>\n", with the
@@ -81,19 +82,30 @@ func LogLine(cmd, rsp []byte) string {
 // WithLogger sets the logger for connection-level events.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
 
-// SyncWriter makes w safe for concurrent Write calls.
-func SyncWriter(w io.Writer) io.Writer { return &syncWriter{w: w} }
-
-type syncWriter struct {
+// Log is an APDU log that may be read while slots still write it: a
+// test reads what the card saw once the driver has its answer, but that
+// answer went through a socket and pcscd, which is no synchronisation the
+// race detector (or the memory model) knows of. Safe for several slots.
+type Log struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.w.Write(p)
+func (l *Log) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
 }
+
+// Bytes is a copy of what was logged so far.
+func (l *Log) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
+
+// String is what was logged so far.
+func (l *Log) String() string { return string(l.Bytes()) }
 
 // Slot is one inserted card: a live connection to a vpcd slot.
 type Slot struct {

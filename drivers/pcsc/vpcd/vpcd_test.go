@@ -169,14 +169,13 @@ func TestAPDULog(t *testing.T) {
 	}
 }
 
-func TestSyncWriterSharedBySlots(t *testing.T) {
-	var buf bytes.Buffer
-	w := SyncWriter(&buf)
+func TestLogSharedBySlots(t *testing.T) {
+	var w Log
 	const slots, apdus = 3, 50
 	var wg sync.WaitGroup
 	for i := range slots {
 		f := listen(t)
-		insert(t, f, &testCard{}, WithAPDULog(w))
+		insert(t, f, &testCard{}, WithAPDULog(&w))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -190,7 +189,7 @@ func TestSyncWriterSharedBySlots(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
+	lines := strings.Split(strings.TrimSuffix(w.String(), "\n"), "\n")
 	if len(lines) != slots*apdus {
 		t.Fatalf("%d lines, want %d", len(lines), slots*apdus)
 	}

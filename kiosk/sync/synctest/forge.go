@@ -24,7 +24,7 @@ func Rechain(recs []kiosk.Record, from int) {
 		if i > 0 {
 			recs[i].PrevHash = recs[i-1].Hash
 		}
-		recs[i].Hash = journal.HashRecord(recs[i], nil)
+		recs[i].Hash = journal.HashRecord(recs[i])
 	}
 }
 
@@ -33,7 +33,7 @@ func Rechain(recs []kiosk.Record, from int) {
 // checksum and the manifest's chain head. Only the signature is left as it
 // was. The copy reads back as a consistent export (ReadExport succeeds).
 func Forge(dir, out string, i int, edit func(*kiosk.Record)) error {
-	ex, err := ksync.ReadExport(dir, nil)
+	ex, err := ksync.ReadExport(dir)
 	if err != nil {
 		return err
 	}
@@ -67,7 +67,7 @@ func Forge(dir, out string, i int, edit func(*kiosk.Record)) error {
 	if err := os.WriteFile(filepath.Join(out, ksync.ExportRecords), buf.Bytes(), 0o600); err != nil {
 		return err
 	}
-	if _, err := ksync.ReadExport(out, nil); err != nil {
+	if _, err := ksync.ReadExport(out); err != nil {
 		return fmt.Errorf("forge: the copy is not consistent: %w", err)
 	}
 	return nil

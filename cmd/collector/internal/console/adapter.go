@@ -49,7 +49,7 @@ func kioskOf(k store.KioskState) Kiosk {
 		}
 		out.SyncError, out.Update = hb.Sync.LastError, hb.Update
 		for _, d := range hb.Devices {
-			out.Devices = append(out.Devices, Device{Name: d.Name, State: d.State, Detail: d.Detail})
+			out.Devices = append(out.Devices, d)
 		}
 		if len(hb.Devices) == 0 {
 			// A kiosk from before the device list: what its heartbeat said.
@@ -61,23 +61,10 @@ func kioskOf(k store.KioskState) Kiosk {
 			if printer == "" {
 				printer = ksync.StateUnknown
 			}
-			out.Devices = []Device{{Name: ksync.DeviceReader, State: reader}, {Name: ksync.DevicePrinter, State: printer}}
+			out.Devices = []ksync.DeviceHealth{{Name: ksync.DeviceReader, State: reader}, {Name: ksync.DevicePrinter, State: printer}}
 		}
 	}
-	for _, j := range k.Journals {
-		jj := Journal{ID: j.JournalID, Current: j.JournalID == k.JournalID, Created: j.Created, Reason: j.Reason,
-			Records: j.Records, HeadSeq: j.HeadSeq, StartSeq: j.StartSeq}
-		for _, g := range j.Gaps {
-			jj.Gaps = append(jj.Gaps, Gap{From: g.From, To: g.To, Since: g.Since})
-		}
-		out.Journals = append(out.Journals, jj)
-	}
-	for _, e := range k.Events {
-		out.Events = append(out.Events, Event{Time: e.Time, Kind: e.Kind, JournalID: e.JournalID, Reason: e.Reason, Previous: e.Previous})
-	}
-	for _, f := range k.Flags {
-		out.Flags = append(out.Flags, Flag{Kind: f.Kind, JournalID: f.JournalID, Seq: f.Seq, Detail: f.Detail, First: f.First, Last: f.Last, Count: f.Count})
-	}
+	out.CurrentJournal, out.Journals, out.Events, out.Flags = k.JournalID, k.Journals, k.Events, k.Flags
 	return out
 }
 
@@ -98,15 +85,14 @@ func visits(rs []kiosk.Record) []Visit {
 	return out
 }
 
-func (s storeView) Records(ctx context.Context, q Query) ([]Visit, error) {
-	rs, err := s.st.Records(ctx, store.Query{KioskID: q.KioskID, JournalID: q.JournalID, AfterSeq: q.AfterSeq, From: q.From, To: q.To,
-		Kind: q.Kind, Outcome: q.Outcome, Limit: q.Limit, Newest: !q.Oldest})
+func (s storeView) Records(ctx context.Context, q store.Query) ([]Visit, error) {
+	rs, err := s.st.Records(ctx, q)
 	if err != nil {
 		return nil, err
 	}
 	vs := visits(rs)
-	if !q.Oldest {
-		slices.Reverse(vs) // the store answers oldest first
+	if q.Newest {
+		slices.Reverse(vs) // the store lists oldest first; the pages show the newest on top
 	}
 	return vs, nil
 }

@@ -149,6 +149,8 @@ type req struct {
 	lang  Lang
 	staff Staff
 	now   time.Time
+	// notice goes above the page (see view.Notice).
+	notice string
 }
 
 // staffOf is the staff member a request's verified client certificate
@@ -196,6 +198,10 @@ func (c *Console) audit(q *req, action, detail string) error {
 // it answers the request itself when not.
 func (c *Console) audited(q *req, action, detail string) bool {
 	if err := c.audit(q, action, detail); err != nil {
+		if isUnavailable(err) {
+			c.unavailable(q, "audit", err)
+			return false
+		}
 		c.fail(q, http.StatusServiceUnavailable, text(q.lang, "error.audit"))
 		return false
 	}
@@ -206,6 +212,10 @@ func (c *Console) audited(q *req, action, detail string) bool {
 func (c *Console) storeFailed(q *req, what string, err error) {
 	if errors.Is(err, ErrNotFound) {
 		c.fail(q, http.StatusNotFound, text(q.lang, "error.notfound"))
+		return
+	}
+	if isUnavailable(err) {
+		c.unavailable(q, what, err)
 		return
 	}
 	c.log.Error("console: "+what, "err", err)
@@ -224,12 +234,14 @@ type view struct {
 	Path  string // this page, for the language switch
 	Now   time.Time
 	Data  any
+	// Notice is a line above the page: what it could not do (log it).
+	Notice string
 }
 
 func (c *Console) render(q *req, code int, page string, data any) {
 	t := c.pages[page]
 	var buf bytes.Buffer
-	v := view{L: q.lang, Staff: q.staff, Nav: page, Path: q.r.URL.RequestURI(), Now: q.now, Data: data}
+	v := view{L: q.lang, Staff: q.staff, Nav: page, Path: q.r.URL.RequestURI(), Now: q.now, Data: data, Notice: q.notice}
 	if err := t.ExecuteTemplate(&buf, "layout.html", v); err != nil {
 		c.log.Error("console: render", "page", page, "err", err)
 		http.Error(q.w, "render failed", http.StatusInternalServerError)

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -330,7 +331,12 @@ func TestAudit(t *testing.T) {
 	mustContain(t, "audit page after a drop", body, "記録のつながりが壊れています", "audit entry 3: missing")
 
 	f.fail["AppendAudit"] = errors.New("disk full")
-	for _, p := range []string{"/console/", rec, "/console/export/download?from=2026-11-25&to=2026-11-25&format=csv-ja"} {
+	// The kiosk list names no resident: it stays readable, saying that
+	// nothing is being logged.
+	if code, body, _ := get(t, c, s.url+"/console/"); code != http.StatusOK || !strings.Contains(body, "この画面の閲覧は記録されていません") || !strings.Contains(body, "K01") {
+		t.Errorf("kiosk list with the audit log failing: %d\n%s", code, body)
+	}
+	for _, p := range []string{rec, "/console/export/download?from=2026-11-25&to=2026-11-25&format=csv-ja"} {
 		code, body, _ := get(t, c, s.url+p)
 		if code != http.StatusServiceUnavailable || strings.Contains(body, "K01-7Q3F") || !strings.Contains(body, "操作記録に書き込めない") {
 			t.Errorf("%s with the audit log failing: %d\n%s", p, code, body)
@@ -364,6 +370,27 @@ func TestLanguage(t *testing.T) {
 		_, _, h := get(t, c, s.url+"/console/lang?to=ja&back="+url.QueryEscape(back))
 		if h.Get("Location") != "/console/" {
 			t.Errorf("back=%q went to %q", back, h.Get("Location"))
+		}
+	}
+}
+
+// TestStoreUnavailable: a database that cannot be reached is said to be
+// that, with what to check and a Retry-After — on a read and on the audit
+// write alike — never as the audit log or as a bug.
+func TestStoreUnavailable(t *testing.T) {
+	down := fmt.Errorf("%w: dial unix /run/postgresql: connection refused", store.ErrUnavailable)
+	for _, method := range []string{"Kiosks", "AppendAudit"} {
+		st := sampleStore(t)
+		s := newSite(t, st, &failing{Store: FromStore(st), fail: map[string]error{method: down}}, nil)
+		for _, p := range []string{"/console/kiosk/K01", "/console/followups"} {
+			if method == "Kiosks" {
+				p = "/console/"
+			}
+			code, body, hdr := get(t, s.client("staff-tanaka"), s.url+p)
+			if code != http.StatusServiceUnavailable || hdr.Get("Retry-After") == "" || !strings.Contains(body, "データベースに接続できません") ||
+				!strings.Contains(body, "ディスクの空き") || strings.Contains(body, "操作記録に書き込めない") || strings.Contains(body, "connection refused") {
+				t.Errorf("%s failing, %s: %d %v\n%s", method, p, code, hdr, body)
+			}
 		}
 	}
 }

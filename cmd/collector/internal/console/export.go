@@ -107,7 +107,7 @@ func (c *Console) exportRecords(q *req, format string) ([]Visit, string, bool) {
 		c.fail(q, http.StatusBadRequest, text(q.lang, "error.input", err.Error()))
 		return nil, "", false
 	}
-	vs, err := c.o.Store.Records(ctxOf(q), Query{From: from, To: to, Oldest: true})
+	vs, err := c.o.Store.Records(ctxOf(q), store.Query{From: from, To: to})
 	if err != nil {
 		c.storeFailed(q, "export records", err)
 		return nil, "", false

@@ -3,6 +3,8 @@ package console
 import (
 	"sort"
 	"time"
+
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 // Level is how much a kiosk needs looking at.
@@ -69,7 +71,7 @@ func (h Health) assess(l Lang, k Kiosk, now time.Time) (Level, []Problem) {
 		add(LevelBad, "problem.silent", ago(l, now, k.HeartbeatAt))
 	}
 	for _, d := range k.Devices {
-		if d.OK() {
+		if d.State == ksync.StateOK {
 			continue
 		}
 		lv := LevelBad

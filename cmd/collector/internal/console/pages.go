@@ -14,6 +14,7 @@ import (
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 var funcs = template.FuncMap{
@@ -45,9 +46,9 @@ var funcs = template.FuncMap{
 		}
 		return h
 	},
-	"devClass": func(d Device) string {
+	"devClass": func(d ksync.DeviceHealth) string {
 		switch {
-		case d.OK():
+		case d.State == ksync.StateOK:
 			return "dev-ok"
 		case d.State == "unknown" || d.State == "":
 			return "dev-unknown"
@@ -100,9 +101,7 @@ func (c *Console) kiosks(q *req) {
 		}
 		return rows[i].K.ID < rows[j].K.ID
 	})
-	if !c.audited(q, store.ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows))) {
-		return
-	}
+	q.notice = c.auditedOrNoted(q, store.ActViewKiosks, fmt.Sprintf("%d kiosks", len(rows)))
 	c.render(q, http.StatusOK, "kiosks", rows)
 }
 
@@ -118,7 +117,7 @@ func (c *Console) kiosk(q *req) {
 		c.storeFailed(q, "read kiosk", err)
 		return
 	}
-	vs, err := c.o.Store.Records(ctxOf(q), Query{KioskID: id, Limit: 50})
+	vs, err := c.o.Store.Records(ctxOf(q), store.Query{KioskID: id, Limit: 50, Newest: true})
 	if err != nil {
 		c.storeFailed(q, "list records", err)
 		return
@@ -155,7 +154,7 @@ func parseDay(s string, end bool) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
 	}
-	d, err := time.ParseInLocation("2006-01-02", s, jst)
+	d, err := time.ParseInLocation("2006-01-02", s, kiosk.JST())
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q is not a date (YYYY-MM-DD)", s)
 	}
@@ -227,8 +226,8 @@ func (c *Console) find(q *req) {
 			p.Message, code = text(q.lang, "error.input", err.Error()), http.StatusBadRequest
 			break
 		}
-		vs, err := c.o.Store.Records(ctxOf(q), Query{KioskID: p.Kiosk, From: from, To: to,
-			Kind: kiosk.TxKind(p.Kind), Outcome: kiosk.Outcome(p.Outcome), Limit: findLimit + 1})
+		vs, err := c.o.Store.Records(ctxOf(q), store.Query{KioskID: p.Kiosk, From: from, To: to,
+			Kind: kiosk.TxKind(p.Kind), Outcome: kiosk.Outcome(p.Outcome), Limit: findLimit + 1, Newest: true})
 		if err != nil {
 			c.storeFailed(q, "search records", err)
 			return
@@ -252,7 +251,7 @@ func (c *Console) find(q *req) {
 
 type recordPage struct {
 	V            Visit
-	Journal      *Journal
+	Journal      *store.JournalState
 	Prev, Next   *Visit
 	PrevOK       bool
 	NextOK       bool
@@ -260,8 +259,8 @@ type recordPage struct {
 	FollowUp     FollowUpKind
 	Mark         *store.Mark
 	Flash        string
-	SlipOf       []Visit // for a printer note: the visit whose slip it was
-	Flags        []Flag  // flags raised at this record
+	SlipOf       []Visit      // for a printer note: the visit whose slip it was
+	Flags        []store.Flag // flags raised at this record
 	RecordIDText string
 }
 
@@ -274,7 +273,7 @@ func (c *Console) record(q *req) {
 	id := RecordID{KioskID: q.r.PathValue("kiosk"), JournalID: q.r.PathValue("journal"), Seq: seq}
 	ctx := ctxOf(q)
 	// The record and its two neighbours in its chain.
-	vs, err := c.o.Store.Records(ctx, Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3, Oldest: true})
+	vs, err := c.o.Store.Records(ctx, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: seq - min(seq, 2), Limit: 3})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
 		return
@@ -305,7 +304,7 @@ func (c *Console) record(q *req) {
 		return
 	}
 	for i := range k.Journals {
-		if k.Journals[i].ID == id.JournalID {
+		if k.Journals[i].JournalID == id.JournalID {
 			p.Journal = &k.Journals[i]
 			p.Head = p.Journal.HeadSeq == seq
 		}
@@ -359,8 +358,8 @@ func (c *Console) followUps(q *req) {
 	p := followUpsPage{From: v.Get("from"), To: v.Get("to"), ShowAll: v.Get("show") == "all", Flash: flash(q), Back: q.r.URL.RequestURI()}
 	if p.From == "" && p.To == "" {
 		// The last 30 days unless asked.
-		p.From = q.now.In(jst).AddDate(0, 0, -30).Format("2006-01-02")
-		p.To = q.now.In(jst).Format("2006-01-02")
+		p.From = q.now.In(kiosk.JST()).AddDate(0, 0, -30).Format("2006-01-02")
+		p.To = q.now.In(kiosk.JST()).Format("2006-01-02")
 	}
 	from, to, err := period(url.Values{"from": {p.From}, "to": {p.To}})
 	if err != nil {
@@ -408,7 +407,7 @@ func (c *Console) mark(q *req) {
 		return
 	}
 	ctx := ctxOf(q)
-	vs, err := c.o.Store.Records(ctx, Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: id.Seq - 1, Limit: 1, Oldest: true})
+	vs, err := c.o.Store.Records(ctx, store.Query{KioskID: id.KioskID, JournalID: id.JournalID, AfterSeq: id.Seq - 1, Limit: 1})
 	if err != nil {
 		c.storeFailed(q, "read record", err)
 		return
@@ -449,8 +448,8 @@ func (c *Console) mark(q *req) {
 type exportPage struct{ From, To string }
 
 func (c *Console) exportForm(q *req) {
-	now := q.now.In(jst)
-	p := exportPage{From: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, jst).Format("2006-01-02"), To: now.Format("2006-01-02")}
+	now := q.now.In(kiosk.JST())
+	p := exportPage{From: time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, kiosk.JST()).Format("2006-01-02"), To: now.Format("2006-01-02")}
 	c.render(q, http.StatusOK, "export", p)
 }
 

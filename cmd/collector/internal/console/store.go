@@ -21,8 +21,10 @@ type Store interface {
 	Kiosks(ctx context.Context) ([]Kiosk, error)
 	// Kiosk returns one kiosk (ErrNotFound when unknown).
 	Kiosk(ctx context.Context, id string) (Kiosk, error)
-	// Records lists records, newest first (see Query).
-	Records(ctx context.Context, q Query) ([]Visit, error)
+	// Records lists the records q selects: the store's query, whose
+	// default is oldest first from the start (or from AfterSeq in one
+	// journal); with q.Newest the newest q.Limit, listed newest first.
+	Records(ctx context.Context, q store.Query) ([]Visit, error)
 	// Lookup finds the record a slip's reference number names (normally
 	// one). A reference that does not parse is an error wrapping
 	// ErrBadReference.
@@ -105,83 +107,25 @@ func (v Visit) Reference() string {
 	return kiosk.ReferenceOf(v.Record)
 }
 
-// Query selects records; every field is optional. A journal with paging
-// (KioskID, JournalID, AfterSeq, Oldest) walks one chain in order.
-type Query struct {
-	KioskID   string
-	JournalID string
-	AfterSeq  uint64
-	From, To  time.Time // record time, [From, To)
-	Kind      kiosk.TxKind
-	Outcome   kiosk.Outcome
-	Limit     int  // 0: all
-	Oldest    bool // oldest first (default newest first)
-}
-
 // Kiosk is the staff view of one kiosk.
 type Kiosk struct {
 	ID          string
 	Version     string
 	HeartbeatAt time.Time // when the last heartbeat arrived; zero: never
 	KioskTime   time.Time // the kiosk's clock in that heartbeat
-	Devices     []Device
+	Devices     []ksync.DeviceHealth
 	// JournalDepth is how many records wait on the kiosk (-1: unknown).
 	JournalDepth int
 	LastSync     time.Time
-	SyncError    string              // the kiosk's last sync error, "" when it works
-	Update       *ksync.UpdateStatus // the last A/B update the kiosk reported; nil: none
-	Records      int                 // held at the town hall, every journal
-	Journals     []Journal
-	Events       []Event
-	Flags        []Flag
-}
-
-// Device is one device's health as the kiosk last told it.
-type Device struct {
-	Name   string // reader, printer, keypad, touch
-	State  string // ok, absent, paper_out, stalled, error, unknown
-	Detail string
-}
-
-// OK reports whether the device works.
-func (d Device) OK() bool { return d.State == "ok" }
-
-// Journal is one journal of a kiosk as the town hall holds it.
-type Journal struct {
-	ID       string
-	Current  bool      // the one the kiosk writes now
-	Created  time.Time // kiosk time of its first record; zero: not arrived
-	Reason   string    // new_file, corrupt_moved_aside, legacy, unknown
-	Records  int
-	HeadSeq  uint64
-	StartSeq uint64
-	Gaps     []Gap
-}
-
-// Gap is a run of sequences not (yet) at the town hall.
-type Gap struct {
-	From, To uint64
-	Since    time.Time
-}
-
-// Event is something that happened to a kiosk: a journal (re-)created.
-type Event struct {
-	Time      time.Time
-	Kind      string // journal_first, journal_recreated
-	JournalID string
-	Reason    string
-	Previous  string
-}
-
-// Flag is a condition staff must look at, kept once with a count.
-type Flag struct {
-	Kind      string
-	JournalID string
-	Seq       uint64
-	Detail    string
-	First     time.Time
-	Last      time.Time
-	Count     int
+	SyncError    string // the kiosk's last sync error, "" when it works
+	Records      int    // held at the town hall, every journal
+	// Update is the last A/B update the kiosk reported; nil: none.
+	Update *ksync.UpdateStatus
+	// CurrentJournal is the journal the kiosk writes now (seen last).
+	CurrentJournal string
+	Journals       []store.JournalState
+	Events         []store.Event
+	Flags          []store.Flag
 }
 
 // FollowUp is a record that needs staff, and its mark once handled.

@@ -3,6 +3,8 @@ package console
 import (
 	"fmt"
 	"time"
+
+	"github.com/villagehall/kiosk/kiosk"
 )
 
 // Lang is the console's language: Japanese first, English one click away.
@@ -217,7 +219,7 @@ var labels = map[string]msg{
 	"fus.pin_locked":         {"暗証番号ロック", "PIN locked"},
 	"fus.office":             {"窓口での手続き", "Office"},
 	"fus.slip_not_printed":   {"受付票が未印刷", "Slip not printed"},
-	// devices and their states
+	// A/B updates: phase and the reason one failed
 	"upd.writing":       {"更新を書き込み中", "writing update"},
 	"upd.trying":        {"更新を試験起動中", "trying update"},
 	"upd.committed":     {"更新済み", "updated"},
@@ -232,21 +234,25 @@ var labels = map[string]msg{
 	"upr.read_back":     {"書き込んだ内容が読み返せません", "read-back differed"},
 	"upr.downgrade":     {"いまの版より古い版です", "older than the running version"},
 	"upr.wrong_board":   {"別の機種用です", "for another board"},
-	"dev.reader":        {"カードリーダー", "Card reader"},
-	"dev.printer":       {"プリンター", "Printer"},
-	"dev.keypad":        {"テンキー", "Keypad"},
-	"dev.touch":         {"タッチパネル", "Touchscreen"},
-	"st.ok":             {"正常", "OK"},
-	"st.absent":         {"つながっていません", "not connected"},
-	"st.paper_out":      {"用紙切れ", "out of paper"},
-	"st.stalled":        {"応答がありません", "not responding"},
-	"st.cover_open":     {"カバーが開いています", "cover open"},
-	"st.offline":        {"オフライン", "offline"},
-	"st.error":          {"エラー", "error"},
-	"st.unknown":        {"不明", "unknown"},
+	// devices and their states
+	"dev.reader":         {"カードリーダー", "Card reader"},
+	"dev.printer":        {"プリンター", "Printer"},
+	"dev.keypad":         {"テンキー", "Keypad"},
+	"dev.touch":          {"タッチパネル", "Touchscreen"},
+	"dev.speaker":        {"音声案内のスピーカー", "Voice speaker"},
+	"st.ok":              {"正常", "OK"},
+	"st.absent":          {"つながっていません", "not connected"},
+	"st.paper_out":       {"用紙切れ", "out of paper"},
+	"st.stalled":         {"応答がありません", "not responding"},
+	"st.cover_open":      {"カバーが開いています", "cover open"},
+	"st.offline":         {"オフライン", "offline"},
+	"st.error":           {"エラー", "error"},
+	"st.unknown":         {"不明", "unknown"},
+	"st.prompts_missing": {"音声ファイルがありません", "voice prompts missing"},
 	// journal reasons and events
 	"rs.new_file":            {"新しいファイル（SDカードの交換・書き直し、または初回）", "new file (SD card replaced or re-flashed, or first start)"},
 	"rs.corrupt_moved_aside": {"壊れたファイルを退避して作り直し", "corrupt file moved aside"},
+	"rs.diverged":            {"町役場の記録と食い違ったため新しいファイルへ（バックアップからの復元など）。未送信の記録は引き継ぎ済み", "diverged from the town hall's records (restored from a backup?); unsent records carried over"},
 	"rs.legacy":              {"以前の形式のファイル", "file from before journal IDs"},
 	"rs.unknown":             {"理由不明（最初の記録が未着）", "reason unknown (its first record has not arrived)"},
 	"ev.journal_first":       {"最初の記録ファイル", "first journal"},
@@ -261,6 +267,8 @@ var labels = map[string]msg{
 	"fl.tag_collision":  {"受付番号の重なり", "reference tag shared by two journals"},
 	"fl.unsigned":       {"署名のない送信", "unsigned batch"},
 	"fl.gap":            {"届いていない記録", "records never arrived"},
+	"fl.invalid":        {"決まった値ではない記録", "value off its list"},
+	"fl.unsent_at_end":  {"未送信のまま終わった記録ファイル", "journal ended with records unsent"},
 	// audit actions
 	"act.view_kiosks":    {"端末の状態を表示", "viewed kiosks"},
 	"act.view_kiosk":     {"端末の詳細を表示", "viewed a kiosk"},
@@ -300,14 +308,11 @@ func text(l Lang, key string, args ...any) string {
 	return fmt.Sprintf(m.in(l), args...)
 }
 
-// jst is the town hall's time zone: every time on the console is in it.
-var jst = time.FixedZone("JST", 9*60*60)
-
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.In(jst).Format("2006-01-02 15:04:05")
+	return t.In(kiosk.JST()).Format("2006-01-02 15:04:05")
 }
 
 // ago says how long before now t was, in l.

@@ -198,7 +198,7 @@ func realExport(t *testing.T, s *site, n int) (dir, journalID string) {
 	recs = seal("K07", journalID, 1, journal.Genesis, recs...)
 	is, _, _ := s.issue("K07")
 	dir = filepath.Join(t.TempDir(), "kiosk-K07")
-	if _, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: "K07", JournalID: journalID, HashAlg: journal.Alg(nil), Records: recs},
+	if _, err := ksync.WriteExport(dir, ksync.ExportSource{KioskID: "K07", JournalID: journalID, Records: recs},
 		&ksync.Identity{TLS: is.TLS(), Cert: is.Cert, Signer: is.Key}, day0); err != nil {
 		t.Fatal(err)
 	}

@@ -128,7 +128,7 @@ func seal(kioskID, journalID string, first uint64, prev string, recs ...kiosk.Re
 	out := make([]kiosk.Record, len(recs))
 	for i, r := range recs {
 		r.Seq, r.KioskID, r.JournalID, r.PrevHash = first+uint64(i), kioskID, journalID, prev
-		r.Hash = journal.HashRecord(r, nil)
+		r.Hash = journal.HashRecord(r)
 		prev = r.Hash
 		out[i] = r
 	}
@@ -137,7 +137,7 @@ func seal(kioskID, journalID string, first uint64, prev string, recs ...kiosk.Re
 
 func tries(n int) *int { return &n }
 
-func at(h, m int) time.Time { return time.Date(2026, 11, 25, h, m, 0, 0, jst) }
+func at(h, m int) time.Time { return time.Date(2026, 11, 25, h, m, 0, 0, kiosk.JST()) }
 
 // sampleStore is a real bbolt store holding K01 (healthy, a morning of
 // visits) and K02 (silent three hours, printer out of paper, a chain break,
@@ -175,7 +175,7 @@ func sampleStore(t *testing.T) *boltstore.Store {
 	ingest("K02", jK02a, a[6:]) // 5 and 6 never arrived
 	bad := a[11]
 	bad.Seq, bad.PrevHash, bad.Status = 13, strings.Repeat("ab", 32), "expired"
-	bad.Hash = journal.HashRecord(bad, nil)
+	bad.Hash = journal.HashRecord(bad)
 	if res, err := st.Ingest(ctx, store.Ingest{KioskID: "K02", JournalID: jK02a, Records: []kiosk.Record{bad}, At: day0.Add(-4 * time.Hour)}); err != nil || len(res.Refused) != 1 {
 		t.Fatalf("chain break not refused: %+v %v", res, err)
 	}

@@ -26,25 +26,17 @@ var ErrNotVerified = errors.New("export not verified: nothing imported")
 
 // Options configure an import.
 type Options struct {
-	// HashKey is a kiosk's HMAC chain key (nil: SHA-256 chains).
-	HashKey func(kioskID string) []byte
-	// CAPool, when set, makes the certificate a manifest carries
-	// trustworthy if the village CA issued it to that kiosk.
+	// CAPool is the village CA: no certificate vouches for a kiosk's
+	// records unless it chains to it (without it nothing is imported).
 	CAPool *x509.CertPool
-	// Certs are certificates staff vouch for (collector import --kiosk-cert).
+	// Certs are certificates staff hand in (collector import --kiosk-cert):
+	// candidates like any other, checked against CAPool.
 	Certs []*x509.Certificate
 	// Revoked, when set, names certificates the village CA revoked: none
 	// of them verifies an export, however it reached the collector.
 	Revoked   func(*x509.Certificate) bool
 	ChunkSize int // records per store transaction (default 1,000)
 	Now       func() time.Time
-}
-
-func (o Options) key(kioskID string) []byte {
-	if o.HashKey == nil {
-		return nil
-	}
-	return o.HashKey(kioskID)
 }
 
 // Result is what an import did.
@@ -69,7 +61,7 @@ func ReadDir(dir string, opts Options) (*ksync.Export, error) {
 	if err := ksync.DecodeOne(bytes.NewReader(mb), &m); err != nil {
 		return nil, fmt.Errorf("manifest unreadable: %w", err)
 	}
-	return ksync.ReadExport(dir, opts.key(m.KioskID))
+	return ksync.ReadExport(dir)
 }
 
 // Parse checks an export given as the two files' bytes.
@@ -78,15 +70,20 @@ func Parse(manifest, records []byte, opts Options) (*ksync.Export, error) {
 	if err := ksync.DecodeOne(bytes.NewReader(manifest), &m); err != nil {
 		return nil, fmt.Errorf("manifest unreadable: %w", err)
 	}
-	return ksync.ParseExport(manifest, records, opts.key(m.KioskID))
+	return ksync.ParseExport(manifest, records)
 }
 
-// Verify checks ex's signature with the certificates the town hall trusts
-// for its kiosk: those staff give, those the kiosk presented on sync, and
-// the one the manifest carries if the village CA issued it to that kiosk.
-// It says which one verified.
+// Verify checks ex's signature with the certificates that may vouch for
+// its kiosk: those staff give, those the kiosk presented on sync, and the
+// one the manifest carries. Each must chain to the village CA, be a client
+// certificate, not be revoked and name that kiosk (KioskCert): whoever
+// hands a certificate in, only the village CA makes it a kiosk's. It says
+// which one verified.
 func Verify(ctx context.Context, st store.Store, ex *ksync.Export, opts Options) (string, error) {
 	id := ex.Manifest.KioskID
+	if opts.CAPool == nil {
+		return "", fmt.Errorf("%w: the village CA is needed to trust any certificate of kiosk %s (--ca)", ErrNotVerified, id)
+	}
 	type cand struct {
 		c   *x509.Certificate
 		why string
@@ -104,18 +101,16 @@ func Verify(ctx context.Context, st store.Store, ex *ksync.Export, opts Options)
 			cands = append(cands, cand{c, "kiosk " + id + "'s certificate as seen on sync"})
 		}
 	}
-	if c, err := ex.SignerCert(); err == nil && opts.CAPool != nil && c.Subject.CommonName == id {
-		if _, err := c.Verify(x509.VerifyOptions{Roots: opts.CAPool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err == nil {
-			cands = append(cands, cand{c, "the manifest's certificate, issued by the village CA"})
-		}
+	if c, err := ex.SignerCert(); err == nil {
+		cands = append(cands, cand{c, "the manifest's certificate, issued by the village CA"})
 	}
 	if len(cands) == 0 {
-		return "", fmt.Errorf("%w: no certificate known for kiosk %s (give the kiosk's certificate with --kiosk-cert, or the village CA with --ca)", ErrNotVerified, id)
+		return "", fmt.Errorf("%w: no certificate known for kiosk %s (give the kiosk's certificate with --kiosk-cert)", ErrNotVerified, id)
 	}
 	var errs []error
 	for _, c := range cands {
-		if opts.Revoked != nil && opts.Revoked(c.c) {
-			errs = append(errs, fmt.Errorf("%s (serial %s) is revoked by the village CA", c.why, c.c.SerialNumber))
+		if err := KioskCert(c.c, id, opts.CAPool, opts.Revoked); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", c.why, err))
 			continue
 		}
 		err := ex.CheckSignature(c.c)
@@ -125,6 +120,25 @@ func Verify(ctx context.Context, st store.Store, ex *ksync.Export, opts Options)
 		errs = append(errs, fmt.Errorf("%s: %w", c.why, err))
 	}
 	return "", fmt.Errorf("%w: %w", ErrNotVerified, errors.Join(errs...))
+}
+
+// KioskCert reports why c cannot vouch for kiosk kioskID's records, or nil:
+// it must chain to the village CA (pool) as a client certificate, not be
+// revoked, and carry the kiosk's ID as its CN.
+func KioskCert(c *x509.Certificate, kioskID string, pool *x509.CertPool, revoked func(*x509.Certificate) bool) error {
+	switch {
+	case pool == nil:
+		return errors.New("no village CA to check it against")
+	case c.Subject.CommonName != kioskID:
+		return fmt.Errorf("the certificate names %q, not kiosk %s", c.Subject.CommonName, kioskID)
+	}
+	if _, err := c.Verify(x509.VerifyOptions{Roots: pool, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		return fmt.Errorf("not issued by the village CA (serial %s): %w", c.SerialNumber.Text(16), err)
+	}
+	if revoked != nil && revoked(c) {
+		return fmt.Errorf("serial %s is revoked by the village CA", c.SerialNumber.Text(16))
+	}
+	return nil
 }
 
 // Import verifies ex and stores its records.
@@ -162,7 +176,7 @@ func Import(ctx context.Context, st store.Store, ex *ksync.Export, opts Options)
 	for lo := 0; lo < len(ex.Records); lo += chunk {
 		hi := min(lo+chunk, len(ex.Records))
 		in := store.Ingest{KioskID: m.KioskID, JournalID: m.JournalID, Records: ex.Records[lo:hi], Source: store.SourceImport,
-			HashKey: opts.key(m.KioskID), At: now().UTC()}
+			At: now().UTC()}
 		if hi == len(ex.Records) {
 			in.Signed = &store.SignedHead{Head: m.Head(), Signature: *m.Signature, Source: store.SourceImport, At: in.At}
 		}

@@ -27,20 +27,14 @@ type Report struct {
 	AuditHead                                                     string
 }
 
-// HashKey gives a kiosk's HMAC chain key (nil for SHA-256 chains), for
-// checking each record's content against its hash.
-type HashKey func(kioskID string) []byte
-
-// Run copies src into dst, which must be empty, then checks dst against
-// src. Progress lines go to w.
-func Run(ctx context.Context, src store.Store, dst *pgstore.Store, key HashKey, w io.Writer) (Report, error) {
+// Run copies src into dst, which must be empty (or hold a migration that
+// was cut off: it is emptied and done again), then checks dst against
+// src. dst is marked unfinished from before the first row to after the
+// check: serve refuses it meanwhile. Progress lines go to w.
+func Run(ctx context.Context, src store.Store, dst *pgstore.Store, w io.Writer) (Report, error) {
 	var rep Report
-	empty, err := dst.Empty(ctx)
-	if err != nil {
+	if err := begin(ctx, dst, w); err != nil {
 		return rep, err
-	}
-	if !empty {
-		return rep, errors.New("migrate: the PostgreSQL store is not empty (migrate into a new database)")
 	}
 	ks, err := src.Kiosks(ctx)
 	if err != nil {
@@ -88,7 +82,33 @@ func Run(ctx context.Context, src store.Store, dst *pgstore.Store, key HashKey, 
 	if n := len(audit); n > 0 {
 		rep.AuditHead = audit[n-1].Hash
 	}
-	return rep, Check(ctx, src, dst, key)
+	if err := Check(ctx, src, dst); err != nil {
+		return rep, err
+	}
+	return rep, dst.FinishMigration(ctx)
+}
+
+// begin marks dst as being migrated into: an empty database, or one a
+// cut-off migration left (emptied first: it starts over).
+func begin(ctx context.Context, dst *pgstore.Store, w io.Writer) error {
+	cut, err := dst.UnfinishedMigration(ctx)
+	if err != nil {
+		return err
+	}
+	if cut != "" {
+		fmt.Fprintf(w, "an earlier migration into this database did not finish (%s): emptying it and starting again\n", cut)
+		if err := dst.WipeUnfinished(ctx); err != nil {
+			return err
+		}
+	}
+	empty, err := dst.Empty(ctx)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return errors.New("migrate: the PostgreSQL store is not empty, and no migration into it was cut off (migrate into a new database)")
+	}
+	return dst.StartMigration(ctx, "a bbolt store", time.Now())
 }
 
 func copyJournal(ctx context.Context, src store.Store, dst *pgstore.Store, kioskID, journalID string) (int, error) {
@@ -113,10 +133,7 @@ func copyJournal(ctx context.Context, src store.Store, dst *pgstore.Store, kiosk
 // Check compares dst with src: the same kiosks, journals (count, head,
 // gaps), flags and events; every journal's records in dst counted and
 // their chains verified run by run; the same audit log, its chain intact.
-func Check(ctx context.Context, src, dst store.Store, key HashKey) error {
-	if key == nil {
-		key = func(string) []byte { return nil }
-	}
+func Check(ctx context.Context, src, dst store.Store) error {
 	a, err := src.Kiosks(ctx)
 	if err != nil {
 		return err
@@ -149,7 +166,7 @@ func Check(ctx context.Context, src, dst store.Store, key HashKey) error {
 			if jb.Records != ja.Records || jb.HeadSeq != ja.HeadSeq || jb.HeadHash != ja.HeadHash || fmt.Sprint(jb.Gaps) != fmt.Sprint(ja.Gaps) {
 				return fmt.Errorf("check: kiosk %s journal %s differs: %+v, the old store has %+v", ka.KioskID, ja.JournalID, jb, ja)
 			}
-			if err := checkChain(ctx, dst, ja, key(ka.KioskID)); err != nil {
+			if err := checkChain(ctx, dst, ja); err != nil {
 				return err
 			}
 		}
@@ -174,7 +191,7 @@ func Check(ctx context.Context, src, dst store.Store, key HashKey) error {
 // checkChain reads a journal back from the new store and checks that it
 // holds Records records, each matching its hash, and that each unbroken
 // run of sequences links up.
-func checkChain(ctx context.Context, st store.Store, j store.JournalState, key []byte) error {
+func checkChain(ctx context.Context, st store.Store, j store.JournalState) error {
 	n := 0
 	var after uint64
 	var prev *kiosk.Record
@@ -189,7 +206,7 @@ func checkChain(ctx context.Context, st store.Store, j store.JournalState, key [
 		for i := range recs {
 			r := &recs[i]
 			switch {
-			case journal.HashRecord(*r, key) != r.Hash:
+			case journal.HashRecord(*r) != r.Hash:
 				return fmt.Errorf("check: kiosk %s journal %s: record %d does not match its hash", j.KioskID, j.JournalID, r.Seq)
 			case prev != nil && r.Seq == prev.Seq+1 && r.PrevHash != prev.Hash:
 				return fmt.Errorf("check: kiosk %s journal %s: record %d does not follow record %d", j.KioskID, j.JournalID, r.Seq, prev.Seq)

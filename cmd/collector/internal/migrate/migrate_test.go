@@ -50,7 +50,7 @@ func source(t *testing.T) (*boltstore.Store, string) {
 	in("K01", j1, a[45:]) // 41..45 never arrived
 	forged := a[10]
 	forged.Status = "expired"
-	forged.Hash = journal.HashRecord(forged, nil)
+	forged.Hash = journal.HashRecord(forged)
 	if res := in("K01", j1, []kiosk.Record{forged}); len(res.Refused) != 1 {
 		t.Fatal("conflict not refused")
 	}
@@ -85,7 +85,7 @@ func TestMigrate(t *testing.T) {
 	}
 	defer dst.Close()
 	var log bytes.Buffer
-	rep, err := Run(ctx, src, dst, nil, &log)
+	rep, err := Run(ctx, src, dst, &log)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, log.String())
 	}
@@ -121,7 +121,7 @@ func TestMigrate(t *testing.T) {
 		t.Errorf("audit after the migration: %d entries, %v", len(es), store.VerifyAudit(nil, es))
 	}
 
-	if _, err := Run(ctx, src, dst, nil, &log); err == nil || !strings.Contains(err.Error(), "not empty") {
+	if _, err := Run(ctx, src, dst, &log); err == nil || !strings.Contains(err.Error(), "not empty") {
 		t.Errorf("a second migration into the same database: %v", err)
 	}
 
@@ -134,7 +134,7 @@ func TestMigrate(t *testing.T) {
 	if _, err := c.Exec(ctx, `UPDATE records SET body = replace(body, '"status":"valid"', '"status":"expired"') WHERE kiosk_id = 'K02' AND seq = 3`); err != nil {
 		t.Fatal(err)
 	}
-	if err := Check(ctx, src, dst, nil); err == nil || !strings.Contains(err.Error(), "record 3 does not match its hash") {
+	if err := Check(ctx, src, dst); err == nil || !strings.Contains(err.Error(), "record 3 does not match its hash") {
 		t.Errorf("check after an edit: %v", err)
 	}
 }

@@ -13,7 +13,6 @@ package revoke
 import (
 	"bytes"
 	"crypto/sha256"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
 	"errors"
@@ -23,6 +22,8 @@ import (
 	"os"
 	gosync "sync"
 	"time"
+
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 // ErrRevoked is the answer for a certificate the list names.
@@ -214,18 +215,9 @@ func (l *List) Check(c *x509.Certificate) error {
 	return nil
 }
 
-// VerifyConnection is for tls.Config.VerifyConnection: it refuses the
-// handshake of a client whose certificate is revoked, before any request.
-func (l *List) VerifyConnection(cs tls.ConnectionState) error {
-	if len(cs.PeerCertificates) == 0 {
-		return nil // ClientAuth already demands one
-	}
-	return l.admit(cs.PeerCertificates[0])
-}
-
 // admit is Check for a client: a refusal is logged and remembered for
-// RefusedAt. Only village-CA certificates get here (the chain is verified
-// first), so what is remembered is bounded by what the town hall issued.
+// RefusedAt. Only village-CA certificates get here (TLS verified the chain),
+// so what is remembered is bounded by what the town hall issued.
 func (l *List) admit(c *x509.Certificate) error {
 	err := l.Check(c)
 	if err == nil {
@@ -241,16 +233,21 @@ func (l *List) admit(c *x509.Certificate) error {
 	return err
 }
 
-// Guard refuses every request whose client certificate is revoked, and
-// closes its connection. VerifyConnection alone stops new connections, but
-// a kiosk's keep-alive connection (heartbeats every minute) or a browser's
-// HTTP/2 one would outlive a revocation for as long as it stays open.
+// Guard refuses every request whose client certificate is revoked, says
+// why (ksync.HeaderRefused, so a kiosk shows it in words) and closes the
+// connection. The handshake of a revoked but genuine certificate is let
+// through on purpose: refused at the handshake, a TLS 1.3 client may see
+// only a reset connection (it writes its request before the server's
+// verdict), and a revoked kiosk would say "network error" by chance.
+// Guarding every request also covers a kiosk's keep-alive connection or a
+// browser's HTTP/2 one opened before the revocation.
 func (l *List) Guard(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
 			if err := l.admit(r.TLS.PeerCertificates[0]); err != nil {
 				w.Header().Set("Connection", "close")
-				http.Error(w, err.Error(), http.StatusForbidden)
+				w.Header().Set(ksync.HeaderRefused, ksync.RefusedRevoked)
+				http.Error(w, "この証明書は村の認証局が失効させています。 "+err.Error(), http.StatusForbidden)
 				return
 			}
 		}

@@ -2,10 +2,8 @@ package revoke_test
 
 import (
 	"bytes"
-	"crypto/tls"
 	"crypto/x509"
 	"encoding/pem"
-	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -177,22 +175,5 @@ func TestReplacedWhileRunning(t *testing.T) {
 		if !strings.Contains(logs.String(), st.log) {
 			t.Errorf("%s: log %q, want %q", st.name, logs.String(), st.log)
 		}
-	}
-}
-
-func TestVerifyConnection(t *testing.T) {
-	v := newVillage(t)
-	path := filepath.Join(v.dir, "crl.pem")
-	write(t, path, crl(t, v.ca, time.Hour, v.staff))
-	l, err := revoke.Open(path, v.caFile, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = l.VerifyConnection(tls.ConnectionState{PeerCertificates: []*x509.Certificate{v.staff.Cert}})
-	if !errors.Is(err, revoke.ErrRevoked) || !strings.Contains(err.Error(), "staff-sato") {
-		t.Errorf("revoked staff: %v", err)
-	}
-	if err := l.VerifyConnection(tls.ConnectionState{PeerCertificates: []*x509.Certificate{v.kiosk.Cert}}); err != nil {
-		t.Errorf("kiosk: %v", err)
 	}
 }

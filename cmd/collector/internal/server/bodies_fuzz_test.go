@@ -6,7 +6,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -72,7 +71,7 @@ func FuzzKioskBodies(f *testing.F) {
 		f.Fatal(err)
 	}
 	for i := range 3 {
-		if _, err := j.Append(context.Background(), kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: fmt.Sprint(i)}); err != nil {
+		if _, err := j.Append(context.Background(), kiosk.Record{Kind: kiosk.TxStatus, Outcome: kiosk.OutcomeOK, Status: string(kiosk.Codes[i])}); err != nil {
 			f.Fatal(err)
 		}
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	stdlog "log"
 	"log/slog"
@@ -213,7 +212,7 @@ func appendRecords(t testing.TB, j *journal.Journal, n int) []kiosk.Record {
 	for i := range n {
 		tries := 3
 		r, err := j.Append(context.Background(), kiosk.Record{Kind: kiosk.TxChangeAuth, Outcome: kiosk.OutcomeOK,
-			Card: kiosk.CardMyNumber, AuthTries: &tries, Status: fmt.Sprintf("s%d", i%7)})
+			Card: kiosk.CardMyNumber, AuthTries: &tries, Status: string(kiosk.Codes[i%7])})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -38,7 +38,7 @@ func newMemOutbox(kioskID string, n int, t0 time.Time) *memOutbox {
 			r = kiosk.Record{Seq: 1, Time: t0, KioskID: kioskID, JournalID: o.id, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeOK,
 				Detail: journal.DetailJournalNew, PrevHash: prev}
 		}
-		r.Hash = journal.HashRecord(r, nil)
+		r.Hash = journal.HashRecord(r)
 		prev = r.Hash
 		o.pending = append(o.pending, r)
 	}

@@ -11,7 +11,6 @@ import (
 	"crypto/x509"
 	"encoding/csv"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
@@ -43,8 +42,6 @@ type Options struct {
 	// StaffPrefix marks staff client certificates (CN prefix; default
 	// "staff-"). Staff may read and import; they can never post as a kiosk.
 	StaffPrefix string
-	// HashKey returns the HMAC key a kiosk chains with (nil: plain SHA-256).
-	HashKey func(kioskID string) []byte
 	// CAPool is the village CA: an export's own certificate is trusted
 	// when the CA issued it to that kiosk.
 	CAPool *x509.CertPool
@@ -79,9 +76,6 @@ func New(st store.Store, opts Options) *Server {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	if opts.HashKey == nil {
-		opts.HashKey = func(string) []byte { return nil }
-	}
 	if opts.MaxBatchBytes <= 0 {
 		opts.MaxBatchBytes = DefaultMaxBatchBytes
 	}
@@ -109,13 +103,19 @@ func TLSConfig(caFile, certFile, keyFile string) (*tls.Config, *x509.CertPool, e
 }
 
 // NewTLSConfig presents cert and requires client certificates from pool.
+// Serve it on GentleRefusals so that a refused certificate is always told
+// to the client as such. A revoked certificate is not refused here: it
+// completes the handshake and every request gets the reason
+// (revoke.List.Guard), which a kiosk shows as it is.
 func NewTLSConfig(cert tls.Certificate, pool *x509.CertPool) *tls.Config {
-	return &tls.Config{
+	tc := &tls.Config{
 		Certificates: []tls.Certificate{cert},
 		ClientCAs:    pool,
 		ClientAuth:   tls.RequireAndVerifyClientCert,
 		MinVersion:   tls.VersionTLS12,
 	}
+	markAccepted(tc)
+	return tc
 }
 
 // Handler serves the kiosk and staff endpoints.
@@ -164,6 +164,13 @@ func (s *Server) kiosk(r *http.Request) (*x509.Certificate, string, error) {
 	if !kiosk.ValidKioskID(cn) {
 		return nil, "", fmt.Errorf("the certificate %q is not a kiosk's (its CN must be a kiosk ID)", cn)
 	}
+	// The handshake checked the chain and the list already; the same rule
+	// as for an export's certificate, once more, in one place.
+	if s.opts.CAPool != nil {
+		if err := importer.KioskCert(c, cn, s.opts.CAPool, s.opts.Revoked); err != nil {
+			return nil, "", fmt.Errorf("the certificate of %q: %w", cn, err)
+		}
+	}
 	return c, cn, nil
 }
 
@@ -179,6 +186,10 @@ func (s *Server) staffOnly(action string, h http.HandlerFunc) http.HandlerFunc {
 		if _, err := s.st.AppendAudit(r.Context(), store.AuditEntry{Time: s.opts.Now().UTC(), Staff: c.Subject.CommonName,
 			Cert: c.SerialNumber.Text(16), Action: action, Detail: r.URL.RawQuery, Remote: r.RemoteAddr}); err != nil {
 			s.log.Error("audit log write failed", "action", action, "staff", c.Subject.CommonName, "err", err)
+			if store.IsUnavailable(err) {
+				s.storeFailed(w, "", err)
+				return
+			}
 			s.refuse(w, http.StatusServiceUnavailable, "the audit log cannot be written: nothing is answered")
 			return
 		}
@@ -186,10 +197,11 @@ func (s *Server) staffOnly(action string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// decode reads exactly one JSON value of at most limit bytes into v; on
-// failure it answers (400 or 413) and returns false.
+// decode reads exactly one JSON value of at most limit bytes into v, every
+// key exactly one of v's and once (ksync.DecodeStrict); on failure it
+// answers (400 or 413) and returns false.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, limit int64, what string, v any) bool {
-	err := ksync.DecodeOne(http.MaxBytesReader(w, r.Body, limit), v)
+	err := ksync.DecodeStrict(http.MaxBytesReader(w, r.Body, limit), v)
 	if err == nil {
 		return true
 	}
@@ -248,7 +260,12 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	for i := 1; i < len(b.Records); i++ {
-		if b.Records[i].Seq != b.Records[i-1].Seq+1 {
+		// Compared without Seq+1, which wraps at 2^64-1.
+		switch prev := b.Records[i-1].Seq; {
+		case prev >= kiosk.MaxSeq:
+			s.refuse(w, http.StatusBadRequest, "record %d of the batch follows sequence %d: no journal goes beyond %d", i, prev, uint64(kiosk.MaxSeq))
+			return
+		case b.Records[i].Seq-1 != prev:
 			s.refuse(w, http.StatusBadRequest, "gap inside the batch before record %d", b.Records[i].Seq)
 			return
 		}
@@ -267,12 +284,11 @@ func (s *Server) handleBatch(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.remember(r.Context(), id, cert)
-	res, err := s.st.Ingest(r.Context(), store.Ingest{KioskID: id, JournalID: b.JournalID, Records: b.Records, Source: store.SourceSync,
-		HashKey: s.opts.HashKey(id), At: now,
+	res, err := s.st.Ingest(r.Context(), store.Ingest{KioskID: id, JournalID: b.JournalID, Records: b.Records, Source: store.SourceSync, At: now,
 		Signed: &store.SignedHead{Head: b.Head(), Signature: *b.Signature, Source: store.SourceSync, At: now}})
 	if err != nil {
 		s.log.Error("store batch", "kiosk", id, "err", err)
-		s.refuse(w, http.StatusInternalServerError, "store failed")
+		s.storeFailed(w, "store failed", err)
 		return
 	}
 	if res.NewJournal {
@@ -299,11 +315,16 @@ func (s *Server) handleHeartbeat(w http.ResponseWriter, r *http.Request) {
 		s.refuse(w, http.StatusForbidden, "a heartbeat of kiosk %q on the certificate of %q", hb.KioskID, id)
 		return
 	}
+	if err := hb.Check(); err != nil {
+		s.log.Warn("heartbeat refused", "kiosk", id, "reason", err)
+		s.refuse(w, http.StatusBadRequest, "heartbeat: %v", err)
+		return
+	}
 	now := s.opts.Now().UTC()
 	s.remember(r.Context(), id, cert)
 	if err := s.st.SaveHeartbeat(r.Context(), store.Heartbeat{HB: hb, ReceivedAt: now}); err != nil {
 		s.log.Error("store heartbeat", "kiosk", id, "err", err)
-		s.refuse(w, http.StatusInternalServerError, "store failed")
+		s.storeFailed(w, "store failed", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, ksync.Reply{ServerTime: now})
@@ -315,14 +336,9 @@ func (s *Server) handleImport(w http.ResponseWriter, r *http.Request) {
 	if !s.decode(w, r, s.opts.MaxImportBytes, "import", &req) {
 		return
 	}
-	opts := importer.Options{HashKey: s.opts.HashKey, CAPool: s.opts.CAPool, Revoked: s.opts.Revoked, Now: s.opts.Now}
+	opts := importer.Options{CAPool: s.opts.CAPool, Revoked: s.opts.Revoked, Now: s.opts.Now}
 	if req.KioskCert != "" {
-		b, _ := pem.Decode([]byte(req.KioskCert))
-		if b == nil {
-			s.refuse(w, http.StatusBadRequest, "kiosk_cert is not a PEM certificate")
-			return
-		}
-		c, err := x509.ParseCertificate(b.Bytes)
+		c, err := ksync.ParseCertPEM([]byte(req.KioskCert))
 		if err != nil {
 			s.refuse(w, http.StatusBadRequest, "kiosk_cert: %v", err)
 			return
@@ -359,7 +375,7 @@ func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
 			s.refuse(w, http.StatusNotFound, "no kiosk %q", id)
 		case err != nil:
 			s.log.Error("read kiosk", "err", err)
-			s.refuse(w, http.StatusInternalServerError, "read failed")
+			s.storeFailed(w, "read failed", err)
 		default:
 			writeJSON(w, http.StatusOK, k)
 		}
@@ -368,7 +384,7 @@ func (s *Server) handleKiosks(w http.ResponseWriter, r *http.Request) {
 	ks, err := s.st.Kiosks(r.Context())
 	if err != nil {
 		s.log.Error("read kiosks", "err", err)
-		s.refuse(w, http.StatusInternalServerError, "read failed")
+		s.storeFailed(w, "read failed", err)
 		return
 	}
 	writeJSON(w, http.StatusOK, ks)
@@ -389,7 +405,7 @@ func (s *Server) handleLookup(w http.ResponseWriter, r *http.Request) {
 	found, err := s.st.Lookup(r.Context(), ref)
 	if err != nil {
 		s.log.Error("lookup", "ref", ref.String(), "err", err)
-		s.refuse(w, http.StatusInternalServerError, "lookup failed")
+		s.storeFailed(w, "lookup failed", err)
 		return
 	}
 	if len(found) == 0 {
@@ -411,16 +427,18 @@ func parseWhen(v string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, v); err == nil {
 		return t, nil
 	}
-	jst := time.FixedZone("JST", 9*3600)
-	t, err := time.ParseInLocation(time.DateOnly, v, jst)
+	t, err := time.ParseInLocation(time.DateOnly, v, kiosk.JST())
 	if err != nil {
 		return time.Time{}, fmt.Errorf("%q: want YYYY-MM-DD or RFC 3339", v)
 	}
 	return t, nil
 }
 
-// handleRecords lists records: ?kiosk=K01&journal=…&after=SEQ&from=DATE&to=DATE&kind=…&outcome=…&limit=N&format=csv.
-// Without from or after it gives the newest limit records (default 100), oldest first.
+// handleRecords lists records: ?kiosk=K01&journal=…&after=SEQ&from=DATE&to=DATE&kind=…&outcome=…&limit=N
+// &order=oldest|newest&format=csv. Every answer is oldest first, and by default it starts at the oldest:
+// one journal's records from after=SEQ (0 and absent alike: from its first), with HeaderNextAfter on a
+// full page. The newest limit records (default 100) only when asked for, with order=newest. No value of
+// after means "the newest" (issue 21: after=0 once did, and a client paging from 0 saw one page).
 func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	query := store.Query{KioskID: q.Get("kiosk"), JournalID: q.Get("journal"), Kind: kiosk.TxKind(q.Get("kind")), Outcome: kiosk.Outcome(q.Get("outcome")), Limit: 100}
@@ -435,10 +453,23 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 	if v := q.Get("to"); len(v) == len(time.DateOnly) && err == nil {
 		query.To = query.To.AddDate(0, 0, 1) // a day given as "to" includes the day
 	}
-	if v := q.Get("after"); v != "" {
-		if query.AfterSeq, err = strconv.ParseUint(v, 10, 64); err != nil {
+	after := q.Has("after")
+	if after {
+		if query.AfterSeq, err = strconv.ParseUint(q.Get("after"), 10, 64); err != nil {
 			errs = append(errs, "after: not a sequence number")
+		} else if q.Get("journal") == "" {
+			errs = append(errs, "after: a sequence number within one journal (needs journal)")
 		}
+	}
+	switch q.Get("order") {
+	case "", "oldest":
+	case "newest":
+		query.Newest = true
+		if after {
+			errs = append(errs, "order=newest: pages from a cursor (after) go oldest first")
+		}
+	default:
+		errs = append(errs, "order: oldest or newest")
 	}
 	if v := q.Get("limit"); v != "" {
 		if n, err := strconv.Atoi(v); err != nil || n <= 0 || n > maxListLimit {
@@ -454,12 +485,16 @@ func (s *Server) handleRecords(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, strings.Join(errs, "; "), http.StatusBadRequest)
 		return
 	}
-	query.Newest = query.From.IsZero() && query.AfterSeq == 0
 	recs, err := s.st.Records(r.Context(), query)
 	if err != nil {
 		s.log.Error("read records", "kiosk", query.KioskID, "err", err)
 		http.Error(w, "read failed", http.StatusInternalServerError)
 		return
+	}
+	if query.JournalID != "" && !query.Newest && len(recs) == query.Limit {
+		// A full page: the next one starts after its last record. No
+		// header, no more records.
+		w.Header().Set(ksync.HeaderNextAfter, strconv.FormatUint(recs[len(recs)-1].Seq, 10))
 	}
 	if q.Get("format") != "csv" {
 		writeJSON(w, http.StatusOK, recs)

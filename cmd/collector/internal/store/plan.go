@@ -23,8 +23,9 @@ type Planned struct {
 }
 
 // Plan decides what an Ingest stores, record by record, oldest first:
-//   - a record whose content does not match its hash, or that names another
-//     kiosk or journal, is refused;
+//   - a record whose content does not match its hash, that names another
+//     kiosk or journal, whose sequence is beyond kiosk.MaxSeq or whose
+//     values are off their lists (kiosk.CheckRecord) is refused;
 //   - a record already held with the same hash is acknowledged again;
 //     with another hash it is a conflict and refused;
 //   - a record must link to the record held before it and the record held
@@ -48,7 +49,7 @@ func Plan(in Ingest, held func(seq uint64) (Link, bool)) Planned {
 	legacy := in.JournalID == kiosk.LegacyJournalID
 	refuse := func(r kiosk.Record, flag, format string, args ...any) {
 		reason := fmt.Sprintf(format, args...)
-		p.Refused = append(p.Refused, ksync.Refusal{Seq: r.Seq, Reason: reason})
+		p.Refused = append(p.Refused, ksync.Refusal{Seq: r.Seq, Reason: reason, Code: flag})
 		if flag != "" {
 			p.Flags = append(p.Flags, Flag{KioskID: in.KioskID, JournalID: in.JournalID, Kind: flag, Seq: r.Seq,
 				Detail: reason, First: in.At, Last: in.At, Count: 1})
@@ -58,12 +59,18 @@ func Plan(in Ingest, held func(seq uint64) (Link, bool)) Planned {
 		switch {
 		case r.Seq == 0:
 			refuse(r, "", "sequence 0 is no record's")
+		case r.Seq > kiosk.MaxSeq:
+			refuse(r, FlagInvalid, "sequence %d is beyond any journal's (at most %d)", r.Seq, uint64(kiosk.MaxSeq))
 		case r.KioskID != in.KioskID:
 			refuse(r, FlagForeign, "record names kiosk %q", r.KioskID)
 		case r.JournalID != in.JournalID && !(legacy && r.JournalID == ""):
 			refuse(r, FlagForeign, "record names journal %q", r.JournalID)
-		case journal.HashRecord(r, in.HashKey) != r.Hash:
+		case journal.HashRecord(r) != r.Hash:
 			refuse(r, FlagBadHash, "content does not match its hash")
+		default:
+			if err := kiosk.CheckRecord(r); err != nil {
+				refuse(r, FlagInvalid, "%v", err)
+			}
 		}
 		if len(p.Refused) > 0 {
 			break
@@ -116,6 +123,8 @@ func reasonOf(r kiosk.Record) string {
 		return ReasonNewFile
 	case journal.DetailReset:
 		return ReasonCorrupt
+	case journal.DetailDiverged:
+		return ReasonDiverged
 	}
 	return ReasonUnknown
 }

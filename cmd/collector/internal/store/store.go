@@ -43,7 +43,9 @@ type Store interface {
 	// Records lists records (see Query).
 	Records(ctx context.Context, q Query) ([]kiosk.Record, error)
 	// Lookup finds the record a slip's reference number names: normally
-	// one; more only if two journals of a kiosk share a tag (flagged).
+	// one; more if two journals of a kiosk share a tag (flagged), or if
+	// the record was carried into a diverged journal (its Reference is the
+	// slip's number; the old journal may hold another visit there).
 	Lookup(ctx context.Context, ref kiosk.Ref) ([]Found, error)
 	// StaffLog: the console's marks and audit log.
 	StaffLog
@@ -68,7 +70,6 @@ type Ingest struct {
 	JournalID string
 	Records   []kiosk.Record
 	Source    Source
-	HashKey   []byte // the kiosk's HMAC chain key; nil for SHA-256
 	// Signed is the kiosk's signature over the run's head, kept as
 	// evidence of what the kiosk vouched for (nil: not kept).
 	Signed *SignedHead
@@ -98,7 +99,11 @@ const (
 	ReasonNewFile = "new_file"            // no file was there: first start, or an SD card re-flashed or replaced
 	ReasonCorrupt = "corrupt_moved_aside" // the kiosk found its file unusable and moved it aside
 	ReasonLegacy  = "legacy"              // a file from before journal IDs
-	ReasonUnknown = "unknown"             // its start record has not arrived (yet)
+	// ReasonDiverged: the collector held other records under the old
+	// journal's sequence numbers (restored from a backup, a cloned card):
+	// the kiosk started this journal and carried its unsent records over.
+	ReasonDiverged = "diverged"
+	ReasonUnknown  = "unknown" // its start record has not arrived (yet)
 )
 
 // Gap is a run of sequence numbers missing from a journal.
@@ -131,14 +136,16 @@ func (j JournalState) Complete() bool { return len(j.Gaps) == 0 && j.HeadSeq > 0
 
 // Flag kinds: conditions staff must look at.
 const (
-	FlagBadHash       = "bad_hash"       // a record's content does not match its hash
-	FlagConflict      = "conflict"       // same (journal, seq), different record
-	FlagChainBreak    = "chain_break"    // a record does not link to its neighbour held
-	FlagChainStart    = "chain_start"    // seq 1 that does not start a chain, or a second start
-	FlagForeign       = "foreign_record" // a record naming another kiosk or journal
-	FlagBadSignature  = "bad_signature"  // a batch or export whose signature does not verify
-	FlagTagCollision  = "tag_collision"  // two journals of a kiosk share a reference tag
-	FlagUnsignedBatch = "unsigned"       // a batch with no signature
+	FlagBadHash       = ksync.RefusedBadHash    // a record's content does not match its hash
+	FlagConflict      = ksync.RefusedConflict   // same (journal, seq), different record
+	FlagChainBreak    = ksync.RefusedChainBreak // a record does not link to its neighbour held
+	FlagChainStart    = ksync.RefusedChainStart // seq 1 that does not start a chain, or a second start
+	FlagForeign       = ksync.RefusedForeign    // a record naming another kiosk or journal
+	FlagInvalid       = ksync.RefusedInvalid    // a value off its list, a sequence out of range, a malformed reference
+	FlagUnsentAtEnd   = "unsent_at_end"         // a journal ended with records the kiosk reported unsent and the collector lacks
+	FlagBadSignature  = "bad_signature"         // a batch or export whose signature does not verify
+	FlagTagCollision  = "tag_collision"         // two journals of a kiosk share a reference tag
+	FlagUnsignedBatch = "unsigned"              // a batch with no signature
 )
 
 // Flag is one condition staff must look at, kept once with a count.

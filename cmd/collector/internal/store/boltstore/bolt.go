@@ -4,6 +4,7 @@
 //
 //	meta/schema                      "2"
 //	kiosks/<kiosk>/heartbeat         store.Heartbeat (JSON)
+//	kiosks/<kiosk>/heartbeat_before  the last one from the journal before
 //	kiosks/<kiosk>/journals/<jid>/state   store.JournalState (JSON)
 //	kiosks/<kiosk>/journals/<jid>/recs/<seq>  the record (JSON, as the kiosk sent it)
 //	kiosks/<kiosk>/bytime/<time><jid><seq>    index for date ranges
@@ -51,6 +52,7 @@ var (
 	kSchema   = []byte("schema")
 	kState    = []byte("state")
 	kHB       = []byte("heartbeat")
+	kHBBefore = []byte("heartbeat_before") // the last heartbeat from the journal before the current one
 )
 
 // Store is store.Store on bbolt.
@@ -259,7 +261,7 @@ func journals(k *bolt.Bucket) ([]store.JournalState, error) {
 	return out, err
 }
 
-// Ingest implements store.Store.
+// Ingest implements store.Store: store.Apply in one write transaction.
 func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, error) {
 	if err := ctx.Err(); err != nil {
 		return store.Result{}, err
@@ -271,7 +273,6 @@ func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, erro
 	var res store.Result
 	// Batch may run the function more than once: it starts from scratch each time.
 	err := s.db.Batch(func(tx *bolt.Tx) error {
-		res = store.Result{}
 		k, err := kioskBucket(tx, in.KioskID)
 		if err != nil {
 			return err
@@ -280,88 +281,86 @@ func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, erro
 		if err != nil {
 			return err
 		}
-		var st store.JournalState
-		found, err := getJSON(jb, kState, &st)
-		if err != nil {
-			return fmt.Errorf("journal state: %w", err)
-		}
-		if !found {
-			st, res.NewJournal = store.NewJournal(in.KioskID, in.JournalID, in.At), true
-		}
-		recs := jb.Bucket(bRecs) // nil until the first record: held finds nothing
-		plan := store.Plan(in, func(seq uint64) (store.Link, bool) {
-			var l struct {
-				Hash     string `json:"hash"`
-				PrevHash string `json:"prev_hash"`
-			}
-			ok, err := getJSON(recs, be64(seq), &l)
-			return store.Link{Hash: l.Hash, PrevHash: l.PrevHash}, ok && err == nil
-		})
-		res.Acked, res.Refused, res.Duplicates = plan.Acked, plan.Refused, plan.Duplicates
-		if res.NewJournal && len(plan.Put) == 0 {
-			// Nothing of an unknown journal was taken: no journal to show,
-			// only what staff must look at.
-			for _, f := range plan.Flags {
-				if err := raiseFlag(k, f); err != nil {
-					return err
-				}
-			}
-			res.NewJournal, res.Journal = false, st
-			return nil
-		}
-		for _, r := range plan.Put {
-			if err := putRecord(k, in.JournalID, r); err != nil {
-				return err
-			}
-			st.Apply(r, in.At)
-		}
-		st.LastSeen = in.At
-		if in.Signed != nil && len(plan.Refused) == 0 {
-			st.Signed = in.Signed
-		}
-		if err := putState(k, st); err != nil {
-			return err
-		}
-		flags := plan.Flags
-		eb, err := mk(k, bEvents)
-		if err != nil {
-			return err
-		}
-		var ev store.Event
-		evFound, err := getJSON(eb, []byte(in.JournalID), &ev)
-		if err != nil {
-			return err
-		}
-		switch {
-		case !evFound:
-			others, err := journals(k)
-			if err != nil {
-				return err
-			}
-			var more []store.Flag
-			ev, more = store.JournalEvent(st, others, in.At)
-			flags = append(flags, more...)
-			if err := putJSON(eb, []byte(in.JournalID), ev); err != nil {
-				return err
-			}
-		case ev.Reason == store.ReasonUnknown && st.Reason != store.ReasonUnknown:
-			ev.Reason, ev.Created = st.Reason, st.Created // its start record came later (an import)
-			if err := putJSON(eb, []byte(in.JournalID), ev); err != nil {
-				return err
-			}
-		}
-		for _, f := range flags {
-			if err := raiseFlag(k, f); err != nil {
-				return err
-			}
-		}
-		res.Stored, res.Journal = len(plan.Put), st
-		return nil
+		res, err = store.Apply(ingestTx{k: k, jb: jb, journalID: in.JournalID}, in)
+		return err
 	})
 	if err != nil {
 		return store.Result{}, fmt.Errorf("ingest %s/%s: %w", in.KioskID, in.JournalID, err)
 	}
 	return res, nil
+}
+
+// ingestTx is store.IngestTx on one kiosk's bucket in a write transaction.
+type ingestTx struct {
+	k, jb     *bolt.Bucket
+	journalID string
+}
+
+func (t ingestTx) State() (store.JournalState, bool, error) {
+	var st store.JournalState
+	found, err := getJSON(t.jb, kState, &st)
+	return st, found, err
+}
+
+func (t ingestTx) Held(seq uint64) (store.Link, bool) {
+	var l struct {
+		Hash     string `json:"hash"`
+		PrevHash string `json:"prev_hash"`
+	}
+	ok, err := getJSON(t.jb.Bucket(bRecs), be64(seq), &l) // no bucket until the first record: nothing held
+	return store.Link{Hash: l.Hash, PrevHash: l.PrevHash}, ok && err == nil
+}
+
+func (t ingestTx) PutRecords(_ store.JournalState, recs []kiosk.Record) error {
+	for _, r := range recs {
+		if err := putRecord(t.k, t.journalID, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t ingestTx) PutState(st store.JournalState) error { return putState(t.k, st) }
+
+func (t ingestTx) Journals() ([]store.JournalState, error) { return journals(t.k) }
+
+func (t ingestTx) Event() (store.Event, bool, error) {
+	var ev store.Event
+	eb := t.k.Bucket(bEvents)
+	if eb == nil {
+		return ev, false, nil
+	}
+	found, err := getJSON(eb, []byte(t.journalID), &ev)
+	return ev, found, err
+}
+
+func (t ingestTx) PutEvent(ev store.Event) error {
+	eb, err := mk(t.k, bEvents)
+	if err != nil {
+		return err
+	}
+	return putJSON(eb, []byte(ev.JournalID), ev)
+}
+
+func (t ingestTx) Heartbeats() (last, before *store.Heartbeat, err error) {
+	return heartbeats(t.k)
+}
+
+func (t ingestTx) RaiseFlag(f store.Flag) error { return raiseFlag(t.k, f) }
+
+func heartbeats(k *bolt.Bucket) (last, before *store.Heartbeat, err error) {
+	var l, b store.Heartbeat
+	if ok, err := getJSON(k, kHB, &l); err != nil {
+		return nil, nil, fmt.Errorf("heartbeat: %w", err)
+	} else if ok {
+		last = &l
+	}
+	if ok, err := getJSON(k, kHBBefore, &b); err != nil {
+		return nil, nil, fmt.Errorf("heartbeat before: %w", err)
+	} else if ok {
+		before = &b
+	}
+	return last, before, nil
 }
 
 func raiseFlag(k *bolt.Bucket, f store.Flag) error {
@@ -418,6 +417,17 @@ func (s *Store) SaveHeartbeat(ctx context.Context, hb store.Heartbeat) error {
 		k, err := kioskBucket(tx, hb.HB.KioskID)
 		if err != nil {
 			return err
+		}
+		// The last heartbeat of a journal the kiosk left says what it
+		// left unsent (store.UnsentAtEnd): keep it when the journal changes.
+		last, _, err := heartbeats(k)
+		if err != nil {
+			return err
+		}
+		if last != nil && last.HB.JournalID != "" && last.HB.JournalID != hb.HB.JournalID {
+			if err := putJSON(k, kHBBefore, last); err != nil {
+				return err
+			}
 		}
 		return putJSON(k, kHB, hb)
 	})
@@ -697,6 +707,30 @@ func kioskRecords(k *bolt.Bucket, q store.Query) ([]kiosk.Record, error) {
 	return out, nil
 }
 
+// carriedRef finds, in a journal that diverged, the record carried over
+// from the slip ref names: the carried records follow its start record,
+// each with its old reference.
+func carriedRef(jb, rb *bolt.Bucket, ref kiosk.Ref) (*kiosk.Record, error) {
+	var st store.JournalState
+	if _, err := getJSON(jb, kState, &st); err != nil || st.Reason != store.ReasonDiverged {
+		return nil, err
+	}
+	c := rb.Cursor()
+	for k, v := c.Seek(be64(st.StartSeq + 1)); k != nil; k, v = c.Next() {
+		var r kiosk.Record
+		if err := json.Unmarshal(v, &r); err != nil {
+			return nil, err
+		}
+		if r.Reference == "" || r.Seq != binary.BigEndian.Uint64(k) {
+			return nil, nil
+		}
+		if r.Reference == ref.String() {
+			return &r, nil
+		}
+	}
+	return nil, nil
+}
+
 // Lookup implements store.Store.
 func (s *Store) Lookup(ctx context.Context, ref kiosk.Ref) ([]store.Found, error) {
 	var out []store.Found
@@ -707,11 +741,18 @@ func (s *Store) Lookup(ctx context.Context, ref kiosk.Ref) ([]store.Found, error
 		}
 		jbs := k.Bucket(bJournals)
 		return jbs.ForEachBucket(func(jid []byte) error {
-			if ref.JournalTag != "" && kiosk.JournalTag(string(jid)) != ref.JournalTag {
-				return nil
-			}
 			rb := jbs.Bucket(jid).Bucket(bRecs)
 			if rb == nil {
+				return nil
+			}
+			carried, err := carriedRef(jbs.Bucket(jid), rb, ref)
+			if err != nil || carried != nil {
+				if carried != nil {
+					out = append(out, store.Found{JournalID: string(jid), Record: *carried})
+				}
+				return err
+			}
+			if ref.JournalTag != "" && kiosk.JournalTag(string(jid)) != ref.JournalTag {
 				return nil
 			}
 			v := rb.Get(be64(ref.Seq))

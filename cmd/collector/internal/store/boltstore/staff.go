@@ -120,6 +120,7 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 				return fmt.Errorf("last audit entry: %w", err)
 			}
 		}
+		e.Time = store.AuditTime(s.now(), prev) // under the write lock: in order
 		e = store.SealAudit(prev, e)
 		return putJSON(ab, be64(e.Seq), e)
 	})

@@ -5,4 +5,4 @@ import (
 	"github.com/villagehall/kiosk/kiosk/journal"
 )
 
-func journalHash(r kiosk.Record) string { return journal.HashRecord(r, nil) }
+func journalHash(r kiosk.Record) string { return journal.HashRecord(r) }

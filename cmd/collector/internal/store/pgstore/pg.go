@@ -31,6 +31,9 @@ import (
 
 const schemaVersion = 1
 
+// refExpr is a record's slip reference, as records_reference indexes it.
+const refExpr = `coalesce(body::jsonb->>'reference', '')`
+
 // schema is created on first open; every statement is idempotent.
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS meta (key text PRIMARY KEY, value text NOT NULL)`,
@@ -38,6 +41,8 @@ var schema = []string{
 		kiosk_id     text PRIMARY KEY,
 		heartbeat    jsonb,
 		heartbeat_at timestamptz)`,
+	// The last heartbeat from the journal before the current one.
+	`ALTER TABLE kiosks ADD COLUMN IF NOT EXISTS heartbeat_before jsonb`,
 	`CREATE TABLE IF NOT EXISTS journals (
 		kiosk_id   text NOT NULL REFERENCES kiosks,
 		journal_id text NOT NULL,
@@ -61,6 +66,9 @@ var schema = []string{
 	// A slip's reference names kiosk, journal tag and sequence: found by
 	// kiosk and sequence, whichever journal.
 	`CREATE INDEX IF NOT EXISTS records_kiosk_seq ON records (kiosk_id, seq)`,
+	// Records carried into a diverged journal keep their slip's number:
+	// few, so a partial index.
+	`CREATE INDEX IF NOT EXISTS records_reference ON records (kiosk_id, (` + refExpr + `)) WHERE ` + refExpr + ` <> ''`,
 	`CREATE TABLE IF NOT EXISTS flags (
 		kiosk_id text NOT NULL REFERENCES kiosks,
 		key      text NOT NULL,
@@ -100,6 +108,9 @@ func Open(ctx context.Context, dsn string, now func() time.Time) (*Store, error)
 	if err != nil {
 		return nil, fmt.Errorf("postgres store: %w", err)
 	}
+	if err := configure(cfg); err != nil {
+		return nil, fmt.Errorf("postgres store: %w", err)
+	}
 	if !strings.Contains(dsn, "pool_max_conns") {
 		// Many kiosks sync at once; pgxpool's default is the CPU count.
 		cfg.MaxConns = 16
@@ -130,7 +141,7 @@ func (s *Store) init(ctx context.Context) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(7216001)`); err != nil {
 			return err
 		}
-		for _, q := range append(schema, staffSchema...) {
+		for _, q := range slices.Concat(schema, staffSchema, reportViews) {
 			if _, err := tx.Exec(ctx, q); err != nil {
 				return fmt.Errorf("create schema: %w", err)
 			}
@@ -250,7 +261,8 @@ func (s *Store) tx(ctx context.Context, op string, fn func(pgx.Tx) error) error 
 	return nil
 }
 
-// Ingest implements store.Store.
+// Ingest implements store.Store: store.Apply in one transaction holding
+// the kiosk's row lock.
 func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, error) {
 	if in.At.IsZero() {
 		in.At = s.now()
@@ -258,83 +270,64 @@ func (s *Store) Ingest(ctx context.Context, in store.Ingest) (store.Result, erro
 	in.At = in.At.UTC()
 	var res store.Result
 	err := s.tx(ctx, fmt.Sprintf("ingest %s/%s", in.KioskID, in.JournalID), func(tx pgx.Tx) error {
-		res = store.Result{}
 		st, found, held, err := begin(ctx, tx, in)
 		if err != nil {
 			return err
 		}
-		if !found {
-			st, res.NewJournal = store.NewJournal(in.KioskID, in.JournalID, in.At), true
-		}
-		wasReason := st.Reason
-		plan := store.Plan(in, func(seq uint64) (store.Link, bool) { l, ok := held[seq]; return l, ok })
-		res.Acked, res.Refused, res.Duplicates = plan.Acked, plan.Refused, plan.Duplicates
-		if res.NewJournal && len(plan.Put) == 0 {
-			// Nothing of an unknown journal was taken: no journal to show,
-			// only what staff must look at.
-			for _, f := range plan.Flags {
-				if err := raiseFlag(ctx, tx, f); err != nil {
-					return err
-				}
-			}
-			res.NewJournal, res.Journal = false, st
-			return nil
-		}
-		for _, r := range plan.Put {
-			st.Apply(r, in.At)
-		}
-		st.LastSeen = in.At
-		if in.Signed != nil && len(plan.Refused) == 0 {
-			st.Signed = in.Signed
-		}
-		if err := putState(ctx, tx, st); err != nil {
-			return err
-		}
-		if err := putRecords(ctx, tx, in.JournalID, plan.Put); err != nil {
-			return err
-		}
-		flags := plan.Flags
-		var ev store.Event
-		err = pgx.ErrNoRows
-		if found && !(wasReason == store.ReasonUnknown && st.Reason != store.ReasonUnknown) {
-			// A journal held before has its event, and its reason stands.
-			err = nil
-		} else if found {
-			err = tx.QueryRow(ctx, `SELECT event FROM events WHERE kiosk_id = $1 AND journal_id = $2`, in.KioskID, in.JournalID).Scan(&ev)
-		}
-		switch {
-		case errors.Is(err, pgx.ErrNoRows):
-			others, err := journalStates(ctx, tx, in.KioskID)
-			if err != nil {
-				return err
-			}
-			var more []store.Flag
-			ev, more = store.JournalEvent(st, others, in.At)
-			flags = append(flags, more...)
-			if err := putEvent(ctx, tx, ev); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case found && ev.Reason == store.ReasonUnknown && st.Reason != store.ReasonUnknown:
-			ev.Reason, ev.Created = st.Reason, st.Created // its start record came later (an import)
-			if err := putEvent(ctx, tx, ev); err != nil {
-				return err
-			}
-		}
-		for _, f := range flags {
-			if err := raiseFlag(ctx, tx, f); err != nil {
-				return err
-			}
-		}
-		res.Stored, res.Journal = len(plan.Put), st
-		return nil
+		res, err = store.Apply(&ingestTx{ctx: ctx, tx: tx, in: in, st: st, found: found, held: held}, in)
+		return err
 	})
 	if err != nil {
 		return store.Result{}, err
 	}
 	return res, nil
 }
+
+// ingestTx is store.IngestTx in a transaction that holds the kiosk's row
+// lock; begin read the state and the records around the run already.
+type ingestTx struct {
+	ctx   context.Context
+	tx    pgx.Tx
+	in    store.Ingest
+	st    store.JournalState
+	found bool
+	held  map[uint64]store.Link
+}
+
+func (t *ingestTx) State() (store.JournalState, bool, error) { return t.st, t.found, nil }
+
+func (t *ingestTx) Held(seq uint64) (store.Link, bool) { l, ok := t.held[seq]; return l, ok }
+
+func (t *ingestTx) PutRecords(_ store.JournalState, recs []kiosk.Record) error {
+	return putRecords(t.ctx, t.tx, t.in.JournalID, recs)
+}
+
+func (t *ingestTx) PutState(st store.JournalState) error { return putState(t.ctx, t.tx, st) }
+
+func (t *ingestTx) Journals() ([]store.JournalState, error) {
+	return journalStates(t.ctx, t.tx, t.in.KioskID)
+}
+
+func (t *ingestTx) Event() (store.Event, bool, error) {
+	var ev store.Event
+	err := t.tx.QueryRow(t.ctx, `SELECT event FROM events WHERE kiosk_id = $1 AND journal_id = $2`, t.in.KioskID, t.in.JournalID).Scan(&ev)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ev, false, nil
+	}
+	return ev, err == nil, err
+}
+
+func (t *ingestTx) PutEvent(ev store.Event) error { return putEvent(t.ctx, t.tx, ev) }
+
+func (t *ingestTx) Heartbeats() (last, before *store.Heartbeat, err error) {
+	err = t.tx.QueryRow(t.ctx, `SELECT heartbeat, heartbeat_before FROM kiosks WHERE kiosk_id = $1`, t.in.KioskID).Scan(&last, &before)
+	if err != nil {
+		return nil, nil, fmt.Errorf("heartbeats: %w", err)
+	}
+	return last, before, nil
+}
+
+func (t *ingestTx) RaiseFlag(f store.Flag) error { return raiseFlag(t.ctx, t.tx, f) }
 
 func putEvent(ctx context.Context, tx pgx.Tx, ev store.Event) error {
 	_, err := tx.Exec(ctx, `INSERT INTO events (kiosk_id, journal_id, time, event) VALUES ($1, $2, $3, $4)
@@ -380,9 +373,13 @@ func nullTime(t time.Time) *time.Time {
 
 // SaveHeartbeat implements store.Store.
 func (s *Store) SaveHeartbeat(ctx context.Context, hb store.Heartbeat) error {
+	// The last heartbeat of a journal the kiosk left says what it left
+	// unsent (store.UnsentAtEnd): kept when the journal changes.
 	_, err := s.pool.Exec(ctx, `INSERT INTO kiosks (kiosk_id, heartbeat, heartbeat_at) VALUES ($1, $2, $3)
-		ON CONFLICT (kiosk_id) DO UPDATE SET heartbeat = EXCLUDED.heartbeat, heartbeat_at = EXCLUDED.heartbeat_at`,
-		hb.HB.KioskID, hb, hb.ReceivedAt)
+		ON CONFLICT (kiosk_id) DO UPDATE SET heartbeat = EXCLUDED.heartbeat, heartbeat_at = EXCLUDED.heartbeat_at,
+			heartbeat_before = CASE WHEN coalesce(kiosks.heartbeat->'hb'->>'journal_id', '') NOT IN ('', $4)
+				THEN kiosks.heartbeat ELSE kiosks.heartbeat_before END`,
+		hb.HB.KioskID, hb, hb.ReceivedAt, hb.HB.JournalID)
 	if err != nil {
 		return fmt.Errorf("save heartbeat: %w", err)
 	}
@@ -607,6 +604,10 @@ func (s *Store) Lookup(ctx context.Context, ref kiosk.Ref) ([]store.Found, error
 		sql += ` AND left(journal_id, $3) = $4`
 		args = append(args, len(ref.JournalTag), ref.JournalTag)
 	}
+	// And a record carried into a diverged journal, which keeps the slip's
+	// number in its reference (records_reference).
+	sql += fmt.Sprintf(` UNION SELECT journal_id, body FROM records WHERE kiosk_id = $1 AND %[1]s <> '' AND %[1]s = $%[2]d`, refExpr, len(args)+1)
+	args = append(args, ref.String())
 	rows, err := s.pool.Query(ctx, sql+` ORDER BY journal_id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("lookup %s: %w", ref, err)
@@ -619,7 +620,7 @@ func (s *Store) Lookup(ctx context.Context, ref kiosk.Ref) ([]store.Found, error
 		if err := json.Unmarshal(body, &r); err != nil {
 			return err
 		}
-		if ref.Matches(jid, r) {
+		if ref.Matches(jid, r) || r.Reference == ref.String() {
 			out = append(out, store.Found{JournalID: jid, Record: r})
 		}
 		return nil

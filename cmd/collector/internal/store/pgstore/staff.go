@@ -70,7 +70,8 @@ func (s *Store) Marks(ctx context.Context, from, to time.Time) ([]store.Mark, er
 }
 
 // AppendAudit implements store.StaffLog. The table lock makes appends one
-// at a time, so each entry seals the one truly before it.
+// at a time, so each entry seals the one truly before it; its time is
+// taken under the lock too, so times never go backwards.
 func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.AuditEntry, error) {
 	err := s.tx(ctx, "append audit", func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `LOCK TABLE audit IN EXCLUSIVE MODE`); err != nil {
@@ -85,6 +86,7 @@ func (s *Store) AppendAudit(ctx context.Context, e store.AuditEntry) (store.Audi
 		case !errors.Is(err, pgx.ErrNoRows):
 			return err
 		}
+		e.Time = store.AuditTime(s.now(), prev)
 		e = store.SealAudit(prev, e)
 		_, err = tx.Exec(ctx, `INSERT INTO audit (seq, entry) VALUES ($1, $2)`, int64(e.Seq), e)
 		return err

@@ -48,7 +48,7 @@ func fleetChain(kioskID, journalID string, n int, t0 time.Time) []kiosk.Record {
 			r = kiosk.Record{Seq: 1, Time: t0, KioskID: kioskID, JournalID: journalID, Kind: kiosk.TxSystem, Outcome: kiosk.OutcomeOK,
 				Detail: journal.DetailJournalNew, PrevHash: prev}
 		}
-		r.Hash = journal.HashRecord(r, nil)
+		r.Hash = journal.HashRecord(r)
 		prev = r.Hash
 		out[i] = r
 	}

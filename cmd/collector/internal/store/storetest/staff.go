@@ -42,7 +42,10 @@ func staffLog(t *testing.T, s store.Store, again func() store.Store) {
 	const writers, each = 4, 10
 	parallel(t, writers, func(w int) error {
 		for i := range each {
-			if _, err := s.AppendAudit(ctx, store.AuditEntry{Time: T0, Staff: fmt.Sprintf("staff-%d", w), Action: store.ActSearch, Detail: fmt.Sprint(i)}); err != nil {
+			// A caller's clock that runs backwards: the store takes the time
+			// itself, under its lock, so the log's times still only go on.
+			at := T0.Add(-time.Duration(w*each+i) * time.Minute)
+			if _, err := s.AppendAudit(ctx, store.AuditEntry{Time: at, Staff: fmt.Sprintf("staff-%d", w), Action: store.ActSearch, Detail: fmt.Sprint(i)}); err != nil {
 				return err
 			}
 		}
@@ -55,6 +58,11 @@ func staffLog(t *testing.T, s store.Store, again func() store.Store) {
 	}
 	if b := store.VerifyAudit(nil, es); b != nil {
 		t.Fatalf("audit chain: %v", b)
+	}
+	for i := 1; i < len(es); i++ {
+		if es[i].Time.Before(es[i-1].Time) {
+			t.Fatalf("audit entry %d at %v, before entry %d at %v", es[i].Seq, es[i].Time, es[i-1].Seq, es[i-1].Time)
+		}
 	}
 	page, err := s.Audit(ctx, 10, 5)
 	if err != nil || len(page) != 5 || page[0].Seq != 11 {

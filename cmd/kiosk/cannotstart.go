@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gdamore/tcell/v2"
+
+	"github.com/villagehall/kiosk/kiosk"
+	"github.com/villagehall/kiosk/ui"
+)
+
+// cannotStart shows why the kiosk cannot start on its own screen, with the
+// kiosk's display stack (tcell; under cage + foot on the kiosk), until ctx
+// ends, and returns the reason as its error. lines are the English problem
+// lines the console and the journal get. withSSH: the technician's key is
+// in place and sshd runs, so the screen names the kiosk's addresses (which
+// DHCP may hand out only later: they are looked at again every few seconds).
+func cannotStart(ctx context.Context, lines []string, withSSH bool, stderr io.Writer) error {
+	reason := kiosk.NewCannotStart(lines)
+	for _, l := range reason.Problems {
+		fmt.Fprintln(stderr, "KIOSK NOT STARTED:", l)
+	}
+	cause := errors.New("cannot start: " + strings.Join(reason.Problems, "; "))
+	scr, err := tcell.NewScreen()
+	if err != nil {
+		return fmt.Errorf("%w (and no screen to show it: %v)", cause, err)
+	}
+	if err := scr.Init(); err != nil {
+		return fmt.Errorf("%w (and no screen to show it: %v)", cause, err)
+	}
+	defer scr.Fini()
+	content := func() ui.CannotStart {
+		cs := ui.CannotStart{Reason: reason, Version: version}
+		if withSSH {
+			for _, a := range hostAddrs() {
+				cs.SSH = append(cs.SSH, "root@"+a)
+			}
+		}
+		return cs
+	}
+	updates := make(chan ui.CannotStart)
+	done := make(chan struct{})
+	go func() { // stopped by ctx, waited for below
+		defer close(done)
+		last := content()
+		every(ctx, 3*time.Second, func() {
+			if cs := content(); !slices.Equal(cs.SSH, last.SSH) {
+				last = cs
+				select {
+				case updates <- cs:
+				case <-ctx.Done():
+				}
+			}
+		})
+	}()
+	err = ui.RunCannotStart(ctx, scr, content(), updates)
+	<-done
+	if err != nil {
+		return fmt.Errorf("%w (screen: %v)", cause, err)
+	}
+	return cause
+}
+
+// readReason reads the problem lines kiosk-provision wrote.
+func readReason(path string) ([]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot-start reason: %w", err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	if len(lines) == 1 && lines[0] == "" {
+		lines = []string{"(no reason given: see journalctl -u kiosk-provision)"}
+	}
+	return lines, nil
+}
+
+// hostAddrs are the kiosk's global unicast addresses, IPv4 first (what a
+// technician types), then IPv6.
+func hostAddrs() []string {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	var v4, v6 []string
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.IsLoopback() || n.IP.IsLinkLocalMulticast() {
+			continue
+		}
+		switch {
+		case n.IP.To4() != nil:
+			v4 = append(v4, n.IP.String())
+		case n.IP.IsGlobalUnicast():
+			v6 = append(v6, n.IP.String())
+		}
+	}
+	return append(v4, v6...)
+}
+
+// problemLines is one line per problem of an errors.Join.
+func problemLines(err error) []string {
+	var out []string
+	for _, e := range kiosk.SplitErrors(err) {
+		out = append(out, e.Error())
+	}
+	return out
+}

@@ -1,0 +1,104 @@
+package kiosk
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// CannotStart is why the kiosk did not start (a provisioning file with a
+// mistake, a data partition that is missing, a configuration the kiosk
+// refused), as the kiosk's own screen shows it: in Japanese and English,
+// with the fields to fix and what to do next. Problems are the English lines
+// the console and the journal get too ("file:line: field: what is wrong").
+type CannotStart struct {
+	Problems []string
+	Kind     FaultKind
+	Fields   []string // the configuration fields the problems name, in order
+}
+
+// FaultKind says what the technician must do.
+type FaultKind int
+
+const (
+	FaultConfig  FaultKind = iota // fix the provisioning file on a PC
+	FaultData                     // the data partition: reflash the card
+	FaultTxt                      // the file is there as kiosk-provision.toml.txt: rename it
+	FaultMissing                  // no provisioning file on KIOSKBOOT
+)
+
+// fieldRe finds "file[:line]: field: message" in a ConfigError's text.
+var fieldRe = regexp.MustCompile(`^\S+?(?::\d+)?: ([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*): `)
+
+// SplitErrors undoes errors.Join (nested too), so that each problem of a
+// configuration gets a line of its own.
+func SplitErrors(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, SplitErrors(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+// NewCannotStart reads the problem lines (empty ones dropped).
+func NewCannotStart(lines []string) CannotStart {
+	var cs CannotStart
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		cs.Problems = append(cs.Problems, l)
+		if m := fieldRe.FindStringSubmatch(l); m != nil && !slices.Contains(cs.Fields, m[1]) {
+			cs.Fields = append(cs.Fields, m[1])
+		}
+	}
+	all := strings.Join(cs.Problems, "\n")
+	switch {
+	case strings.Contains(all, "KIOSKDATA"):
+		cs.Kind = FaultData
+	case strings.Contains(all, ".toml.txt"):
+		cs.Kind = FaultTxt
+	case strings.Contains(all, "no provisioning file"):
+		cs.Kind = FaultMissing
+	}
+	return cs
+}
+
+// CannotStartWords are the sentences of the cannot-start screen. Residents
+// may read it too: the first lines are for them.
+type CannotStartWords struct {
+	Title, Head, Residents, ForStaff, Fields, Problem, Next, SSH Text
+}
+
+// CannotStartCatalogue: the words, and the next step for each kind.
+func CannotStartCatalogue(k FaultKind) CannotStartWords {
+	w := CannotStartWords{
+		Title:     Catalogue().Title,
+		Head:      Text{"この端末は、いま使えません", "This kiosk cannot start"},
+		Residents: Text{"ご用の方は、窓口へお声がけください。", "Please ask at the counter."},
+		ForStaff:  Text{"係の方へ：", "For the technician:"},
+		Fields:    Text{"直す項目", "Field to fix:"},
+		Problem:   Text{"設定ファイル（KIOSKBOOT の kiosk-provision.toml）にまちがいがあります。", "The provisioning file (kiosk-provision.toml on KIOSKBOOT) has a mistake."},
+		Next: Text{"電源を切り、SDカードをパソコンで開いてファイルを直し（kioskctl provision check で確かめられます）、カードを戻して電源を入れてください。",
+			"Power off, fix the file on a PC (check it with kioskctl provision check), put the card back and power on."},
+		SSH: Text{"ssh でも入れます：%s（kiosk-ssh.pub の鍵）", "ssh: %s (the key in kiosk-ssh.pub)"},
+	}
+	switch k {
+	case FaultData:
+		w.Problem = Text{"データ領域（KIOSKDATA）が読めません。", "The data partition (KIOSKDATA) cannot be read."}
+		w.Next = Text{"SDカードを書き直してください（手順は images/README.md）。", "Reflash the SD card (see the technician's guide)."}
+	case FaultTxt:
+		w.Problem = Text{"設定ファイルの名前が kiosk-provision.toml.txt になっています。", "The provisioning file is named kiosk-provision.toml.txt."}
+		w.Next = Text{"パソコンで名前を kiosk-provision.toml に変えて（エクスプローラーの「表示」で拡張子を出します）、カードを戻して電源を入れてください。",
+			"Rename it to kiosk-provision.toml on a PC (Explorer: View > File name extensions), put the card back and power on."}
+	case FaultMissing:
+		w.Problem = Text{"KIOSKBOOT に設定ファイル kiosk-provision.toml がありません。", "There is no kiosk-provision.toml on KIOSKBOOT."}
+		w.Next = Text{"kioskctl provision write で作ってカードの KIOSKBOOT に入れ、電源を入れてください。",
+			"Make one with kioskctl provision write, copy it to KIOSKBOOT, power on."}
+	}
+	return w
+}

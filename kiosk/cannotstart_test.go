@@ -1,0 +1,46 @@
+package kiosk_test
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/villagehall/kiosk/kiosk"
+)
+
+// The lines kiosk-provision and the kiosk give become the fields to fix
+// and the kind of fault that says what to do next.
+func TestNewCannotStart(t *testing.T) {
+	tests := []struct {
+		name       string
+		lines      []string
+		wantKind   kiosk.FaultKind
+		wantFields []string
+	}{
+		{"two fields, line numbers", []string{
+			"/boot/firmware/kiosk-provision.toml:12: devices.printer.width_mm: must be 58 or 80, got 70",
+			"", "/boot/firmware/kiosk-provision.toml: sync.collector_url: remove \"/v1/batch\"",
+			"/boot/firmware/kiosk-provision.toml:12: devices.printer.width_mm: again",
+		}, kiosk.FaultConfig, []string{"devices.printer.width_mm", "sync.collector_url"}},
+		{"encoding: no field", []string{"kiosk-provision.toml:4: the file is saved as Shift-JIS"}, kiosk.FaultConfig, nil},
+		{"data partition", []string{"data partition KIOSKDATA is not mounted at /var/lib/kiosk"}, kiosk.FaultData, nil},
+		{"txt", []string{"no kiosk-provision.toml on KIOSKBOOT, but kiosk-provision.toml.txt is there"}, kiosk.FaultTxt, nil},
+		{"missing", []string{"no provisioning file: copy kiosk-provision.toml to the KIOSKBOOT partition"}, kiosk.FaultMissing, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cs := kiosk.NewCannotStart(tt.lines)
+			if cs.Kind != tt.wantKind || !slices.Equal(cs.Fields, tt.wantFields) {
+				t.Errorf("kind %v fields %q, want %v %q", cs.Kind, cs.Fields, tt.wantKind, tt.wantFields)
+			}
+			for _, p := range cs.Problems {
+				if p == "" {
+					t.Error("an empty line kept")
+				}
+			}
+			w := kiosk.CannotStartCatalogue(cs.Kind)
+			if w.Problem.JA == "" || w.Problem.EN == "" || w.Next.JA == "" || w.Next.EN == "" {
+				t.Errorf("words missing for kind %v", cs.Kind)
+			}
+		})
+	}
+}
