@@ -29,8 +29,13 @@ update:
 # The A/B update scenarios under qemu with the firmware stand-in
 # (images/update-test.sh): USB stick, refusals, a trial that never gets
 # healthy, power cuts while writing and committing.
+# A full run (every scenario, the built image) records its inputs in
+# .ci/update-tested, as image-test does in .ci/image-tested: .ci/run runs
+# update-test (about 25 minutes) only when they changed.
 update-test:
 	@GO="$(GO)" bash images/update-test.sh $(IMG)
+	@if [ -n "$(SCENARIOS)" ]; then echo "update-test: SCENARIOS= given: .ci/update-tested left as it is"; \
+	else $(MAKE) --no-print-directory image-stamp IMG="$(IMG)" STAMP=.ci/update-tested WHAT=update-test; fi
 
 # On success the inputs of the image and its test (images/inputs.sh: images/,
 # the Go sources baked in, go.mod/go.sum, the test cards) are recorded in
@@ -47,12 +52,14 @@ image-goldens:
 	@GOLDEN=update bash images/image-test.sh $(IMG)
 	@$(MAKE) --no-print-directory image-stamp IMG="$(IMG)"
 
+STAMP ?= .ci/image-tested
+WHAT  ?= image-test
 image-stamp:
-	@if [ -n "$(IMG)" ]; then echo "image-test: IMG= given: .ci/image-tested left as it is"; \
+	@if [ -n "$(IMG)" ]; then echo "$(WHAT): IMG= given: $(STAMP) left as it is"; \
 	elif h=$$(GO="$(GO)" bash images/inputs.sh hash); then \
-		printf '# make image-test passed on these inputs (images/inputs.sh hash), %s\n%s\n' "$$(git rev-parse --short HEAD)" "$$h" > .ci/image-tested; \
-		echo "image-test: recorded $$h in .ci/image-tested (commit it)"; \
-	else echo "image-test: inputs not committed: .ci/image-tested left as it is"; fi
+		printf '# make $(WHAT) passed on these inputs (images/inputs.sh hash), %s\n%s\n' "$$(git rev-parse --short HEAD)" "$$h" > $(STAMP); \
+		echo "$(WHAT): recorded $$h in $(STAMP) (commit it)"; \
+	else echo "$(WHAT): inputs not committed: $(STAMP) left as it is"; fi
 
 # Keeps the cached sysroot; the base tree (1 GB) is removed.
 image-clean:
