@@ -14,9 +14,6 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
-	"github.com/villagehall/kiosk/drivers/pcsc"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	"github.com/villagehall/kiosk/kiosk/update"
 )
@@ -104,16 +101,11 @@ func systemHealth(ctx context.Context) (update.Health, error) {
 	h.Ready = props["ActiveState"] == "active"
 	h.Restarts, _ = strconv.Atoi(props["NRestarts"])
 	if since, err := strconv.ParseInt(props["ActiveEnterTimestampMonotonic"], 10, 64); err == nil && since > 0 && h.Ready {
-		var ts unix.Timespec
-		if unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts) == nil {
-			h.ActiveFor = time.Duration(ts.Nano()-since*1000) * time.Nanosecond
+		if now, ok := monotonicNow(); ok {
+			h.ActiveFor = now - time.Duration(since)*time.Microsecond
 		}
 	}
-	if pc, err := pcsc.Open(); err == nil {
-		rs, _ := pc.Readers()
-		h.ReaderSeen = len(rs) > 0
-		pc.Close()
-	}
+	h.ReaderSeen = readerSeen()
 	// Through the kiosk's control socket: it answers only once the kiosk has
 	// opened the journal, and Verify checks the chain.
 	if r, err := journal.Dial(defaultJournalDB); err == nil {
