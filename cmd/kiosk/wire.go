@@ -36,6 +36,9 @@ func (g *group) Go(fn func()) {
 }
 
 func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger) error {
+	if err := checkUnsentBeside(cfg.Journal.Path); err != nil {
+		return err
+	}
 	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log})
 	if err != nil {
 		return fmt.Errorf("journal %s: %w", cfg.Journal.Path, err)
