@@ -21,6 +21,8 @@ suite=bookworm
 mirror=${MIRROR:-http://deb.debian.org/debian}
 security_mirror=${SECURITY_MIRROR:-http://deb.debian.org/debian-security}
 export VERSION=${VERSION:-$(bash "$here/version.sh")}
+# Orders releases for the updater: later commits, higher serials.
+export SERIAL=${SERIAL:-$(git -C "$top" log -1 --format=%ct 2>/dev/null || date +%s)}
 
 t_start=$(date +%s)
 declare -a timings=()
@@ -87,6 +89,15 @@ else
     --customize-hook="bash '$here/base-hooks.sh' finish \"\$1\"" \
     "$suite" "$work/base.tmp" "${sources[@]}"
   mv "$work/base.tmp" "$base"
+fi
+
+step "release key"
+# Without a town release key (images/release-keys/*.pub, whose private half
+# is kept offline) the image trusts a development key made here once, which
+# `make update` signs with by default.
+export RELEASE_DEV_PUB=$work/release-dev.pub
+if ! compgen -G "$here/release-keys/*.pub" >/dev/null && [[ ! -f $work/release-dev.key ]]; then
+  (cd "$top" && ${GO:-go} run ./cmd/kioskctl update keygen --key "$work/release-dev.key" --pub "$RELEASE_DEV_PUB")
 fi
 
 step "customize"

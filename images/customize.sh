@@ -78,7 +78,8 @@ in_root systemctl mask dev-hugepages.mount dev-mqueue.mount sys-fs-fuse-connecti
 # Units: pcscd runs as a plain service (no socket activation, no --auto-exit):
 # the kiosk watches the reader all day and must not race an exiting daemon.
 in_root systemctl enable pcscd.service seatd.service kiosk-provision.service kiosk.service kiosk-smoke.service \
-  systemd-networkd.service systemd-resolved.service systemd-timesyncd.service
+  systemd-networkd.service systemd-resolved.service systemd-timesyncd.service \
+  kiosk-update.service kiosk-update-fetch.timer
 in_root systemctl mask pcscd.socket
 # No login prompt anywhere: tty1 belongs to the kiosk, other VTs are off
 # (logind NAutoVTs=0), and the serial console only shows boot messages (root
@@ -127,8 +128,23 @@ rm -f "$root/var/lib/dbus/machine-id"
 # itself is a tmpfs with systemd.volatile=state).
 mkdir -p "$root/boot/firmware" "$root/var/lib/kiosk"
 
+# SERIAL orders releases for the updater (no downgrade): the build's commit
+# time unless given (build.sh).
 cat >"$root/etc/kiosk-release" <<EOF
 VERSION=$version
+SERIAL=${SERIAL:?customize: SERIAL not set}
 BUILT=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 EOF
+
+# The release keys this kiosk trusts for updates (Ed25519, never the village
+# CA): images/release-keys/*.pub, or the build machine's development key.
+mkdir -p "$root/etc/kiosk/release-keys"
+shopt -s nullglob
+pubs=("$here"/release-keys/*.pub)
+shopt -u nullglob
+if ((${#pubs[@]} == 0)); then
+  pubs=("${RELEASE_DEV_PUB:?customize: no images/release-keys/*.pub and no development key}")
+  echo "customize: WARNING: no release key in images/release-keys/: this image trusts the development key $(basename "${pubs[0]}") only"
+fi
+install -m 0644 "${pubs[@]}" "$root/etc/kiosk/release-keys/"
 echo "customize: root filesystem ready (kiosk $version)"

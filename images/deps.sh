@@ -19,6 +19,7 @@ image_pkgs=(
   qemu-user-static binfmt-support   # run arm64 maintainer scripts in the root
   dosfstools mtools fdisk e2fsprogs # assemble the image without loop devices
   qemu-system-arm                   # image-test: boot it under -M virt
+  device-tree-compiler              # image-test: fdtput, the firmware stand-in's /chosen/bootloader
   openssh-client                    # image-test: a shell over ssh on a kiosk that did not start
   zstd                              # compress the image
   bmap-tools                        # a block map, so flashing skips the image's holes

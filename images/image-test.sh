@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the built SD-card image under qemu-system-aarch64 (-M virt,
-# cortex-a72, 2 cores), with the image's own kernel and initrd (read from its
-# boot partition) and the kernel argument kiosk.smoketest=1, which enables
+# cortex-a72, 2 cores), with the image's own kernel and initrd, read from the
+# slot the firmware stand-in picks (images/fwsim.sh: the partition table and
+# autoboot.txt, as the Pi 4 firmware reads them; /chosen/bootloader in the
+# device tree), and the kernel argument kiosk.smoketest=1, which enables
 # kiosk-smoke.service in the guest: it prints "SMOKE key=value" lines on the
 # serial console, which this script checks. The machine has what the kiosk
 # meets on the Pi, as far as qemu has it:
@@ -43,7 +45,7 @@ work=$here/work
 src=${1:-$work/kiosk.img}
 ready_budget=${READY_BUDGET:-60}
 boot_timeout=${BOOT_TIMEOUT:-300}
-boot_off=$((4 * 1024 * 1024)) # p1 starts at 4 MiB (assemble.sh)
+source "$here/fwsim.sh"
 t=$work/test
 shots=$here/out/screens
 goldens=$here/screens
@@ -67,12 +69,7 @@ if [[ $src == *.zst ]]; then
 else
   cp --sparse=always "$src" "$base"
 fi
-mcopy -n -i "$base@@$boot_off" ::vmlinuz "$t/vmlinuz"
-mcopy -n -i "$base@@$boot_off" ::initrd.img "$t/initrd.img"
-mcopy -n -i "$base@@$boot_off" ::cmdline.txt "$t/cmdline.txt"
-# The image's own kernel arguments, with qemu's serial port as the console
-# (the last console= is /dev/console, where the probe writes).
-cmdline="$(tr ' ' '\n' <"$t/cmdline.txt" | grep -v '^console=' | grep -v '^$' | tr '\n' ' ')console=tty1 console=ttyAMA0 kiosk.smoketest=1"
+sel_off=$(fw_part_offset "$base" 1) # p1, KIOSKBOOT: provisioning, autoboot.txt
 
 passed=0 failed=0
 check() { # check NAME OK(0|1) DETAIL
@@ -163,17 +160,24 @@ start() {
   local name=$1 prov=$2 keys=${3:-} sshpub=${4:-} img=$t/$1.img
   log=$t/$1.log
   cp --sparse=always "$base" "$img"
-  mcopy -o -i "$img@@$boot_off" "$prov" ::kiosk-provision.toml
-  [[ -z $keys ]] || mcopy -o -i "$img@@$boot_off" "$keys"/* ::kiosk-keys/
-  [[ -z $sshpub ]] || mcopy -o -i "$img@@$boot_off" "$sshpub" ::kiosk-ssh.pub
+  mcopy -o -i "$img@@$sel_off" "$prov" ::kiosk-provision.toml
+  [[ -z $keys ]] || mcopy -o -i "$img@@$sel_off" "$keys"/* ::kiosk-keys/
+  [[ -z $sshpub ]] || mcopy -o -i "$img@@$sel_off" "$sshpub" ::kiosk-ssh.pub
   rm -f "$log" "$t/qmp.sock" "$t/ccid.sock"
   : >"$log"
-  echo "image-test: booting ($name): $cmdline"
+  # The firmware stand-in: which slot, its kernel, initrd and arguments (with
+  # qemu's serial port as the console: the last console= is /dev/console,
+  # where the probe writes).
+  fw_boot "$img" "$t/$name.tryboot"
+  fw_extract "$img" "$t" || { echo "image-test: no kernel in partition $fw_part ($fw_how)" >&2; exit 1; }
+  fw_dtb "$t/fw.dtb" || { echo "image-test: no device tree (fdtput)" >&2; exit 1; }
+  cmdline="$(tr ' ' '\n' <"$t/cmdline.txt" | grep -v '^console=' | grep -v '^$' | tr '\n' ' ')console=tty1 console=ttyAMA0 kiosk.smoketest=1"
+  echo "image-test: booting ($name) partition $fw_part ($fw_how): $cmdline"
   start_ms=$(date +%s%3N)
   qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1536 -accel tcg,thread=multi \
     -display none -monitor none -serial "file:$log" -no-reboot "${net[@]}" \
     -qmp "unix:$t/qmp.sock,server=on,wait=off" \
-    -kernel "$t/vmlinuz" -initrd "$t/initrd.img" -append "$cmdline" \
+    -kernel "$t/vmlinuz" -initrd "$t/initrd.img" -append "$cmdline" -dtb "$t/fw.dtb" \
     -drive "file=$img,format=raw,if=none,id=d0,snapshot=on" -device virtio-blk-pci,drive=d0 \
     -device virtio-gpu-pci,xres=1280,yres=800 -device virtio-keyboard-pci -device "virtio-tablet-pci,addr=$tablet_slot" \
     -device i6300esb \
@@ -334,6 +338,8 @@ v=$(smoke boot-keys "$log"); check "keys gone from FAT" "$(ok "$([[ $v == 0 ]] &
 v=$(smoke boot-readable-by-kiosk "$log"); check "FAT root-only (0077)" "$(ok "$([[ $v == no ]] && echo y)")" "kiosk user can read KIOSKBOOT: $v"
 v=$(smoke process-users "$log")
 check "processes run as kiosk" "$(ok "$([[ $v == *kiosk:kiosk* && $v == *foot:kiosk* && $v == *cage:kiosk* && $v != *:root* ]] && echo y)")" "$v"
+v=$(smoke slot "$log"); check "committed slot A" "$(ok "$([[ $v == "partition=2 tryboot=0"* ]] && echo y)")" "firmware stand-in chose ${v:-nothing}"
+v=$(smoke update "$log"); check "updater at boot" "$(ok "$([[ $v == "phase=- "* ]] && echo y)")" "kiosk-update.service: ${v:-no line}"
 v=$(smoke runtime-watchdog "$log"); check "RuntimeWatchdogSec" "$(ok "$([[ $v == 15s ]] && echo y)")" "$v"
 v=$(smoke hw-watchdog "$log"); check "hardware watchdog armed" "$(ok "$([[ $v == *:active* && $v == *bcm2835_wdt:loaded* ]] && echo y)")" "$v"
 v=$(smoke kiosk-watchdog "$log"); check "kiosk WatchdogSec" "$(ok "$([[ $v == 30s ]] && echo y)")" "$v"

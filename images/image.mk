@@ -9,7 +9,7 @@
 # into the boot partition (otherwise the technician copies one there).
 IMAGE_VERSION ?= $(shell bash images/version.sh)
 
-.PHONY: cross image image-test image-goldens image-stamp image-deps image-clean
+.PHONY: cross image image-test image-goldens image-stamp image-deps image-clean update update-test
 
 cross:
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" bash images/cross.sh
@@ -20,6 +20,22 @@ image-deps:
 # The prompts are rendered first (voice.mk) and copied into the root.
 image: voice
 	@GO="$(GO)" VERSION="$(IMAGE_VERSION)" PROVISION="$(PROVISION)" bash images/build.sh
+
+# The signed update bundle of the last `make image` (images/update.sh):
+# images/out/kiosk-$(VERSION)-arm64.kup. RELEASE_KEY=FILE for the town's key.
+update:
+	@GO="$(GO)" RELEASE_KEY="$(RELEASE_KEY)" bash images/update.sh
+
+# The A/B update scenarios under qemu with the firmware stand-in
+# (images/update-test.sh): USB stick, refusals, a trial that never gets
+# healthy, power cuts while writing and committing.
+# A full run (every scenario, the built image) records its inputs in
+# .ci/update-tested, as image-test does in .ci/image-tested: .ci/run runs
+# update-test (about 25 minutes) only when they changed.
+update-test:
+	@GO="$(GO)" bash images/update-test.sh $(IMG)
+	@if [ -n "$(SCENARIOS)" ]; then echo "update-test: SCENARIOS= given: .ci/update-tested left as it is"; \
+	else $(MAKE) --no-print-directory image-stamp IMG="$(IMG)" STAMP=.ci/update-tested WHAT=update-test; fi
 
 # On success the inputs of the image and its test (images/inputs.sh: images/,
 # the Go sources baked in, go.mod/go.sum, the test cards) are recorded in
@@ -36,13 +52,15 @@ image-goldens:
 	@GOLDEN=update bash images/image-test.sh $(IMG)
 	@$(MAKE) --no-print-directory image-stamp IMG="$(IMG)"
 
+STAMP ?= .ci/image-tested
+WHAT  ?= image-test
 image-stamp:
-	@if [ -n "$(IMG)" ]; then echo "image-test: IMG= given: .ci/image-tested left as it is"; \
+	@if [ -n "$(IMG)" ]; then echo "$(WHAT): IMG= given: $(STAMP) left as it is"; \
 	elif h=$$(GO="$(GO)" bash images/inputs.sh hash); then \
-		printf '# make image-test passed on these inputs (images/inputs.sh hash), %s\n%s\n' "$$(git rev-parse --short HEAD)" "$$h" > .ci/image-tested; \
-		echo "image-test: recorded $$h in .ci/image-tested (commit it)"; \
-	else echo "image-test: inputs not committed: .ci/image-tested left as it is"; fi
+		printf '# make $(WHAT) passed on these inputs (images/inputs.sh hash), %s\n%s\n' "$$(git rev-parse --short HEAD)" "$$h" > $(STAMP); \
+		echo "$(WHAT): recorded $$h in $(STAMP) (commit it)"; \
+	else echo "$(WHAT): inputs not committed: $(STAMP) left as it is"; fi
 
 # Keeps the cached sysroot; the base tree (1 GB) is removed.
 image-clean:
-	rm -rf images/out images/work/base-* images/work/base.tmp images/work/rootfs images/work/*.img images/work/bootfs images/work/bin-arm64
+	rm -rf images/out images/work/base-* images/work/base.tmp images/work/rootfs images/work/*.img images/work/bootfs images/work/selfs images/work/slots images/work/bin-arm64 images/work/utest

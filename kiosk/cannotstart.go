@@ -21,10 +21,11 @@ type CannotStart struct {
 type FaultKind int
 
 const (
-	FaultConfig  FaultKind = iota // fix the provisioning file on a PC
-	FaultData                     // the data partition: reflash the card
-	FaultTxt                      // the file is there as kiosk-provision.toml.txt: rename it
-	FaultMissing                  // no provisioning file on KIOSKBOOT
+	FaultConfig     FaultKind = iota // fix the provisioning file on a PC
+	FaultData                        // the data partition: reflash the card
+	FaultTxt                         // the file is there as kiosk-provision.toml.txt: rename it
+	FaultMissing                     // no provisioning file on KIOSKBOOT
+	FaultOldJournal                  // an older journal still holds unsent records
 )
 
 // fieldRe finds "file[:line]: field: message" in a ConfigError's text.
@@ -42,6 +43,10 @@ func SplitErrors(err error) []error {
 	}
 	return []error{err}
 }
+
+// OldJournalMark begins the problem line of an older journal that still
+// holds unsent records (FaultOldJournal).
+const OldJournalMark = "older journal with unsent records"
 
 // NewCannotStart reads the problem lines (empty ones dropped).
 func NewCannotStart(lines []string) CannotStart {
@@ -64,6 +69,8 @@ func NewCannotStart(lines []string) CannotStart {
 		cs.Kind = FaultTxt
 	case strings.Contains(all, "no provisioning file"):
 		cs.Kind = FaultMissing
+	case strings.Contains(all, OldJournalMark):
+		cs.Kind = FaultOldJournal
 	}
 	return cs
 }
@@ -98,6 +105,11 @@ func CannotStartCatalogue(k FaultKind) CannotStartWords {
 		w.Problem = Text{"設定ファイルの名前が kiosk-provision.toml.txt になっています。", "The provisioning file is named kiosk-provision.toml.txt."}
 		w.Next = Text{"パソコンで名前を kiosk-provision.toml に変えて（エクスプローラーの「表示」で拡張子を出します）、カードを戻して電源を入れてください。",
 			"Rename it to kiosk-provision.toml on a PC (Explorer: View > File name extensions), put the card back and power on."}
+	case FaultOldJournal:
+		w.Problem = Text{"このカードに、町役場へまだ送っていない記録の入った古い記録ファイルがあります。記録をなくさないよう、新しい記録ファイルは始めていません。",
+			"An older journal on this card still holds records the town hall does not have. No new journal was started, so none is lost."}
+		w.Next = Text{"その記録ファイルを書き出して（kioskctl journal export --db ファイル名）町役場で取り込み、ファイルを別の場所へ移してから電源を入れ直してください。または設定の journal.path をそのファイルにしてください。",
+			"Export it (kioskctl journal export --db FILE), import it at the town hall, move the file away and restart; or set journal.path to that file."}
 	case FaultMissing:
 		w.Problem = Text{"KIOSKBOOT に設定ファイル kiosk-provision.toml がありません。", "There is no kiosk-provision.toml on KIOSKBOOT."}
 		w.Next = Text{"kioskctl provision write で作ってカードの KIOSKBOOT に入れ、電源を入れてください。",

@@ -26,6 +26,8 @@ func TestNewCannotStart(t *testing.T) {
 		{"data partition", []string{"data partition KIOSKDATA is not mounted at /var/lib/kiosk"}, kiosk.FaultData, nil},
 		{"txt", []string{"no kiosk-provision.toml on KIOSKBOOT, but kiosk-provision.toml.txt is there"}, kiosk.FaultTxt, nil},
 		{"missing", []string{"no provisioning file: copy kiosk-provision.toml to the KIOSKBOOT partition"}, kiosk.FaultMissing, nil},
+		{"older journal", []string{kiosk.OldJournalMark + ": /var/lib/kiosk/journal.db (kiosk K07, journal 9f3c) holds 12 records not yet at the town hall",
+			"journal.path is /var/lib/kiosk/journal/journal.db, which does not exist yet: no new journal is started while they wait"}, kiosk.FaultOldJournal, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

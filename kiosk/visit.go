@@ -23,10 +23,11 @@ const (
 	ScreenNotice                     // the card left mid-visit: View.Page says what became of it
 	ScreenOutOfService               // no reader, or nothing could be recorded
 	ScreenDetails                    // the exact dates, asked for from the status or a result
+	ScreenUpdating                   // the kiosk's software is being updated: View.Update
 )
 
 var screenNames = [...]string{"waiting", "reading", "status", "guidance", "menu", "last_try", "pin",
-	"working", "result", "take_card", "notice", "out_of_service", "details"}
+	"working", "result", "take_card", "notice", "out_of_service", "details", "updating"}
 
 func (s Screen) String() string {
 	if int(s) < len(screenNames) {
@@ -296,7 +297,9 @@ type Visit struct {
 	inputOK  bool // a keypad or touchscreen works
 	refused  bool
 	warning  bool
-	last     time.Time // last input
+	update   *UpdateProgress // an update wants the kiosk (nil: none)
+	heldOut  bool            // a card went in during the update and was not read
+	last     time.Time       // last input
 	now      time.Time
 
 	a        *Assessment
@@ -363,6 +366,8 @@ type View struct {
 	// Awaiting: ScreenNotice, the card left during a card call whose
 	// answer is still to come; nothing to press until it does.
 	Awaiting bool
+	// Update: ScreenUpdating, how far the update has come.
+	Update *UpdateProgress
 }
 
 // View returns a snapshot.
@@ -370,6 +375,11 @@ func (v *Visit) View() View {
 	vw := View{Screen: v.screen, Lang: v.lang, CardIn: v.cardIn, SlipTaken: v.printed}
 	if day, soon := IsMaintenanceSoon(v.now); soon {
 		vw.Maintenance = day
+	}
+	if v.updateShown() {
+		p := *v.update
+		vw.Screen, vw.Update = ScreenUpdating, &p
+		return vw
 	}
 	if !v.readerOK || v.refused || (!v.inputOK && !v.cardIn) {
 		vw.Screen = ScreenOutOfService
@@ -479,7 +489,13 @@ func (v *Visit) Handle(ev Event) []Effect {
 		v.inputOK = true
 	case Refused:
 		v.refused = true
+	case Updating:
+		v.updating(e.Progress)
 	case CardInserted:
+		if v.update != nil {
+			v.cardIn, v.heldOut = true, true
+			return nil
+		}
 		if !v.inputOK {
 			v.cardIn, v.refused = true, true
 			return nil
@@ -491,6 +507,10 @@ func (v *Visit) Handle(ev Event) []Effect {
 		v.screen, v.last = ScreenReading, e.At
 		return []Effect{ReadStatus{Gen: v.gen}}
 	case CardRemoved:
+		if v.heldOut {
+			v.cardIn, v.heldOut = false, false
+			return nil
+		}
 		v.removed()
 	case Tick:
 		v.tick()

@@ -75,9 +75,13 @@ type Words struct {
 	Insert, InsertHow, InsertWhat, Maintenance Text
 	HowKeys, HowTouchAndKeys, HowTouch         Text
 
-	Reading, Working, DontRemove Text
-	TakeCard, TakeSlip, Thanks   Text
-	OutOfService, OutOfSvcWhat   Text
+	Reading, Working, DontRemove    Text
+	TakeCard, TakeSlip, Thanks      Text
+	OutOfService, OutOfSvcWhat      Text
+	Updating, UpdatingWhat          Text
+	UpdWaiting, UpdVerify, UpdWrite Text
+	UpdReadBack, UpdReboot          Text
+	UpdateRefusedHead               Text
 
 	Next, Back, Finish, Cancel, Enter, Clear, Delete, Continue, GoOn, Details Text
 
@@ -139,6 +143,15 @@ func Catalogue() Words {
 		Thanks:       Text{"ご利用ありがとうございました。", "Thank you."},
 		OutOfService: Text{"この機械は、ただいま使えません", "This machine is out of service"},
 		OutOfSvcWhat: Text{"申し訳ありません。役場の窓口にお声がけください。", "Sorry. Please ask at the office counter."},
+		Updating:     Text{"ただいま、このキオスクを更新しています", "This kiosk is being updated"},
+		UpdatingWhat: Text{"終わると自動で再起動します。数分お待ちください。カードはまだ入れないでください。",
+			"It restarts by itself when done. Please wait a few minutes, and do not insert a card yet."},
+		UpdWaiting:        Text{"準備中", "Getting ready"},
+		UpdVerify:         Text{"更新ファイルを確認しています", "Checking the update file"},
+		UpdWrite:          Text{"書き込んでいます", "Writing"},
+		UpdReadBack:       Text{"書き込んだ内容を確かめています", "Checking what was written"},
+		UpdReboot:         Text{"再起動します", "Restarting"},
+		UpdateRefusedHead: Text{"更新はしませんでした", "The update was not installed"},
 
 		Next:     Text{"つぎへ", "Next"},
 		Back:     Text{"もどる", "Back"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -24,11 +25,31 @@ type CannotStart struct {
 // redraws it on every resize until ctx ends. The caller owns scr.
 // A CannotStart arriving on updates (nil: none) replaces what is shown.
 func RunCannotStart(ctx context.Context, scr tcell.Screen, cs CannotStart, updates <-chan CannotStart) error {
-	return runCannotStart(ctx, scr, cs, updates, func(int, int) {})
+	return RunCannotStartLoop(ctx, scr, cs, updates, CannotStartLoop{})
 }
 
-// runCannotStart is RunCannotStart telling drawn the size of each frame.
-func runCannotStart(ctx context.Context, scr tcell.Screen, cs CannotStart, updates <-chan CannotStart, drawn func(w, h int)) error {
+// CannotStartLoop lets the caller tell systemd the screen is up and its loop
+// alive, as the kiosk's own screen loop does: OnFrame after every frame
+// drawn, OnTick on every tick of Ticks (nil: none). All optional.
+type CannotStartLoop struct {
+	Ticks   <-chan time.Time
+	OnTick  func()
+	OnFrame func()
+}
+
+// RunCannotStartLoop is RunCannotStart with loop's hooks.
+func RunCannotStartLoop(ctx context.Context, scr tcell.Screen, cs CannotStart, updates <-chan CannotStart, loop CannotStartLoop) error {
+	return runCannotStart(ctx, scr, cs, updates, loop, func(int, int) {})
+}
+
+// runCannotStart is RunCannotStartLoop telling drawn the size of each frame.
+func runCannotStart(ctx context.Context, scr tcell.Screen, cs CannotStart, updates <-chan CannotStart, loop CannotStartLoop, drawn func(w, h int)) error {
+	frame := func(w, h int) {
+		drawn(w, h)
+		if loop.OnFrame != nil {
+			loop.OnFrame()
+		}
+	}
 	events := make(chan tcell.Event, 16)
 	quit := make(chan struct{})
 	pumpDone := make(chan struct{})
@@ -40,14 +61,18 @@ func runCannotStart(ctx context.Context, scr tcell.Screen, cs CannotStart, updat
 		close(quit)
 		<-pumpDone
 	}()
-	drawn(drawCannotStart(scr, cs))
+	frame(drawCannotStart(scr, cs))
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-loop.Ticks:
+			if loop.OnTick != nil {
+				loop.OnTick()
+			}
 		case u := <-updates:
 			cs = u
-			drawn(drawCannotStart(scr, cs))
+			frame(drawCannotStart(scr, cs))
 		case ev, ok := <-events:
 			if !ok {
 				return errors.New("ui: screen closed")
@@ -55,7 +80,7 @@ func runCannotStart(ctx context.Context, scr tcell.Screen, cs CannotStart, updat
 			switch ev := ev.(type) {
 			case *tcell.EventResize:
 				scr.Sync()
-				drawn(drawCannotStart(scr, cs))
+				frame(drawCannotStart(scr, cs))
 			case *tcell.EventKey:
 				// A terminal's Ctrl-C is a key here, not a signal: let a
 				// developer out (on the kiosk systemd shows it again).

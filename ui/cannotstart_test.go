@@ -72,7 +72,7 @@ func simulateCannotStart(t *testing.T, cs CannotStart, w, h int) (string, *Canva
 	sizes := make(chan [2]int, 8)
 	done := make(chan error, 1)
 	go func() {
-		done <- runCannotStart(ctx, scr, cs, nil, func(w, h int) { sizes <- [2]int{w, h} })
+		done <- runCannotStart(ctx, scr, cs, nil, CannotStartLoop{}, func(w, h int) { sizes <- [2]int{w, h} })
 	}()
 	<-sizes           // the first frame, at 40×12
 	scr.SetSize(w, h) // as cage resizes foot

@@ -233,6 +233,9 @@ func screenCases() []screenCase {
 		screenCase{name: "notice_awaiting", v: noticeView(kiosk.CodeRemoved, kiosk.PINAuth, nil, kiosk.SlipNote{}, true)},
 		screenCase{name: "notice_unknown", v: noticeView(kiosk.CodeChangeUnsure, kiosk.PINSign, &unsure, printed, false)},
 		screenCase{name: "out_of_service", v: kiosk.View{Screen: kiosk.ScreenOutOfService}},
+		screenCase{name: "updating", v: kiosk.View{Screen: kiosk.ScreenUpdating, Update: &kiosk.UpdateProgress{Version: "v2.0.1", Step: kiosk.UpdateWrite, Percent: 42}}},
+		screenCase{name: "updating_refused", v: kiosk.View{Screen: kiosk.ScreenUpdating, Update: &kiosk.UpdateProgress{Version: "v2.0.1", Step: kiosk.UpdateRefused,
+			Refused: kiosk.Text{JA: "この更新ファイルは正しい署名がないため、使いませんでした。", EN: "This update file is not signed by the town's release key. It was not installed."}}}},
 		screenCase{name: "idle_warning", v: func() kiosk.View { v := menuView(valid); v.IdleLeft = 20 * time.Second; return v }()},
 	)
 	return cs

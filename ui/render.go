@@ -145,6 +145,8 @@ func render(in renderInput) *Canvas {
 	case kiosk.ScreenOutOfService:
 		r.band(r.t.OutOfService.In(r.l), stBad)
 		r.para(r.t.OutOfSvcWhat.In(r.l), stBody)
+	case kiosk.ScreenUpdating:
+		r.updating()
 	}
 	if v.IdleLeft > 0 {
 		r.idle()
@@ -186,7 +188,7 @@ func (r *renderer) header() {
 	bw := r.langW()
 	vw := r.voiceKeys(w - bw)
 	c.Text(r.m.pad, r.m.hdr/2, r.t.Title.In(r.l), stHeader, w-bw-vw-r.m.pad-1)
-	if r.in.view.Screen == kiosk.ScreenOutOfService {
+	if s := r.in.view.Screen; s == kiosk.ScreenOutOfService || s == kiosk.ScreenUpdating {
 		return
 	}
 	key := r.langKey()

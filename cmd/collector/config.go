@@ -56,6 +56,9 @@ type Config struct {
 	// export and read the audit log; a certificate whose OU is
 	// console.DefaultAdminOU may too. Every other staff member is counter staff.
 	ConsoleAdmins []string `toml:"console_admins"`
+	// Releases is the directory collector release publishes an A/B update
+	// in; kiosks fetch it from here. "": no updates offered.
+	Releases string `toml:"releases"`
 }
 
 // DefaultConfig is what an empty file means.
@@ -177,6 +180,7 @@ func serveConfig(args []string, stderr io.Writer) (Config, error) {
 	fs.StringVar(&c.Store, "store", "", "postgres://… to keep the store in PostgreSQL instead of --data")
 	fs.StringVar(&c.CRL, "crl", "", "the village CA's revocation list (PEM or DER X.509 CRL): revoked kiosk and staff certificates are refused; read again when the file changes")
 	admins := fs.String("admins", "", "staff certificate names (comma-separated) who administer the console: import, export, the audit log; others are counter staff")
+	fs.StringVar(&c.Releases, "releases", "", "directory of the published update (collector release): kiosks fetch it from here")
 	fs.StringVar(&c.MetricsListen, "metrics-listen", c.MetricsListen, `address for /metrics, /healthz and /readyz (plain HTTP; keep it loopback), or "off"`)
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -205,6 +209,7 @@ func serveConfig(args []string, stderr io.Writer) (Config, error) {
 		pick("store", &c.Store, fc.Store)
 		pick("crl", &c.CRL, fc.CRL)
 		pick("metrics-listen", &c.MetricsListen, fc.MetricsListen)
+		pick("releases", &c.Releases, fc.Releases)
 		c.StoreFile, c.StoreTimeout, c.RequestTimeout, c.SilentAfter = fc.StoreFile, fc.StoreTimeout, fc.RequestTimeout, fc.SilentAfter
 		c.Mail, c.AlertEvery = fc.Mail, fc.AlertEvery
 		c.ConsoleAdmins = fc.ConsoleAdmins

@@ -11,6 +11,7 @@
 //	collector import --url https://collector:8443 --ca ca.pem --cert staff.pem --key staff-key.pem /media/usb/kiosk-K01
 //	collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR K01 K02 staff-1
 //	collector gen-test-crl DIR DIR/client-K01.pem     # DIR/crl.pem, signed by the test CA
+//	collector release --releases DIR --keys DIR [--window 02:00-05:00] BUNDLE.kup   # serve … --releases DIR
 //
 // Kiosks reach it at its base URL (https://host:port, no path).
 package main
@@ -36,6 +37,7 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
+	"github.com/villagehall/kiosk/cmd/collector/internal/release"
 	"github.com/villagehall/kiosk/cmd/collector/internal/revoke"
 	"github.com/villagehall/kiosk/cmd/collector/internal/server"
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
@@ -57,6 +59,7 @@ usage:
   collector kiosks (list | add [--place P] KIOSK_ID... | remove KIOSK_ID...) (--config FILE | --data DIR | --store postgres://…)
   collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
   collector gen-test-crl DIR [CERT.pem ...]
+  collector release --releases DIR --keys DIR [--window HH:MM-HH:MM] [--kiosks K01,...] BUNDLE.kup
   collector help                                      # this text
 
 Each command's flags: collector COMMAND --help.
@@ -100,6 +103,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return genTestPKI(args, stdout, stderr)
 	case "gen-test-crl":
 		return genTestCRL(args, stdout)
+	case "release":
+		return releaseCmd(args, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", cmd)
@@ -218,6 +223,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	h = m.Batches(bounded(h, c.RequestTimeout))
+	if c.Releases != "" {
+		// Outside the request deadline: a bundle is hundreds of MiB.
+		h = release.Handler(release.Dir(c.Releases), "staff-", log, h)
+	}
 	if list != nil {
 		h = list.GuardWith(h, refused) // connections opened before a revocation too
 	}

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gdamore/tcell/v2"
 
@@ -61,12 +64,55 @@ func cannotStart(ctx context.Context, lines []string, withSSH bool, stderr io.Wr
 			}
 		})
 	}()
-	err = ui.RunCannotStart(ctx, scr, content(), updates)
+	// Under kiosk.service (Type=notify, a watchdog) the screen counts as
+	// started: READY=1 with the reason as STATUS= after the first frame,
+	// WATCHDOG=1 while its loop goes round. Without that systemd killed it
+	// at TimeoutStartSec and started it again, redrawing it every 90 s; it
+	// stays up now until the technician fixes the file. (An update's trial
+	// still never commits on it: the journal is never opened.)
+	notify := notifierFromEnv()
+	var ready sync.Once
+	wd := &watchdog{notify: notify, log: slog.New(slog.NewTextHandler(stderr, nil))}
+	ping := watchdogInterval()
+	wdDone := make(chan struct{})
+	go func() { // stopped by ctx, waited for below
+		defer close(wdDone)
+		if ping > 0 {
+			wd.Run(ctx, ping)
+		}
+	}()
+	ticks := time.NewTicker(loopTick(ping))
+	defer ticks.Stop()
+	err = ui.RunCannotStartLoop(ctx, scr, content(), updates, ui.CannotStartLoop{
+		Ticks: ticks.C, OnTick: wd.Beat,
+		OnFrame: func() {
+			ready.Do(func() {
+				if err := notify.send("READY=1\nSTATUS=" + statusLine(cause)); err != nil {
+					fmt.Fprintln(stderr, "sd_notify READY failed:", err)
+				}
+			})
+		},
+	})
 	<-done
+	<-wdDone
 	if err != nil {
 		return fmt.Errorf("%w (screen: %v)", cause, err)
 	}
 	return cause
+}
+
+// statusLine is cause as one line for systemctl status (STATUS=): no
+// newlines, at most 200 bytes on a rune boundary.
+func statusLine(cause error) string {
+	s := strings.ReplaceAll(cause.Error(), "\n", " ")
+	if len(s) <= 200 {
+		return s
+	}
+	cut := 200
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // readReason reads the problem lines kiosk-provision wrote.

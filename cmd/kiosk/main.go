@@ -101,6 +101,12 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	log.Info("kiosk starting", "kiosk_id", cfg.KioskID, "reader", cfg.Devices.Reader.Mode, "keypad", cfg.Devices.Keypad.Mode,
 		"printer", cfg.Devices.Printer.Mode, "touch", cfg.Devices.Touch.Mode, "screen", cfg.Devices.Screen.Mode, "version", version, "build", buildStamp())
 	err = runKiosk(ctx, cfg, o, log)
+	var unsent *unsentBesideError
+	if errors.As(err, &unsent) && !o.sim {
+		// Records would be stranded: say so on the screen and stay there.
+		log.Error("kiosk not started", "err", err, "problems", unsent.lines())
+		return cannotStart(ctx, unsent.lines(), false, stderr)
+	}
 	if err != nil {
 		log.Error("kiosk stopped", "err", err)
 		return err

@@ -16,6 +16,7 @@ import (
 	"github.com/villagehall/kiosk/kiosk"
 	"github.com/villagehall/kiosk/kiosk/journal"
 	ksync "github.com/villagehall/kiosk/kiosk/sync"
+	"github.com/villagehall/kiosk/kiosk/update"
 	"github.com/villagehall/kiosk/kiosk/visitrun"
 	"github.com/villagehall/kiosk/ui"
 )
@@ -35,6 +36,9 @@ func (g *group) Go(fn func()) {
 }
 
 func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger) error {
+	if err := checkUnsentBeside(cfg.Journal.Path); err != nil {
+		return err
+	}
 	j, err := journal.Open(cfg.Journal.Path, journal.Options{KioskID: cfg.KioskID, MaxSize: journalMaxSize, Logger: log,
 		Retention: journal.Retention{Days: cfg.Journal.RetainDays, MaxBytes: int64(cfg.Journal.RetainMaxMB) << 20,
 			FreeFloor: int64(cfg.Journal.FreeFloorMB) << 20}})
@@ -100,14 +104,17 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 	if voice.run != nil {
 		g.Go(func() { voice.run(ctx) })
 	}
+	ups := &updateScreen{sig: update.DefaultSignal, log: log}
 	runner := visitrun.New(visitrun.Config{
 		Speaker: voice.speaker, Earphone: voice.jack,
 		Voice: kiosk.VoiceConfig{Enabled: voice.speaker != nil, Volume: cfg.Devices.Speaker.Volume, Jack: voice.jack != nil},
 		Visit: kiosk.VisitConfig{IdleTimeout: cfg.IdleTimeout, IdleWarning: cfg.IdleWarning,
 			Lang: kiosk.ParseLang(cfg.Language), Municipality: cfg.Municipality},
 		Flows: flows, Clock: clock, Log: log,
-		CanRecord: func() error { return canRecord(cfg.Journal.Path) },
-		CanAnswer: func() error { return canAnswer(cfg.Devices, devs) },
+		CanRecord:  func() error { return canRecord(cfg.Journal.Path) },
+		CanAnswer:  func() error { return canAnswer(cfg.Devices, devs) },
+		Update:     ups.progress,
+		UpdateIdle: ups.idle,
 	})
 
 	cards := make(chan visitrun.CardEvent, 4)
@@ -212,7 +219,8 @@ func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, de
 // health is what the heartbeat says of the devices: each one's state as
 // its driver reports it, and the two fields older collectors read.
 func health(devs *devices) ksync.Health {
-	h := ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version}
+	h := ksync.Health{ReaderPresent: devs.state("reader") == "ok", PrinterState: devs.state("printer"), Version: version,
+		Update: updateStatus(update.DefaultStateDir)}
 	for _, d := range devs.List() {
 		h.Devices = append(h.Devices, ksync.DeviceHealth{Name: d.Name, State: d.State, Detail: d.Detail, Since: d.Since})
 	}

@@ -8,6 +8,7 @@ func commands() map[string]command {
 		"journal":   journalCmd,
 		"receipt":   receiptCmd,
 		"provision": provisionCmd,
+		"update":    updateCmd,
 		"version":   versionCmd,
 	}
 	deviceCommands(m)

@@ -20,6 +20,7 @@ const usage = `usage: kioskctl COMMAND [ARGS]
   receipt preview ...                      staff: render a sample slip to PNG
   selftest [keypad|printer|touch|all] ...  technician: exercise each device
   provision check|write ...                technician: check or write a kiosk's provisioning file
+  update verify|apply|status|boot-check ...  technician: signed A/B updates (see update -h)
   version                                  the release number and commit (e.g. 2026.12.1+ee11cf2)
 `
 

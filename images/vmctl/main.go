@@ -6,6 +6,7 @@
 //	vmctl wait QMP FILE.png [flags]        poll screendumps until the kiosk shows a screen
 //	vmctl check FILE.png [--golden G.png [--other O.png]...]
 //	vmctl tap QMP X Y                      one touch at X,Y (fractions of the screen) through virtio-tablet
+//	vmctl plug QMP DRIVE                   plugs the -drive id=DRIVE in as a USB stick (usb-storage), as a technician does
 //
 // wait polls every half second until the screen is one the kiosk drew (not
 // blank, not the Linux console, in the kiosk's colours, several regions),
@@ -43,7 +44,7 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: vmctl dump|wait|check|tap ...")
+		return errors.New("usage: vmctl dump|wait|check|tap|plug ...")
 	}
 	switch args[0] {
 	case "dump":
@@ -73,6 +74,17 @@ func run(args []string) error {
 		}
 		defer q.Close()
 		return q.tap(x, y, 150*time.Millisecond)
+	case "plug":
+		if len(args) != 3 {
+			return errors.New("usage: vmctl plug QMP DRIVE")
+		}
+		q, err := dialQMP(args[1])
+		if err != nil {
+			return err
+		}
+		defer q.Close()
+		_, err = q.do("device_add", map[string]string{"driver": "usb-storage", "drive": args[2], "id": "usb-" + args[2]})
+		return err
 	case "check":
 		fs := flag.NewFlagSet("check", flag.ContinueOnError)
 		golden := fs.String("golden", "", "the golden picture of this screen")

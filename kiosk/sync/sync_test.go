@@ -334,6 +334,7 @@ func TestRunKeepsRecordsAndBacksOff(t *testing.T) {
 		c.Jitter = func() float64 { return 0 }
 		c.Health = func() ksync.Health {
 			return ksync.Health{ReaderPresent: true, PrinterState: "paper_out", Version: "test",
+				Update:  &ksync.UpdateStatus{Phase: "failed", Version: "v2", Reason: "trial_failed"},
 				Devices: []ksync.DeviceHealth{{Name: ksync.DeviceReader, State: ksync.StateOK}, {Name: ksync.DevicePrinter, State: ksync.StatePaperOut}}}
 		}
 		c.After = func(d time.Duration) <-chan time.Time {
@@ -374,6 +375,9 @@ func TestRunKeepsRecordsAndBacksOff(t *testing.T) {
 	if hb.Sync.Unsent != 6 || hb.Sync.Failures != 4 || !strings.Contains(hb.Sync.LastError, e.coll.url()+"/v1/batch") ||
 		hb.Sync.OldestUnsent.IsZero() || hb.JournalID != e.j.JournalID() || hb.JournalDepth != 6 {
 		t.Errorf("heartbeat sync state %+v", hb.Sync)
+	}
+	if hb.Update == nil || hb.Update.Phase != "failed" || hb.Update.Reason != "trial_failed" || hb.Update.Version != "v2" {
+		t.Errorf("heartbeat update %+v", hb.Update)
 	}
 	if len(hb.Devices) != 2 || hb.Devices[1].State != ksync.StatePaperOut || hb.Devices[1].Since.IsZero() || !hb.ReaderPresent {
 		t.Errorf("heartbeat devices %+v", hb.Devices)

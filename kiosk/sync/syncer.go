@@ -384,7 +384,7 @@ func (s *Syncer) Heartbeat(ctx context.Context) error {
 	hb := Heartbeat{KioskID: s.cfg.KioskID, JournalID: s.cfg.Outbox.JournalID(), Time: now, PrinterState: StateUnknown}
 	if s.cfg.Health != nil {
 		h := s.cfg.Health()
-		hb.ReaderPresent, hb.PrinterState, hb.Version = h.ReaderPresent, h.PrinterState, h.Version
+		hb.ReaderPresent, hb.PrinterState, hb.Version, hb.Update = h.ReaderPresent, h.PrinterState, h.Version, h.Update
 		hb.Devices = s.since(h.Devices, now)
 	}
 	hb.Sync.SyncState = s.State()

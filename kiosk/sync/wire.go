@@ -184,8 +184,23 @@ type Heartbeat struct {
 	LastSync      time.Time      `json:"last_sync"`
 	Sync          SyncHealth     `json:"sync"`
 	Version       string         `json:"version"`
+	Update        *UpdateStatus  `json:"update,omitempty"`
 	Time          time.Time      `json:"time"`
 	Acked         *AckedPoint    `json:"acked,omitempty"` // protocol 2, as in Batch
+}
+
+// UpdateStatus is the kiosk's last A/B update as its updater recorded it
+// (kiosk/update's state): what was tried, what is committed, and why an
+// update was refused or fell back.
+type UpdateStatus struct {
+	Phase            string    `json:"phase"` // writing, trying, committed, failed
+	Version          string    `json:"version,omitempty"`
+	Serial           uint64    `json:"serial,omitempty"`
+	CommittedVersion string    `json:"committed_version,omitempty"`
+	Reason           string    `json:"reason,omitempty"`
+	Detail           string    `json:"detail,omitempty"`
+	Source           string    `json:"source,omitempty"`
+	At               time.Time `json:"at"`
 }
 
 // Health is what the caller knows about the devices, for heartbeats.
@@ -194,4 +209,5 @@ type Health struct {
 	PrinterState  string // e.g. "ok", "paper_out", "absent", "unknown"
 	Devices       []DeviceHealth
 	Version       string
+	Update        *UpdateStatus
 }

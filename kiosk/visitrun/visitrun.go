@@ -56,6 +56,12 @@ type Config struct {
 	// working keypad or touchscreen); asked on every tick, and the visit
 	// is told when that changes. nil means always.
 	CanAnswer func() error
+	// Update says whether a software update wants the kiosk and how far it
+	// has come (nil: none); asked on every tick. UpdateIdle is told, on
+	// every tick while one is asked for, whether the update screen is up
+	// (no visit under way), which lets the updater go ahead. Both optional.
+	Update     func() *kiosk.UpdateProgress
+	UpdateIdle func(idle bool)
 	// Speaker plays the voice (nil: silent); Voice says how.
 	Speaker kiosk.Speaker
 	Voice   kiosk.VoiceConfig
@@ -76,6 +82,7 @@ type Runner struct {
 	closeCard func()
 	seen      time.Time // when the current card was reported
 	noControl string    // why no resident could answer, "" when one can
+	update    *kiosk.UpdateProgress
 
 	done    chan kiosk.Event // answers of work, applied on the loop
 	stopped chan struct{}    // closed when Run stops applying answers
@@ -168,7 +175,9 @@ func (r *Runner) Run(ctx context.Context, cards <-chan CardEvent, input <-chan k
 		case t := <-ticks:
 			r.checkControls(t)
 			r.checkEarphone()
+			r.checkUpdate(t)
 			r.handle(kiosk.Tick{At: t})
+			r.tellUpdateIdle()
 		case ev := <-r.done:
 			r.handle(ev)
 		}

@@ -67,8 +67,9 @@ func TestKiosksPage(t *testing.T) {
 	k2 := body[i2:i1]
 	mustContain(t, "K02 row", k2, `class="lv-bad"`, "要確認", "3時間前から通信がありません", "プリンター：用紙切れ",
 		"警告が1件あります", "未送信の記録が120件たまっています", "役場に届いていない記録があります（1か所）", "作り直し 1",
-		"記録ファイルが作り直されました（壊れたファイルを退避して作り直し）", "v1.3.2")
-	mustContain(t, "K01 row", body[i1:], `class="lv-ok"`, "正常", "2分前", "v1.4.0")
+		"記録ファイルが作り直されました（壊れたファイルを退避して作り直し）", "v1.3.2",
+		"更新 v1.4.0 を入れられませんでした（新しい版が正常に動きませんでした）。元の版で動いています", "更新できず v1.4.0: 新しい版が正常に動きませんでした")
+	mustContain(t, "K01 row", body[i1:], `class="lv-ok"`, "正常", "2分前", "v1.4.0", "更新済み v1.4.0")
 }
 
 // A reference number from a slip leads to its record; case, spaces and

@@ -90,6 +90,9 @@ func (h Health) assess(l Lang, k store.KioskState, now time.Time) (Level, []Prob
 	if k.JournalDepth() > h.UnsentWarn {
 		add(LevelWarn, "problem.unsent", k.JournalDepth())
 	}
+	if u := k.Update(); u != nil && u.Phase == "failed" {
+		add(LevelWarn, "problem.update", u.Version, label(l, "upr.", u.Reason))
+	}
 	if n := k.Gaps(); n > 0 {
 		add(LevelWarn, "problem.gaps", n)
 	}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 // A kiosk whose certificate the collector refuses is alive and trying:
@@ -41,5 +42,22 @@ func TestRevokedKioskIsNotSilent(t *testing.T) {
 	_, ps := h.assess(LangEN, store.KioskState{KioskID: "K01", HeartbeatAt: now.Add(-3 * time.Hour)}, now)
 	if len(ps) == 0 || !strings.Contains(ps[0].Text, "its certificate is revoked") {
 		t.Errorf("English: %+v", ps)
+	}
+}
+
+// A kiosk whose update failed says so, and that it runs its old version.
+func TestFailedUpdateIsShown(t *testing.T) {
+	now := at(12, 0)
+	h := Health{}.withDefaults()
+	k := store.KioskState{KioskID: "K01", HeartbeatAt: now, LastHeartbeat: &ksync.Heartbeat{
+		Devices: []ksync.DeviceHealth{{Name: ksync.DeviceReader, State: ksync.StateOK}, {Name: ksync.DevicePrinter, State: ksync.StateOK}},
+		Update:  &ksync.UpdateStatus{Phase: "failed", Version: "v2", Reason: "trial_failed"}}}
+	lv, ps := h.assess(LangJA, k, now)
+	if lv != LevelWarn || len(ps) != 1 || ps[0].Text != "更新 v2 を入れられませんでした（新しい版が起動しませんでした）。元の版で動いています" {
+		t.Fatalf("%v %+v", lv, ps)
+	}
+	k.LastHeartbeat.Update.Phase = "committed"
+	if _, ps := h.assess(LangEN, k, now); len(ps) != 0 {
+		t.Fatalf("committed: %+v", ps)
 	}
 }

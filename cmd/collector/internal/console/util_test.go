@@ -192,8 +192,10 @@ func sampleStore(t *testing.T) *boltstore.Store {
 		}
 	}
 	hb(ksync.Heartbeat{KioskID: "K01", JournalID: jK01, Version: "v1.4.0", Devices: ok, Time: day0.Add(-2 * time.Minute),
-		Sync: ksync.SyncHealth{SyncState: journal.SyncState{LastSuccess: day0.Add(-2 * time.Minute)}}}, day0.Add(-2*time.Minute))
+		Update: &ksync.UpdateStatus{Phase: "committed", Version: "v1.4.0", CommittedVersion: "v1.4.0"},
+		Sync:   ksync.SyncHealth{SyncState: journal.SyncState{LastSuccess: day0.Add(-2 * time.Minute)}}}, day0.Add(-2*time.Minute))
 	hb(ksync.Heartbeat{KioskID: "K02", JournalID: jK02b, Version: "v1.3.2", JournalDepth: 120, Time: day0.Add(-3 * time.Hour),
+		Update: &ksync.UpdateStatus{Phase: "failed", Version: "v1.4.0", Reason: "unhealthy", Detail: "no_reader: pcscd lists no card reader"},
 		Devices: []ksync.DeviceHealth{{Name: ksync.DeviceReader, State: ksync.StateOK}, {Name: ksync.DevicePrinter, State: ksync.StatePaperOut},
 			{Name: ksync.DeviceKeypad, State: ksync.StateOK}, {Name: ksync.DeviceTouch, State: ksync.StateUnknown}},
 		Sync: ksync.SyncHealth{SyncState: journal.SyncState{LastSuccess: day0.Add(-3 * time.Hour)}, Unsent: 120}}, day0.Add(-3*time.Hour))

@@ -139,3 +139,11 @@ func (k KioskState) Recreations() int {
 	}
 	return n
 }
+
+// Update is the last A/B update the kiosk reported; nil: none.
+func (k KioskState) Update() *ksync.UpdateStatus {
+	if k.LastHeartbeat == nil {
+		return nil
+	}
+	return k.LastHeartbeat.Update
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/villagehall/kiosk/kiosk/journal"
+	"github.com/villagehall/kiosk/kiosk/update"
+)
+
+// piFirmware is the Raspberry Pi 4's side: the bootloader writes which
+// partition it booted and whether this is a trial into the device tree; the
+// kiosk-tryboot module turns reboot "0 tryboot" into the firmware's one-shot
+// flag (Debian's kernel has no such call of its own).
+type piFirmware struct {
+	dt     string
+	reboot []string // the reboot command; "0 tryboot" is appended for a trial
+}
+
+func (f piFirmware) Boot() (update.BootInfo, error) {
+	p, err := readBE32(filepath.Join(f.dt, "partition"))
+	if err != nil {
+		return update.BootInfo{}, fmt.Errorf("firmware: which partition booted: %w", err)
+	}
+	t, err := readBE32(filepath.Join(f.dt, "tryboot"))
+	if err != nil {
+		return update.BootInfo{}, fmt.Errorf("firmware: tryboot: %w", err)
+	}
+	return update.BootInfo{Partition: int(p), Tryboot: t == 1}, nil
+}
+
+func readBE32(path string) (uint32, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	if len(b) != 4 {
+		return 0, fmt.Errorf("%s: %d bytes, want a big-endian u32", path, len(b))
+	}
+	return binary.BigEndian.Uint32(b), nil
+}
+
+func (f piFirmware) RebootTryboot() error { return f.run("0 tryboot") }
+func (f piFirmware) Reboot() error        { return f.run() }
+
+func (f piFirmware) run(arg ...string) error {
+	cmd := f.reboot
+	if len(cmd) == 0 {
+		cmd = []string{"systemctl", "reboot"}
+	}
+	out, err := exec.Command(cmd[0], append(cmd[1:len(cmd):len(cmd)], arg...)...).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %w: %s", strings.Join(cmd, " "), err, bytes.TrimSpace(out))
+	}
+	return nil
+}
+
+// updateBootCheck runs at every boot: it records how the last trial ended,
+// and during a trial watches the kiosk until it commits or falls back.
+func updateBootCheck(ctx context.Context, f updateFlags, stdout io.Writer) error {
+	layout, err := loadLayout(f.layout)
+	if err != nil {
+		return err
+	}
+	c := &update.Committer{Layout: layout, Storage: update.OSStorage{}, Firmware: f.firmware(), State: update.StateStore{Dir: f.state}}
+	st, inTrial, err := c.AtBoot()
+	if err != nil {
+		return err
+	}
+	if boot, err := c.Firmware.Boot(); err == nil {
+		fmt.Fprintf(stdout, "KIOSK-UPDATE running partition=%d tryboot=%v release=%s\n", boot.Partition, boot.Tryboot, releaseVersion(f.release))
+	}
+	if !inTrial {
+		fmt.Fprintf(stdout, "KIOSK-UPDATE phase=%s version=%s reason=%s\n", orDash(string(st.Phase)), orDash(st.Target.Version), orDash(st.Reason))
+		return nil
+	}
+	rules := bootRules(f)
+	fmt.Fprintf(stdout, "KIOSK-UPDATE trial version=%s: committing once healthy (soak %s, limit %s)\n", st.Target.Version, rules.Soak, rules.Limit)
+	st, err = c.Watch(ctx, st, systemHealth, rules, 5*time.Second)
+	fmt.Fprintf(stdout, "KIOSK-UPDATE phase=%s version=%s reason=%s\n", st.Phase, st.Target.Version, orDash(st.Reason))
+	return err
+}
+
+// systemHealth asks systemd, pcscd and the kiosk's journal.
+func systemHealth(ctx context.Context) (update.Health, error) {
+	var h update.Health
+	props, err := unitProps(ctx, "kiosk.service")
+	if err != nil {
+		return h, err
+	}
+	h.Ready = props["ActiveState"] == "active"
+	h.Restarts, _ = strconv.Atoi(props["NRestarts"])
+	if since, err := strconv.ParseInt(props["ActiveEnterTimestampMonotonic"], 10, 64); err == nil && since > 0 && h.Ready {
+		if now, ok := monotonicNow(); ok {
+			h.ActiveFor = now - time.Duration(since)*time.Microsecond
+		}
+	}
+	h.ReaderSeen = readerSeen()
+	// Through the kiosk's control socket: it answers only once the kiosk has
+	// opened the journal, and Verify checks the chain.
+	if r, err := journal.Dial(defaultJournalDB); err == nil {
+		brk, verr := r.Verify()
+		h.JournalVerified = verr == nil && brk == nil
+		r.Close()
+	}
+	return h, nil
+}
+
+func unitProps(ctx context.Context, unit string) (map[string]string, error) {
+	out, err := exec.CommandContext(ctx, "systemctl", "show", unit, "-p", "ActiveState,NRestarts,ActiveEnterTimestampMonotonic").Output()
+	if err != nil {
+		return nil, fmt.Errorf("systemctl show %s: %w", unit, err)
+	}
+	props := map[string]string{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok {
+			props[k] = v
+		}
+	}
+	return props, nil
+}
+
+// bootRules are the commit thresholds: flags, else the kernel command line
+// (kiosk.update_soak=, kiosk.update_limit=: for a test bench or a slow
+// site), else the defaults.
+func bootRules(f updateFlags) update.Rules {
+	r := update.DefaultRules
+	if b, err := os.ReadFile(f.cmdline); err == nil {
+		for _, a := range strings.Fields(string(b)) {
+			k, v, _ := strings.Cut(a, "=")
+			d, err := time.ParseDuration(v)
+			if err != nil || d < 0 {
+				continue
+			}
+			switch k {
+			case "kiosk.update_soak":
+				r.Soak = d
+			case "kiosk.update_limit":
+				r.Limit = d
+			}
+		}
+	}
+	if f.soak > 0 {
+		r.Soak = f.soak
+	}
+	if f.limit > 0 {
+		r.Limit = f.limit
+	}
+	return r
+}
+
+// releaseVersion is the running release's VERSION (for the console line).
+func releaseVersion(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "?"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VERSION="); ok {
+			return v
+		}
+	}
+	return "?"
+}
