@@ -25,8 +25,8 @@ voice_boot() {
   # signed export, which needs the kiosk's key.
   kioskctl provision write --force --out "$prov" --kiosk-id T01 --municipality テスト村 --office 住民課 \
     --phone 0000-00-0000 --hours "平日 9:00〜17:00" --keypad sim --keypad-layout '123A,456B,789C,*0#D' \
-    --printer sim --touch none --screen real --collector https://collector.invalid:8443 --cert-ref-key >/dev/null
-  printf '\n[devices.speaker]\nmode = "alsa"\ncard = "Audio"\nvolume = 2\n' >>"$prov"
+    --printer sim --touch none --screen real --collector https://collector.invalid:8443 --cert-ref-key \
+    --speaker alsa --speaker-card Audio --speaker-volume 2 >/dev/null
   if ! v=$(kioskctl provision check "$prov" 2>&1); then
     check "voice: provisioning" 1 "$v"
     return
