@@ -36,7 +36,7 @@ var spokenWords = []string{
 	"Insert", "InsertHow", "Reading", "Working", "DontRemove", "TakeCard", "TakeSlip", "Thanks",
 	"OutOfService", "OutOfSvcWhat", "MenuHead", "TriesChanged", "Mismatch", "PickHelp",
 	"LastTryHead", "Bring", "SlipPrinted", "SlipNotPrinted", "SlipNotRecorded", "RemovedHead",
-	"RemovedWhat", "RemovedMidChange", "IdleHead",
+	"RemovedWhat", "RemovedMidChange", "IdleHead", "Updating", "UpdatingWhat",
 }
 
 // voiceOnly are the sentences only the voice says (speech_words.go).

@@ -316,6 +316,10 @@ func ScreenSpeech(v View) (parts, note []Part) {
 		return append(p, Say("w.Thanks")), nil
 	case ScreenOutOfService:
 		return []Part{Say("w.OutOfService"), Say("w.OutOfSvcWhat")}, nil
+	case ScreenUpdating:
+		// Said once on entering: a resident who cannot see the progress
+		// still learns to wait and not to insert a card.
+		return []Part{Say("w.Updating"), Say("w.UpdatingWhat")}, nil
 	}
 	return nil, nil
 }

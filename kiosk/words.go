@@ -143,7 +143,7 @@ func Catalogue() Words {
 		Thanks:       Text{"ご利用ありがとうございました。", "Thank you."},
 		OutOfService: Text{"この機械は、ただいま使えません", "This machine is out of service"},
 		OutOfSvcWhat: Text{"申し訳ありません。役場の窓口にお声がけください。", "Sorry. Please ask at the office counter."},
-		Updating:     Text{"ただいま、このキオスクを更新しています", "This kiosk is being updated"},
+		Updating:     Text{"ただいま、この機械を更新しています", "This machine is being updated"},
 		UpdatingWhat: Text{"終わると自動で再起動します。数分お待ちください。カードはまだ入れないでください。",
 			"It restarts by itself when done. Please wait a few minutes, and do not insert a card yet."},
 		UpdWaiting:        Text{"準備中", "Getting ready"},
