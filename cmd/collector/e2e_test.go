@@ -222,7 +222,7 @@ func TestWholeProgramSyncNeverLosesARecord(t *testing.T) {
 	}
 	defer clog.Close()
 	coll := &collectorProc{t: t, addr: freePort(t), log: clog,
-		args: []string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"), "--data", filepath.Join(dir, "collector")}}
+		args: []string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"), "--data", filepath.Join(dir, "collector"), "--admins", "staff-e2e"}}
 	coll.start()
 	defer coll.stop()
 	// The documented form: the collector's base URL, nothing after it.

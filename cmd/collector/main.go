@@ -36,6 +36,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/villagehall/kiosk/cmd/collector/internal/console"
 	"github.com/villagehall/kiosk/cmd/collector/internal/importer"
 	"github.com/villagehall/kiosk/cmd/collector/internal/release"
 	"github.com/villagehall/kiosk/cmd/collector/internal/revoke"
@@ -217,7 +218,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	m := newMetrics(raw, c)
 	st := m.Store(store.Bounded(raw, store.BoundOptions{Call: c.StoreTimeout, Observer: m.Observer}))
 	st = store.WithHistory(st, c.SilentAfter, log) // each heartbeat's changes, for the kiosk's history
-	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log})
+	srv := server.New(st, server.Options{CAPool: pool, Revoked: revoked, Logger: log, Admin: console.AdminOf(c.ConsoleAdmins, "")})
 	h, refused, err := withConsole(srv.Handler(), st, pool, list, c.ConsoleAdmins, log, c.SilentAfter)
 	if err != nil {
 		return err

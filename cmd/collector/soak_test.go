@@ -296,7 +296,7 @@ func TestSoak(t *testing.T) {
 	clog, _ := os.Create(filepath.Join(dir, "collector.log"))
 	defer clog.Close()
 	coll := &collectorProc{t: t, addr: freePort(t), log: clog,
-		args: []string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"), "--data", filepath.Join(dir, "collector")}}
+		args: []string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"), "--data", filepath.Join(dir, "collector"), "--admins", "staff-soak"}}
 	coll.start()
 	defer coll.stop()
 	tc, err := ksync.ClientTLS(pem("ca"), pem("client-staff-soak"), pem("client-staff-soak-key"))

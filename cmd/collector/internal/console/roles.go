@@ -19,10 +19,20 @@ import (
 // DefaultAdminOU is the organisational unit of an administrator's certificate.
 const DefaultAdminOU = "console-admin"
 
-// isAdmin says whether cert's holder administers the console.
-func (c *Console) isAdmin(cert *x509.Certificate) bool {
-	return slices.Contains(cert.Subject.OrganizationalUnit, c.o.AdminOU) || slices.Contains(c.o.Admins, cert.Subject.CommonName)
+// AdminOf is the administrators' rule for the collector's other doors (the
+// staff API): the names in admins, or a certificate whose OU is ou
+// (DefaultAdminOU when empty) — the same rule as the console's.
+func AdminOf(admins []string, ou string) func(*x509.Certificate) bool {
+	if ou == "" {
+		ou = DefaultAdminOU
+	}
+	return func(cert *x509.Certificate) bool {
+		return slices.Contains(cert.Subject.OrganizationalUnit, ou) || slices.Contains(admins, cert.Subject.CommonName)
+	}
 }
+
+// isAdmin says whether cert's holder administers the console.
+func (c *Console) isAdmin(cert *x509.Certificate) bool { return AdminOf(c.o.Admins, c.o.AdminOU)(cert) }
 
 // admin is staff for an administrator's page: counter staff are refused
 // with a page in their language, and the attempt is audited.

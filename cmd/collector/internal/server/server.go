@@ -47,7 +47,12 @@ type Options struct {
 	CAPool *x509.CertPool
 	// Revoked names revoked certificates (the --crl list): refused at the
 	// TLS handshake already, and never trusted to verify an import.
-	Revoked         func(*x509.Certificate) bool
+	Revoked func(*x509.Certificate) bool
+	// Admin says whether a staff certificate's holder administers: only
+	// administrators read records in bulk and import, as on the console
+	// (counter staff could otherwise export with curl what the console
+	// refuses them). Nil: every staff certificate does (tests).
+	Admin           func(*x509.Certificate) bool
 	MaxBatchBytes   int64
 	MaxBatchRecords int
 	MaxImportBytes  int64
@@ -123,8 +128,8 @@ func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+ksync.PathBatch, s.handleBatch)
 	mux.HandleFunc("POST "+ksync.PathHeartbeat, s.handleHeartbeat)
-	mux.HandleFunc("POST "+ksync.PathImport, s.staffOnly(store.ActAPIImport, s.handleImport))
-	mux.HandleFunc("GET "+ksync.PathRecords, s.staffOnly(store.ActAPIRecords, s.handleRecords))
+	mux.HandleFunc("POST "+ksync.PathImport, s.adminOnly(store.ActAPIImport, s.handleImport))
+	mux.HandleFunc("GET "+ksync.PathRecords, s.adminOnly(store.ActAPIRecords, s.handleRecords))
 	mux.HandleFunc("GET "+ksync.PathKiosks, s.staffOnly(store.ActAPIKiosks, s.handleKiosks))
 	mux.HandleFunc("GET "+ksync.PathLookup, s.staffOnly(store.ActAPILookup, s.handleLookup))
 	return mux
@@ -195,6 +200,24 @@ func (s *Server) staffOnly(action string, h http.HandlerFunc) http.HandlerFunc {
 		}
 		h(w, r)
 	}
+}
+
+// adminOnly is staffOnly for an administrator's call: counter staff are
+// refused (403) and the attempt is audited, as the console does.
+func (s *Server) adminOnly(action string, h http.HandlerFunc) http.HandlerFunc {
+	return s.staffOnly(action, func(w http.ResponseWriter, r *http.Request) {
+		c := peer(r)
+		if s.opts.Admin == nil || s.opts.Admin(c) {
+			h(w, r)
+			return
+		}
+		s.log.Warn("staff API: refused counter staff an administrator's call", "staff", c.Subject.CommonName, "action", action)
+		if _, err := s.st.AppendAudit(r.Context(), store.AuditEntry{Time: s.opts.Now().UTC(), Staff: c.Subject.CommonName,
+			Cert: c.SerialNumber.Text(16), Action: store.ActDeniedRole, Detail: action, Remote: r.RemoteAddr}); err != nil {
+			s.log.Error("audit log write failed", "action", store.ActDeniedRole, "staff", c.Subject.CommonName, "err", err)
+		}
+		s.refuse(w, http.StatusForbidden, "%s: this staff certificate is counter staff; reading records in bulk and importing are for administrators (the collector's console_admins, or a certificate with OU console-admin)", action)
+	})
 }
 
 // decode reads exactly one JSON value of at most limit bytes into v, every
