@@ -93,8 +93,8 @@ func CannotStartCatalogue(k FaultKind) CannotStartWords {
 		ForStaff:  Text{"係の方へ：", "For the technician:"},
 		Fields:    Text{"直す項目", "Field to fix:"},
 		Problem:   Text{"設定ファイル（KIOSKBOOT の kiosk-provision.toml）にまちがいがあります。", "The provisioning file (kiosk-provision.toml on KIOSKBOOT) has a mistake."},
-		Next: Text{"電源を切り、SDカードをパソコンで開いてファイルを直し（kioskctl provision check で確かめられます）、カードを戻して電源を入れてください。",
-			"Power off, fix the file on a PC (check it with kioskctl provision check), put the card back and power on."},
+		Next: Text{"電源を切り、SDカードをパソコンで開いてファイルを直し（kioskctl provision check で確かめられます）、SDカードを戻して電源を入れてください。",
+			"Power off, fix the file on a PC (check it with kioskctl provision check), put the SD card back and power on."},
 		SSH: Text{"ssh でも入れます：%s（kiosk-ssh.pub の鍵）", "ssh: %s (the key in kiosk-ssh.pub)"},
 	}
 	switch k {
@@ -103,17 +103,17 @@ func CannotStartCatalogue(k FaultKind) CannotStartWords {
 		w.Next = Text{"SDカードを書き直してください（手順は images/README.md）。", "Reflash the SD card (see the technician's guide)."}
 	case FaultTxt:
 		w.Problem = Text{"設定ファイルの名前が kiosk-provision.toml.txt になっています。", "The provisioning file is named kiosk-provision.toml.txt."}
-		w.Next = Text{"パソコンで名前を kiosk-provision.toml に変えて（エクスプローラーの「表示」で拡張子を出します）、カードを戻して電源を入れてください。",
-			"Rename it to kiosk-provision.toml on a PC (Explorer: View > File name extensions), put the card back and power on."}
+		w.Next = Text{"パソコンで名前を kiosk-provision.toml に変えて（エクスプローラーの「表示」で拡張子を出します）、SDカードを戻して電源を入れてください。",
+			"Rename it to kiosk-provision.toml on a PC (Explorer: View > File name extensions), put the SD card back and power on."}
 	case FaultOldJournal:
-		w.Problem = Text{"このカードに、町役場へまだ送っていない記録の入った古い記録ファイルがあります。記録をなくさないよう、新しい記録ファイルは始めていません。",
-			"An older journal on this card still holds records the town hall does not have. No new journal was started, so none is lost."}
-		w.Next = Text{"その記録ファイルを書き出して（kioskctl journal export --db ファイル名）町役場で取り込み、ファイルを別の場所へ移してから電源を入れ直してください。または設定の journal.path をそのファイルにしてください。",
+		w.Problem = Text{"このSDカードに、役場へまだ送っていない記録の入った古い記録ファイルがあります。記録をなくさないよう、新しい記録ファイルは始めていません。",
+			"An older journal on this SD card still holds records the town hall does not have. No new journal was started, so none is lost."}
+		w.Next = Text{"その記録ファイルを書き出して（kioskctl journal export --db ファイル名）役場で取り込み、ファイルを別の場所へ移してから電源を入れ直してください。または設定の journal.path をそのファイルにしてください。",
 			"Export it (kioskctl journal export --db FILE), import it at the town hall, move the file away and restart; or set journal.path to that file."}
 	case FaultMissing:
 		w.Problem = Text{"KIOSKBOOT に設定ファイル kiosk-provision.toml がありません。", "There is no kiosk-provision.toml on KIOSKBOOT."}
-		w.Next = Text{"kioskctl provision write で作ってカードの KIOSKBOOT に入れ、電源を入れてください。",
-			"Make one with kioskctl provision write, copy it to KIOSKBOOT, power on."}
+		w.Next = Text{"kioskctl provision write で作ってSDカードの KIOSKBOOT に入れ、電源を入れてください。",
+			"Make one with kioskctl provision write, copy it to KIOSKBOOT on the SD card, power on."}
 	}
 	return w
 }

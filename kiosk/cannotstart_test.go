@@ -50,9 +50,12 @@ func TestNewCannotStart(t *testing.T) {
 
 // The cannot-start screen calls the kiosk what every other screen and the
 // voice call it: この機械 (machine), never 端末, in words from the catalogue.
+// It calls the office 役場 as the catalogue does (the kiosk serves a village,
+// not a town), and the only card it speaks of is the SD card: a technician
+// reading 「このカード」 beside a card reader thinks of a My Number Card.
 func TestCannotStartOneNameForTheMachine(t *testing.T) {
 	c := kiosk.Catalogue()
-	for _, k := range []kiosk.FaultKind{kiosk.FaultConfig, kiosk.FaultData, kiosk.FaultTxt, kiosk.FaultMissing} {
+	for _, k := range []kiosk.FaultKind{kiosk.FaultConfig, kiosk.FaultData, kiosk.FaultTxt, kiosk.FaultMissing, kiosk.FaultOldJournal} {
 		w := kiosk.CannotStartCatalogue(k)
 		if w.Head != c.OutOfService || w.Residents != c.OutOfSvcWhat {
 			t.Errorf("kind %d: head %q / %q, want the catalogue's %q / %q", k, w.Head, w.Residents, c.OutOfService, c.OutOfSvcWhat)
@@ -60,6 +63,12 @@ func TestCannotStartOneNameForTheMachine(t *testing.T) {
 		for _, tx := range []kiosk.Text{w.Title, w.Head, w.Residents, w.ForStaff, w.Fields, w.Problem, w.Next, w.SSH} {
 			if strings.Contains(tx.JA, "端末") || strings.Contains(tx.EN, "kiosk cannot") {
 				t.Errorf("kind %d: %q names the machine otherwise than the catalogue", k, tx.JA)
+			}
+			if strings.Contains(tx.JA, "町役場") {
+				t.Errorf("kind %d: %q says 町役場; the catalogue says 役場", k, tx.JA)
+			}
+			if tx != w.Title && strings.Contains(strings.ReplaceAll(tx.JA, "SDカード", ""), "カード") || strings.Contains(strings.ReplaceAll(tx.EN, "SD card", ""), " card") {
+				t.Errorf("kind %d: %q / %q speaks of a card that is not named the SD card", k, tx.JA, tx.EN)
 			}
 		}
 	}
