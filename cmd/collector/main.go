@@ -58,7 +58,7 @@ usage:
   collector migrate --data DIR --to postgres://…      # bbolt to PostgreSQL, the collector stopped; all or nothing
   collector backup (--data DIR | --config FILE) --to FILE   # a consistent copy of the bbolt store, while serving
   collector kiosks (list | add [--place P] KIOSK_ID... | remove KIOSK_ID...) (--config FILE | --data DIR | --store postgres://…)
-  collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...
+  collector gen-test-pki [--key-type ecdsa|rsa|ed25519] [--server-host H,...] DIR KIOSK_ID|staff-NAME ...
   collector gen-test-crl DIR [CERT.pem ...]
   collector release --releases DIR --keys DIR [--window HH:MM-HH:MM] [--kiosks K01,...] BUNDLE.kup
   collector help                                      # this text
@@ -117,11 +117,18 @@ func genTestPKI(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("gen-test-pki", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	kt := fs.String("key-type", string(pki.ECDSA), "key type of every certificate: ecdsa (P-256), rsa (2048) or ed25519")
+	hosts := fs.String("server-host", "", "more names or addresses for the server certificate, comma-separated (it always has localhost, 127.0.0.1, ::1)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() < 2 {
-		return errors.New("usage: collector gen-test-pki [--key-type ecdsa|rsa|ed25519] DIR KIOSK_ID|staff-NAME ...")
+		return errors.New("usage: collector gen-test-pki [--key-type ecdsa|rsa|ed25519] [--server-host H,...] DIR KIOSK_ID|staff-NAME ...")
+	}
+	var serverHosts []string
+	for _, h := range strings.Split(*hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			serverHosts = append(serverHosts, h)
+		}
 	}
 	dir, names := fs.Arg(0), fs.Args()[1:]
 	for _, n := range names {
@@ -132,7 +139,7 @@ func genTestPKI(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := pki.Generate(dir, pki.KeyType(*kt), names...)
+	f, err := pki.GenerateFor(dir, pki.KeyType(*kt), serverHosts, names...)
 	if err != nil {
 		return err
 	}

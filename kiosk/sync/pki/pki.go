@@ -247,6 +247,12 @@ type Pair struct{ Cert, Key string }
 // server-key.pem) and one client certificate per name (client-NAME.pem,
 // client-NAME-key.pem) into dir.
 func Generate(dir string, kt KeyType, clientCNs ...string) (*Files, error) {
+	return GenerateFor(dir, kt, nil, clientCNs...)
+}
+
+// GenerateFor is Generate with further names on the server certificate:
+// a qemu guest reaches the host's loopback as 10.0.2.2 (update-test).
+func GenerateFor(dir string, kt KeyType, serverHosts []string, clientCNs ...string) (*Files, error) {
 	ca, err := NewCA("test village CA "+filepath.Base(dir), kt)
 	if err != nil {
 		return nil, err
@@ -269,7 +275,7 @@ func Generate(dir string, kt KeyType, clientCNs ...string) (*Files, error) {
 		}
 		return p, writeFile(p.Key, is.KeyPEM)
 	}
-	srv, err := ca.Server()
+	srv, err := ca.Server(serverHosts...)
 	if err != nil {
 		return nil, err
 	}
