@@ -211,4 +211,17 @@ func TestBootRules(t *testing.T) {
 			t.Errorf("%q: %+v", tt.cmdline, r)
 		}
 	}
+	for cmdline, want := range map[string]time.Duration{
+		"":                                 0,
+		"kiosk.update_commit_pause=2m":     2 * time.Minute,
+		"a kiosk.update_commit_pause=junk": 0,
+		"kiosk.update_commit_pause=-1s":    0,
+		"kiosk.update_commit_pause=1s kiosk.update_commit_pause=5s": 5 * time.Second,
+		"kiosk.update_commit_pause_x=5s":                            0,
+	} {
+		os.WriteFile(cl, []byte(cmdline+"\n"), 0o644)
+		if got := cmdlineDuration(cl, "kiosk.update_commit_pause"); got != want {
+			t.Errorf("%q: commit pause %s, want %s", cmdline, got, want)
+		}
+	}
 }

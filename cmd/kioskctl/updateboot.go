@@ -85,6 +85,17 @@ func updateBootCheck(ctx context.Context, f updateFlags, stdout io.Writer) error
 		return nil
 	}
 	rules := bootRules(f)
+	pause := cmdlineDuration(f.cmdline, "kiosk.update_commit_pause")
+	c.AfterAutoboot = func(p int) {
+		fmt.Fprintf(stdout, "KIOSK-UPDATE autoboot.txt now boots partition=%d\n", p)
+		if pause > 0 { // a test bench cuts the power here (update-test cut-commit)
+			fmt.Fprintf(stdout, "KIOSK-UPDATE holding the commit %s (kiosk.update_commit_pause)\n", pause)
+			select {
+			case <-ctx.Done():
+			case <-time.After(pause):
+			}
+		}
+	}
 	fmt.Fprintf(stdout, "KIOSK-UPDATE trial version=%s: committing once healthy (soak %s, limit %s)\n", st.Target.Version, rules.Soak, rules.Limit)
 	st, err = c.Watch(ctx, st, systemHealth, rules, 5*time.Second)
 	fmt.Fprintf(stdout, "KIOSK-UPDATE phase=%s version=%s reason=%s\n", st.Phase, st.Target.Version, orDash(st.Reason))
@@ -136,20 +147,11 @@ func unitProps(ctx context.Context, unit string) (map[string]string, error) {
 // site), else the defaults.
 func bootRules(f updateFlags) update.Rules {
 	r := update.DefaultRules
-	if b, err := os.ReadFile(f.cmdline); err == nil {
-		for _, a := range strings.Fields(string(b)) {
-			k, v, _ := strings.Cut(a, "=")
-			d, err := time.ParseDuration(v)
-			if err != nil || d < 0 {
-				continue
-			}
-			switch k {
-			case "kiosk.update_soak":
-				r.Soak = d
-			case "kiosk.update_limit":
-				r.Limit = d
-			}
-		}
+	if d := cmdlineDuration(f.cmdline, "kiosk.update_soak"); d > 0 {
+		r.Soak = d
+	}
+	if d := cmdlineDuration(f.cmdline, "kiosk.update_limit"); d > 0 {
+		r.Limit = d
 	}
 	if f.soak > 0 {
 		r.Soak = f.soak
@@ -158,6 +160,23 @@ func bootRules(f updateFlags) update.Rules {
 		r.Limit = f.limit
 	}
 	return r
+}
+
+// cmdlineDuration is the kernel argument key=DURATION in the file (the
+// last one wins, as the kernel's own parameters do); 0 when absent or bad.
+func cmdlineDuration(path, key string) time.Duration {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0
+	}
+	var d time.Duration
+	for _, a := range strings.Fields(string(b)) {
+		k, v, _ := strings.Cut(a, "=")
+		if x, err := time.ParseDuration(v); k == key && err == nil && x >= 0 {
+			d = x
+		}
+	}
+	return d
 }
 
 // releaseVersion is the running release's VERSION (for the console line).

@@ -66,6 +66,10 @@ type Committer struct {
 	State    StateStore
 	Log      *slog.Logger
 	Now      func() time.Time
+	// AfterAutoboot, when set, runs once autoboot.txt names the new slot and
+	// before the state says so: the console line that marks the commit, and
+	// where a test bench holds the commit to cut the power.
+	AfterAutoboot func(bootPartition int)
 }
 
 // AtBoot reconciles: a trial whose slot is now committed in autoboot.txt
@@ -123,6 +127,9 @@ func (c *Committer) Commit(st State) (State, error) {
 	}
 	if err := writeAutoboot(c.Storage, c.Layout, target.BootPartition, c.Layout.Other(target).BootPartition); err != nil {
 		return st, fmt.Errorf("update: commit: %w", err)
+	}
+	if c.AfterAutoboot != nil {
+		c.AfterAutoboot(target.BootPartition)
 	}
 	st.Committed = st.Target
 	st, _, err := c.save(st, PhaseCommitted, "", "")

@@ -250,6 +250,40 @@ func TestPowerCutDuringCommit(t *testing.T) {
 	}
 }
 
+// The commit's console line and the test bench's hold come between the
+// two writes of a commit: autoboot.txt already names the new slot, the
+// state does not yet say committed. A power cut there (update-test
+// cut-commit) is the AtBoot path "committed in autoboot.txt, trying in the
+// state".
+func TestAfterAutobootComesBetweenTheCommitWrites(t *testing.T) {
+	rel := newRelease(t)
+	c := newCard(t, rel)
+	path, v2 := c.bundleFile(t, "v2", 200, nil)
+	if _, err := c.installer(&powerStorage{}, 100).Apply(context.Background(), fileSource(path), "usb"); err != nil {
+		t.Fatal(err)
+	}
+	c.bootWorking(t, c.v1, v2)
+	cm := c.committer(&powerStorage{})
+	st, inTrial, err := cm.AtBoot()
+	if err != nil || !inTrial {
+		t.Fatalf("AtBoot: %v %v", inTrial, err)
+	}
+	called := 0
+	cm.AfterAutoboot = func(p int) {
+		called++
+		ab, _, err := readAutoboot(cm.Storage, cm.Layout)
+		if err != nil || ab.Committed != p || p != 3 {
+			t.Errorf("autoboot.txt at the hook: %+v %v, hook says partition %d", ab, err, p)
+		}
+		if now, err := cm.State.Load(); err != nil || now.Phase != PhaseTrying {
+			t.Errorf("state at the hook: %+v %v, want still trying", now, err)
+		}
+	}
+	if st, err = cm.Commit(st); err != nil || st.Phase != PhaseCommitted || called != 1 {
+		t.Fatalf("commit: %+v %v, hook called %d times", st, err, called)
+	}
+}
+
 // The new slot never becomes healthy: the kiosk records why and reboots
 // plainly, which the firmware answers with the old slot.
 func TestUnhealthyTrialFallsBack(t *testing.T) {
