@@ -7,12 +7,29 @@
 # sets the flag for the next boot; any other end (reboot, panic, watchdog,
 # power cut = qemu killed) boots autoboot.txt's [all] slot.
 #
-# Scenarios, each on its own copy of the image, provisioned like image-test's
-# good boot (a reader without a card, the journal on KIOSKDATA, four keys):
+# Scenarios, each on its own copy of one kiosk: the image provisioned like
+# image-test's good boot (a reader without a card, the journal on KIOSKDATA,
+# four keys) and booted once (first.img, made once per run: every scenario
+# starts from the same journal and keys):
 #   usb-good    a USB stick (KIOSKUPD, plugged into the running kiosk through
 #               QMP) with a newer signed bundle: the kiosk gives way, shows
 #               the update, writes and reads back slot B, trial-boots it,
-#               commits after health; the next plain boot runs B
+#               commits after health; the next plain boot runs B. The disk as
+#               it is when the kiosk asks for its trial is kept (written.img)
+#               for cut-trial and cut-commit, which start there
+#   cut-trial   power cut during the trial, before the commit: the old slot
+#               boots, the failure is reported
+#   cut-commit  power cut between the commit's two writes (autoboot.txt names
+#               slot B, the state does not say so yet; held there by
+#               kiosk.update_commit_pause): the next plain boot runs B and
+#               records the commit
+#   collector-good  the town hall publishes the bundle on a real collector
+#               (collector release, a window around now, for T01 only); the
+#               kiosk, on qemu's user network, reaches it at 10.0.2.2 over
+#               mutual TLS when asked over ssh (systemctl start
+#               kiosk-update-fetch: the timer's first run is 10 min after
+#               boot), writes slot B, trial-boots and commits; its heartbeat
+#               then shows the new version on the collector
 #   refused     sticks with a bundle signed by another key, an older one and
 #               a truncated one: refused with the reason on the console, the
 #               running slot and autoboot.txt byte-identical
@@ -21,8 +38,6 @@
 #               runs and says why
 #   cut-write   power cut while the stick's bundle is being written: the old
 #               slot boots and the interruption is reported
-#   cut-trial   power cut during the trial, before the commit: the old slot
-#               boots, the failure is reported
 # After every scenario: the keys on KIOSKDATA are byte-identical and the
 # journal is the same journal (same ID, no record lost, chain intact).
 #
@@ -37,8 +52,9 @@ src=${1:-$work/kiosk.img}
 t=$work/utest
 shots=$here/out/screens
 boot_timeout=${BOOT_TIMEOUT:-300}
-scenarios=${SCENARIOS:-usb-good refused never-ready cut-write cut-trial}
+scenarios=${SCENARIOS:-usb-good cut-trial cut-commit refused never-ready cut-write collector-good}
 mkdir -p "$t" "$shots"
+rm -f "$t/first.img" "$t/first.state" "$t/written.img" # one run's kiosk, never an earlier run's
 source "$here/fwsim.sh"
 
 bash "$here/deps.sh" image
@@ -104,14 +120,19 @@ stick() { # stick NAME BUNDLE: a FAT stick labelled KIOSKUPD holding it
 }
 
 # -- a kiosk ----------------------------------------------------------------------
+# Every kiosk syncs to a collector on the build machine; only collector-good
+# gives it a network to reach it by (the others boot with -nic none).
+cport=$(shuf -i 20000-60000 -n 1)
 prov=$t/good.toml
 kioskctl_arm provision write --force --out "$prov" --kiosk-id T01 --municipality テスト村 --office 住民課 \
   --phone 0000-00-0000 --hours "平日 9:00〜17:00" --keypad sim --printer sim --touch none --screen real \
-  --collector https://collector.invalid:8443 >/dev/null
+  --collector "https://10.0.2.2:$cport" >/dev/null
 kioskctl_arm provision check "$prov" >/dev/null
 rm -rf "$t/pki" "$t/keys"
 mkdir -p "$t/keys"
-"$hostbin/collector" gen-test-pki "$t/pki" T01 >/dev/null
+# 10.0.2.2: the build machine's loopback as qemu's user network shows it
+# to the guest (collector-good).
+"$hostbin/collector" gen-test-pki --server-host 10.0.2.2 "$t/pki" T01 staff-ut >/dev/null
 cp "$t/pki/ca.pem" "$t/keys/collector-ca.pem"
 cp "$t/pki/client-T01.pem" "$t/keys/kiosk.pem"
 cp "$t/pki/client-T01-key.pem" "$t/keys/kiosk-key.pem"
@@ -129,6 +150,7 @@ new_disk() { # new_disk: $disk, a provisioned copy of the image
 # boot NAME [STICK]: powers the kiosk on; the stick's drive is there to plug
 # (id "stick"; boot_extra: more qemu arguments for this boot only).
 boot_extra=()
+net=(-nic none)
 boot() {
   local name=$1 stickimg=${2:-} extra=()
   log=$t/$name.log
@@ -137,14 +159,14 @@ boot() {
   fw_extract "$disk" "$t" || { echo "update-test: no kernel in partition $fw_part" >&2; exit 1; }
   fw_dtb "$t/fw.dtb"
   local cmdline
-  cmdline="$(tr ' ' '\n' <"$t/cmdline.txt" | grep -v '^console=' | grep -v '^$' | tr '\n' ' ')console=tty1 console=ttyAMA0 kiosk.update_soak=20s kiosk.update_limit=${LIMIT:-240s}"
+  cmdline="$(tr ' ' '\n' <"$t/cmdline.txt" | grep -v '^console=' | grep -v '^$' | tr '\n' ' ')console=tty1 console=ttyAMA0 kiosk.update_soak=20s kiosk.update_limit=${LIMIT:-240s}${CMDLINE_EXTRA:+ $CMDLINE_EXTRA}"
   [[ -n $stickimg ]] && extra=(-drive "file=$stickimg,format=raw,if=none,id=stick,readonly=on")
   extra+=("${boot_extra[@]}")
   boot_extra=()
   echo "update-test: ($name) partition $fw_part, tryboot $fw_tryboot ($fw_how)"
   rm -f "$t/qmp.sock"
   qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 1536 -accel tcg,thread=multi \
-    -display none -monitor none -serial "file:$log" -no-reboot -nic none \
+    -display none -monitor none -serial "file:$log" -no-reboot "${net[@]}" \
     -qmp "unix:$t/qmp.sock,server=on,wait=off" \
     -kernel "$t/vmlinuz" -initrd "$t/initrd.img" -append "$cmdline" -dtb "$t/fw.dtb" \
     -drive "file=$disk,format=raw,if=none,id=d0" -device virtio-blk-pci,drive=d0 \
@@ -175,7 +197,11 @@ ended() {
 }
 power_cut() { kill -9 "$qpid" 2>/dev/null || true; wait "$qpid" 2>/dev/null || true; }
 line() { tr -d '\r' <"$log" | grep -ao "$1.*" | tail -1; }
-cleanup() { [[ -n ${qpid:-} ]] && kill -9 "$qpid" 2>/dev/null || true; }
+cleanup() {
+  [[ -n ${qpid:-} ]] && kill -9 "$qpid" 2>/dev/null
+  [[ -n ${cpid:-} ]] && kill "$cpid" 2>/dev/null
+  return 0
+}
 trap cleanup EXIT
 
 # data_state: the keys' bytes and the journal (ID, newest record, chain) on
@@ -209,15 +235,43 @@ same_data() { # same_data NAME BEFORE
   jn_a=$(sed -n 's/.*newest \([0-9]*\);.*/\1/p' <<<"$after")
   check "$1: data kept" "$(ok "$([[ $kb == "$ka" && -n $jb && $after == *"journal $jb;"* && ${jn_a:-0} -ge ${jn_b:-1} && $after == *"chain ok"* ]] && echo y)")" "before: $2 | after: $after"
 }
-# first_boot: provisioning and the journal's first record; then a power cut
-# once the data partition has committed (commit=5).
-first_boot() {
-  new_disk
-  boot "$1-first"
-  wait_line 'KIOSK-READY' "$boot_timeout" || true
-  sleep 8
-  power_cut
-  before=$(data_state)
+# first_disk: $disk, a copy of the kiosk after its first boot (provisioning
+# and the journal's first record, then a power cut once the data partition
+# has committed: commit=5), made once; $before, its keys and journal.
+first_disk() {
+  if [[ ! -f $t/first.img ]]; then
+    new_disk
+    boot first
+    local v=
+    wait_line 'KIOSK-READY' "$boot_timeout" && v=y
+    sleep 8
+    power_cut
+    check "first boot: kiosk ready" "$(ok "$v")" "$(line 'KIOSK-READY')"
+    data_state >"$t/first.state"
+    cp --sparse=always "$disk" "$t/first.img"
+  fi
+  disk=$t/disk.img
+  cp --sparse=always "$t/first.img" "$disk"
+  before=$(cat "$t/first.state")
+  rm -f "$t/flag"
+}
+# from_written NAME: $disk as usb-good left it when the kiosk asked for its
+# trial (the stick's bundle written to slot B and read back, the tryboot
+# flag set); written here if usb-good did not run first.
+from_written() {
+  if [[ ! -f $t/written.img ]]; then
+    first_disk
+    stick good "$t/good.kup"
+    boot "$1-write" "$t/stick-good.img"
+    wait_line 'KIOSK-READY' "$boot_timeout" || true
+    plug stick
+    ended 1800 || true
+    [[ -e $t/flag ]] && cp --sparse=always "$disk" "$t/written.img"
+  fi
+  [[ -f $t/written.img ]] || { check "$1: slot B written" 1 "the stick's bundle was not written (see $1-write.log)"; return 1; }
+  first_disk
+  cp --sparse=always "$t/written.img" "$disk"
+  touch "$t/flag"
 }
 
 # -- the scenarios ------------------------------------------------------------------
@@ -233,7 +287,7 @@ running() { # running PARTITION VERSION: what the next plain boot runs
 }
 
 scenario_usb_good() {
-  first_boot usb-good
+  first_disk
   stick good "$t/good.kup"
   boot usb-good-1 "$t/stick-good.img"
   wait_line 'KIOSK-READY' "$boot_timeout" || true
@@ -244,6 +298,7 @@ scenario_usb_good() {
   check "usb-good: kiosk shows update" "$(ok "$v")" "${out:-} (kept as out/screens/update-usb.png)"
   ended 1800 || true
   check "usb-good: trial requested" "$(ok "$([[ -e $t/flag ]] && echo y)")" "$(line 'Restarting system')"
+  [[ -e $t/flag ]] && cp --sparse=always "$disk" "$t/written.img"
   boot usb-good-2
   check "usb-good: trial boots slot B" "$(ok "$([[ $fw_part == 3 && $fw_tryboot == 1 ]] && echo y)")" "partition $fw_part tryboot $fw_tryboot"
   v=
@@ -256,7 +311,7 @@ scenario_usb_good() {
 }
 
 scenario_refused() {
-  first_boot refused
+  first_disk
   local sums name want
   sums=$(slot_sums)
   stick foreign "$t/foreign.kup"
@@ -285,7 +340,7 @@ scenario_refused() {
 }
 
 scenario_never_ready() {
-  first_boot never-ready
+  first_disk
   stick sick "$t/sick.kup"
   boot never-ready-1 "$t/stick-sick.img"
   wait_line 'KIOSK-READY' "$boot_timeout" || true
@@ -305,7 +360,7 @@ scenario_never_ready() {
 }
 
 scenario_cut_write() {
-  first_boot cut-write
+  first_disk
   local sums v=
   sums=$(slot_sums)
   stick good "$t/good.kup"
@@ -324,12 +379,7 @@ scenario_cut_write() {
 }
 
 scenario_cut_trial() {
-  first_boot cut-trial
-  stick good "$t/good.kup"
-  boot cut-trial-1 "$t/stick-good.img"
-  wait_line 'KIOSK-READY' "$boot_timeout" || true
-  plug stick
-  ended 1800 || true
+  from_written cut-trial || return 0
   boot cut-trial-2
   local v=
   wait_line 'KIOSK-UPDATE trial' "$boot_timeout" && v=y
@@ -341,6 +391,86 @@ scenario_cut_trial() {
   check "cut-trial: old slot, reported" "$(ok "$([[ -n $v && $fw_part == 2 ]] && echo y)")" "partition $fw_part; $(line 'KIOSK-UPDATE phase=')"
   power_cut
   same_data cut-trial "$before"
+}
+
+# The commit is two writes: autoboot.txt (one sector), then the state. The
+# trial is held between them and the power cut there.
+scenario_cut_commit() {
+  from_written cut-commit || return 0
+  CMDLINE_EXTRA=kiosk.update_commit_pause=900s boot cut-commit-2
+  local v=
+  wait_line 'KIOSK-UPDATE holding the commit' 900 && v=y
+  power_cut
+  check "cut-commit: cut between the writes" "$(ok "$([[ -n $v && $fw_part == 3 ]] && echo y)")" "partition $fw_part; $(line 'KIOSK-UPDATE autoboot.txt now boots')"
+  running cut-commit-3 3 "$v1"
+  v=
+  wait_line "KIOSK-UPDATE phase=committed version=$v1" 60 && v=y
+  check "cut-commit: commit recorded" "$(ok "$v")" "$(line 'KIOSK-UPDATE phase=')"
+  power_cut
+  same_data cut-commit "$before"
+}
+
+# collector_up: the town hall's collector on the build machine's loopback,
+# with the good bundle published for T01 in a window around now (the
+# kiosk's local time, JST).
+collector_up() {
+  local rel=$t/releases relkeys=$t/release-keys
+  rm -rf "$rel" "$relkeys" "$t/collector-data"
+  mkdir -p "$relkeys"
+  cp "$work/release-dev.pub" "$relkeys/"
+  "$hostbin/collector" release --releases "$rel" --keys "$relkeys" --kiosks T01 \
+    --window "$(TZ=Asia/Tokyo date -d '-1 hour' +%H:%M)-$(TZ=Asia/Tokyo date -d '+3 hours' +%H:%M)" "$t/good.kup" >"$t/release.log" 2>&1 ||
+    { cat "$t/release.log" >&2; return 1; }
+  "$hostbin/collector" --listen "127.0.0.1:$cport" --ca "$t/pki/ca.pem" --cert "$t/pki/server.pem" \
+    --key "$t/pki/server-key.pem" --data "$t/collector-data" --releases "$rel" --metrics-listen off \
+    >"$t/collector.log" 2>&1 &
+  cpid=$!
+}
+# kiosks_api: the collector's staff API, as a staff member's certificate sees it.
+kiosks_api() {
+  curl -s --max-time 10 --cacert "$t/pki/ca.pem" --cert "$t/pki/client-staff-ut.pem" --key "$t/pki/client-staff-ut-key.pem" \
+    "https://127.0.0.1:$cport/kiosks"
+}
+
+scenario_collector_good() {
+  first_disk
+  rm -f "$t/tech" "$t/tech.pub"
+  ssh-keygen -q -t ed25519 -N '' -C town-hall -f "$t/tech"
+  mcopy -o -i "$disk@@$(fw_part_offset "$disk" 1)" "$t/tech.pub" ::kiosk-ssh.pub
+  collector_up || { check "collector-good: published" 1 "collector release failed: $(tail -1 "$t/release.log")"; return 0; }
+  check "collector-good: published" 0 "$(grep -a '^published' "$t/release.log" | head -1)"
+  local ssh_port v= out
+  ssh_port=$(shuf -i 20000-60000 -n 1)
+  # romfile= : no PXE option ROM (efi-virtio.rom is not installed, nor needed)
+  net=(-netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$ssh_port-:22" -device virtio-net-pci,netdev=n0,romfile=)
+  boot collector-good-1
+  wait_line 'KIOSK-READY' "$boot_timeout" || true
+  for _ in $(seq 40); do
+    out=$(ssh -i "$t/tech" -p "$ssh_port" -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+      -o ConnectTimeout=10 -o BatchMode=yes -o LogLevel=ERROR root@127.0.0.1 \
+      'systemctl start --no-block kiosk-update-fetch.service && echo asked' 2>>"$t/ssh.log") && break
+    sleep 3
+  done
+  check "collector-good: fetch asked over ssh" "$(ok "$([[ $out == asked ]] && echo y)")" "${out:-no shell (see ${t#"$here"/}/ssh.log)}"
+  ended 1800 || true
+  check "collector-good: fetched, trial requested" "$(ok "$([[ -e $t/flag ]] && grep -qa 'fetched from the collector' "$log" && echo y)")" "$(line 'fetched from the collector') / $(line 'Restarting system')"
+  boot collector-good-2
+  wait_line "KIOSK-UPDATE phase=committed version=$v1" 600 && v=y
+  check "collector-good: committed" "$(ok "$([[ -n $v && $fw_part == 3 ]] && echo y)")" "partition $fw_part; $(line 'KIOSK-UPDATE phase=')"
+  # The heartbeat (every minute) tells the town hall which version runs.
+  v=
+  for _ in $(seq 60); do
+    out=$(kiosks_api)
+    grep -q "\"$v1\"" <<<"$out" && { v=y; break; }
+    sleep 5
+  done
+  check "collector-good: town hall sees $v1" "$(ok "$v")" "$(grep -o "\"version\":\"[^\"]*\"" <<<"$out" | sort -u | tr '\n' ' ')"
+  power_cut
+  net=(-nic none)
+  running collector-good-3 3 "$v1"
+  power_cut
+  kill "$cpid" 2>/dev/null; wait "$cpid" 2>/dev/null || true; cpid=
+  same_data collector-good "$before"
 }
 
 for s in $scenarios; do
