@@ -123,8 +123,12 @@ CONF
     grep -qP "^0x[0-9a-f]+\t$sym\tvmlinux\t" "$kdir/Module.symvers" || die "$kver does not export $sym"
   done
 
-  # A copy of the source: kbuild writes its objects beside it (M=).
-  bdir=$(mktemp -d "$work/tryboot-build.XXXXXX")
+  # A copy of the source: kbuild writes its objects beside it (M=). A fixed
+  # directory, and paths under images/work/ mapped to work/ in the debug
+  # info the build ID is computed over: the same .ko from any checkout.
+  bdir=$work/tryboot-build
+  rm -rf "$bdir"
+  mkdir -p "$bdir"
   trap 'rm -rf "$bdir"' EXIT
   cp "$here/kiosk-tryboot.c" "$here/Kbuild" "$bdir/"
   echo "tryboot: building kiosk-tryboot.ko for $kver ($kpkg $kpkgver, $("$cc" --version | head -1))"
@@ -132,7 +136,7 @@ CONF
   # env -u: `make image` runs this under make, whose MAKEFLAGS (a jobserver
   # this make cannot reach) and MAKELEVEL must not leak into kbuild.
   if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEFILES \
-    make -s ARCH=arm64 CROSS_COMPILE="$cross" KBUILD_MODPOST_WARN= \
+    make -s ARCH=arm64 CROSS_COMPILE="$cross" KBUILD_MODPOST_WARN= KCFLAGS="-ffile-prefix-map=$work/=work/" \
     -C "$kdir" M="$bdir" modules >"$bdir/build.log" 2>&1; then
     cat "$bdir/build.log" >&2
     die "the module did not build"
