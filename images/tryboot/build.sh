@@ -112,7 +112,7 @@ CONF
   # the version number here: the same GCC release keeps the ABI, flags and
   # feature tests (CONFIG_CC_HAS_*) of the kernel's own build.
   cc=${cross}gcc-12
-  command -v "$cc" >/dev/null || die "$cc is missing (images/deps.sh image installs gcc-aarch64-linux-gnu)"
+  command -v "$cc" >/dev/null || die "$cc is missing (images/deps.sh image installs gcc-12-aarch64-linux-gnu)"
   want_gcc=$(sed -n 's/^CONFIG_GCC_VERSION=//p' "$kdir/.config")
   have_gcc=$(echo __GNUC__ __GNUC_MINOR__ __GNUC_PATCHLEVEL__ | "$cc" -E -P - | awk '{ printf "%d%02d%02d", $1, $2, $3 }')
   [[ $want_gcc == "$have_gcc" ]] ||
