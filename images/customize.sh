@@ -17,6 +17,10 @@ in_root() { chroot "$root" "$@"; }
 # Our binaries. vcard and collector are test and town-hall tools: not shipped.
 install -m 0755 "$bindir/kiosk" "$bindir/kioskctl" "$root/usr/local/bin/"
 
+# The updater's `reboot "0 tryboot"` needs a module Debian's kernel lacks:
+# built for this root's kernel, in updates/, loaded by udev on a Pi only.
+bash "$here/tryboot/build.sh" "$root"
+
 # Voice guidance: the prompts `make voice` rendered, and their credits.
 bash "$here/voice-root.sh" "$root" "${VOICE_DIR:-$here/../build/voice}" "${VOICE_TOOLS:-$here/../build/voice-tools}"
 

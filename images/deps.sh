@@ -24,6 +24,8 @@ image_pkgs=(
   zstd                              # compress the image
   bmap-tools                        # a block map, so flashing skips the image's holes
   arch-test                         # mmdebstrap's check that arm64 can run
+  gcc-12-aarch64-linux-gnu make     # tryboot/build.sh: the kernel's compiler (gcc-12), kbuild
+  kmod debian-archive-keyring       # tryboot/build.sh: depmod, modinfo; the headers' signatures
 )
 case $level in
 cross) pkgs=("${cross_pkgs[@]}") ;;

@@ -7,13 +7,17 @@
  * SET_REBOOT_FLAGS (0x00038064) with flag 1 before the watchdog resets the
  * board. The bootloader then boots autoboot.txt's [tryboot] partition once.
  *
- * NOT BUILT INTO THE IMAGE YET and never run: it must be built against the
- * image's kernel headers (Kbuild beside it) and checked on a Pi 4
- * (images/README.md, "What only a real Pi can prove"). Drop it when Debian's
- * kernel carries "firmware: raspberrypi: Add reboot mode support".
+ * Built against the image's exact kernel headers and installed as
+ * /lib/modules/$KVER/updates/kiosk-tryboot.ko by images/tryboot/build.sh
+ * (from images/customize.sh); udev loads it by modalias only where the
+ * device tree has the firmware node (a Pi; never under qemu -M virt).
+ * NEVER RUN ON A PI HERE: images/README.md, "What only a real Pi can
+ * prove". Drop it when Debian's kernel carries "firmware: raspberrypi: Add
+ * reboot mode support".
  */
 #include <linux/module.h>
 #include <linux/notifier.h>
+#include <linux/mod_devicetable.h>
 #include <linux/of.h>
 #include <linux/reboot.h>
 #include <linux/string.h>
@@ -39,20 +43,52 @@ static int kiosk_tryboot_notify(struct notifier_block *nb, unsigned long action,
 
 static struct notifier_block kiosk_tryboot_nb = {
 	.notifier_call = kiosk_tryboot_notify,
-	.priority = 128, /* before the watchdog's restart handler */
+	/*
+	 * Reboot notifiers all run in kernel_restart_prepare(), before
+	 * device_shutdown() (where the firmware driver sends NOTIFY_REBOOT)
+	 * and before the watchdog's restart handler resets the board.
+	 */
+	.priority = 128,
 };
 
+/*
+ * Only for the modalias (of:N*T*Craspberrypi,bcm2835-firmware*): udev loads
+ * the module when the firmware's platform device appears. That device is
+ * bound to the firmware driver, not to this module: init does the work.
+ */
+static const struct of_device_id kiosk_tryboot_of_match[] = {
+	{ .compatible = "raspberrypi,bcm2835-firmware" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, kiosk_tryboot_of_match);
+
+/*
+ * Debian's 6.1 arm64 config has CONFIG_RASPBERRYPI_FIRMWARE=y and
+ * CONFIG_BCM2835_MBOX=y: the firmware driver is built in and has probed
+ * during kernel init, before userspace (udev) can load this module. So a
+ * missing rpi_firmware here will not appear later: fail with -ENODEV and
+ * say so, rather than -EPROBE_DEFER (meaningless from a module's init).
+ */
 static int __init kiosk_tryboot_init(void)
 {
-	struct device_node *np = of_find_compatible_node(NULL, NULL, "raspberrypi,bcm2835-firmware");
+	struct device_node *np = of_find_matching_node(NULL, kiosk_tryboot_of_match);
+	int err;
 
 	if (!np)
-		return -ENODEV;
+		return -ENODEV; /* not a Pi (only a manual modprobe gets here) */
 	fw = rpi_firmware_get(np);
 	of_node_put(np);
-	if (!fw)
-		return -EPROBE_DEFER;
-	return register_reboot_notifier(&kiosk_tryboot_nb);
+	if (!fw) {
+		pr_err("kiosk-tryboot: the Raspberry Pi firmware driver is not bound: reboot \"0 tryboot\" will not set the tryboot flag\n");
+		return -ENODEV;
+	}
+	err = register_reboot_notifier(&kiosk_tryboot_nb);
+	if (err) {
+		rpi_firmware_put(fw);
+		return err;
+	}
+	pr_info("kiosk-tryboot: ready: reboot \"0 tryboot\" sets the firmware's tryboot flag\n");
+	return 0;
 }
 
 static void __exit kiosk_tryboot_exit(void)
