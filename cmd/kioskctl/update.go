@@ -242,8 +242,9 @@ func (f updateFlags) installer() (*update.Installer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &update.Installer{Layout: layout, Storage: update.OSStorage{}, Firmware: f.firmware(), State: update.StateStore{Dir: f.state},
-		Keys: keys, RunningSerial: runningSerial(f.release, f.state)}, nil
+	fw := f.firmware()
+	return &update.Installer{Layout: layout, Storage: update.OSStorage{}, Firmware: fw, State: update.StateStore{Dir: f.state},
+		Keys: keys, RunningSerial: runningSerial(f.release, f.state), Preflight: fw.trybootReady}, nil
 }
 
 func updateApply(ctx context.Context, f updateFlags, path string, stdout io.Writer) error {

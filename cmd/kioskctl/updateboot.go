@@ -25,6 +25,43 @@ import (
 type piFirmware struct {
 	dt     string
 	reboot []string // the reboot command; "0 tryboot" is appended for a trial
+	// dtRoot and modules: /proc/device-tree and /sys/module (trybootReady).
+	dtRoot, modules string
+}
+
+// trybootReady: on a Pi (the device tree has the firmware's node) the
+// kiosk-tryboot module must be loaded, or `reboot "0 tryboot"` is a plain
+// reboot and the trial never happens. Elsewhere (qemu's virt machine under
+// the firmware stand-in, which reads the kernel's reboot line) nothing to check.
+func (f piFirmware) trybootReady() error {
+	root, mods := f.dtRoot, f.modules
+	if root == "" {
+		root = "/proc/device-tree"
+	}
+	if mods == "" {
+		mods = "/sys/module"
+	}
+	if !piFirmwareNode(root) {
+		return nil
+	}
+	if _, err := os.Stat(filepath.Join(mods, "kiosk_tryboot")); err != nil {
+		return fmt.Errorf("the kiosk-tryboot module is not loaded, so the firmware would not try the new slot (check: lsmod | grep kiosk_tryboot; dmesg | grep kiosk-tryboot)")
+	}
+	return nil
+}
+
+// piFirmwareNode: a node compatible with raspberrypi,bcm2835-firmware
+// (/soc/firmware on a Pi 4's device tree).
+func piFirmwareNode(root string) bool {
+	for _, pattern := range []string{"firmware/compatible", "*/firmware/compatible"} {
+		files, _ := filepath.Glob(filepath.Join(root, pattern))
+		for _, c := range files {
+			if b, err := os.ReadFile(c); err == nil && bytes.Contains(b, []byte("raspberrypi,bcm2835-firmware")) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (f piFirmware) Boot() (update.BootInfo, error) {

@@ -50,7 +50,7 @@ func updateFetch(ctx context.Context, f updateFlags, stdout io.Writer) error {
 	case o.Serial <= running:
 		fmt.Fprintf(stdout, "update fetch: %s (serial %d) is not newer than this kiosk's %d\n", o.Version, o.Serial, running)
 		return nil
-	case st.Target.Serial == o.Serial && st.Phase == update.PhaseFailed && !f.force:
+	case st.Target.Serial == o.Serial && st.Phase == update.PhaseFailed && st.Reason != string(update.ReasonNoTryboot) && !f.force:
 		fmt.Fprintf(stdout, "update fetch: %s already failed here (%s); not retried without --force\n", o.Version, st.Reason)
 		return nil
 	case st.Target.Serial == o.Serial && st.Phase == update.PhaseTrying:

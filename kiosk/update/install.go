@@ -40,6 +40,10 @@ type Installer struct {
 	// recorded with a refusal when the bundle itself could not say, so a
 	// refused release is not fetched again and again.
 	Offered Release
+	// Preflight, when set, says whether this kiosk can take a trial boot at
+	// all; it runs before the bundle is read, so a kiosk that cannot does
+	// not spend minutes writing a slot it would never boot.
+	Preflight func() error
 
 	version string // the bundle's, once verified: for Progress
 }
@@ -62,6 +66,11 @@ func (in *Installer) Apply(ctx context.Context, src Source, source string) (*Man
 	st, err := in.State.Load()
 	if err != nil {
 		return nil, err
+	}
+	if in.Preflight != nil {
+		if err := in.Preflight(); err != nil {
+			return nil, in.fail(st, Release{Slot: target.Name, Version: in.Offered.Version, Serial: in.Offered.Serial}, source, refuse(ReasonNoTryboot, "%v", err))
+		}
 	}
 	pol := Policy{Keys: in.Keys, Board: in.Board, MinSerial: max(in.RunningSerial, st.Committed.Serial)}
 	m, err := in.verifyPass(ctx, src, pol)

@@ -18,6 +18,7 @@ const (
 	ReasonDowngrade    Reason = "downgrade"     // not newer than what runs or was committed
 	ReasonWrongBoard   Reason = "wrong_board"   // made for another board
 	ReasonReadBack     Reason = "read_back"     // the slot read back differs from what was written
+	ReasonNoTryboot    Reason = "no_tryboot"    // this kiosk cannot ask the firmware for a trial boot (a kiosk's fault, not the bundle's)
 )
 
 // Refusal is a bundle this kiosk will not install, and why.
@@ -53,7 +54,9 @@ func (r Reason) Words() (ja, en string) {
 	case ReasonDowngrade:
 		return "この更新ファイルは、いまの版より新しくありません。", "This update is not newer than the version running. It was not installed."
 	case ReasonWrongBoard:
-		return "この更新ファイルは、このキオスク用ではありません。", "This update is for another kind of kiosk. It was not installed."
+		return "この更新ファイルは、この機械用ではありません。", "This update is for another kind of machine. It was not installed."
+	case ReasonNoTryboot:
+		return "この機械は、いまは更新を試せないため、何も変えませんでした。", "This machine cannot try an update now (its trial-boot module is not loaded). Nothing was installed."
 	default:
 		return "この更新ファイルは読めませんでした。", "This update file could not be read. It was not installed."
 	}

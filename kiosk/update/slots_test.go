@@ -3,6 +3,7 @@ package update
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -98,38 +99,43 @@ func TestRefusedBundlesTouchNothing(t *testing.T) {
 		name string
 		mk   func(c *card) string
 		want Reason
+		pre  func() error // the kiosk's Preflight
 	}{
 		{"signed by another key", func(c *card) string {
 			c2 := *c
 			c2.rel = newRelease(t)
 			p, _ := c2.bundleFile(t, "v2", 200, nil)
 			return p
-		}, ReasonBadSignature},
+		}, ReasonBadSignature, nil},
 		{"unsigned", func(c *card) string {
 			p, _ := c.bundleFile(t, "v2", 200, nil)
 			b, _ := os.ReadFile(p)
 			es := untar(t, b)
 			os.WriteFile(p, retar(t, append(es[:1:1], es[2:]...)), 0o644)
 			return p
-		}, ReasonUnsigned},
-		{"downgrade", func(c *card) string { p, _ := c.bundleFile(t, "v0", 50, nil); return p }, ReasonDowngrade},
+		}, ReasonUnsigned, nil},
+		{"downgrade", func(c *card) string { p, _ := c.bundleFile(t, "v0", 50, nil); return p }, ReasonDowngrade, nil},
 		{"wrong board", func(c *card) string {
 			p, _ := c.bundleFile(t, "v2", 200, func(s *Spec) { s.Board = "rpi5-arm64" })
 			return p
-		}, ReasonWrongBoard},
+		}, ReasonWrongBoard, nil},
 		{"truncated", func(c *card) string {
 			p, _ := c.bundleFile(t, "v2", 200, nil)
 			b, _ := os.ReadFile(p)
 			os.WriteFile(p, b[:len(b)*2/3], 0o644)
 			return p
-		}, ReasonTruncated},
+		}, ReasonTruncated, nil},
 		{"corrupt root", func(c *card) string {
 			p, _ := c.bundleFile(t, "v2", 200, func(s *Spec) { s.Raw = true })
 			b, _ := os.ReadFile(p)
 			b[len(b)-5000] ^= 0x40
 			os.WriteFile(p, b, 0o644)
 			return p
-		}, ReasonCorrupt},
+		}, ReasonCorrupt, nil},
+		// A good bundle, but a kiosk that cannot ask for a trial boot (a Pi
+		// without the tryboot module): nothing read, nothing written.
+		{"kiosk cannot trial-boot", func(c *card) string { p, _ := c.bundleFile(t, "v2", 200, nil); return p },
+			ReasonNoTryboot, func() error { return errors.New("the kiosk-tryboot module is not loaded") }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,7 +143,9 @@ func TestRefusedBundlesTouchNothing(t *testing.T) {
 			running := sum(t, c.layout.Slots[0].Boot, c.layout.Slots[0].Root, c.layout.Select)
 			target := sum(t, c.layout.Slots[1].Boot, c.layout.Slots[1].Root)
 			data := c.dataSum(t)
-			_, err := c.installer(&powerStorage{}, 100).Apply(context.Background(), fileSource(tt.mk(c)), "usb")
+			in := c.installer(&powerStorage{}, 100)
+			in.Preflight = tt.pre
+			_, err := in.Apply(context.Background(), fileSource(tt.mk(c)), "usb")
 			if ReasonOf(err) != tt.want {
 				t.Fatalf("reason %q, want %q: %v", ReasonOf(err), tt.want, err)
 			}

@@ -235,6 +235,7 @@ var labels = map[string]msg{
 	"upr.read_back":     {"書き込んだ内容が読み返せません", "read-back differed"},
 	"upr.downgrade":     {"いまの版より古い版です", "older than the running version"},
 	"upr.wrong_board":   {"別の機種用です", "for another board"},
+	"upr.no_tryboot":    {"この端末は新しい版を試せません（tryboot モジュールが読み込まれていません）", "this kiosk cannot try an update (tryboot module not loaded)"},
 	// devices and their states
 	"dev.reader":         {"カードリーダー", "Card reader"},
 	"dev.printer":        {"プリンター", "Printer"},
