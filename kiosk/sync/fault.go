@@ -65,6 +65,8 @@ func (r *FaultReporter) Send(ctx context.Context) error {
 // error.
 func (r *FaultReporter) Run(ctx context.Context) error {
 	cfg := r.s.cfg
+	// Nothing of it outlives the screen: not even a kept-alive connection.
+	defer cfg.Client.CloseIdleConnections()
 	failures := 0
 	for {
 		err := r.Send(ctx)

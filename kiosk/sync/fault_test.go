@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +21,7 @@ var oldJournalFault = ksync.FaultStatus{Kind: ksync.FaultOldJournal,
 // no goroutine is left behind.
 func TestFaultReporterSendsUntilStopped(t *testing.T) {
 	e := newKioskEnv(t)
+	conns := clientConns()
 	r, err := ksync.NewFaultReporter(ksync.Config{BaseURL: e.coll.url(), Client: ksync.NewHTTPClient(e.id.ClientTLS(e.ca.Pool()), 5*time.Second),
 		KioskID: kioskID, HeartbeatEvery: 20 * time.Millisecond,
 		Health: func() ksync.Health { return ksync.Health{Version: "2026.12.1", ReaderPresent: true} }}, oldJournalFault)
@@ -44,6 +47,11 @@ func TestFaultReporterSendsUntilStopped(t *testing.T) {
 	case <-time.After(5 * time.Second):
 		t.Fatal("Run did not return after its context ended")
 	}
+	for deadline := time.Now().Add(5 * time.Second); clientConns() > conns; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d client connections' goroutines left after Run returned (%d before)", clientConns(), conns)
+		}
+	}
 	e.coll.mu.Lock()
 	body := e.coll.bodies[0]
 	e.coll.mu.Unlock()
@@ -60,6 +68,12 @@ func TestFaultReporterSendsUntilStopped(t *testing.T) {
 	if err := hb.Check(); err != nil {
 		t.Errorf("the collector's check refuses it: %v", err)
 	}
+}
+
+// clientConns counts the goroutines of HTTP client connections.
+func clientConns() int {
+	buf := make([]byte, 1<<20)
+	return strings.Count(string(buf[:runtime.Stack(buf, true)]), "net/http.(*persistConn).readLoop")
 }
 
 func heartbeats(e *kioskEnv) int {
