@@ -3,10 +3,16 @@ package main
 import (
 	"context"
 	"io"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/gdamore/tcell/v2"
+
+	"github.com/villagehall/kiosk/kiosk"
+	"github.com/villagehall/kiosk/kiosk/journal"
+	ksync "github.com/villagehall/kiosk/kiosk/sync"
 )
 
 // TestCannotStartStopsItsReport: the heartbeats beside the cannot-start
@@ -42,5 +48,39 @@ func TestCannotStartStopsItsReport(t *testing.T) {
 	case <-ended:
 	default:
 		t.Fatal("cannotStart returned while its report was still running")
+	}
+}
+
+// TestNothingToReportWithout: a configuration whose sync part is not
+// usable by itself sends nothing (no collector, no certificate to
+// present): the kiosk only shows its screen, as before.
+func TestNothingToReportWithout(t *testing.T) {
+	const sync = "[sync]\ncollector_url = \"https://collector.village.local:8443\"\nca = \"/nonexistent/ca.pem\"\ncert = \"/nonexistent/c.pem\"\nkey = \"/nonexistent/k.pem\"\n"
+	for name, toml := range map[string]string{
+		"not TOML":           "kiosk_id = \"K01\n" + sync,
+		"sync off":           "kiosk_id = \"K01\"\n[devices.printer]\nwidth_mm = 70\n",
+		"no certificate yet": "kiosk_id = \"K01\"\n[devices.printer]\nwidth_mm = 70\n" + sync,
+	} {
+		path := filepath.Join(t.TempDir(), "kiosk.toml")
+		if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if r := configFaultReport(path, []string{path + ": devices.printer.width_mm: must be 58 or 80, got 70"}, io.Discard); r != nil {
+			t.Errorf("%s: a report was set up", name)
+		}
+	}
+}
+
+// TestOldJournalFault: what the heartbeat carries of the refusal is each
+// file, its journal and its count, and passes the collector's check.
+func TestOldJournalFault(t *testing.T) {
+	e := &unsentBesideError{path: "/var/lib/kiosk/journal/journal.db", old: []journal.Unsent{
+		{Path: "/var/lib/kiosk/journal.db", KioskID: "K01", JournalID: kiosk.NewJournalID(), Records: 3}}}
+	f := e.fault()
+	if f.Kind != ksync.FaultOldJournal || len(f.Journals) != 1 || f.Journals[0].Path != "/var/lib/kiosk/journal.db" || f.Unsent() != 3 {
+		t.Fatalf("%+v", f)
+	}
+	if err := (ksync.Heartbeat{KioskID: "K01", PrinterState: ksync.StateUnknown, Fault: &f}).Check(); err != nil {
+		t.Fatal(err)
 	}
 }
