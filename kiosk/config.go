@@ -567,3 +567,44 @@ func (s SpeakerConfig) validateEarphone(kc KeypadConfig) []*ConfigError {
 	}
 	return errs
 }
+
+// SyncSettings reads only the kiosk ID and the sync section of a
+// configuration that did not load, so that a kiosk on its cannot-start
+// screen can still tell the town hall why. It fails when the file is not
+// TOML, sync is off, or the kiosk ID or the sync section has a problem of
+// its own: then nothing says where to send, or as whom.
+func SyncSettings(path string) (kioskID string, s SyncConfig, err error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return "", SyncConfig{}, fmt.Errorf("read config: %w", err)
+	}
+	text, err := configText(path, data)
+	if err != nil {
+		return "", SyncConfig{}, err
+	}
+	c := DefaultConfig()
+	md, err := toml.Decode(text, &c)
+	if err != nil {
+		return "", SyncConfig{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	var errs []error
+	bad := func(field, format string, args ...any) {
+		errs = append(errs, &ConfigError{File: path, Field: field, Msg: fmt.Sprintf(format, args...)})
+	}
+	if !kioskIDRe.MatchString(c.KioskID) {
+		bad("kiosk_id", "must be 1-6 characters of A-Z and 0-9, got %q", c.KioskID)
+	}
+	for _, k := range md.Undecoded() {
+		if strings.HasPrefix(k.String(), "sync.") {
+			bad(k.String(), "unknown key (misspelt?)")
+		}
+	}
+	if !c.Sync.Enabled() {
+		bad("sync.collector_url", "not set: sync is off")
+	}
+	c.Sync.validate(bad)
+	if len(errs) > 0 {
+		return "", SyncConfig{}, errors.Join(errs...)
+	}
+	return c.KioskID, c.Sync, nil
+}

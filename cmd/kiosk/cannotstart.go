@@ -26,13 +26,16 @@ import (
 // lines the console and the journal get. withSSH: the technician's key is
 // in place and sshd runs, so the screen names the kiosk's addresses (which
 // DHCP may hand out only later: they are looked at again every few seconds).
-func cannotStart(ctx context.Context, lines []string, withSSH bool, stderr io.Writer) error {
+// report, when not nil, runs beside the screen until it stops (heartbeats
+// telling the town hall why: faultReport); cannotStart returns only after
+// it has.
+func cannotStart(ctx context.Context, lines []string, withSSH bool, report func(context.Context), stderr io.Writer) error {
 	reason := kiosk.NewCannotStart(lines)
 	for _, l := range reason.Problems {
 		fmt.Fprintln(stderr, "KIOSK NOT STARTED:", l)
 	}
 	cause := errors.New("cannot start: " + strings.Join(reason.Problems, "; "))
-	scr, err := tcell.NewScreen()
+	scr, err := newScreen()
 	if err != nil {
 		return fmt.Errorf("%w (and no screen to show it: %v)", cause, err)
 	}
@@ -40,6 +43,17 @@ func cannotStart(ctx context.Context, lines []string, withSSH bool, stderr io.Wr
 		return fmt.Errorf("%w (and no screen to show it: %v)", cause, err)
 	}
 	defer scr.Fini()
+	// Every goroutine below ends with ctx: cancelled when the loop returns,
+	// whatever ended it, before they are waited for.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	reportDone := make(chan struct{})
+	go func() {
+		defer close(reportDone)
+		if report != nil {
+			report(ctx)
+		}
+	}()
 	content := func() ui.CannotStart {
 		cs := ui.CannotStart{Reason: reason, Version: version}
 		if withSSH {
@@ -93,13 +107,19 @@ func cannotStart(ctx context.Context, lines []string, withSSH bool, stderr io.Wr
 			})
 		},
 	})
+	cancel()
 	<-done
 	<-wdDone
+	<-reportDone
 	if err != nil {
 		return fmt.Errorf("%w (screen: %v)", cause, err)
 	}
 	return cause
 }
+
+// newScreen is the display the cannot-start screen draws on (tests: a
+// simulation screen).
+var newScreen = tcell.NewScreen
 
 // statusLine is cause as one line for systemctl status (STATUS=): no
 // newlines, at most 200 bytes on a rune boundary.

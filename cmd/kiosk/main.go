@@ -79,7 +79,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		if err != nil {
 			lines = []string{err.Error()}
 		}
-		if err := cannotStart(ctx, lines, o.cannotStartSSH, stderr); ctx.Err() == nil {
+		// Provisioning failed: no configuration was written, so there is
+		// nothing that says where or as whom to report it.
+		if err := cannotStart(ctx, lines, o.cannotStartSSH, nil, stderr); ctx.Err() == nil {
 			return err
 		}
 		return nil // stopped: showing the reason was the whole job
@@ -90,8 +92,11 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 			return err
 		}
 		// The configuration the kiosk was given is unusable: say so on
-		// its screen, not only in the journal (systemd restarts it).
-		return cannotStart(ctx, problemLines(err), false, stderr)
+		// its screen, not only in the journal (systemd restarts it), and
+		// to the town hall when its sync settings are sound by themselves.
+		lines := problemLines(err)
+		report := configFaultReport(o.configPath, lines, stderr)
+		return cannotStart(ctx, lines, false, report, stderr)
 	}
 	log, closeLog, err := openLog(o, cfg)
 	if err != nil {
@@ -105,7 +110,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	if errors.As(err, &unsent) && !o.sim {
 		// Records would be stranded: say so on the screen and stay there.
 		log.Error("kiosk not started", "err", err, "problems", unsent.lines())
-		return cannotStart(ctx, unsent.lines(), false, stderr)
+		return cannotStart(ctx, unsent.lines(), false, faultReport(cfg.KioskID, cfg.Sync, unsent.fault(), log, log), stderr)
 	}
 	if err != nil {
 		log.Error("kiosk stopped", "err", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -192,19 +193,12 @@ func runKiosk(ctx context.Context, cfg kiosk.Config, o options, log *slog.Logger
 
 // newSyncer uploads j with the kiosk's certificate, which also signs every batch.
 func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, devs *devices, log *slog.Logger) (*ksync.Syncer, error) {
-	pool, err := ksync.LoadCAPool(cfg.Sync.CA)
+	id, client, err := syncClient(cfg.KioskID, cfg.Sync)
 	if err != nil {
-		return nil, fmt.Errorf("sync.ca: %w", err)
-	}
-	id, err := ksync.LoadIdentity(cfg.Sync.Cert, cfg.Sync.Key)
-	if err != nil {
-		return nil, fmt.Errorf("sync.cert, sync.key: %w", err)
-	}
-	if cn := id.Cert.Subject.CommonName; cn != cfg.KioskID {
-		return nil, fmt.Errorf("sync.cert: the certificate is kiosk %q's, this kiosk is %q: the collector would refuse every batch", cn, cfg.KioskID)
+		return nil, err
 	}
 	s, err := ksync.New(ksync.Config{
-		BaseURL: cfg.Sync.URLs()[0], MoreURLs: cfg.Sync.URLs()[1:], Client: ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), KioskID: cfg.KioskID,
+		BaseURL: cfg.Sync.URLs()[0], MoreURLs: cfg.Sync.URLs()[1:], Client: client, KioskID: cfg.KioskID,
 		Signer: id.Signer, Outbox: j, Idle: cfg.Sync.Interval, Logger: log,
 		OnServerTime: clock.Observe,
 		Health:       func() ksync.Health { return health(devs) },
@@ -214,6 +208,23 @@ func newSyncer(cfg kiosk.Config, j *journal.Journal, clock *kiosk.ClockTrust, de
 	}
 	log.Info("sync on", "collector", strings.Join(cfg.Sync.URLs(), " then "), "journal_id", j.JournalID())
 	return s, nil
+}
+
+// syncClient is the kiosk's identity and the HTTP client that presents it
+// to the collectors (trusting only the village CA).
+func syncClient(kioskID string, sc kiosk.SyncConfig) (*ksync.Identity, *http.Client, error) {
+	pool, err := ksync.LoadCAPool(sc.CA)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sync.ca: %w", err)
+	}
+	id, err := ksync.LoadIdentity(sc.Cert, sc.Key)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sync.cert, sync.key: %w", err)
+	}
+	if cn := id.Cert.Subject.CommonName; cn != kioskID {
+		return nil, nil, fmt.Errorf("sync.cert: the certificate is kiosk %q's, this kiosk is %q: the collector would refuse every batch", cn, kioskID)
+	}
+	return id, ksync.NewHTTPClient(id.ClientTLS(pool), 30*time.Second), nil
 }
 
 // health is what the heartbeat says of the devices: each one's state as

@@ -102,6 +102,12 @@ func New(cfg Config) (*Syncer, error) {
 	case cfg.Outbox == nil:
 		return nil, errors.New("syncer: outbox required")
 	}
+	return newSyncer(cfg)
+}
+
+// newSyncer checks the collector URLs and fills defaults: what a Syncer
+// and a FaultReporter (which has no journal) both need.
+func newSyncer(cfg Config) (*Syncer, error) {
 	if err := kiosk.CheckCollectorURL(cfg.BaseURL); err != nil {
 		return nil, fmt.Errorf("syncer: collector URL: %w", err)
 	}

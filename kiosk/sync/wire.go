@@ -151,6 +151,9 @@ func (hb Heartbeat) Check() error {
 	if hb.Sync.Unsent < 0 || hb.JournalDepth < 0 || hb.Sync.HeadSeq > kiosk.MaxSeq {
 		return errors.New("unsent, journal_depth or head_seq out of range")
 	}
+	if hb.Fault != nil {
+		return hb.Fault.check()
+	}
 	return nil
 }
 
@@ -187,6 +190,65 @@ type Heartbeat struct {
 	Update        *UpdateStatus  `json:"update,omitempty"`
 	Time          time.Time      `json:"time"`
 	Acked         *AckedPoint    `json:"acked,omitempty"` // protocol 2, as in Batch
+	// Fault: the kiosk is up on its cannot-start screen, and why (no
+	// journal is open, so nothing else of it reaches the town hall).
+	Fault *FaultStatus `json:"fault,omitempty"`
+}
+
+// Fault kinds: what keeps a kiosk on its cannot-start screen.
+const (
+	FaultOldJournal = "old_journal" // an older journal beside the configured one holds unsent records
+	FaultConfig     = "config"      // its configuration has a mistake outside the sync section
+)
+
+// FaultStatus says why the kiosk cannot start, in what staff act on:
+// journal files and counts, configuration field names. Never record
+// content or a value from the configuration.
+type FaultStatus struct {
+	Kind     string         `json:"kind"`
+	Journals []FaultJournal `json:"journals,omitempty"` // FaultOldJournal
+	Fields   []string       `json:"fields,omitempty"`   // FaultConfig: the fields to fix
+}
+
+// FaultJournal is an older journal that waits to be exported.
+type FaultJournal struct {
+	Path      string `json:"path"`
+	KioskID   string `json:"kiosk_id,omitempty"`
+	JournalID string `json:"journal_id,omitempty"`
+	Unsent    int    `json:"unsent"`
+}
+
+// Unsent is how many records the fault's journals hold unsent.
+func (f FaultStatus) Unsent() int {
+	n := 0
+	for _, j := range f.Journals {
+		n += j.Unsent
+	}
+	return n
+}
+
+// maxFaultItems bounds a fault's lists (a heartbeat is at most 64 KB).
+const maxFaultItems = 32
+
+func (f FaultStatus) check() error {
+	if f.Kind != FaultOldJournal && f.Kind != FaultConfig {
+		return fmt.Errorf("fault kind %q is not one of %v", f.Kind, []string{FaultOldJournal, FaultConfig})
+	}
+	if len(f.Journals) > maxFaultItems || len(f.Fields) > maxFaultItems {
+		return fmt.Errorf("fault lists more than %d journals or fields", maxFaultItems)
+	}
+	for i, j := range f.Journals {
+		if j.Unsent < 0 || j.Path == "" || len(j.Path) > 1024 || (j.JournalID != "" && !kiosk.ValidJournalID(j.JournalID)) ||
+			(j.KioskID != "" && !kiosk.ValidKioskID(j.KioskID)) {
+			return fmt.Errorf("fault journals[%d]: path, kiosk ID, journal ID or unsent count is not one", i)
+		}
+	}
+	for i, fl := range f.Fields {
+		if fl == "" || len(fl) > 128 {
+			return fmt.Errorf("fault fields[%d] is not a field name", i)
+		}
+	}
+	return nil
 }
 
 // UpdateStatus is the kiosk's last A/B update as its updater recorded it

@@ -2,6 +2,7 @@ package console
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/villagehall/kiosk/cmd/collector/internal/store"
@@ -71,7 +72,14 @@ func (h Health) assess(l Lang, k store.KioskState, now time.Time) (Level, []Prob
 	case now.Sub(k.HeartbeatAt) > h.SilentAfter:
 		add(LevelBad, "problem.silent", ago(l, now, k.HeartbeatAt))
 	}
+	fault := k.Fault()
+	for _, t := range faultProblems(l, fault) {
+		ps = append(ps, Problem{LevelBad, t})
+	}
 	for _, d := range k.Devices() {
+		if fault != nil {
+			break // a kiosk that did not start runs no device: none is reported
+		}
 		if d.State == ksync.StateOK {
 			continue
 		}
@@ -107,4 +115,30 @@ func (h Health) assess(l Lang, k store.KioskState, now time.Time) (Level, []Prob
 		worst = ps[0].Level
 	}
 	return worst, ps
+}
+
+// faultProblems are the words for a kiosk up on its cannot-start screen:
+// why, and what staff do about it. One line per older journal, each with
+// its own export command.
+func faultProblems(l Lang, f *ksync.FaultStatus) []string {
+	if f == nil {
+		return nil
+	}
+	switch f.Kind {
+	case ksync.FaultOldJournal:
+		var out []string
+		for _, j := range f.Journals {
+			out = append(out, text(l, "problem.fault.old_journal", j.Path, j.Unsent, j.Path))
+		}
+		if len(out) == 0 {
+			out = append(out, text(l, "problem.fault.old_journal", "?", f.Unsent(), "FILE"))
+		}
+		return out
+	case ksync.FaultConfig:
+		if len(f.Fields) == 0 {
+			return []string{text(l, "problem.fault.config_nofield")}
+		}
+		return []string{text(l, "problem.fault.config", strings.Join(f.Fields, ", "))}
+	}
+	return []string{text(l, "problem.fault.other", f.Kind)}
 }

@@ -165,6 +165,14 @@ var words = map[string]msg{
 	"gaps.count":       {"未着の記録 %dか所", "gaps: %d"},
 	"problem.flags":    {"警告が%d件あります", "flags raised: %d"},
 	"problem.recreate": {"記録ファイルが作り直されました（%s）", "journal re-created (%s)"},
+	// A kiosk up on its cannot-start screen says why in its heartbeats.
+	"problem.fault.old_journal": {"起動できません：古い記録ファイル %s に、役場へまだ届いていない記録が%d件あります（記録をなくさないよう、新しい記録ファイルは始めていません）。端末で kioskctl journal export --db %s を実行して書き出し、役場で取り込んでから、そのファイルを別の場所へ移して端末を再起動してください",
+		"cannot start: the older journal %s holds %d records the town hall does not have (no new journal was started, so none is lost). On the kiosk, export it with kioskctl journal export --db %s, import it here, then move the file away and restart the kiosk"},
+	"problem.fault.config": {"起動できません：設定ファイル（kiosk-provision.toml）にまちがいがあります（直す項目：%s）。SDカードをパソコンで開いて直し（kioskctl provision check で確かめられます）、端末を再起動してください",
+		"cannot start: its provisioning file (kiosk-provision.toml) has a mistake (fields: %s). Fix it on a PC (check it with kioskctl provision check) and restart the kiosk"},
+	"problem.fault.config_nofield": {"起動できません：設定ファイル（kiosk-provision.toml）にまちがいがあります。端末の画面で直す所を確かめ、SDカードをパソコンで開いて直してください",
+		"cannot start: its provisioning file (kiosk-provision.toml) has a mistake; the kiosk's screen says where. Fix it on a PC and restart the kiosk"},
+	"problem.fault.other": {"起動できません（%s）。端末の画面で理由を確かめてください", "cannot start (%s); the kiosk's screen says why"},
 }
 
 // labels translate the codes records and kiosks carry.

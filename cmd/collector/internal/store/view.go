@@ -147,3 +147,12 @@ func (k KioskState) Update() *ksync.UpdateStatus {
 	}
 	return k.LastHeartbeat.Update
 }
+
+// Fault is why the kiosk said it cannot start, in its last heartbeat; nil
+// when it runs (or said nothing).
+func (k KioskState) Fault() *ksync.FaultStatus {
+	if k.LastHeartbeat == nil {
+		return nil
+	}
+	return k.LastHeartbeat.Fault
+}

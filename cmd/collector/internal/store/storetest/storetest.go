@@ -426,6 +426,16 @@ func heartbeatsCerts(t *testing.T, s store.Store, _ func() store.Store) {
 		len(k.LastHeartbeat.Devices) != 1 || k.LastHeartbeat.Sync.Unsent != 7 {
 		t.Fatalf("kiosk %+v %v", k, err)
 	}
+	// A kiosk on its cannot-start screen: the fault is kept whole, as
+	// every field of a heartbeat (the console reads it back).
+	fault := ksync.Heartbeat{KioskID: "K02", PrinterState: ksync.StateUnknown, Version: "v9", Time: T0, Fault: &ksync.FaultStatus{Kind: ksync.FaultOldJournal,
+		Journals: []ksync.FaultJournal{{Path: "/var/lib/kiosk/journal.db", KioskID: "K02", JournalID: kiosk.NewJournalID(), Unsent: 3}}}}
+	if err := s.SaveHeartbeat(ctx, store.Heartbeat{HB: fault, ReceivedAt: T0}); err != nil {
+		t.Fatal(err)
+	}
+	if k, err := s.Kiosk(ctx, "K02"); err != nil || k.Fault() == nil || fmt.Sprint(*k.Fault()) != fmt.Sprint(*fault.Fault) {
+		t.Fatalf("fault heartbeat read back as %+v %v", k.LastHeartbeat, err)
+	}
 	if _, err := s.Kiosk(ctx, "K09"); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("unknown kiosk: %v", err)
 	}
