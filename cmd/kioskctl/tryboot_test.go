@@ -45,3 +45,45 @@ func TestTrybootReady(t *testing.T) {
 		})
 	}
 }
+
+// The default reboot is systemd's, without waiting for the job (the reboot
+// stops the service kioskctl runs in) and with the trial's argument as an
+// option; a command given for a test bench gets it appended as before.
+func TestFirmwareRebootCommand(t *testing.T) {
+	dir := t.TempDir()
+	log := filepath.Join(dir, "calls")
+	fake := "#!/bin/sh\necho \"$0 $*\" >>" + log + "\n"
+	os.WriteFile(filepath.Join(dir, "systemctl"), []byte(fake), 0o755)
+	os.WriteFile(filepath.Join(dir, "bench-reboot"), []byte(fake), 0o755)
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	tests := []struct {
+		name   string
+		reboot []string
+		trial  bool
+		want   string
+	}{
+		{"trial, default", nil, true, "systemctl --no-block reboot --reboot-argument=0 tryboot"},
+		{"trial, the flag's default", []string{"systemctl", "reboot"}, true, "systemctl --no-block reboot --reboot-argument=0 tryboot"},
+		{"plain, default", []string{"systemctl", "reboot"}, false, "systemctl --no-block reboot"},
+		{"trial, a bench's command", []string{filepath.Join(dir, "bench-reboot"), "-x"}, true, "bench-reboot -x 0 tryboot"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			os.Remove(log)
+			f := piFirmware{reboot: tt.reboot}
+			var err error
+			if tt.trial {
+				err = f.RebootTryboot()
+			} else {
+				err = f.Reboot()
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := os.ReadFile(log)
+			if got := strings.TrimSpace(string(b)); filepath.Base(strings.Fields(got)[0])+got[len(strings.Fields(got)[0]):] != tt.want {
+				t.Errorf("ran %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

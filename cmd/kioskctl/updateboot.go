@@ -91,11 +91,19 @@ func (f piFirmware) RebootTryboot() error { return f.run("0 tryboot") }
 func (f piFirmware) Reboot() error        { return f.run() }
 
 func (f piFirmware) run(arg ...string) error {
-	cmd := f.reboot
-	if len(cmd) == 0 {
-		cmd = []string{"systemctl", "reboot"}
+	cmd := append(f.reboot[:len(f.reboot):len(f.reboot)], arg...)
+	if len(f.reboot) == 0 || strings.Join(f.reboot, " ") == "systemctl reboot" {
+		// --no-block: the reboot stops the very service this runs in
+		// (kiosk-update-usb@, kiosk-update-fetch); waiting for the job
+		// ended kioskctl by SIGTERM before it could say the slot was
+		// written. The argument as an option: systemd 252 calls the
+		// positional form deprecated.
+		cmd = []string{"systemctl", "--no-block", "reboot"}
+		if len(arg) > 0 {
+			cmd = append(cmd, "--reboot-argument="+strings.Join(arg, " "))
+		}
 	}
-	out, err := exec.Command(cmd[0], append(cmd[1:len(cmd):len(cmd)], arg...)...).CombinedOutput()
+	out, err := exec.Command(cmd[0], cmd[1:]...).CombinedOutput()
 	if err != nil {
 		return fmt.Errorf("%s: %w: %s", strings.Join(cmd, " "), err, bytes.TrimSpace(out))
 	}
