@@ -106,10 +106,10 @@ func CannotStartCatalogue(k FaultKind) CannotStartWords {
 		w.Next = Text{"パソコンで名前を kiosk-provision.toml に変えて（エクスプローラーの「表示」で拡張子を出します）、SDカードを戻して電源を入れてください。",
 			"Rename it to kiosk-provision.toml on a PC (Explorer: View > File name extensions), put the SD card back and power on."}
 	case FaultOldJournal:
-		w.Problem = Text{"このSDカードに、役場へまだ送っていない記録の入った古い記録ファイルがあります。記録をなくさないよう、新しい記録ファイルは始めていません。",
+		w.Problem = Text{"このSDカードに、まだ役場に届いていない記録の入った古い記録ファイルがあります。記録をなくさないよう、新しい記録ファイルは始めていません。",
 			"An older journal on this SD card still holds records the town hall does not have. No new journal was started, so none is lost."}
-		w.Next = Text{"その記録ファイルを書き出して（kioskctl journal export --db ファイル名）役場で取り込み、ファイルを別の場所へ移してから電源を入れ直してください。または設定の journal.path をそのファイルにしてください。",
-			"Export it (kioskctl journal export --db FILE), import it at the town hall, move the file away and restart; or set journal.path to that file."}
+		w.Next = Text{"その記録ファイルを書き出して（kioskctl journal export --db ファイル名 --to USBメモリのフォルダ）役場で取り込み、ファイルを別の場所へ移してから電源を入れ直してください。または設定の journal.path をそのファイルにしてください。",
+			"Export it (kioskctl journal export --db FILE --to DIR on a USB stick), import it at the town hall, move the file away and restart; or set journal.path to that file."}
 	case FaultMissing:
 		w.Problem = Text{"KIOSKBOOT に設定ファイル kiosk-provision.toml がありません。", "There is no kiosk-provision.toml on KIOSKBOOT."}
 		w.Next = Text{"kioskctl provision write で作ってSDカードの KIOSKBOOT に入れ、電源を入れてください。",

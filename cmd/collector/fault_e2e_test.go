@@ -85,7 +85,7 @@ path = %q
 			t.Fatalf("fault %+v, want %s with 3 unsent", f, old)
 		}
 		page := consolePage(t, townHall, "/console/kiosk/T01")
-		for _, want := range []string{"起動できません", "まだ届いていない記録が3件", "kioskctl journal export --db " + old} {
+		for _, want := range []string{"起動できません", "まだ役場に届いていない記録が3件", "kioskctl journal export --db " + old} {
 			if !strings.Contains(page, want) {
 				t.Errorf("the kiosk page does not say %q", want)
 			}

@@ -56,7 +56,7 @@ func (r Reason) Words() (ja, en string) {
 	case ReasonWrongBoard:
 		return "この更新ファイルは、この機械用ではありません。", "This update is for another kind of machine. It was not installed."
 	case ReasonNoTryboot:
-		return "この機械は、いまは更新を試せないため、何も変えませんでした。", "This machine cannot try an update now (its trial-boot module is not loaded). Nothing was installed."
+		return "この機械は、いまは更新できない状態のため、何も変えていません。", "This machine cannot be updated right now, so nothing was changed."
 	default:
 		return "この更新ファイルは読めませんでした。", "This update file could not be read. It was not installed."
 	}

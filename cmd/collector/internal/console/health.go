@@ -131,7 +131,7 @@ func faultProblems(l Lang, f *ksync.FaultStatus) []string {
 			out = append(out, text(l, "problem.fault.old_journal", j.Path, j.Unsent, j.Path))
 		}
 		if len(out) == 0 {
-			out = append(out, text(l, "problem.fault.old_journal", "?", f.Unsent(), "FILE"))
+			out = append(out, text(l, "problem.fault.old_journal_nofile", f.Unsent()))
 		}
 		return out
 	case ksync.FaultConfig:

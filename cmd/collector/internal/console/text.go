@@ -166,12 +166,14 @@ var words = map[string]msg{
 	"problem.flags":    {"警告が%d件あります", "flags raised: %d"},
 	"problem.recreate": {"記録ファイルが作り直されました（%s）", "journal re-created (%s)"},
 	// A kiosk up on its cannot-start screen says why in its heartbeats.
-	"problem.fault.old_journal": {"起動できません：古い記録ファイル %s に、役場へまだ届いていない記録が%d件あります（記録をなくさないよう、新しい記録ファイルは始めていません）。端末で kioskctl journal export --db %s を実行して書き出し、役場で取り込んでから、そのファイルを別の場所へ移して端末を再起動してください",
-		"cannot start: the older journal %s holds %d records the town hall does not have (no new journal was started, so none is lost). On the kiosk, export it with kioskctl journal export --db %s, import it here, then move the file away and restart the kiosk"},
-	"problem.fault.config": {"起動できません：設定ファイル（kiosk-provision.toml）にまちがいがあります（直す項目：%s）。SDカードをパソコンで開いて直し（kioskctl provision check で確かめられます）、端末を再起動してください",
-		"cannot start: its provisioning file (kiosk-provision.toml) has a mistake (fields: %s). Fix it on a PC (check it with kioskctl provision check) and restart the kiosk"},
-	"problem.fault.config_nofield": {"起動できません：設定ファイル（kiosk-provision.toml）にまちがいがあります。端末の画面で直す所を確かめ、SDカードをパソコンで開いて直してください",
-		"cannot start: its provisioning file (kiosk-provision.toml) has a mistake; the kiosk's screen says where. Fix it on a PC and restart the kiosk"},
+	"problem.fault.old_journal": {"起動できません：古い記録ファイル %s に、まだ役場に届いていない記録が%d件あります（記録をなくさないよう、新しい記録ファイルは始めていません）。端末にUSBメモリを差して kioskctl journal export --db %s --to （USBメモリのフォルダ） を実行して書き出し、「USBから取り込み」で取り込んでから、そのファイルを別の場所へ移して端末を再起動してください",
+		"cannot start: the older journal %s holds %d records the town hall does not have (no new journal was started, so none is lost). On the kiosk, export it to a USB stick with kioskctl journal export --db %s --to DIR, bring it in with Import, then move the file away and restart the kiosk"},
+	"problem.fault.old_journal_nofile": {"起動できません：古い記録ファイルに、まだ役場に届いていない記録が%d件あります（記録をなくさないよう、新しい記録ファイルは始めていません）。端末の画面でファイル名を確かめてください",
+		"cannot start: an older journal holds %d records the town hall does not have (no new journal was started, so none is lost); the kiosk's screen names the file"},
+	"problem.fault.config": {"起動できません：設定ファイル（kiosk-provision.toml）にまちがいがあります（直す項目：%s）。端末の電源を切り、SDカードをパソコンで開いて直し（kioskctl provision check で確かめられます）、SDカードを戻して電源を入れてください",
+		"cannot start: its provisioning file (kiosk-provision.toml) has a mistake (fields: %s). Power the kiosk off, fix the file on its SD card on a PC (check it with kioskctl provision check), put the SD card back and power on"},
+	"problem.fault.config_nofield": {"起動できません：設定ファイル（kiosk-provision.toml）にまちがいがあります。直す所は端末の画面に出ています。端末の電源を切り、SDカードをパソコンで開いて直し、SDカードを戻して電源を入れてください",
+		"cannot start: its provisioning file (kiosk-provision.toml) has a mistake; the kiosk's screen says where. Power it off, fix the file on its SD card on a PC, put the SD card back and power on"},
 	"problem.fault.other": {"起動できません（%s）。端末の画面で理由を確かめてください", "cannot start (%s); the kiosk's screen says why"},
 }
 
@@ -243,7 +245,7 @@ var labels = map[string]msg{
 	"upr.read_back":     {"書き込んだ内容が読み返せません", "read-back differed"},
 	"upr.downgrade":     {"いまの版より古い版です", "older than the running version"},
 	"upr.wrong_board":   {"別の機種用です", "for another board"},
-	"upr.no_tryboot":    {"この端末は新しい版を試せません（tryboot モジュールが読み込まれていません）", "this kiosk cannot try an update (tryboot module not loaded)"},
+	"upr.no_tryboot":    {"試験起動に使う kiosk-tryboot モジュールが読み込まれていません", "kiosk-tryboot module not loaded (no trial boot)"},
 	// devices and their states
 	"dev.reader":         {"カードリーダー", "Card reader"},
 	"dev.printer":        {"プリンター", "Printer"},
@@ -262,7 +264,7 @@ var labels = map[string]msg{
 	// journal reasons and events
 	"rs.new_file":            {"新しいファイル（SDカードの交換・書き直し、または初回）", "new file (SD card replaced or re-flashed, or first start)"},
 	"rs.corrupt_moved_aside": {"壊れたファイルを退避して作り直し", "corrupt file moved aside"},
-	"rs.diverged":            {"町役場の記録と食い違ったため新しいファイルへ（バックアップからの復元など）。未送信の記録は引き継ぎ済み", "diverged from the town hall's records (restored from a backup?); unsent records carried over"},
+	"rs.diverged":            {"役場の記録と食い違ったため新しいファイルへ（バックアップからの復元など）。未送信の記録は引き継ぎ済み", "diverged from the town hall's records (restored from a backup?); unsent records carried over"},
 	"rs.legacy":              {"以前の形式のファイル", "file from before journal IDs"},
 	"rs.unknown":             {"理由不明（最初の記録が未着）", "reason unknown (its first record has not arrived)"},
 	"ev.journal_first":       {"最初の記録ファイル", "first journal"},

@@ -25,7 +25,7 @@ var moreWords = map[string]msg{
 	"nav.print_record":    {"利用記録（控え）", "Visit record (copy)"},
 	"nav.print_followups": {"要対応の一覧", "Follow-ups list"},
 	"ended.title":         {"未送信の記録を残して終わった記録ファイル", "Journals that ended with records unsent"},
-	"ended.lead":          {"端末が新しい記録ファイルを始めたとき（SDカードの交換、壊れたファイルの退避）、前のファイルに町役場へ届いていない記録が残っていました。古いカードから kioskctl journal salvage で読み出し、「取り込み」で取り込んでください。", "A kiosk started a new journal (SD card replaced, corrupt file moved aside) while the old one still held records the town hall never received. Read them from the old card with kioskctl journal salvage, then bring them in with Import."},
+	"ended.lead":          {"端末が新しい記録ファイルを始めたとき（SDカードの交換、壊れたファイルの退避）、前のファイルに役場へ届いていない記録が残っていました。古いカードから kioskctl journal salvage で読み出し、「取り込み」で取り込んでください。", "A kiosk started a new journal (SD card replaced, corrupt file moved aside) while the old one still held records the town hall never received. Read them from the old card with kioskctl journal salvage, then bring them in with Import."},
 	"ended.since":         {"記録ファイル %s が終了（%s に検知）", "journal %s ended (seen %s)"},
 	"import.unavailable":  {"このコレクターでは取り込みを使えません。", "Import is not available on this collector."},
 	"audit.page.ok":       {"この画面の記録（%d〜%d番）のつながりを確認しました：書き換え・抜けはありません（全%d件）。", "Chain checked for the entries on this page (%d–%d): none edited or missing (%d in all)."},
