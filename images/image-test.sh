@@ -342,6 +342,7 @@ v=$(smoke slot "$log"); check "committed slot A" "$(ok "$([[ $v == "partition=2 
 v=$(smoke update "$log"); check "updater at boot" "$(ok "$([[ $v == "phase=- "* ]] && echo y)")" "kiosk-update.service: ${v:-no line}"
 v=$(smoke runtime-watchdog "$log"); check "RuntimeWatchdogSec" "$(ok "$([[ $v == 15s ]] && echo y)")" "$v"
 v=$(smoke hw-watchdog "$log"); check "hardware watchdog armed" "$(ok "$([[ $v == *:active* && $v == *bcm2835_wdt:loaded* ]] && echo y)")" "$v"
+v=$(smoke tryboot-module "$log"); check "tryboot module in the image" "$(ok "$([[ $v == built-for-*' alias:yes loaded:no' ]] && echo y)")" "$v (loaded only on a Pi)"
 v=$(smoke kiosk-watchdog "$log"); check "kiosk WatchdogSec" "$(ok "$([[ $v == 30s ]] && echo y)")" "$v"
 v=$(smoke watchdog-kept "$log"); check "watchdog fed" "$(ok "$([[ $v == "active restarts=0" ]] && echo y)")" "kiosk after one WatchdogSec: $v"
 echo "  (guest: KIOSK-READY at $(tr -d '\r' <"$log" | grep -ao 'KIOSK-READY.*uptime=[0-9.]*s' | head -1 | sed 's/.*uptime=//') uptime; whole boot + probe ${boot_s}s)"
