@@ -176,6 +176,40 @@ func waitFor(t *testing.T, what string, within time.Duration, ok func() bool) {
 	}
 }
 
+// townHall is a collector on a loopback port with a fresh test PKI for the
+// named kiosks and staff-e2e (stopped when the test ends), and that staff
+// member's client of it.
+type townHall struct {
+	coll  *collectorProc
+	base  string                   // https://localhost:PORT, the documented form
+	pem   func(name string) string // a file of the PKI: "ca", "client-T01-key", ...
+	staff staff
+}
+
+func startTownHall(t *testing.T, dir string, kiosks []string, args ...string) townHall {
+	t.Helper()
+	pkiDir := filepath.Join(dir, "pki")
+	if out, err := runBin(t, "collector", append(append([]string{"gen-test-pki", pkiDir}, kiosks...), "staff-e2e")...); err != nil {
+		t.Fatalf("gen-test-pki: %v\n%s", err, out)
+	}
+	pem := func(name string) string { return filepath.Join(pkiDir, name+".pem") }
+	clog, err := os.Create(filepath.Join(dir, "collector.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { clog.Close() })
+	coll := &collectorProc{t: t, addr: freePort(t), log: clog,
+		args: append([]string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"), "--data", filepath.Join(dir, "collector")}, args...)}
+	coll.start()
+	t.Cleanup(coll.stop)
+	base := "https://localhost:" + coll.addr[strings.LastIndex(coll.addr, ":")+1:]
+	tc, err := ksync.ClientTLS(pem("ca"), pem("client-staff-e2e"), pem("client-staff-e2e-key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return townHall{coll: coll, base: base, pem: pem, staff: staff{t: t, base: base, c: ksync.NewHTTPClient(tc, 5*time.Second)}}
+}
+
 // staff reads the collector's staff interface.
 type staff struct {
 	t    *testing.T
@@ -211,27 +245,8 @@ func TestWholeProgramSyncNeverLosesARecord(t *testing.T) {
 		t.Fatal("tmux missing (apt-get install tmux): make test installs it")
 	}
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	if out, err := runBin(t, "collector", "gen-test-pki", pkiDir, "T01", "staff-e2e"); err != nil {
-		t.Fatalf("gen-test-pki: %v\n%s", err, out)
-	}
-	pem := func(name string) string { return filepath.Join(pkiDir, name+".pem") }
-	clog, err := os.Create(filepath.Join(dir, "collector.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer clog.Close()
-	coll := &collectorProc{t: t, addr: freePort(t), log: clog,
-		args: []string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"), "--data", filepath.Join(dir, "collector"), "--admins", "staff-e2e"}}
-	coll.start()
-	defer coll.stop()
-	// The documented form: the collector's base URL, nothing after it.
-	base := "https://localhost:" + coll.addr[strings.LastIndex(coll.addr, ":")+1:]
-	tc, err := ksync.ClientTLS(pem("ca"), pem("client-staff-e2e"), pem("client-staff-e2e-key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	townHall := staff{t: t, base: base, c: ksync.NewHTTPClient(tc, 5*time.Second)}
+	th := startTownHall(t, dir, []string{"T01"}, "--admins", "staff-e2e")
+	coll, base, pem, townHall := th.coll, th.base, th.pem, th.staff
 
 	kdir := filepath.Join(dir, "kiosk")
 	os.MkdirAll(kdir, 0o755)
@@ -271,7 +286,7 @@ mode = "sim"
 		k.stop()
 		if t.Failed() {
 			b, _ := os.ReadFile(filepath.Join(kdir, "kiosk.log"))
-			c, _ := os.ReadFile(clog.Name())
+			c, _ := os.ReadFile(th.coll.log.Name())
 			t.Logf("kiosk log:\n%s\ncollector log:\n%s", b, c)
 		}
 	}()

@@ -28,26 +28,8 @@ func TestWholeProgramCannotStartIsReported(t *testing.T) {
 		t.Fatal("tmux missing (apt-get install tmux): make test installs it")
 	}
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	if out, err := runBin(t, "collector", "gen-test-pki", pkiDir, "T01", "T02", "staff-e2e"); err != nil {
-		t.Fatalf("gen-test-pki: %v\n%s", err, out)
-	}
-	pem := func(name string) string { return filepath.Join(pkiDir, name+".pem") }
-	clog, err := os.Create(filepath.Join(dir, "collector.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer clog.Close()
-	coll := &collectorProc{t: t, addr: freePort(t), log: clog,
-		args: []string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"), "--data", filepath.Join(dir, "collector"), "--admins", "staff-e2e"}}
-	coll.start()
-	defer coll.stop()
-	base := "https://localhost:" + coll.addr[strings.LastIndex(coll.addr, ":")+1:]
-	tc, err := ksync.ClientTLS(pem("ca"), pem("client-staff-e2e"), pem("client-staff-e2e-key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	townHall := staff{t: t, base: base, c: ksync.NewHTTPClient(tc, 5*time.Second)}
+	th := startTownHall(t, dir, []string{"T01", "T02"}, "--admins", "staff-e2e")
+	base, pem, townHall := th.base, th.pem, th.staff
 	config := func(id, kdir, journalPath, extra string) string {
 		return fmt.Sprintf(`kiosk_id = %q
 [municipality]
@@ -107,7 +89,7 @@ path = %q
 		}
 	})
 	if t.Failed() {
-		c, _ := os.ReadFile(clog.Name())
+		c, _ := os.ReadFile(th.coll.log.Name())
 		t.Logf("collector log:\n%s", c)
 	}
 }

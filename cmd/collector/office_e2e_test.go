@@ -24,26 +24,8 @@ import (
 // the words printed on the slip.
 func TestWholeProgramF7FollowUp(t *testing.T) {
 	dir := t.TempDir()
-	pkiDir := filepath.Join(dir, "pki")
-	if out, err := runBin(t, "collector", "gen-test-pki", pkiDir, "T01", "staff-e2e"); err != nil {
-		t.Fatalf("gen-test-pki: %v\n%s", err, out)
-	}
-	pem := func(name string) string { return filepath.Join(pkiDir, name+".pem") }
-	clog, err := os.Create(filepath.Join(dir, "collector.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer clog.Close()
-	coll := &collectorProc{t: t, addr: freePort(t), log: clog,
-		args: []string{"--ca", pem("ca"), "--cert", pem("server"), "--key", pem("server-key"), "--data", filepath.Join(dir, "collector"), "--metrics-listen", "off"}}
-	coll.start()
-	defer coll.stop()
-	base := "https://localhost:" + coll.addr[strings.LastIndex(coll.addr, ":")+1:]
-	tc, err := ksync.ClientTLS(pem("ca"), pem("client-staff-e2e"), pem("client-staff-e2e-key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	townHall := staff{t: t, base: base, c: ksync.NewHTTPClient(tc, 5*time.Second)}
+	th := startTownHall(t, dir, []string{"T01"}, "--metrics-listen", "off")
+	base, pem, townHall := th.base, th.pem, th.staff
 
 	kdir := filepath.Join(dir, "kiosk")
 	slips := filepath.Join(kdir, "slips")
@@ -59,7 +41,7 @@ func TestWholeProgramF7FollowUp(t *testing.T) {
 		k.stop()
 		if t.Failed() {
 			b, _ := os.ReadFile(filepath.Join(kdir, "kiosk.log"))
-			c, _ := os.ReadFile(clog.Name())
+			c, _ := os.ReadFile(th.coll.log.Name())
 			t.Logf("kiosk log:\n%s\ncollector log:\n%s", b, c)
 		}
 	}()
