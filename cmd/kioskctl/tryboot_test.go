@@ -62,9 +62,9 @@ func TestFirmwareRebootCommand(t *testing.T) {
 		trial  bool
 		want   string
 	}{
-		{"trial, default", nil, true, "systemctl --no-block reboot --reboot-argument=0 tryboot"},
-		{"trial, the flag's default", []string{"systemctl", "reboot"}, true, "systemctl --no-block reboot --reboot-argument=0 tryboot"},
-		{"plain, default", []string{"systemctl", "reboot"}, false, "systemctl --no-block reboot"},
+		{"trial, default", nil, true, "systemctl --no-block --no-wall reboot --reboot-argument=0 tryboot"},
+		{"trial, the flag's default", []string{"systemctl", "reboot"}, true, "systemctl --no-block --no-wall reboot --reboot-argument=0 tryboot"},
+		{"plain, default", []string{"systemctl", "reboot"}, false, "systemctl --no-block --no-wall reboot"},
 		{"trial, a bench's command", []string{filepath.Join(dir, "bench-reboot"), "-x"}, true, "bench-reboot -x 0 tryboot"},
 	}
 	for _, tt := range tests {
@@ -85,5 +85,26 @@ func TestFirmwareRebootCommand(t *testing.T) {
 				t.Errorf("ran %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// The reboot stops the service kioskctl runs in, and the systemctl it
+// started with it: systemctl killed by SIGTERM means the reboot is under
+// way, not that it failed. A bench's command killed so is still an error.
+func TestFirmwareRebootKilledOnTheWayDown(t *testing.T) {
+	dir := t.TempDir()
+	dying := "#!/bin/sh\nkill -TERM $$\n"
+	os.WriteFile(filepath.Join(dir, "systemctl"), []byte(dying), 0o755)
+	os.WriteFile(filepath.Join(dir, "bench-reboot"), []byte(dying), 0o755)
+	t.Setenv("PATH", dir+string(os.PathListSeparator)+os.Getenv("PATH"))
+	if err := (piFirmware{}).RebootTryboot(); err != nil {
+		t.Errorf("systemctl killed by the shutdown it asked for: %v", err)
+	}
+	if err := (piFirmware{reboot: []string{filepath.Join(dir, "bench-reboot")}}).RebootTryboot(); err == nil {
+		t.Error("a bench's reboot command killed by SIGTERM passed as a reboot")
+	}
+	os.WriteFile(filepath.Join(dir, "systemctl"), []byte("#!/bin/sh\necho 'Failed to reboot' >&2\nexit 1\n"), 0o755)
+	if err := (piFirmware{}).RebootTryboot(); err == nil || !strings.Contains(err.Error(), "Failed to reboot") {
+		t.Errorf("a failed systemctl: %v", err)
 	}
 }

@@ -60,7 +60,16 @@ func applyWithScreen(ctx context.Context, f updateFlags, in *update.Installer, s
 		return nil, err
 	}
 	term, screen := progressPrinter(stdout), scr.progress()
-	in.Progress = func(p update.Progress) { term(p); screen(p) }
+	in.Progress = func(p update.Progress) {
+		term(p)
+		screen(p)
+		if p.Step == "reboot" {
+			// Said before the reboot is asked for: the reboot stops the
+			// service this runs in, and kioskctl with it.
+			fmt.Fprintln(stdout)
+			fmt.Fprintf(stdout, "%s: %s; rebooting to try it\n", p.Version, writtenBy(source))
+		}
+	}
 	m, err := in.Apply(ctx, src, source)
 	fmt.Fprintln(stdout)
 	scr.finish(ctx, err, f.showRefusal)
@@ -252,12 +261,18 @@ func updateApply(ctx context.Context, f updateFlags, path string, stdout io.Writ
 	if err != nil {
 		return err
 	}
-	m, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return os.Open(path) }, "kioskctl", stdout)
-	if err != nil {
+	if _, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return os.Open(path) }, "kioskctl", stdout); err != nil {
 		return refusalLine(err)
 	}
-	fmt.Fprintf(stdout, "%s: written to the inactive slot and read back; rebooting to try it\n", m.Version)
 	return nil
+}
+
+// writtenBy is what the line before the trial reboot says was done.
+func writtenBy(source string) string {
+	if source == "collector" {
+		return "fetched from the collector, written and read back"
+	}
+	return "written to the inactive slot and read back"
 }
 
 // progressPrinter prints a line (Japanese and English) at each step and

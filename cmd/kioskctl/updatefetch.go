@@ -66,11 +66,9 @@ func updateFetch(ctx context.Context, f updateFlags, stdout io.Writer) error {
 	}
 	in.Offered = update.Release{Version: o.Version, Serial: o.Serial}
 	url := base + update.PathBundle + strconv.FormatUint(o.Serial, 10)
-	m, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return get(ctx, client, url) }, "collector", stdout)
-	if err != nil {
+	if _, err := applyWithScreen(ctx, f, in, func() (io.ReadCloser, error) { return get(ctx, client, url) }, "collector", stdout); err != nil {
 		return refusalLine(err)
 	}
-	fmt.Fprintf(stdout, "%s: fetched from the collector, written and read back; rebooting to try it\n", m.Version)
 	return nil
 }
 
