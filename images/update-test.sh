@@ -197,10 +197,9 @@ ended() {
 }
 power_cut() { kill -9 "$qpid" 2>/dev/null || true; wait "$qpid" 2>/dev/null || true; }
 line() { tr -d '\r' <"$log" | grep -ao "$1.*" | tail -1; }
-cleanup() {
-  [[ -n ${qpid:-} ]] && kill -9 "$qpid" 2>/dev/null
-  [[ -n ${cpid:-} ]] && kill "$cpid" 2>/dev/null
-  return 0
+cleanup() { # under set -e: a kill of what already ended must not end the script with 1
+  if [[ -n ${qpid:-} ]]; then kill -9 "$qpid" 2>/dev/null || true; fi
+  if [[ -n ${cpid:-} ]]; then kill "$cpid" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 
